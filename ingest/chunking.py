@@ -1,0 +1,93 @@
+"""Token-aware chunking with langchain-text-splitters over the model's own tokenizer.
+
+Chunks never cross sections. A corpus is chunked once, for all its models, so the same chunk
+has the same id in every model's collection and side-by-side comparison joins on ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ingest.documents import Document
+from retrieval.catalog import ChunkRecord
+
+if TYPE_CHECKING:
+    from langchain_text_splitters import TextSplitter
+    from transformers import PreTrainedTokenizerBase
+
+CHUNK_NAMESPACE = uuid.UUID("6f1c3f5e-7a4b-5c0e-9d43-2b8f0c1a9e77")
+# Special tokens ([CLS], [SEP]) that every encoder adds around a chunk.
+SPECIAL_TOKENS = 2
+
+
+class ChunkingSpec(BaseModel):
+    """How a corpus is cut: sizes in tokens of the `tokenizer` model's tokenizer.
+
+    Example:
+        >>> spec = ChunkingSpec(tokenizer="minilm", chunk_tokens=254, overlap_tokens=32)
+        >>> len(spec.key())
+        16
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tokenizer: str = Field(description="Model id whose tokenizer counts the tokens.")
+    chunk_tokens: int = Field(ge=16, description="Most tokens in a chunk, special ones excluded.")
+    overlap_tokens: int = Field(ge=0, description="Tokens shared by neighbouring chunks.")
+    splitter: str = "recursive-character-v1"
+
+    def key(self) -> str:
+        """A short hash of the settings; part of every chunk id."""
+        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+
+
+def budget_tokens(max_seq_length: int, prefix_tokens: int) -> int:
+    """Chunk tokens that fit a model: its max length less special and prefix tokens."""
+    return max_seq_length - SPECIAL_TOKENS - prefix_tokens
+
+
+def make_splitter(tokenizer: PreTrainedTokenizerBase, spec: ChunkingSpec) -> TextSplitter:
+    """A recursive splitter (paragraphs, lines, words) that measures in the model's tokens."""
+    from langchain_text_splitters import RecursiveCharacterTextSplitter
+
+    return RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
+        tokenizer,
+        chunk_size=spec.chunk_tokens,
+        chunk_overlap=min(spec.overlap_tokens, spec.chunk_tokens // 2),
+        add_start_index=True,
+    )
+
+
+def chunk_id(corpus: str, document: Document, index: int, spec: ChunkingSpec) -> str:
+    """UUID5 of (corpus, document id and version, chunk index, chunking settings)."""
+    name = f"{corpus}\x1f{document.doc_id}\x1f{document.sha256}\x1f{index}\x1f{spec.key()}"
+    return str(uuid.uuid5(CHUNK_NAMESPACE, name))
+
+
+def chunk_document(
+    corpus: str, document: Document, splitter: TextSplitter, spec: ChunkingSpec
+) -> tuple[ChunkRecord, ...]:
+    """A document's chunks, section by section, with pages and character offsets."""
+    chunks: list[ChunkRecord] = []
+    for section in document.sections:
+        for piece in splitter.create_documents([section.text]):
+            start = int(piece.metadata["start_index"])
+            end = start + len(piece.page_content)
+            index = len(chunks)
+            chunks.append(
+                ChunkRecord(
+                    chunk_id=chunk_id(corpus, document, index, spec),
+                    chunk_index=index,
+                    text=piece.page_content,
+                    section=section.title,
+                    page_start=section.page_at(start),
+                    page_end=section.page_at(max(end - 1, start)),
+                    char_start=section.offset + start,
+                    char_end=section.offset + end,
+                )
+            )
+    return tuple(chunks)

@@ -1,0 +1,241 @@
+"""`ingest`: files and folders into a corpus, embedded by one or several models.
+
+Examples:
+    ingest ../shared/data/textbook ../shared/data/pdfs --corpus cardiology
+    ingest notes.csv --model minilm --model mpnet --type note
+    ingest --list --corpus cardiology
+    ingest --remove ../shared/data/pdfs/ehag110.pdf
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adapters import (
+    AdapterError,
+    ModelNotFoundError,
+    configure_torch,
+    get_spec,
+    load_encoder,
+    load_model_specs,
+)
+from adapters.weights import resolve_base
+from ingest._cli_options import (
+    CorpusOpt,
+    DataDirOpt,
+    DebugOpt,
+    JsonOpt,
+    ModelOpt,
+    ModelsFileOpt,
+    QdrantUrlOpt,
+    QuietOpt,
+    SqlUrlOpt,
+    ThreadsOpt,
+    VerboseOpt,
+)
+from ingest.documents import DocType
+from ingest.errors import IngestError
+from ingest.loaders import LoadOptions
+from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
+from ingest.records import FieldMap
+from retrieval import Catalog, RetrievalError, Settings, open_store
+from retrieval.logs import configure_logging
+
+app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
+out = Console()
+err = Console(stderr=True)
+
+
+def _report_table(report: IngestReport) -> Table:
+    prefix = "would be " if report.dry_run else ""
+    table = Table(title=f"ingest into corpus {report.corpus!r}" + (" (dry run)" if report.dry_run else ""))
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for label, value in (
+        (f"documents {prefix}new", report.added),
+        (f"documents {prefix}changed", report.updated),
+        ("documents unchanged", report.skipped),
+        (f"documents {prefix}removed from their files", report.deleted),
+        ("files failed", len(report.failed)),
+        ("records without text (skipped)", report.empty_records),
+        ("chunks written", report.chunks),
+        ("seconds", f"{report.seconds:.1f}"),
+    ):
+        table.add_row(label, str(value))
+    for run in report.models:
+        table.add_row(f"{run.model_id}: chunks embedded", str(run.chunks))
+        table.add_row(f"{run.model_id}: chunks/s", f"{run.chunks_per_second:.1f}")
+    return table
+
+
+def _list_table(catalog: Catalog, corpus: str) -> Table:
+    table = Table(title=f"documents of corpus {corpus!r}")
+    for column in ("doc_id", "type", "title", "pages", "chunks", "models", "status"):
+        table.add_column(column)
+    for doc in catalog.list_documents(corpus):
+        table.add_row(
+            Path(doc.doc_id).name if doc.doc_id == doc.source else doc.doc_id,
+            doc.doc_type,
+            (doc.title or doc.error or "")[:60],
+            "" if doc.pages is None else str(doc.pages),
+            str(doc.chunks),
+            ", ".join(doc.models),
+            doc.status,
+        )
+    return table
+
+
+def _models_table(settings: Settings) -> Table:
+    specs = load_model_specs(settings.models_file)
+    table = Table(title="model specs")
+    for column in ("id", "base", "adapter", "max tokens", "dtype", "available offline"):
+        table.add_column(column)
+    for spec in specs.values():
+        try:
+            resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
+            available = "yes"
+        except ModelNotFoundError as error:
+            available = f"no: {error.hint}"
+        table.add_row(
+            spec.id, spec.base, spec.adapter or "", str(spec.max_seq_length or ""), spec.dtype,
+            available,
+        )
+    return table
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest.")] = None,
+    corpus: CorpusOpt = None,
+    model: ModelOpt = None,
+    doc_type: Annotated[
+        DocType | None, typer.Option("--type", help="Document type for every file [default: by rule].")
+    ] = None,
+    recreate: Annotated[
+        bool, typer.Option("--recreate", help="Drop the corpus and its collections first.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
+    ] = False,
+    list_documents: Annotated[bool, typer.Option("--list", help="List the corpus's documents.")] = False,
+    remove: Annotated[
+        Path | None, typer.Option("--remove", help="Remove a source file (or folder) everywhere.")
+    ] = None,
+    models: Annotated[bool, typer.Option("--models", help="List the model specs.")] = False,
+    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of .txt/.md/.csv/.jsonl.")] = "utf-8",
+    id_field: Annotated[str | None, typer.Option("--id-field", help="JSONL/CSV id field.")] = None,
+    text_field: Annotated[str | None, typer.Option("--text-field", help="JSONL/CSV text field.")] = None,
+    title_field: Annotated[str | None, typer.Option("--title-field", help="JSONL/CSV title field.")] = None,
+    section_field: Annotated[
+        str | None, typer.Option("--section-field", help="JSONL/CSV section field.")
+    ] = None,
+    data_dir: DataDirOpt = None,
+    qdrant_url: QdrantUrlOpt = None,
+    sql_url: SqlUrlOpt = None,
+    models_file: ModelsFileOpt = None,
+    threads: ThreadsOpt = None,
+    json_path: JsonOpt = None,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Ingest files into a corpus; or list, remove, or show the model specs."""
+    actions = sum([bool(paths), list_documents, remove is not None, models])
+    if actions != 1:
+        raise typer.BadParameter(
+            "give PATH... to ingest, or exactly one of --list, --remove SOURCE, --models"
+        )
+    if recreate and dry_run:
+        raise typer.BadParameter("--recreate and --dry-run exclude each other")
+    configure_logging(verbose, quiet=quiet)
+    settings = Settings.load(
+        data_dir=data_dir, qdrant_url=qdrant_url, sql_url=sql_url, models_file=models_file,
+        torch_threads=threads,
+    )
+    if models:
+        out.print(_models_table(settings))
+        return
+    corpus = corpus or settings.default_corpus
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(settings.sql_url_or_default())
+    catalog.create_schema()
+    with open_store(settings) as store:
+        if list_documents:
+            out.print(_list_table(catalog, corpus))
+            return
+        if remove is not None:
+            removed = remove_source(remove, corpus=corpus, store=store, catalog=catalog)
+            out.print(f"removed {removed} documents of {remove} from corpus {corpus!r}")
+            return
+        specs = load_model_specs(settings.models_file)
+        chosen = [
+            get_spec(specs, model_id)
+            for model_id in run_model_ids(catalog, corpus, model or [], settings.default_model)
+        ]
+        configure_torch(settings.torch_threads)
+        report = ingest_paths(
+            paths or [],
+            corpus=corpus,
+            models=chosen,
+            store=store,
+            catalog=catalog,
+            load_encoder=lambda spec: load_encoder(
+                spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
+            ),
+            options=LoadOptions(
+                doc_type=doc_type,
+                encoding=encoding,
+                fields=FieldMap(id_field, text_field, title_field, section_field),
+            ),
+            recreate=recreate,
+            dry_run=dry_run,
+            overlap_tokens=settings.chunk_overlap_tokens,
+            batch_size=settings.embed_batch_size,
+            show_progress=not quiet and sys.stderr.isatty(),
+        )
+    out.print(_report_table(report))
+    for failure in report.failed:
+        err.print(f"[red]failed[/red] {failure.reason}", highlight=False, markup=True)
+    if json_path is not None:
+        payload = dataclasses.asdict(report) | {
+            "models": [dataclasses.asdict(run) | {"chunks_per_second": run.chunks_per_second}
+                       for run in report.models]
+        }
+        json_path.write_text(json.dumps(payload, indent=2))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def main() -> None:
+    """Console entry point: CardioRAG errors become one line on stderr and exit code 1."""
+    debug = "--debug" in sys.argv[1:] or Settings.debug_enabled()
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as stop:
+        sys.exit(stop.exit_code)
+    except (AdapterError, RetrievalError, IngestError) as error:
+        if debug:
+            raise
+        err.print(f"error: {error}", highlight=False, markup=False)
+        sys.exit(1)
+    except Exception as error:
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(error.exit_code)
+        if isinstance(error, click.exceptions.Abort):
+            sys.exit(130)
+        raise
+
+
+if __name__ == "__main__":
+    main()

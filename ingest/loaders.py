@@ -1,0 +1,119 @@
+"""From paths to documents: find the files, pick the loader, name the document type."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ingest.documents import DocType, Document
+from ingest.errors import IngestError, UnsupportedFormatError
+from ingest.pdf import load_pdf
+from ingest.records import FieldMap, load_csv, load_jsonl
+from ingest.text import load_text
+
+SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".markdown", ".jsonl", ".csv"})
+
+# Words in a file's path that say what kind of document it is, checked in this order.
+_PATH_TYPE_HINTS = (
+    ("guideline", DocType.GUIDELINE),
+    ("textbook", DocType.TEXTBOOK),
+    ("openstax", DocType.TEXTBOOK),
+    ("medquad", DocType.QA),
+    ("note", DocType.NOTE),
+    ("mtsamples", DocType.NOTE),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadOptions:
+    """How to read files: a forced document type, the text encoding, record field names."""
+
+    doc_type: DocType | None = None
+    encoding: str = "utf-8"
+    fields: FieldMap = field(default_factory=FieldMap)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    """The documents of one file, with its hash and the records skipped for having no text."""
+
+    path: Path
+    sha256: str
+    documents: list[Document]
+    empty_records: int = 0
+
+
+def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]]:
+    """Files to ingest (folders recursively, hidden files skipped), and the paths refused.
+
+    A file named on the command line with an unsupported type is refused with a reason;
+    inside folders, unsupported files are passed over silently (READMEs, images...).
+    """
+    found: list[Path] = []
+    refused: list[IngestError] = []
+    for path in paths:
+        path = Path(path).expanduser().resolve()
+        if path.is_dir():
+            found.extend(
+                p for p in sorted(path.rglob("*"))
+                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                and not any(part.startswith(".") for part in p.relative_to(path).parts)
+            )
+        elif not path.exists():
+            refused.append(IngestError(path, "no such file or folder"))
+        elif path.suffix.lower() not in SUPPORTED_SUFFIXES:
+            refused.append(
+                UnsupportedFormatError(
+                    path,
+                    f"unsupported file type {path.suffix or '(none)'}; supported: "
+                    + ", ".join(sorted(SUPPORTED_SUFFIXES)),
+                )
+            )
+        else:
+            found.append(path)
+    return list(dict.fromkeys(found)), refused
+
+
+def path_doc_type(path: Path) -> DocType | None:
+    """A document type hinted by the file's path (e.g. a `guidelines/` folder)."""
+    lowered = str(path).lower()
+    return next((kind for hint, kind in _PATH_TYPE_HINTS if hint in lowered), None)
+
+
+def file_sha256(data: bytes) -> str:
+    """The version of a file: the SHA-256 of its bytes."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_file(path: Path, data: bytes, options: LoadOptions) -> LoadedFile:
+    """Parse one file; raises an IngestError subclass that names the file (and line)."""
+    sha256 = file_sha256(data)
+    doc_type = options.doc_type or path_doc_type(path)
+    suffix = path.suffix.lower()
+    if suffix == ".pdf":
+        return LoadedFile(path, sha256, [load_pdf(path, sha256, doc_type)])
+    if suffix in {".txt", ".md", ".markdown"}:
+        return LoadedFile(
+            path, sha256, [load_text(path, data, sha256, doc_type, options.encoding)]
+        )
+    if suffix == ".jsonl":
+        documents, empty = load_jsonl(path, data, options.fields, doc_type, options.encoding)
+    elif suffix == ".csv":
+        documents, empty = load_csv(path, data, options.fields, doc_type, options.encoding)
+    else:
+        raise UnsupportedFormatError(path, f"unsupported file type {suffix}")
+    return LoadedFile(path, sha256, documents, empty)
+
+
+def load_documents(paths: Iterable[Path], options: LoadOptions | None = None) -> list[Document]:
+    """All documents under `paths`, raising on the first file that cannot be read."""
+    options = options or LoadOptions()
+    files, refused = discover_files(paths)
+    if refused:
+        raise refused[0]
+    documents: list[Document] = []
+    for path in files:
+        documents.extend(load_file(path, path.read_bytes(), options).documents)
+    return documents

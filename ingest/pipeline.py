@@ -1,0 +1,321 @@
+"""The ingest pipeline: files -> documents -> chunks -> catalog -> vectors in every collection.
+
+Order of writes (ARCHITECTURE.md): a changed or removed document's points go from every
+collection first, then the catalog replaces its rows in one transaction, then each model
+embeds the chunks it has not embedded yet and marks them only after Qdrant accepted them.
+A crash anywhere leaves work that the next run redoes, never duplicates or orphans.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from adapters import Encoder, ModelSpec
+from ingest.chunking import ChunkingSpec, budget_tokens, chunk_document, make_splitter
+from ingest.documents import Document
+from ingest.errors import IngestError
+from ingest.loaders import LoadOptions, discover_files, file_sha256, load_file
+from retrieval.catalog import Catalog, CorpusModel, DocumentRecord
+from retrieval.sparse import Bm25Encoder
+from retrieval.store import StoredPoint, VectorStore, collection_name
+
+logger = logging.getLogger(__name__)
+
+EMBED_WINDOW = 256  # chunks encoded, upserted and recorded together
+
+
+@dataclass(frozen=True, slots=True)
+class FileFailure:
+    """A file that was not ingested, and why."""
+
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class ModelRun:
+    """What one model embedded in a run. `chunks_per_second` counts encode + upsert + record."""
+
+    model_id: str
+    collection: str
+    chunks: int
+    seconds: float
+
+    @property
+    def chunks_per_second(self) -> float:
+        """Throughput of this model's embedding stage."""
+        return self.chunks / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(slots=True)
+class IngestReport:
+    """Counts of documents by outcome, failures with reasons, and per-model throughput."""
+
+    corpus: str
+    dry_run: bool = False
+    added: int = 0
+    updated: int = 0
+    skipped: int = 0
+    deleted: int = 0
+    empty_records: int = 0
+    chunks: int = 0
+    failed: list[FileFailure] = field(default_factory=list)
+    models: list[ModelRun] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed."""
+        return not self.failed
+
+
+EncoderLoader = Callable[[ModelSpec], Encoder]
+
+
+def _chunking_for(
+    corpus: str, catalog: Catalog, encoders: Sequence[Encoder], overlap_tokens: int
+) -> ChunkingSpec:
+    """The corpus's stored chunking, or a new one that fits the smallest model of this run."""
+    stored = catalog.corpus_chunking(corpus)
+    if stored is not None:
+        spec = ChunkingSpec(**stored)
+    else:
+        first = encoders[0]
+        spec = ChunkingSpec(
+            tokenizer=first.spec.id,
+            chunk_tokens=min(
+                budget_tokens(e.max_seq_length, e.count_tokens(e.spec.document_prefix))
+                for e in encoders
+            ),
+            overlap_tokens=overlap_tokens,
+        )
+    for encoder in encoders:
+        fits = budget_tokens(encoder.max_seq_length, encoder.count_tokens(encoder.spec.document_prefix))
+        if fits < spec.chunk_tokens:
+            logger.warning(
+                "model %s reads %d tokens but corpus %s has chunks of up to %d: their ends are "
+                "cut off for this model; ingest with --recreate to re-chunk",
+                encoder.spec.id, fits, corpus, spec.chunk_tokens,
+            )
+    return spec
+
+
+class _Ingestor:
+    """One ingest run's state: the corpus, its collections, the splitter and the report."""
+
+    def __init__(
+        self,
+        corpus: str,
+        store: VectorStore,
+        catalog: Catalog,
+        report: IngestReport,
+        chunk: Callable[[Document], DocumentRecord] | None,
+    ) -> None:
+        self.corpus = corpus
+        self.store = store
+        self.catalog = catalog
+        self.report = report
+        self.chunk = chunk  # None in a dry run, which writes nothing
+
+    def collections(self) -> list[str]:
+        return [model.collection for model in self.catalog.corpus_models(self.corpus)]
+
+    def fail(self, path: Path, sha256: str, error: IngestError | OSError) -> None:
+        reason = str(error) if isinstance(error, IngestError) else f"{path}: {error}"
+        logger.warning("failed: %s", reason)
+        self.report.failed.append(FileFailure(str(path), reason))
+        if not self.report.dry_run:
+            self.catalog.record_failure(self.corpus, str(path), sha256, reason)
+
+    def ingest_file(self, path: Path, options: LoadOptions) -> None:
+        try:
+            data = path.read_bytes()
+        except OSError as err:
+            self.fail(path, "", err)
+            return
+        sha256 = file_sha256(data)
+        state = self.catalog.source_state(self.corpus, str(path))
+        if state.status == "ok" and state.sha256 == sha256:
+            self.report.skipped += len(state.documents)
+            return
+        try:
+            loaded = load_file(path, data, options)
+        except IngestError as err:
+            self.fail(path, sha256, err)
+            return
+        incoming = {document.doc_id: document for document in loaded.documents}
+        clashes = {
+            doc_id: owner
+            for doc_id, owner in self.catalog.doc_id_owners(self.corpus, list(incoming)).items()
+            if owner != str(path)
+        }
+        if clashes:
+            doc_id, owner = next(iter(clashes.items()))
+            self.fail(path, loaded.sha256, IngestError(
+                path, f"document id {doc_id!r} already comes from {owner} "
+                f"({len(clashes)} clashing ids); give records unique ids or use another corpus",
+            ))
+            return
+        new = [d for doc_id, d in incoming.items() if doc_id not in state.documents]
+        changed = [
+            d for doc_id, d in incoming.items()
+            if doc_id in state.documents and state.documents[doc_id] != d.sha256
+        ]
+        removed = [doc_id for doc_id in state.documents if doc_id not in incoming]
+        self.report.added += len(new)
+        self.report.updated += len(changed)
+        self.report.deleted += len(removed)
+        self.report.skipped += len(incoming) - len(new) - len(changed)
+        self.report.empty_records += loaded.empty_records
+        if self.chunk is None:
+            return
+        stale = [d.doc_id for d in changed] + removed
+        for collection in self.collections():
+            self.store.delete_documents(collection, stale)
+        records = [self.chunk(document) for document in new + changed]
+        self.report.chunks += sum(len(record.chunks) for record in records)
+        self.catalog.write_source(self.corpus, str(path), loaded.sha256, records, stale)
+
+    def embed_pending(
+        self, encoder: Encoder, bm25: Bm25Encoder, batch_size: int, *, show_progress: bool
+    ) -> ModelRun:
+        collection = collection_name(self.corpus, encoder.spec.id)
+        started = time.perf_counter()
+        pending = sorted(
+            self.catalog.pending_chunks(self.corpus, encoder.spec.id), key=lambda c: len(c.text)
+        )
+        with tqdm(
+            total=len(pending), desc=f"embed {encoder.spec.id}", unit="chunk",
+            disable=not show_progress,
+        ) as bar:
+            for start in range(0, len(pending), EMBED_WINDOW):
+                window = pending[start : start + EMBED_WINDOW]
+                texts = [c.text for c in window]
+                dense = encoder.encode_documents(texts, batch_size=batch_size)
+                sparse = bm25.embed_documents(texts)
+                self.store.upsert(
+                    collection,
+                    [
+                        StoredPoint(c.chunk_id, d, s, c.text, c.metadata)
+                        for c, d, s in zip(window, dense, sparse, strict=True)
+                    ],
+                )
+                self.catalog.mark_embedded(encoder.spec.id, [c.chunk_id for c in window])
+                bar.update(len(window))
+                logger.debug("embedded %d chunks with %s", len(window), encoder.spec.id)
+        if pending:
+            self.store.finish_writes(collection)
+        run = ModelRun(encoder.spec.id, collection, len(pending), time.perf_counter() - started)
+        logger.info(
+            "%s: embedded %d chunks in %.1f s (%.1f chunks/s)",
+            run.model_id, run.chunks, run.seconds, run.chunks_per_second,
+        )
+        return run
+
+
+def run_model_ids(catalog: Catalog, corpus: str, requested: Sequence[str], default: str) -> list[str]:
+    """Requested models (default: the corpus's, else `default`) plus every model the corpus
+    already has, so that a changed file is replaced in every model's collection."""
+    existing = [model.model_id for model in catalog.corpus_models(corpus)]
+    chosen = list(requested) or existing or [default]
+    return list(dict.fromkeys(chosen + existing))
+
+
+def ingest_paths(
+    paths: Sequence[Path],
+    *,
+    corpus: str,
+    models: Sequence[ModelSpec],
+    store: VectorStore,
+    catalog: Catalog,
+    load_encoder: EncoderLoader,
+    options: LoadOptions | None = None,
+    recreate: bool = False,
+    dry_run: bool = False,
+    overlap_tokens: int = 32,
+    batch_size: int = 32,
+    show_progress: bool = False,
+) -> IngestReport:
+    """Ingest files and folders into `corpus`, embedding with every model in `models`.
+
+    Returns the report; a file that fails is in `report.failed` and does not stop the rest.
+    """
+    started = time.perf_counter()
+    options = options or LoadOptions()
+    report = IngestReport(corpus=corpus, dry_run=dry_run)
+    if recreate and not dry_run:
+        for model in catalog.corpus_models(corpus):
+            store.drop_collection(model.collection)
+        for spec in models:
+            store.drop_collection(collection_name(corpus, spec.id))
+        catalog.drop_corpus(corpus)
+    files, refused = discover_files(paths)
+    report.failed.extend(FileFailure(e.path, str(e)) for e in refused)
+    encoders = [] if dry_run else [load_encoder(spec) for spec in models]
+    chunk = None if dry_run else _prepare_corpus(corpus, store, catalog, encoders, overlap_tokens)
+    ingestor = _Ingestor(corpus, store, catalog, report, chunk)
+    for path in tqdm(files, desc="parse", unit="file", disable=not show_progress):
+        ingestor.ingest_file(path, options)
+    if encoders:
+        bm25 = Bm25Encoder()
+        for encoder in encoders:
+            report.models.append(
+                ingestor.embed_pending(encoder, bm25, batch_size, show_progress=show_progress)
+            )
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prepare_corpus(
+    corpus: str,
+    store: VectorStore,
+    catalog: Catalog,
+    encoders: Sequence[Encoder],
+    overlap_tokens: int,
+) -> Callable[[Document], DocumentRecord]:
+    """Create the corpus and its collections; return the function that chunks a document."""
+    chunking = _chunking_for(corpus, catalog, encoders, overlap_tokens)
+    catalog.ensure_corpus(corpus, chunking.model_dump())
+    for encoder in encoders:
+        collection = collection_name(corpus, encoder.spec.id)
+        store.ensure_collection(collection, encoder.dimension)
+        catalog.add_corpus_model(
+            corpus,
+            CorpusModel(encoder.spec.id, collection, encoder.dimension, encoder.spec.spec_hash),
+        )
+    tokenizer_encoder = next((e for e in encoders if e.spec.id == chunking.tokenizer), encoders[0])
+    splitter = make_splitter(tokenizer_encoder.tokenizer, chunking)
+
+    def chunk(document: Document) -> DocumentRecord:
+        return DocumentRecord(
+            doc_id=document.doc_id,
+            sha256=document.sha256,
+            title=document.title,
+            doc_type=str(document.doc_type),
+            pages=document.pages,
+            metadata=document.metadata,
+            chunks=chunk_document(corpus, document, splitter, chunking),
+        )
+
+    return chunk
+
+
+def remove_source(path: Path, *, corpus: str, store: VectorStore, catalog: Catalog) -> int:
+    """Remove a file (or every file under a folder) from every collection, then the catalog.
+
+    Returns the number of documents removed.
+    """
+    target = str(Path(path).expanduser().resolve())
+    sources = catalog.sources_under(corpus, target)
+    doc_ids = [doc_id for ids in sources.values() for doc_id in ids]
+    for model in catalog.corpus_models(corpus):
+        store.delete_documents(model.collection, doc_ids)
+    catalog.remove_sources(corpus, list(sources))
+    logger.info("removed %d documents from %d files", len(doc_ids), len(sources))
+    return len(doc_ids)

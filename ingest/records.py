@@ -1,0 +1,176 @@
+"""JSONL and CSV files: one document per record, fields mapped by flags or by known names."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import sys
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ingest.documents import DocType, Document, Section
+from ingest.errors import MissingFieldError, UnreadableFileError
+from ingest.text import decode_text
+
+# Tried in order when no flag names the field; the defaults fit ../shared/data (textbook,
+# MedQuAD, MTSamples notes, BEIR corpus files).
+ID_FIELDS = ("id", "_id", "doc_id", "note_id")
+TEXT_FIELDS = ("text", "answer", "transcription", "content", "body")
+TITLE_FIELDS = ("title", "question", "sample_name", "module_title", "name")
+SECTION_FIELDS = ("section_title", "section")
+
+# Payload keys CardioRAG sets itself; a record field with one of these names is kept as
+# `record_<name>` so it cannot overwrite ours (MedQuAD has its own `source`, for example).
+RESERVED_KEYS = frozenset(
+    {"doc_id", "source", "title", "doc_type", "section", "chunk_index", "page_start",
+     "page_end", "char_start", "char_end", "score", "rank"}
+)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMap:
+    """Which record fields hold the id, text, title and section; None = try the known names."""
+
+    id: str | None = None
+    text: str | None = None
+    title: str | None = None
+    section: str | None = None
+
+
+def _pick(
+    record: Mapping[str, Any], chosen: str | None, candidates: tuple[str, ...]
+) -> str | None:
+    if chosen is not None:
+        return chosen if chosen in record else None
+    return next((name for name in candidates if name in record), None)
+
+
+def _require(
+    path: Path, line: int, record: Mapping[str, Any], chosen: str | None,
+    candidates: tuple[str, ...], what: str, flag: str,
+) -> str:
+    name = _pick(record, chosen, candidates)
+    if name is None:
+        wanted = repr(chosen) if chosen else f"one of {', '.join(candidates)}"
+        raise MissingFieldError(
+            path,
+            f"no {what} field ({wanted}); fields are: {', '.join(record)}. Name it with {flag}",
+            line=line,
+        )
+    return name
+
+
+def infer_record_type(record: Mapping[str, Any]) -> DocType | None:
+    """QA pairs and textbook sections can be told by their fields."""
+    if "question" in record and "answer" in record:
+        return DocType.QA
+    if "chapter" in record or "module_title" in record:
+        return DocType.TEXTBOOK
+    return None
+
+
+def _record_document(
+    path: Path, line: int, record: Mapping[str, Any], raw: bytes, fields: FieldMap,
+    doc_type: DocType | None, default_type: DocType,
+) -> Document | None:
+    id_name = _require(path, line, record, fields.id, ID_FIELDS, "id", "--id-field")
+    text_name = _require(path, line, record, fields.text, TEXT_FIELDS, "text", "--text-field")
+    title_name = _pick(record, fields.title, TITLE_FIELDS)
+    section_name = _pick(record, fields.section, SECTION_FIELDS)
+    doc_id = str(record[id_name]).strip()
+    if not doc_id:
+        raise MissingFieldError(path, f"empty id in field {id_name!r}", line=line)
+    text = str(record[text_name] or "")
+    if not text.strip():
+        return None
+    used = {id_name, text_name, title_name, section_name}
+    metadata = {
+        (f"record_{key}" if key in RESERVED_KEYS else key): value
+        for key, value in record.items()
+        if key not in used
+    }
+    section = str(record[section_name]) if section_name and record[section_name] else None
+    title = str(record[title_name]).strip() if title_name and record[title_name] else doc_id
+    return Document(
+        doc_id=doc_id,
+        source=str(path),
+        title=title,
+        doc_type=doc_type or infer_record_type(record) or default_type,
+        sha256=hashlib.sha256(raw).hexdigest(),
+        sections=(Section(text=text, title=section),),
+        metadata=metadata,
+    )
+
+
+def _collect(
+    path: Path, records: Iterator[tuple[int, Mapping[str, Any], bytes]], fields: FieldMap,
+    doc_type: DocType | None, default_type: DocType,
+) -> tuple[list[Document], int]:
+    """Documents of every record, refusing duplicate ids; also the count of empty records."""
+    documents: list[Document] = []
+    first_line: dict[str, int] = {}
+    empty = 0
+    for line, record, raw in records:
+        document = _record_document(path, line, record, raw, fields, doc_type, default_type)
+        if document is None:
+            empty += 1
+            continue
+        if document.doc_id in first_line:
+            raise UnreadableFileError(
+                path,
+                f"duplicate id {document.doc_id!r} (first on line {first_line[document.doc_id]})",
+                line=line,
+            )
+        first_line[document.doc_id] = line
+        documents.append(document)
+    return documents, empty
+
+
+def _jsonl_records(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any], bytes]]:
+    for line_number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as err:
+            raise UnreadableFileError(path, f"invalid JSON ({err.msg})", line=line_number) from err
+        if not isinstance(record, dict):
+            raise UnreadableFileError(path, "a JSONL line must be an object", line=line_number)
+        yield line_number, record, line.encode()
+
+
+def load_jsonl(
+    path: Path, data: bytes, fields: FieldMap, doc_type: DocType | None, encoding: str
+) -> tuple[list[Document], int]:
+    """One document per line; a broken line fails the whole file, so nothing is half-written."""
+    text = decode_text(path, data, encoding)
+    return _collect(path, _jsonl_records(path, text), fields, doc_type, DocType.ARTICLE)
+
+
+def _csv_records(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any], bytes]]:
+    csv.field_size_limit(sys.maxsize)
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    if not reader.fieldnames:
+        raise UnreadableFileError(path, "the CSV has no header row")
+    try:
+        for row in reader:
+            if None in row:
+                raise UnreadableFileError(
+                    path, "more values than header columns", line=reader.line_num
+                )
+            raw = json.dumps(row, sort_keys=True).encode()
+            yield reader.line_num, row, raw
+    except csv.Error as err:
+        raise UnreadableFileError(path, f"malformed CSV ({err})", line=reader.line_num) from err
+
+
+def load_csv(
+    path: Path, data: bytes, fields: FieldMap, doc_type: DocType | None, encoding: str
+) -> tuple[list[Document], int]:
+    """One document per row (clinical notes by default)."""
+    text = decode_text(path, data, encoding)
+    return _collect(path, _csv_records(path, text), fields, doc_type, DocType.NOTE)

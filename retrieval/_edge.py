@@ -1,0 +1,196 @@
+"""The embedded backend: Qdrant Edge, Qdrant's own engine in this process (HNSW, payload
+indexes, sparse vectors with IDF, Query API fusion), one shard per collection.
+
+A folder may be open in one process only: a lock file makes a second process fail at once
+with StoreLockedError instead of a WAL error deep inside the engine.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+from typing import IO
+
+import qdrant_edge as qe
+
+from retrieval.errors import RetrievalError, StoreLockedError
+from retrieval.store import (
+    CONTENT_KEY,
+    DENSE_VECTOR,
+    INDEXED_FIELDS,
+    METADATA_KEY,
+    SPARSE_VECTOR,
+    CollectionInfo,
+    ScoredChunk,
+    scored_chunk,
+    StoredPoint,
+    VectorStore,
+)
+
+logger = logging.getLogger(__name__)
+
+_META_FILE = "collection.json"
+_SHARD_DIR = "shard"
+_SCROLL_PAGE = 1000
+_DELETE_BATCH = 500
+
+
+class EdgeStore(VectorStore):
+    """Collections as Qdrant Edge shards under one folder.
+
+    Example:
+        >>> store = EdgeStore(tmp_path / "qdrant")  # doctest: +SKIP
+        >>> store.ensure_collection("cardiology__minilm", 384)  # doctest: +SKIP
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.location = str(self.root)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock: IO[str] | None = self._acquire_lock()
+        self._shards: dict[str, qe.EdgeShard] = {}
+
+    def _acquire_lock(self) -> IO[str]:
+        handle = (self.root / ".lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise StoreLockedError(self.root) from None
+        return handle
+
+    def _dir(self, name: str) -> Path:
+        return self.root / name
+
+    def _shard(self, name: str) -> qe.EdgeShard:
+        if self._lock is None:
+            raise RetrievalError(f"the store at {self.root} is closed")
+        if name not in self._shards:
+            if not self.collection_exists(name):
+                raise RetrievalError(f"collection {name!r} does not exist in {self.root}")
+            try:
+                self._shards[name] = qe.EdgeShard.load(str(self._dir(name) / _SHARD_DIR))
+            except Exception as err:  # the engine raises a bare Exception
+                if "WouldBlock" in str(err):
+                    raise StoreLockedError(self.root) from err
+                raise RetrievalError(f"cannot open collection {name!r}: {err}") from err
+        return self._shards[name]
+
+    def collection_exists(self, name: str) -> bool:
+        """Whether the collection exists."""
+        return (self._dir(name) / _META_FILE).is_file()
+
+    def create_collection(self, name: str, dimension: int) -> None:
+        """Create a shard with dense cosine and BM25 (IDF) vectors and payload indexes."""
+        config = qe.EdgeConfig(
+            vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+            sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+        )
+        directory = self._dir(name)
+        if directory.exists():  # a create cut off before its metadata was written
+            shutil.rmtree(directory)
+        shard = qe.EdgeShard.create(str(directory / _SHARD_DIR), config)
+        for key in INDEXED_FIELDS:
+            shard.update(
+                qe.UpdateOperation.create_field_index(
+                    f"{METADATA_KEY}.{key}", qe.PayloadSchemaType.Keyword
+                )
+            )
+        self._shards[name] = shard
+        # Written last: a collection exists only once it is complete.
+        (directory / _META_FILE).write_text(json.dumps({"dimension": dimension}))
+        logger.info("created collection %s (%d dims) in %s", name, dimension, self.root)
+
+    def collection_info(self, name: str) -> CollectionInfo:
+        """Dimension and point count of an existing collection."""
+        meta = json.loads((self._dir(name) / _META_FILE).read_text())
+        points = self._shard(name).count(qe.CountRequest(exact=True))
+        return CollectionInfo(name=name, dimension=int(meta["dimension"]), points=points)
+
+    def drop_collection(self, name: str) -> None:
+        """Delete a collection and all its points; no error if it does not exist."""
+        shard = self._shards.pop(name, None)
+        if shard is not None:
+            shard.close()
+        shutil.rmtree(self._dir(name), ignore_errors=True)
+
+    def upsert(self, name: str, points: Sequence[StoredPoint]) -> None:
+        """Insert or replace points by id."""
+        if not points:
+            return
+        edge_points = [
+            qe.Point(
+                point.chunk_id,
+                {
+                    DENSE_VECTOR: [float(x) for x in point.dense],
+                    SPARSE_VECTOR: qe.SparseVector(point.sparse.indices, point.sparse.values),
+                },
+                {CONTENT_KEY: point.text, METADATA_KEY: point.metadata},
+            )
+            for point in points
+        ]
+        self._shard(name).update(qe.UpdateOperation.upsert_points(edge_points))
+
+    def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
+        """Delete every point whose `metadata.doc_id` is one of `doc_ids`."""
+        shard = self._shard(name)
+        ids = list(doc_ids)
+        for start in range(0, len(ids), _DELETE_BATCH):
+            batch = ids[start : start + _DELETE_BATCH]
+            condition = qe.FieldCondition(key=f"{METADATA_KEY}.doc_id", match=qe.MatchAny(batch))
+            shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[condition])))
+
+    def point_ids(self, name: str) -> set[str]:
+        """All point ids of a collection."""
+        shard = self._shard(name)
+        found: set[str] = set()
+        offset = None
+        while True:
+            records, offset = shard.scroll(
+                qe.ScrollRequest(offset=offset, limit=_SCROLL_PAGE, with_payload=False)
+            )
+            found.update(str(record.id) for record in records)
+            if offset is None:
+                return found
+
+    def search_dense(
+        self, name: str, vector: Sequence[float], k: int, *, doc_types: Sequence[str] = ()
+    ) -> list[ScoredChunk]:
+        """Nearest chunks by cosine similarity, optionally restricted to some doc types."""
+        query_filter = None
+        if doc_types:
+            condition = qe.FieldCondition(
+                key=f"{METADATA_KEY}.doc_type", match=qe.MatchAny(list(doc_types))
+            )
+            query_filter = qe.Filter(must=[condition])
+        request = qe.QueryRequest(
+            limit=k,
+            query=qe.Query.Nearest([float(x) for x in vector], using=DENSE_VECTOR),
+            filter=query_filter,
+            with_payload=True,
+        )
+        return [
+            scored_chunk(point.id, point.score, point.payload)
+            for point in self._shard(name).query(request)
+        ]
+
+    def finish_writes(self, name: str) -> None:
+        """Flush to disk and build the HNSW index, so searches do not fall back to full scans."""
+        shard = self._shard(name)
+        shard.flush()
+        shard.optimize()
+
+    def close(self) -> None:
+        """Flush and close every open shard, then release the folder lock."""
+        for shard in self._shards.values():
+            shard.flush()
+            shard.close()
+        self._shards.clear()
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            self._lock.close()
+            self._lock = None

@@ -1,0 +1,169 @@
+"""The server backend: a Qdrant server or cluster through qdrant-client.
+
+It is given a client (as langchain-qdrant is), so tests can hand it qdrant-client's own
+in-process engine and the same calls run that a server would receive.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from qdrant_client import QdrantClient, models
+from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
+
+from retrieval.errors import StoreUnavailableError
+from retrieval.store import (
+    CONTENT_KEY,
+    DENSE_VECTOR,
+    INDEXED_FIELDS,
+    METADATA_KEY,
+    SPARSE_VECTOR,
+    CollectionInfo,
+    ScoredChunk,
+    scored_chunk,
+    StoredPoint,
+    VectorStore,
+)
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
+
+logger = logging.getLogger(__name__)
+
+_SCROLL_PAGE = 1000
+_DELETE_BATCH = 500
+
+
+class ServerStore(VectorStore):
+    """Collections on a Qdrant server, reached through a `QdrantClient` the caller gives."""
+
+    def __init__(self, client: QdrantClient, location: str) -> None:
+        self.client = client
+        self.location = location
+
+    @classmethod
+    def connect(cls, url: str, api_key: SecretStr | None, timeout: int = 30) -> ServerStore:
+        """Connect by URL and check the server answers, so a wrong URL fails here, clearly."""
+        key = api_key.get_secret_value() if api_key is not None else None
+        client = QdrantClient(url=url, api_key=key, timeout=timeout)
+        try:
+            client.get_collections()
+        except (ResponseHandlingException, UnexpectedResponse, OSError) as err:
+            raise StoreUnavailableError(
+                f"cannot reach the Qdrant server at {url}: {err}. Check CARDIORAG_QDRANT_URL "
+                "and CARDIORAG_QDRANT_API_KEY"
+            ) from err
+        return cls(client, url)
+
+    def collection_exists(self, name: str) -> bool:
+        """Whether the collection exists."""
+        return self.client.collection_exists(name)
+
+    def create_collection(self, name: str, dimension: int) -> None:
+        """Create a collection with dense cosine and BM25 (IDF) vectors and payload indexes."""
+        self.client.create_collection(
+            name,
+            vectors_config={
+                DENSE_VECTOR: models.VectorParams(size=dimension, distance=models.Distance.COSINE)
+            },
+            sparse_vectors_config={
+                SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)
+            },
+        )
+        for key in INDEXED_FIELDS:
+            self.client.create_payload_index(
+                name, f"{METADATA_KEY}.{key}", models.PayloadSchemaType.KEYWORD
+            )
+        logger.info("created collection %s (%d dims) on %s", name, dimension, self.location)
+
+    def collection_info(self, name: str) -> CollectionInfo:
+        """Dimension and point count of an existing collection."""
+        info = self.client.get_collection(name)
+        vectors = info.config.params.vectors
+        params = vectors[DENSE_VECTOR] if isinstance(vectors, dict) else vectors
+        if params is None:
+            raise StoreUnavailableError(f"collection {name!r} has no {DENSE_VECTOR!r} vector")
+        points = self.client.count(name, exact=True).count
+        return CollectionInfo(name=name, dimension=params.size, points=points)
+
+    def drop_collection(self, name: str) -> None:
+        """Delete a collection and all its points; no error if it does not exist."""
+        self.client.delete_collection(name)
+
+    def upsert(self, name: str, points: Sequence[StoredPoint]) -> None:
+        """Insert or replace points by id, waiting until the server has applied them."""
+        if not points:
+            return
+        self.client.upsert(
+            name,
+            points=[
+                models.PointStruct(
+                    id=point.chunk_id,
+                    vector={
+                        DENSE_VECTOR: [float(x) for x in point.dense],
+                        SPARSE_VECTOR: models.SparseVector(
+                            indices=point.sparse.indices, values=point.sparse.values
+                        ),
+                    },
+                    payload={CONTENT_KEY: point.text, METADATA_KEY: point.metadata},
+                )
+                for point in points
+            ],
+            wait=True,
+        )
+
+    def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
+        """Delete every point whose `metadata.doc_id` is one of `doc_ids`."""
+        ids = list(doc_ids)
+        for start in range(0, len(ids), _DELETE_BATCH):
+            condition = models.FieldCondition(
+                key=f"{METADATA_KEY}.doc_id",
+                match=models.MatchAny(any=ids[start : start + _DELETE_BATCH]),
+            )
+            self.client.delete(
+                name, points_selector=models.Filter(must=[condition]), wait=True
+            )
+
+    def point_ids(self, name: str) -> set[str]:
+        """All point ids of a collection."""
+        found: set[str] = set()
+        offset = None
+        while True:
+            records, offset = self.client.scroll(
+                name, limit=_SCROLL_PAGE, offset=offset, with_payload=False
+            )
+            found.update(str(record.id) for record in records)
+            if offset is None:
+                return found
+
+    def search_dense(
+        self, name: str, vector: Sequence[float], k: int, *, doc_types: Sequence[str] = ()
+    ) -> list[ScoredChunk]:
+        """Nearest chunks by cosine similarity, optionally restricted to some doc types."""
+        query_filter = None
+        if doc_types:
+            condition = models.FieldCondition(
+                key=f"{METADATA_KEY}.doc_type", match=models.MatchAny(any=list(doc_types))
+            )
+            query_filter = models.Filter(must=[condition])
+        response = self.client.query_points(
+            name,
+            query=[float(x) for x in vector],
+            using=DENSE_VECTOR,
+            query_filter=query_filter,
+            limit=k,
+            with_payload=True,
+        )
+        return [
+            scored_chunk(point.id, point.score, point.payload)
+            for point in response.points
+        ]
+
+    def finish_writes(self, name: str) -> None:
+        """Nothing to do: the server indexes in the background and upserts waited."""
+
+    def close(self) -> None:
+        """Close the client's connections."""
+        self.client.close()

@@ -1,0 +1,606 @@
+"""The SQL catalog: corpora, source files, documents, chunks, and which model embedded what.
+
+Written catalog-last (see ARCHITECTURE.md): a chunk is marked embedded for a model only after
+Qdrant accepted it, so a crash leaves work to redo, never a row that lies. This is the only
+module that defines SQLAlchemy models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Engine,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    insert,
+    select,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
+
+from retrieval.errors import CorpusConfigError
+
+_IN_BATCH = 500
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class _Base(DeclarativeBase):
+    pass
+
+
+class CorpusRow(_Base):
+    __tablename__ = "corpora"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    chunking: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class CorpusModelRow(_Base):
+    __tablename__ = "corpus_models"
+    __table_args__ = (UniqueConstraint("corpus_id", "model_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    corpus_id: Mapped[int] = mapped_column(ForeignKey("corpora.id", ondelete="CASCADE"))
+    model_id: Mapped[str] = mapped_column(String(200))
+    collection: Mapped[str] = mapped_column(String(400))
+    dimension: Mapped[int] = mapped_column(Integer)
+    spec_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class SourceRow(_Base):
+    __tablename__ = "sources"
+    __table_args__ = (UniqueConstraint("corpus_id", "path"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    corpus_id: Mapped[int] = mapped_column(ForeignKey("corpora.id", ondelete="CASCADE"))
+    path: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16))  # "ok" or "failed"
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class DocumentRow(_Base):
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("corpus_id", "doc_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    corpus_id: Mapped[int] = mapped_column(ForeignKey("corpora.id", ondelete="CASCADE"))
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id", ondelete="CASCADE"), index=True)
+    doc_id: Mapped[str] = mapped_column(String(500))
+    sha256: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    doc_type: Mapped[str] = mapped_column(String(32))
+    pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class ChunkRow(_Base):
+    __tablename__ = "chunks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    document_pk: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    chunk_index: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    section: Mapped[str | None] = mapped_column(Text, nullable=True)
+    page_start: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    page_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    char_start: Mapped[int] = mapped_column(Integer)
+    char_end: Mapped[int] = mapped_column(Integer)
+
+
+class EmbeddingRow(_Base):
+    __tablename__ = "embeddings"
+    chunk_id: Mapped[str] = mapped_column(
+        ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
+    )
+    model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    embedded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkRecord:
+    """A chunk to store: id, position in its document, text and where it came from."""
+
+    chunk_id: str
+    chunk_index: int
+    text: str
+    section: str | None
+    page_start: int | None
+    page_end: int | None
+    char_start: int
+    char_end: int
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentRecord:
+    """A parsed document with its chunks, ready to be written for one source file."""
+
+    doc_id: str
+    sha256: str
+    title: str
+    doc_type: str
+    pages: int | None
+    metadata: dict[str, Any]
+    chunks: tuple[ChunkRecord, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PendingChunk:
+    """A chunk a model has not embedded yet, with the payload metadata the store needs."""
+
+    chunk_id: str
+    text: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusModel:
+    """A model that embeds a corpus, and the collection that holds its vectors."""
+
+    model_id: str
+    collection: str
+    dimension: int
+    spec_hash: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentSummary:
+    """One line of `ingest --list`."""
+
+    doc_id: str
+    source: str
+    title: str
+    doc_type: str
+    pages: int | None
+    chunks: int
+    models: tuple[str, ...]
+    status: str
+    updated_at: dt.datetime
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class SourceState:
+    """What the catalog knows of one source file: its hash and its documents' hashes."""
+
+    sha256: str | None
+    status: str | None
+    documents: dict[str, str] = field(default_factory=dict)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def _batches(items: Sequence[Any], size: int = _IN_BATCH) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+class Catalog:
+    """The document and chunk registry of every corpus, in any SQLAlchemy database.
+
+    Example:
+        >>> catalog = Catalog("sqlite:///:memory:")
+        >>> catalog.create_schema()
+        >>> catalog.ensure_corpus("cardiology", {"chunk_tokens": 254}).name
+        'cardiology'
+    """
+
+    def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
+        if (url is None) == (engine is None):
+            raise ValueError("Catalog takes a URL or an Engine, not both and not neither")
+        self.engine = engine if engine is not None else create_engine(url)  # type: ignore[arg-type]
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    def create_schema(self) -> None:
+        """Create missing tables (idempotent)."""
+        _Base.metadata.create_all(self.engine)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        with Session(self.engine) as session, session.begin():
+            yield session
+
+    # -- corpora and their models -------------------------------------------------------
+    def _corpus_row(self, session: Session, name: str) -> CorpusRow | None:
+        return session.scalar(select(CorpusRow).where(CorpusRow.name == name))
+
+    def _corpus_id(self, session: Session, name: str) -> int:
+        row = self._corpus_row(session, name)
+        if row is None:
+            raise CorpusConfigError(f"no corpus named {name!r}; known: {self.corpus_names()}")
+        return row.id
+
+    def corpus_names(self) -> list[str]:
+        """Every corpus, by name."""
+        with self._session() as session:
+            return list(session.scalars(select(CorpusRow.name).order_by(CorpusRow.name)))
+
+    def corpus_chunking(self, name: str) -> dict[str, Any] | None:
+        """The chunking settings a corpus was created with, or None if it does not exist."""
+        with self._session() as session:
+            row = self._corpus_row(session, name)
+            return dict(row.chunking) if row is not None else None
+
+    def ensure_corpus(self, name: str, chunking: dict[str, Any]) -> CorpusRow:
+        """Create the corpus, or check that an existing one was chunked the same way."""
+        with self._session() as session:
+            row = self._corpus_row(session, name)
+            if row is None:
+                row = CorpusRow(name=name, chunking=chunking)
+                session.add(row)
+            elif row.chunking != chunking:
+                raise CorpusConfigError(
+                    f"corpus {name!r} was chunked with {row.chunking}, this run asks for "
+                    f"{chunking}; ingest with --recreate to rebuild it"
+                )
+            session.flush()
+            session.expunge(row)
+            return row
+
+    def drop_corpus(self, name: str) -> None:
+        """Remove a corpus and everything recorded for it."""
+        with self._session() as session:
+            row = self._corpus_row(session, name)
+            if row is None:
+                return
+            document_pks = select(DocumentRow.id).where(DocumentRow.corpus_id == row.id)
+            chunk_ids = select(ChunkRow.id).where(ChunkRow.document_pk.in_(document_pks))
+            session.execute(delete(EmbeddingRow).where(EmbeddingRow.chunk_id.in_(chunk_ids)))
+            session.execute(delete(ChunkRow).where(ChunkRow.document_pk.in_(document_pks)))
+            for table in (DocumentRow, SourceRow, CorpusModelRow):
+                session.execute(delete(table).where(table.corpus_id == row.id))
+            session.delete(row)
+
+    def add_corpus_model(self, corpus: str, model: CorpusModel) -> None:
+        """Record that `model` embeds `corpus` into `model.collection` (idempotent)."""
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            exists = session.scalar(
+                select(CorpusModelRow).where(
+                    CorpusModelRow.corpus_id == corpus_id,
+                    CorpusModelRow.model_id == model.model_id,
+                )
+            )
+            if exists is None:
+                session.add(
+                    CorpusModelRow(
+                        corpus_id=corpus_id,
+                        model_id=model.model_id,
+                        collection=model.collection,
+                        dimension=model.dimension,
+                        spec_hash=model.spec_hash,
+                    )
+                )
+
+    def corpus_models(self, corpus: str) -> list[CorpusModel]:
+        """The models that embed a corpus, oldest first."""
+        with self._session() as session:
+            rows = session.scalars(
+                select(CorpusModelRow)
+                .join(CorpusRow, CorpusRow.id == CorpusModelRow.corpus_id)
+                .where(CorpusRow.name == corpus)
+                .order_by(CorpusModelRow.id)
+            )
+            return [
+                CorpusModel(r.model_id, r.collection, r.dimension, r.spec_hash) for r in rows
+            ]
+
+    # -- sources and documents ----------------------------------------------------------
+    def source_state(self, corpus: str, path: str) -> SourceState:
+        """The stored hash and status of a source file and the hashes of its documents."""
+        with self._session() as session:
+            corpus_row = self._corpus_row(session, corpus)
+            if corpus_row is None:
+                return SourceState(None, None)
+            source = session.scalar(
+                select(SourceRow).where(
+                    SourceRow.corpus_id == corpus_row.id, SourceRow.path == path
+                )
+            )
+            if source is None:
+                return SourceState(None, None)
+            documents = dict(
+                session.execute(
+                    select(DocumentRow.doc_id, DocumentRow.sha256).where(
+                        DocumentRow.source_id == source.id
+                    )
+                ).tuples().all()
+            )
+            return SourceState(source.sha256, source.status, documents)
+
+    def doc_id_owners(self, corpus: str, doc_ids: Sequence[str]) -> dict[str, str]:
+        """For each of `doc_ids` already in the corpus, the source file it came from."""
+        owners: dict[str, str] = {}
+        with self._session() as session:
+            corpus_row = self._corpus_row(session, corpus)
+            if corpus_row is None:
+                return owners
+            corpus_id = corpus_row.id
+            for batch in _batches(list(doc_ids)):
+                owners.update(
+                    session.execute(
+                        select(DocumentRow.doc_id, SourceRow.path)
+                        .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                        .where(DocumentRow.corpus_id == corpus_id, DocumentRow.doc_id.in_(batch))
+                    ).tuples().all()
+                )
+        return owners
+
+    def write_source(
+        self,
+        corpus: str,
+        path: str,
+        sha256: str,
+        documents: Sequence[DocumentRecord],
+        remove_doc_ids: Sequence[str],
+    ) -> None:
+        """In one transaction: drop replaced documents, add new ones, record the file as ok.
+
+        The caller deletes `remove_doc_ids` from every collection first.
+        """
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            self._delete_documents(session, corpus_id, remove_doc_ids)
+            source = session.scalar(
+                select(SourceRow).where(SourceRow.corpus_id == corpus_id, SourceRow.path == path)
+            )
+            if source is None:
+                source = SourceRow(corpus_id=corpus_id, path=path, sha256=sha256, status="ok")
+                session.add(source)
+            source.sha256, source.status, source.error = sha256, "ok", None
+            source.updated_at = _now()
+            session.flush()
+            for document in documents:
+                row = DocumentRow(
+                    corpus_id=corpus_id,
+                    source_id=source.id,
+                    doc_id=document.doc_id,
+                    sha256=document.sha256,
+                    title=document.title,
+                    doc_type=document.doc_type,
+                    pages=document.pages,
+                    meta=document.metadata,
+                )
+                session.add(row)
+                session.flush()
+                if document.chunks:
+                    session.execute(
+                        insert(ChunkRow),
+                        [
+                            {
+                                "id": c.chunk_id,
+                                "document_pk": row.id,
+                                "chunk_index": c.chunk_index,
+                                "text": c.text,
+                                "section": c.section,
+                                "page_start": c.page_start,
+                                "page_end": c.page_end,
+                                "char_start": c.char_start,
+                                "char_end": c.char_end,
+                            }
+                            for c in document.chunks
+                        ],
+                    )
+
+    def record_failure(self, corpus: str, path: str, sha256: str, error: str) -> None:
+        """Mark a source file as failed; documents it had before stay as they were."""
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            source = session.scalar(
+                select(SourceRow).where(SourceRow.corpus_id == corpus_id, SourceRow.path == path)
+            )
+            if source is None:
+                # sha256 stays empty so that the next run retries the file even if unchanged.
+                session.add(
+                    SourceRow(corpus_id=corpus_id, path=path, sha256="", status="failed", error=error)
+                )
+                return
+            source.status, source.error, source.updated_at = "failed", error, _now()
+
+    def _delete_documents(self, session: Session, corpus_id: int, doc_ids: Sequence[str]) -> None:
+        for batch in _batches(list(doc_ids)):
+            document_pks = select(DocumentRow.id).where(
+                DocumentRow.corpus_id == corpus_id, DocumentRow.doc_id.in_(batch)
+            )
+            chunk_ids = select(ChunkRow.id).where(ChunkRow.document_pk.in_(document_pks))
+            session.execute(delete(EmbeddingRow).where(EmbeddingRow.chunk_id.in_(chunk_ids)))
+            session.execute(delete(ChunkRow).where(ChunkRow.document_pk.in_(document_pks)))
+            session.execute(
+                delete(DocumentRow).where(
+                    DocumentRow.corpus_id == corpus_id, DocumentRow.doc_id.in_(batch)
+                )
+            )
+
+    def sources_under(self, corpus: str, path: str) -> dict[str, list[str]]:
+        """Source files equal to `path` or below it (a folder), each with its document ids."""
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            prefix = path.rstrip("/") + "/"
+            sources = session.scalars(
+                select(SourceRow).where(
+                    SourceRow.corpus_id == corpus_id,
+                    (SourceRow.path == path) | SourceRow.path.startswith(prefix, autoescape=True),
+                )
+            ).all()
+            return {
+                source.path: list(
+                    session.scalars(
+                        select(DocumentRow.doc_id).where(DocumentRow.source_id == source.id)
+                    )
+                )
+                for source in sources
+            }
+
+    def remove_sources(self, corpus: str, paths: Sequence[str]) -> None:
+        """Forget source files and everything they brought (after the store deleted their points)."""
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            for path in paths:
+                source = session.scalar(
+                    select(SourceRow).where(
+                        SourceRow.corpus_id == corpus_id, SourceRow.path == path
+                    )
+                )
+                if source is None:
+                    continue
+                doc_ids = list(
+                    session.scalars(
+                        select(DocumentRow.doc_id).where(DocumentRow.source_id == source.id)
+                    )
+                )
+                self._delete_documents(session, corpus_id, doc_ids)
+                session.delete(source)
+
+    # -- embeddings ------------------------------------------------------------------------
+    def pending_chunks(self, corpus: str, model_id: str) -> list[PendingChunk]:
+        """Chunks of the corpus that `model_id` has not embedded, with their payload metadata."""
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            embedded = select(EmbeddingRow.chunk_id).where(EmbeddingRow.model_id == model_id)
+            rows = session.execute(
+                select(ChunkRow, DocumentRow, SourceRow.path)
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                .where(DocumentRow.corpus_id == corpus_id, ChunkRow.id.not_in(embedded))
+            ).tuples().all()
+            return [
+                PendingChunk(
+                    chunk_id=chunk.id,
+                    text=chunk.text,
+                    metadata={
+                        **document.meta,
+                        "doc_id": document.doc_id,
+                        "source": path,
+                        "title": document.title,
+                        "doc_type": document.doc_type,
+                        "section": chunk.section,
+                        "chunk_index": chunk.chunk_index,
+                        "page_start": chunk.page_start,
+                        "page_end": chunk.page_end,
+                        "char_start": chunk.char_start,
+                        "char_end": chunk.char_end,
+                    },
+                )
+                for chunk, document, path in rows
+            ]
+
+    def mark_embedded(self, model_id: str, chunk_ids: Sequence[str]) -> None:
+        """Record that Qdrant accepted these chunks' vectors for `model_id`."""
+        if not chunk_ids:
+            return
+        with self._session() as session:
+            session.execute(
+                insert(EmbeddingRow),
+                [{"chunk_id": chunk_id, "model_id": model_id} for chunk_id in chunk_ids],
+            )
+
+    def chunk_ids(self, corpus: str, model_id: str | None = None) -> set[str]:
+        """All chunk ids of a corpus, or only those `model_id` has embedded."""
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            query = (
+                select(ChunkRow.id)
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                .where(DocumentRow.corpus_id == corpus_id)
+            )
+            if model_id is not None:
+                query = query.join(EmbeddingRow, EmbeddingRow.chunk_id == ChunkRow.id).where(
+                    EmbeddingRow.model_id == model_id
+                )
+            return set(session.scalars(query))
+
+    # -- listing ---------------------------------------------------------------------------
+    def list_documents(self, corpus: str) -> list[DocumentSummary]:
+        """Every document with its chunk count and models, then every failed source file.
+
+        A document is `ready` when each of the corpus's models has embedded all its chunks.
+        """
+        models = [m.model_id for m in self.corpus_models(corpus)]
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            chunk_counts = dict(
+                session.execute(
+                    select(ChunkRow.document_pk, func.count())
+                    .group_by(ChunkRow.document_pk)
+                ).tuples().all()
+            )
+            embedded: dict[tuple[int, str], int] = {
+                (pk, model): count
+                for pk, model, count in session.execute(
+                    select(ChunkRow.document_pk, EmbeddingRow.model_id, func.count())
+                    .join(EmbeddingRow, EmbeddingRow.chunk_id == ChunkRow.id)
+                    .group_by(ChunkRow.document_pk, EmbeddingRow.model_id)
+                ).tuples().all()
+            }
+            summaries = []
+            rows = session.execute(
+                select(DocumentRow, SourceRow.path)
+                .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                .where(DocumentRow.corpus_id == corpus_id)
+                .order_by(SourceRow.path, DocumentRow.doc_id)
+            ).tuples().all()
+            for document, path in rows:
+                chunks = chunk_counts.get(document.id, 0)
+                done = tuple(m for m in models if embedded.get((document.id, m), 0) == chunks)
+                summaries.append(
+                    DocumentSummary(
+                        doc_id=document.doc_id,
+                        source=path,
+                        title=document.title,
+                        doc_type=document.doc_type,
+                        pages=document.pages,
+                        chunks=chunks,
+                        models=done,
+                        status="ready" if len(done) == len(models) else "pending",
+                        updated_at=document.updated_at,
+                    )
+                )
+            for source in session.scalars(
+                select(SourceRow).where(
+                    SourceRow.corpus_id == corpus_id, SourceRow.status == "failed"
+                )
+            ):
+                summaries.append(
+                    DocumentSummary(
+                        doc_id="",
+                        source=source.path,
+                        title="",
+                        doc_type="",
+                        pages=None,
+                        chunks=0,
+                        models=(),
+                        status="failed",
+                        updated_at=source.updated_at,
+                        error=source.error,
+                    )
+                )
+            return summaries

@@ -1,0 +1,43 @@
+"""BM25 sparse vectors, computed in-process by Qdrant's own BM25 embedder.
+
+Documents carry term-frequency weights; the collection's IDF modifier supplies the
+inverse document frequency at query time, so the vectors stay valid as the corpus grows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+# Chunks hold at most ~254 word pieces, about 150 words; BM25 normalises lengths against this.
+BM25_AVERAGE_LENGTH = 150.0
+
+
+@dataclass(frozen=True, slots=True)
+class SparseVector:
+    """Non-zero dimensions (hashed terms) and their weights."""
+
+    indices: list[int]
+    values: list[float]
+
+
+class Bm25Encoder:
+    """English BM25 (lower-casing, stop words, Snowball stemming) with one config everywhere."""
+
+    def __init__(self) -> None:
+        from qdrant_edge import Bm25, Bm25Config
+
+        self._model = Bm25(Bm25Config(language="english", avg_len=BM25_AVERAGE_LENGTH))
+
+    def embed_documents(self, texts: Sequence[str]) -> list[SparseVector]:
+        """Term-frequency weights of each passage."""
+        out = []
+        for text in texts:
+            vector = self._model.embed_document(text)
+            out.append(SparseVector(list(vector.indices), list(vector.values)))
+        return out
+
+    def embed_query(self, text: str) -> SparseVector:
+        """Each distinct query term with weight 1 (IDF comes from the collection)."""
+        vector = self._model.embed_query(text)
+        return SparseVector(list(vector.indices), list(vector.values))

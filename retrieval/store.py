@@ -1,0 +1,154 @@
+"""The vector store interface, its layout constants, and the one factory that builds a backend.
+
+Layout (compatible with langchain-qdrant's `QdrantVectorStore`, which can open a server
+collection with `vector_name=DENSE_VECTOR`, `sparse_vector_name=SPARSE_VECTOR`):
+- one collection per (corpus, model), cosine distance, point id = chunk id (a UUID);
+- named vectors: `dense` (the model's embedding) and `bm25` (sparse, IDF modifier);
+- payload: `page_content` (chunk text) and `metadata` (doc_id, source, title, section,
+  page_start, page_end, char_start, char_end, chunk_index, doc_type, and the document's
+  own fields); payload indexes on `metadata.doc_id`, `metadata.doc_type`, `metadata.source`.
+"""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from retrieval.sparse import SparseVector
+
+if TYPE_CHECKING:
+    from retrieval.settings import Settings
+
+DENSE_VECTOR = "dense"
+SPARSE_VECTOR = "bm25"
+CONTENT_KEY = "page_content"
+METADATA_KEY = "metadata"
+INDEXED_FIELDS = ("doc_id", "doc_type", "source")
+
+
+def collection_name(corpus: str, model_id: str) -> str:
+    """`<corpus>__<model>`, lower-cased, with anything but [a-z0-9_-] replaced by `-`."""
+    def clean(part: str) -> str:
+        return re.sub(r"[^a-z0-9_-]", "-", part.lower())
+
+    return f"{clean(corpus)}__{clean(model_id)}"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredPoint:
+    """A chunk as the store keeps it: id, both vectors and its payload."""
+
+    chunk_id: str
+    dense: Sequence[float]
+    sparse: SparseVector
+    text: str
+    metadata: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class ScoredChunk:
+    """A search result straight from the store. Score: cosine similarity in [-1, 1], higher is better."""
+
+    chunk_id: str
+    score: float
+    text: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def scored_chunk(point_id: object, score: float, payload: dict[str, Any] | None) -> ScoredChunk:
+    """A backend's scored point in our shape."""
+    payload = payload or {}
+    return ScoredChunk(
+        chunk_id=str(point_id),
+        score=float(score),
+        text=payload.get(CONTENT_KEY, ""),
+        metadata=payload.get(METADATA_KEY, {}),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CollectionInfo:
+    """What a collection holds: its dense dimension and point count."""
+
+    name: str
+    dimension: int
+    points: int
+
+
+class VectorStore(ABC):
+    """What CardioRAG needs from Qdrant, whichever backend runs it."""
+
+    location: str
+
+    @abstractmethod
+    def collection_exists(self, name: str) -> bool:
+        """Whether the collection exists."""
+
+    @abstractmethod
+    def create_collection(self, name: str, dimension: int) -> None:
+        """Create a collection with the layout above (dense cosine + BM25 sparse)."""
+
+    @abstractmethod
+    def collection_info(self, name: str) -> CollectionInfo:
+        """Dimension and point count of an existing collection."""
+
+    @abstractmethod
+    def drop_collection(self, name: str) -> None:
+        """Delete a collection and all its points; no error if it does not exist."""
+
+    @abstractmethod
+    def upsert(self, name: str, points: Sequence[StoredPoint]) -> None:
+        """Insert or replace points by id (the same chunk id never duplicates)."""
+
+    @abstractmethod
+    def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
+        """Delete every point whose `metadata.doc_id` is one of `doc_ids`."""
+
+    @abstractmethod
+    def point_ids(self, name: str) -> set[str]:
+        """All point ids of a collection (for repair checks and tests; scrolls the whole set)."""
+
+    @abstractmethod
+    def search_dense(
+        self, name: str, vector: Sequence[float], k: int, *, doc_types: Sequence[str] = ()
+    ) -> list[ScoredChunk]:
+        """Nearest chunks by cosine similarity, optionally restricted to some doc types."""
+
+    @abstractmethod
+    def finish_writes(self, name: str) -> None:
+        """Make writes durable and searchable at full speed (Edge: flush and build HNSW)."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release files, locks and connections."""
+
+    def ensure_collection(self, name: str, dimension: int) -> None:
+        """Create the collection if missing; refuse one whose dimension differs."""
+        from retrieval.errors import CollectionMismatchError
+
+        if not self.collection_exists(name):
+            self.create_collection(name, dimension)
+            return
+        found = self.collection_info(name).dimension
+        if found != dimension:
+            raise CollectionMismatchError(name, expected=dimension, found=found)
+
+    def __enter__(self) -> VectorStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(settings: Settings) -> VectorStore:
+    """The one place that builds a backend: a URL means a server, else the embedded store."""
+    if settings.qdrant_url:
+        from retrieval._server import ServerStore
+
+        return ServerStore.connect(settings.qdrant_url, settings.qdrant_api_key)
+    from retrieval._edge import EdgeStore
+
+    return EdgeStore(settings.data_dir / "qdrant")
