@@ -137,7 +137,10 @@ def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = Fa
         encoder = Encoder(spec, model)
         logger.info(
             "loaded model %s (%d dims, %s) in %.1f s",
-            spec.id, encoder.dimension, model.dtype, time.perf_counter() - started,
+            spec.id,
+            encoder.dimension,
+            model.dtype,
+            time.perf_counter() - started,
         )
         _loaded[spec.spec_hash] = encoder
         return encoder

@@ -29,7 +29,9 @@ class ModelNotFoundError(AdapterError, FileNotFoundError):
         self.spec_id = spec_id
         self.base = base
         self.hint = hint
-        super().__init__(f"model {spec_id!r}: weights for {base!r} are not available offline. {hint}")
+        super().__init__(
+            f"model {spec_id!r}: weights for {base!r} are not available offline. {hint}"
+        )
 
     def __str__(self) -> str:
         return str(self.args[0])

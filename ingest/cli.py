@@ -56,7 +56,9 @@ err = Console(stderr=True)
 
 def _report_table(report: IngestReport) -> Table:
     prefix = "would be " if report.dry_run else ""
-    table = Table(title=f"ingest into corpus {report.corpus!r}" + (" (dry run)" if report.dry_run else ""))
+    table = Table(
+        title=f"ingest into corpus {report.corpus!r}" + (" (dry run)" if report.dry_run else "")
+    )
     table.add_column("")
     table.add_column("count", justify="right")
     for label, value in (
@@ -105,7 +107,11 @@ def _models_table(settings: Settings) -> Table:
         except ModelNotFoundError as error:
             available = f"no: {error.hint}"
         table.add_row(
-            spec.id, spec.base, spec.adapter or "", str(spec.max_seq_length or ""), spec.dtype,
+            spec.id,
+            spec.base,
+            spec.adapter or "",
+            str(spec.max_seq_length or ""),
+            spec.dtype,
             available,
         )
     return table
@@ -117,7 +123,8 @@ def ingest(
     corpus: CorpusOpt = None,
     model: ModelOpt = None,
     doc_type: Annotated[
-        DocType | None, typer.Option("--type", help="Document type for every file [default: by rule].")
+        DocType | None,
+        typer.Option("--type", help="Document type for every file [default: by rule]."),
     ] = None,
     recreate: Annotated[
         bool, typer.Option("--recreate", help="Drop the corpus and its collections first.")
@@ -125,15 +132,23 @@ def ingest(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
-    list_documents: Annotated[bool, typer.Option("--list", help="List the corpus's documents.")] = False,
+    list_documents: Annotated[
+        bool, typer.Option("--list", help="List the corpus's documents.")
+    ] = False,
     remove: Annotated[
         Path | None, typer.Option("--remove", help="Remove a source file (or folder) everywhere.")
     ] = None,
     models: Annotated[bool, typer.Option("--models", help="List the model specs.")] = False,
-    encoding: Annotated[str, typer.Option("--encoding", help="Text encoding of .txt/.md/.csv/.jsonl.")] = "utf-8",
+    encoding: Annotated[
+        str, typer.Option("--encoding", help="Text encoding of .txt/.md/.csv/.jsonl.")
+    ] = "utf-8",
     id_field: Annotated[str | None, typer.Option("--id-field", help="JSONL/CSV id field.")] = None,
-    text_field: Annotated[str | None, typer.Option("--text-field", help="JSONL/CSV text field.")] = None,
-    title_field: Annotated[str | None, typer.Option("--title-field", help="JSONL/CSV title field.")] = None,
+    text_field: Annotated[
+        str | None, typer.Option("--text-field", help="JSONL/CSV text field.")
+    ] = None,
+    title_field: Annotated[
+        str | None, typer.Option("--title-field", help="JSONL/CSV title field.")
+    ] = None,
     section_field: Annotated[
         str | None, typer.Option("--section-field", help="JSONL/CSV section field.")
     ] = None,
@@ -157,7 +172,10 @@ def ingest(
         raise typer.BadParameter("--recreate and --dry-run exclude each other")
     configure_logging(verbose, quiet=quiet)
     settings = Settings.load(
-        data_dir=data_dir, qdrant_url=qdrant_url, sql_url=sql_url, models_file=models_file,
+        data_dir=data_dir,
+        qdrant_url=qdrant_url,
+        sql_url=sql_url,
+        models_file=models_file,
         torch_threads=threads,
     )
     if models:
@@ -206,8 +224,10 @@ def ingest(
         err.print(f"[red]failed[/red] {failure.reason}", highlight=False, markup=True)
     if json_path is not None:
         payload = dataclasses.asdict(report) | {
-            "models": [dataclasses.asdict(run) | {"chunks_per_second": run.chunks_per_second}
-                       for run in report.models]
+            "models": [
+                dataclasses.asdict(run) | {"chunks_per_second": run.chunks_per_second}
+                for run in report.models
+            ]
         }
         json_path.write_text(json.dumps(payload, indent=2))
     if not report.ok:

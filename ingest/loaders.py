@@ -57,8 +57,10 @@ def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]
         path = Path(path).expanduser().resolve()
         if path.is_dir():
             found.extend(
-                p for p in sorted(path.rglob("*"))
-                if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                p
+                for p in sorted(path.rglob("*"))
+                if p.is_file()
+                and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
             )
         elif not path.exists():
@@ -95,9 +97,7 @@ def load_file(path: Path, data: bytes, options: LoadOptions) -> LoadedFile:
     if suffix == ".pdf":
         return LoadedFile(path, sha256, [load_pdf(path, sha256, doc_type)])
     if suffix in {".txt", ".md", ".markdown"}:
-        return LoadedFile(
-            path, sha256, [load_text(path, data, sha256, doc_type, options.encoding)]
-        )
+        return LoadedFile(path, sha256, [load_text(path, data, sha256, doc_type, options.encoding)])
     if suffix == ".jsonl":
         documents, empty = load_jsonl(path, data, options.fields, doc_type, options.encoding)
     elif suffix == ".csv":

@@ -96,12 +96,17 @@ def _chunking_for(
             overlap_tokens=overlap_tokens,
         )
     for encoder in encoders:
-        fits = budget_tokens(encoder.max_seq_length, encoder.count_tokens(encoder.spec.document_prefix))
+        fits = budget_tokens(
+            encoder.max_seq_length, encoder.count_tokens(encoder.spec.document_prefix)
+        )
         if fits < spec.chunk_tokens:
             logger.warning(
                 "model %s reads %d tokens but corpus %s has chunks of up to %d: their ends are "
                 "cut off for this model; ingest with --recreate to re-chunk",
-                encoder.spec.id, fits, corpus, spec.chunk_tokens,
+                encoder.spec.id,
+                fits,
+                corpus,
+                spec.chunk_tokens,
             )
     return spec
 
@@ -157,14 +162,20 @@ class _Ingestor:
         }
         if clashes:
             doc_id, owner = next(iter(clashes.items()))
-            self.fail(path, loaded.sha256, IngestError(
-                path, f"document id {doc_id!r} already comes from {owner} "
-                f"({len(clashes)} clashing ids); give records unique ids or use another corpus",
-            ))
+            self.fail(
+                path,
+                loaded.sha256,
+                IngestError(
+                    path,
+                    f"document id {doc_id!r} already comes from {owner} "
+                    f"({len(clashes)} clashing ids); give records unique ids or use another corpus",
+                ),
+            )
             return
         new = [d for doc_id, d in incoming.items() if doc_id not in state.documents]
         changed = [
-            d for doc_id, d in incoming.items()
+            d
+            for doc_id, d in incoming.items()
             if doc_id in state.documents and state.documents[doc_id] != d.sha256
         ]
         removed = [doc_id for doc_id in state.documents if doc_id not in incoming]
@@ -191,7 +202,9 @@ class _Ingestor:
             self.catalog.pending_chunks(self.corpus, encoder.spec.id), key=lambda c: len(c.text)
         )
         with tqdm(
-            total=len(pending), desc=f"embed {encoder.spec.id}", unit="chunk",
+            total=len(pending),
+            desc=f"embed {encoder.spec.id}",
+            unit="chunk",
             disable=not show_progress,
         ) as bar:
             for start in range(0, len(pending), EMBED_WINDOW):
@@ -214,14 +227,21 @@ class _Ingestor:
         run = ModelRun(encoder.spec.id, collection, len(pending), time.perf_counter() - started)
         logger.info(
             "%s: embedded %d chunks in %.1f s (%.1f chunks/s)",
-            run.model_id, run.chunks, run.seconds, run.chunks_per_second,
+            run.model_id,
+            run.chunks,
+            run.seconds,
+            run.chunks_per_second,
         )
         return run
 
 
-def run_model_ids(catalog: Catalog, corpus: str, requested: Sequence[str], default: str) -> list[str]:
-    """Requested models (default: the corpus's, else `default`) plus every model the corpus
-    already has, so that a changed file is replaced in every model's collection."""
+def run_model_ids(
+    catalog: Catalog, corpus: str, requested: Sequence[str], default: str
+) -> list[str]:
+    """The models of a run: those requested (else the corpus's, else `default`).
+
+    Every model the corpus already has is added, so a changed file is replaced everywhere.
+    """
     existing = [model.model_id for model in catalog.corpus_models(corpus)]
     chosen = list(requested) or existing or [default]
     return list(dict.fromkeys(chosen + existing))

@@ -26,8 +26,20 @@ SECTION_FIELDS = ("section_title", "section")
 # Payload keys CardioRAG sets itself; a record field with one of these names is kept as
 # `record_<name>` so it cannot overwrite ours (MedQuAD has its own `source`, for example).
 RESERVED_KEYS = frozenset(
-    {"doc_id", "source", "title", "doc_type", "section", "chunk_index", "page_start",
-     "page_end", "char_start", "char_end", "score", "rank"}
+    {
+        "doc_id",
+        "source",
+        "title",
+        "doc_type",
+        "section",
+        "chunk_index",
+        "page_start",
+        "page_end",
+        "char_start",
+        "char_end",
+        "score",
+        "rank",
+    }
 )
 
 
@@ -41,17 +53,20 @@ class FieldMap:
     section: str | None = None
 
 
-def _pick(
-    record: Mapping[str, Any], chosen: str | None, candidates: tuple[str, ...]
-) -> str | None:
+def _pick(record: Mapping[str, Any], chosen: str | None, candidates: tuple[str, ...]) -> str | None:
     if chosen is not None:
         return chosen if chosen in record else None
     return next((name for name in candidates if name in record), None)
 
 
 def _require(
-    path: Path, line: int, record: Mapping[str, Any], chosen: str | None,
-    candidates: tuple[str, ...], what: str, flag: str,
+    path: Path,
+    line: int,
+    record: Mapping[str, Any],
+    chosen: str | None,
+    candidates: tuple[str, ...],
+    what: str,
+    flag: str,
 ) -> str:
     name = _pick(record, chosen, candidates)
     if name is None:
@@ -74,8 +89,13 @@ def infer_record_type(record: Mapping[str, Any]) -> DocType | None:
 
 
 def _record_document(
-    path: Path, line: int, record: Mapping[str, Any], raw: bytes, fields: FieldMap,
-    doc_type: DocType | None, default_type: DocType,
+    path: Path,
+    line: int,
+    record: Mapping[str, Any],
+    raw: bytes,
+    fields: FieldMap,
+    doc_type: DocType | None,
+    default_type: DocType,
 ) -> Document | None:
     id_name = _require(path, line, record, fields.id, ID_FIELDS, "id", "--id-field")
     text_name = _require(path, line, record, fields.text, TEXT_FIELDS, "text", "--text-field")
@@ -107,8 +127,11 @@ def _record_document(
 
 
 def _collect(
-    path: Path, records: Iterator[tuple[int, Mapping[str, Any], bytes]], fields: FieldMap,
-    doc_type: DocType | None, default_type: DocType,
+    path: Path,
+    records: Iterator[tuple[int, Mapping[str, Any], bytes]],
+    fields: FieldMap,
+    doc_type: DocType | None,
+    default_type: DocType,
 ) -> tuple[list[Document], int]:
     """Documents of every record, refusing duplicate ids; also the count of empty records."""
     documents: list[Document] = []

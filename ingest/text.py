@@ -21,7 +21,7 @@ def decode_text(path: Path, data: bytes, encoding: str) -> str:
     except UnicodeDecodeError as err:
         raise UnreadableFileError(
             path,
-            f"not valid {encoding} text (byte {err.start}: {data[err.start:err.start + 1]!r}); "
+            f"not valid {encoding} text (byte {err.start}: {data[err.start : err.start + 1]!r}); "
             "pass --encoding with the file's encoding, e.g. --encoding latin-1",
         ) from err
     except LookupError as err:

@@ -10,6 +10,8 @@ from retrieval.errors import (
     StoreLockedError,
     StoreUnavailableError,
 )
+from retrieval.hits import Hit
+from retrieval.retriever import Retriever
 from retrieval.settings import Settings
 from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
 
@@ -17,7 +19,9 @@ __all__ = [
     "Catalog",
     "CollectionMismatchError",
     "CorpusConfigError",
+    "Hit",
     "RetrievalError",
+    "Retriever",
     "ScoredChunk",
     "Settings",
     "StoreLockedError",

@@ -1,5 +1,6 @@
-"""The embedded backend: Qdrant Edge, Qdrant's own engine in this process (HNSW, payload
-indexes, sparse vectors with IDF, Query API fusion), one shard per collection.
+"""The embedded backend: Qdrant Edge, Qdrant's engine in this process, a shard per collection.
+
+It brings HNSW, payload indexes, sparse vectors with IDF and Query API fusion without a server.
 
 A folder may be open in one process only: a lock file makes a second process fail at once
 with StoreLockedError instead of a WAL error deep inside the engine.
@@ -26,9 +27,9 @@ from retrieval.store import (
     SPARSE_VECTOR,
     CollectionInfo,
     ScoredChunk,
-    scored_chunk,
     StoredPoint,
     VectorStore,
+    scored_chunk,
 )
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,9 @@ class EdgeStore(VectorStore):
     def create_collection(self, name: str, dimension: int) -> None:
         """Create a shard with dense cosine and BM25 (IDF) vectors and payload indexes."""
         config = qe.EdgeConfig(
-            vectors={DENSE_VECTOR: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)},
+            vectors={
+                DENSE_VECTOR: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)
+            },
             sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
         directory = self._dir(name)

@@ -22,9 +22,9 @@ from retrieval.store import (
     SPARSE_VECTOR,
     CollectionInfo,
     ScoredChunk,
-    scored_chunk,
     StoredPoint,
     VectorStore,
+    scored_chunk,
 )
 
 if TYPE_CHECKING:
@@ -122,9 +122,7 @@ class ServerStore(VectorStore):
                 key=f"{METADATA_KEY}.doc_id",
                 match=models.MatchAny(any=ids[start : start + _DELETE_BATCH]),
             )
-            self.client.delete(
-                name, points_selector=models.Filter(must=[condition]), wait=True
-            )
+            self.client.delete(name, points_selector=models.Filter(must=[condition]), wait=True)
 
     def point_ids(self, name: str) -> set[str]:
         """All point ids of a collection."""
@@ -156,10 +154,7 @@ class ServerStore(VectorStore):
             limit=k,
             with_payload=True,
         )
-        return [
-            scored_chunk(point.id, point.score, point.payload)
-            for point in response.points
-        ]
+        return [scored_chunk(point.id, point.score, point.payload) for point in response.points]
 
     def finish_writes(self, name: str) -> None:
         """Nothing to do: the server indexes in the background and upserts waited."""

@@ -45,6 +45,8 @@ class _Base(DeclarativeBase):
 
 
 class CorpusRow(_Base):
+    """A named collection of documents, chunked one way."""
+
     __tablename__ = "corpora"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
@@ -53,6 +55,8 @@ class CorpusRow(_Base):
 
 
 class CorpusModelRow(_Base):
+    """A model that embeds a corpus, and its collection."""
+
     __tablename__ = "corpus_models"
     __table_args__ = (UniqueConstraint("corpus_id", "model_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -65,6 +69,8 @@ class CorpusModelRow(_Base):
 
 
 class SourceRow(_Base):
+    """A file that was ingested (or failed), by path and hash."""
+
     __tablename__ = "sources"
     __table_args__ = (UniqueConstraint("corpus_id", "path"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -77,6 +83,8 @@ class SourceRow(_Base):
 
 
 class DocumentRow(_Base):
+    """A document: a file, or one record of a JSONL/CSV file."""
+
     __tablename__ = "documents"
     __table_args__ = (UniqueConstraint("corpus_id", "doc_id"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -93,6 +101,8 @@ class DocumentRow(_Base):
 
 
 class ChunkRow(_Base):
+    """A chunk of a document; its id is the Qdrant point id."""
+
     __tablename__ = "chunks"
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     document_pk: Mapped[int] = mapped_column(
@@ -108,6 +118,8 @@ class ChunkRow(_Base):
 
 
 class EmbeddingRow(_Base):
+    """That a model's vector for a chunk is in Qdrant."""
+
     __tablename__ = "embeddings"
     chunk_id: Mapped[str] = mapped_column(
         ForeignKey("chunks.id", ondelete="CASCADE"), primary_key=True
@@ -310,9 +322,7 @@ class Catalog:
                 .where(CorpusRow.name == corpus)
                 .order_by(CorpusModelRow.id)
             )
-            return [
-                CorpusModel(r.model_id, r.collection, r.dimension, r.spec_hash) for r in rows
-            ]
+            return [CorpusModel(r.model_id, r.collection, r.dimension, r.spec_hash) for r in rows]
 
     # -- sources and documents ----------------------------------------------------------
     def source_state(self, corpus: str, path: str) -> SourceState:
@@ -333,7 +343,9 @@ class Catalog:
                     select(DocumentRow.doc_id, DocumentRow.sha256).where(
                         DocumentRow.source_id == source.id
                     )
-                ).tuples().all()
+                )
+                .tuples()
+                .all()
             )
             return SourceState(source.sha256, source.status, documents)
 
@@ -351,7 +363,9 @@ class Catalog:
                         select(DocumentRow.doc_id, SourceRow.path)
                         .join(SourceRow, SourceRow.id == DocumentRow.source_id)
                         .where(DocumentRow.corpus_id == corpus_id, DocumentRow.doc_id.in_(batch))
-                    ).tuples().all()
+                    )
+                    .tuples()
+                    .all()
                 )
         return owners
 
@@ -421,7 +435,9 @@ class Catalog:
             if source is None:
                 # sha256 stays empty so that the next run retries the file even if unchanged.
                 session.add(
-                    SourceRow(corpus_id=corpus_id, path=path, sha256="", status="failed", error=error)
+                    SourceRow(
+                        corpus_id=corpus_id, path=path, sha256="", status="failed", error=error
+                    )
                 )
                 return
             source.status, source.error, source.updated_at = "failed", error, _now()
@@ -461,7 +477,7 @@ class Catalog:
             }
 
     def remove_sources(self, corpus: str, paths: Sequence[str]) -> None:
-        """Forget source files and everything they brought (after the store deleted their points)."""
+        """Forget source files and all they brought (after the store deleted their points)."""
         with self._session() as session:
             corpus_id = self._corpus_id(session, corpus)
             for path in paths:
@@ -486,12 +502,16 @@ class Catalog:
         with self._session() as session:
             corpus_id = self._corpus_id(session, corpus)
             embedded = select(EmbeddingRow.chunk_id).where(EmbeddingRow.model_id == model_id)
-            rows = session.execute(
-                select(ChunkRow, DocumentRow, SourceRow.path)
-                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
-                .join(SourceRow, SourceRow.id == DocumentRow.source_id)
-                .where(DocumentRow.corpus_id == corpus_id, ChunkRow.id.not_in(embedded))
-            ).tuples().all()
+            rows = (
+                session.execute(
+                    select(ChunkRow, DocumentRow, SourceRow.path)
+                    .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                    .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                    .where(DocumentRow.corpus_id == corpus_id, ChunkRow.id.not_in(embedded))
+                )
+                .tuples()
+                .all()
+            )
             return [
                 PendingChunk(
                     chunk_id=chunk.id,
@@ -549,9 +569,10 @@ class Catalog:
             corpus_id = self._corpus_id(session, corpus)
             chunk_counts = dict(
                 session.execute(
-                    select(ChunkRow.document_pk, func.count())
-                    .group_by(ChunkRow.document_pk)
-                ).tuples().all()
+                    select(ChunkRow.document_pk, func.count()).group_by(ChunkRow.document_pk)
+                )
+                .tuples()
+                .all()
             )
             embedded: dict[tuple[int, str], int] = {
                 (pk, model): count
@@ -559,15 +580,21 @@ class Catalog:
                     select(ChunkRow.document_pk, EmbeddingRow.model_id, func.count())
                     .join(EmbeddingRow, EmbeddingRow.chunk_id == ChunkRow.id)
                     .group_by(ChunkRow.document_pk, EmbeddingRow.model_id)
-                ).tuples().all()
+                )
+                .tuples()
+                .all()
             }
             summaries = []
-            rows = session.execute(
-                select(DocumentRow, SourceRow.path)
-                .join(SourceRow, SourceRow.id == DocumentRow.source_id)
-                .where(DocumentRow.corpus_id == corpus_id)
-                .order_by(SourceRow.path, DocumentRow.doc_id)
-            ).tuples().all()
+            rows = (
+                session.execute(
+                    select(DocumentRow, SourceRow.path)
+                    .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                    .where(DocumentRow.corpus_id == corpus_id)
+                    .order_by(SourceRow.path, DocumentRow.doc_id)
+                )
+                .tuples()
+                .all()
+            )
             for document, path in rows:
                 chunks = chunk_counts.get(document.id, 0)
                 done = tuple(m for m in models if embedded.get((document.id, m), 0) == chunks)

@@ -16,7 +16,11 @@ class _TqdmHandler(logging.Handler):
 
 def configure_logging(verbosity: int, *, quiet: bool = False) -> None:
     """0: warnings, 1: info, 2+: debug, for CardioRAG's own loggers; quiet: errors only."""
-    level = logging.ERROR if quiet else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)]
+    level = (
+        logging.ERROR
+        if quiet
+        else [logging.WARNING, logging.INFO, logging.DEBUG][min(verbosity, 2)]
+    )
     handler = _TqdmHandler()
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     for name in ("adapters", "retrieval", "ingest", "benchmarks", "ui"):

