@@ -56,7 +56,7 @@ class Encoder:
 
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` without special tokens."""
-        return len(self.tokenizer.encode(text, add_special_tokens=False))
+        return len(self.tokenizer.encode(text, add_special_tokens=False, verbose=False))
 
     def _encode(
         self, texts: Sequence[str], prefix: str, batch_size: int, *, show_progress_bar: bool

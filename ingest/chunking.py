@@ -16,8 +16,9 @@ from ingest.documents import Document
 from retrieval.catalog import ChunkRecord
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from langchain_text_splitters import TextSplitter
-    from transformers import PreTrainedTokenizerBase
 
 CHUNK_NAMESPACE = uuid.UUID("6f1c3f5e-7a4b-5c0e-9d43-2b8f0c1a9e77")
 # Special tokens ([CLS], [SEP]) that every encoder adds around a chunk.
@@ -50,12 +51,16 @@ def budget_tokens(max_seq_length: int, prefix_tokens: int) -> int:
     return max_seq_length - SPECIAL_TOKENS - prefix_tokens
 
 
-def make_splitter(tokenizer: PreTrainedTokenizerBase, spec: ChunkingSpec) -> TextSplitter:
-    """A recursive splitter (paragraphs, lines, words) that measures in the model's tokens."""
+def make_splitter(count_tokens: Callable[[str], int], spec: ChunkingSpec) -> TextSplitter:
+    """A recursive splitter (paragraphs, lines, words) that measures in the model's tokens.
+
+    `count_tokens` is the model's own token counter (`Encoder.count_tokens`); langchain's
+    `from_huggingface_tokenizer` does the same but makes the tokenizer warn on every long text.
+    """
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
-    return RecursiveCharacterTextSplitter.from_huggingface_tokenizer(
-        tokenizer,
+    return RecursiveCharacterTextSplitter(
+        length_function=count_tokens,
         chunk_size=spec.chunk_tokens,
         chunk_overlap=min(spec.overlap_tokens, spec.chunk_tokens // 2),
         add_start_index=True,
@@ -74,15 +79,21 @@ def chunk_document(
     """A document's chunks, section by section, with pages and character offsets."""
     chunks: list[ChunkRecord] = []
     for section in document.sections:
-        for piece in splitter.create_documents([section.text]):
-            start = int(piece.metadata["start_index"])
-            end = start + len(piece.page_content)
+        cursor = 0
+        for text in splitter.split_text(section.text):
+            # Not langchain's `start_index`: it steps back by the overlap in tokens from a
+            # position in characters, so it misses a chunk that overlaps its neighbour by more
+            # characters than that and gives -1. Chunks are verbatim and in order, so search
+            # from just after the previous chunk's start.
+            start = section.text.find(text, cursor)
+            cursor = start + 1
+            end = start + len(text)
             index = len(chunks)
             chunks.append(
                 ChunkRecord(
                     chunk_id=chunk_id(corpus, document, index, spec),
                     chunk_index=index,
-                    text=piece.page_content,
+                    text=text,
                     section=section.title,
                     page_start=section.page_at(start),
                     page_end=section.page_at(max(end - 1, start)),

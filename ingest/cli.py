@@ -221,7 +221,9 @@ def ingest(
         )
     out.print(_report_table(report))
     for failure in report.failed:
-        err.print(f"[red]failed[/red] {failure.reason}", highlight=False, markup=True)
+        err.print(
+            f"[red]failed[/red] {failure.reason}", highlight=False, markup=True, soft_wrap=True
+        )
     if json_path is not None:
         payload = dataclasses.asdict(report) | {
             "models": [
@@ -244,7 +246,7 @@ def main() -> None:
     except (AdapterError, RetrievalError, IngestError) as error:
         if debug:
             raise
-        err.print(f"error: {error}", highlight=False, markup=False)
+        err.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
     except Exception as error:
         import click

@@ -310,7 +310,7 @@ def _prepare_corpus(
             CorpusModel(encoder.spec.id, collection, encoder.dimension, encoder.spec.spec_hash),
         )
     tokenizer_encoder = next((e for e in encoders if e.spec.id == chunking.tokenizer), encoders[0])
-    splitter = make_splitter(tokenizer_encoder.tokenizer, chunking)
+    splitter = make_splitter(tokenizer_encoder.count_tokens, chunking)
 
     def chunk(document: Document) -> DocumentRecord:
         return DocumentRecord(

@@ -343,9 +343,7 @@ class Catalog:
                     select(DocumentRow.doc_id, DocumentRow.sha256).where(
                         DocumentRow.source_id == source.id
                     )
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             return SourceState(source.sha256, source.status, documents)
 
@@ -363,9 +361,7 @@ class Catalog:
                         select(DocumentRow.doc_id, SourceRow.path)
                         .join(SourceRow, SourceRow.id == DocumentRow.source_id)
                         .where(DocumentRow.corpus_id == corpus_id, DocumentRow.doc_id.in_(batch))
-                    )
-                    .tuples()
-                    .all()
+                    ).all()
                 )
         return owners
 
@@ -502,16 +498,12 @@ class Catalog:
         with self._session() as session:
             corpus_id = self._corpus_id(session, corpus)
             embedded = select(EmbeddingRow.chunk_id).where(EmbeddingRow.model_id == model_id)
-            rows = (
-                session.execute(
-                    select(ChunkRow, DocumentRow, SourceRow.path)
-                    .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
-                    .join(SourceRow, SourceRow.id == DocumentRow.source_id)
-                    .where(DocumentRow.corpus_id == corpus_id, ChunkRow.id.not_in(embedded))
-                )
-                .tuples()
-                .all()
-            )
+            rows = session.execute(
+                select(ChunkRow, DocumentRow, SourceRow.path)
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                .where(DocumentRow.corpus_id == corpus_id, ChunkRow.id.not_in(embedded))
+            ).all()
             return [
                 PendingChunk(
                     chunk_id=chunk.id,
@@ -570,9 +562,7 @@ class Catalog:
             chunk_counts = dict(
                 session.execute(
                     select(ChunkRow.document_pk, func.count()).group_by(ChunkRow.document_pk)
-                )
-                .tuples()
-                .all()
+                ).all()
             )
             embedded: dict[tuple[int, str], int] = {
                 (pk, model): count
@@ -580,21 +570,15 @@ class Catalog:
                     select(ChunkRow.document_pk, EmbeddingRow.model_id, func.count())
                     .join(EmbeddingRow, EmbeddingRow.chunk_id == ChunkRow.id)
                     .group_by(ChunkRow.document_pk, EmbeddingRow.model_id)
-                )
-                .tuples()
-                .all()
+                ).all()
             }
             summaries = []
-            rows = (
-                session.execute(
-                    select(DocumentRow, SourceRow.path)
-                    .join(SourceRow, SourceRow.id == DocumentRow.source_id)
-                    .where(DocumentRow.corpus_id == corpus_id)
-                    .order_by(SourceRow.path, DocumentRow.doc_id)
-                )
-                .tuples()
-                .all()
-            )
+            rows = session.execute(
+                select(DocumentRow, SourceRow.path)
+                .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                .where(DocumentRow.corpus_id == corpus_id)
+                .order_by(SourceRow.path, DocumentRow.doc_id)
+            ).all()
             for document, path in rows:
                 chunks = chunk_counts.get(document.id, 0)
                 done = tuple(m for m in models if embedded.get((document.id, m), 0) == chunks)

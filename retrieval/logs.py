@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 
 from tqdm.auto import tqdm
 
@@ -11,7 +12,7 @@ class _TqdmHandler(logging.Handler):
     """Writes log lines through tqdm so that they do not break progress bars."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        tqdm.write(self.format(record))
+        tqdm.write(self.format(record), file=sys.stderr)
 
 
 def configure_logging(verbosity: int, *, quiet: bool = False) -> None:

@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from adapters import Encoder, ModelNotFoundError, ModelSpec, load_encoder
+from tests.conftest import MODEL_CACHE
+
+
+def test_minilm_encodes_normalised_384_dim_vectors(minilm: Encoder) -> None:
+    vectors = minilm.encode_documents(["The heart has four chambers.", "Aspirin after MI."])
+    assert vectors.shape == (2, 384)
+    assert vectors.dtype == np.float32
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0], abs=1e-3)
+    assert minilm.max_seq_length == 256
+
+
+def test_related_texts_are_closer_than_unrelated(minilm: Encoder) -> None:
+    query = minilm.encode_queries(["what does the mitral valve do"])[0]
+    docs = minilm.encode_documents(
+        [
+            "The mitral valve separates the left atrium from the left ventricle.",
+            "Insulin is produced by beta cells of the pancreas.",
+        ]
+    )
+    assert float(docs[0] @ query) > float(docs[1] @ query) + 0.2
+
+
+def test_encoder_is_loaded_once_per_spec(minilm: Encoder) -> None:
+    assert load_encoder(minilm.spec, cache_dir=MODEL_CACHE) is minilm
+
+
+def test_query_prefix_changes_query_vectors(minilm: Encoder) -> None:
+    prefixed = minilm.spec.model_copy(update={"id": "minilm-q", "query_prefix": "query: "})
+    other = load_encoder(prefixed, cache_dir=MODEL_CACHE)
+    text = ["syncope work-up"]
+    assert not np.allclose(other.encode_queries(text), minilm.encode_queries(text))
+    assert np.allclose(other.encode_documents(text), minilm.encode_documents(text), atol=1e-5)
+
+
+def test_mpnet_loads_from_its_packaged_volumes(specs: dict[str, ModelSpec]) -> None:
+    mpnet = load_encoder(specs["mpnet"], cache_dir=MODEL_CACHE)
+    assert mpnet.dimension == 768
+    assert mpnet.encode_documents(["left ventricular hypertrophy"]).shape == (1, 768)
+
+
+@pytest.mark.parametrize(
+    ("base", "hint"),
+    [
+        ("michiyasunaga/BioLinkBERT-base", "CARDIORAG_ALLOW_DOWNLOADS"),
+        ("pkg:no-such-packaged-model", "known:"),
+    ],
+)
+def test_weights_not_available_offline_fail_clearly(base: str, hint: str) -> None:
+    spec = ModelSpec(id="biolinkbert", base=base)
+    with pytest.raises(ModelNotFoundError) as info:
+        load_encoder(spec, cache_dir=MODEL_CACHE)
+    message = str(info.value)
+    assert "biolinkbert" in message and base in message and hint in message
+
+
+def test_adapter_that_is_not_available_offline_fails_clearly(minilm: Encoder) -> None:
+    spec = minilm.spec.model_copy(
+        update={"id": "cardioembed", "adapter": "richardyoung/CardioEmbed-MiniLM"}
+    )
+    with pytest.raises(ModelNotFoundError, match="cardioembed"):
+        load_encoder(spec, cache_dir=MODEL_CACHE)
+
+
+def test_base_that_is_a_file_is_refused(tmp_path: Path) -> None:
+    weights = tmp_path / "model.safetensors"
+    weights.write_bytes(b"x")
+    with pytest.raises(ModelNotFoundError, match="folder"):
+        load_encoder(ModelSpec(id="m", base=str(weights)), cache_dir=MODEL_CACHE)

