@@ -84,7 +84,9 @@ def _chunking_for(
     """The corpus's stored chunking, or a new one that fits the smallest model of this run."""
     stored = catalog.corpus_chunking(corpus)
     if stored is not None:
-        spec = ChunkingSpec(**stored)
+        # The stored sizes stay (new models join the corpus's chunks), but the overlap is the
+        # user's setting: a different one must reach ensure_corpus, which refuses it.
+        spec = ChunkingSpec(**{**stored, "overlap_tokens": overlap_tokens})
     else:
         first = encoders[0]
         spec = ChunkingSpec(
@@ -187,6 +189,9 @@ class _Ingestor:
         if self.chunk is None:
             return
         stale = [d.doc_id for d in changed] + removed
+        # Unmarked before their points go: a crash in between leaves chunks to re-embed, never
+        # rows that claim points which are gone (e.g. if the old file version comes back).
+        self.catalog.forget_embeddings(self.corpus, stale)
         for collection in self.collections():
             self.store.delete_documents(collection, stale)
         records = [self.chunk(document) for document in new + changed]
@@ -334,6 +339,7 @@ def remove_source(path: Path, *, corpus: str, store: VectorStore, catalog: Catal
     target = str(Path(path).expanduser().resolve())
     sources = catalog.sources_under(corpus, target)
     doc_ids = [doc_id for ids in sources.values() for doc_id in ids]
+    catalog.forget_embeddings(corpus, doc_ids)  # before the points go, as in ingest_file
     for model in catalog.corpus_models(corpus):
         store.delete_documents(model.collection, doc_ids)
     catalog.remove_sources(corpus, list(sources))

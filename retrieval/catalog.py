@@ -535,6 +535,23 @@ class Catalog:
                 [{"chunk_id": chunk_id, "model_id": model_id} for chunk_id in chunk_ids],
             )
 
+    def forget_embeddings(self, corpus: str, doc_ids: Sequence[str]) -> None:
+        """Unmark every model's embeddings of these documents' chunks.
+
+        Called before the store deletes their points, so that a crash in between leaves
+        chunks to embed again rather than rows that claim points which are gone.
+        """
+        if not doc_ids:
+            return
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            for batch in _batches(list(doc_ids)):
+                document_pks = select(DocumentRow.id).where(
+                    DocumentRow.corpus_id == corpus_id, DocumentRow.doc_id.in_(batch)
+                )
+                chunk_ids = select(ChunkRow.id).where(ChunkRow.document_pk.in_(document_pks))
+                session.execute(delete(EmbeddingRow).where(EmbeddingRow.chunk_id.in_(chunk_ids)))
+
     def chunk_ids(self, corpus: str, model_id: str | None = None) -> set[str]:
         """All chunk ids of a corpus, or only those `model_id` has embedded."""
         with self._session() as session:
