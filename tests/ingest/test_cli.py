@@ -1,0 +1,252 @@
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ingest.cli import app
+
+INGEST = Path(sys.executable).parent / "ingest"
+OUR_LOGGERS = ("adapters", "retrieval", "ingest", "benchmarks", "ui")
+
+# -- usage, in process -----------------------------------------------------------------------
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
+    # Away from any cardiorag.toml or .env, and with no CARDIORAG_* settings from the caller.
+    monkeypatch.chdir(tmp_path)
+    for name in [n for n in os.environ if n.startswith("CARDIORAG_")]:
+        monkeypatch.delenv(name)
+    # The command configures our loggers; give them back as they were to the other tests.
+    saved = {n: logging.getLogger(n) for n in OUR_LOGGERS}
+    state = {n: (lg.handlers[:], lg.level, lg.propagate) for n, lg in saved.items()}
+    yield CliRunner()
+    for name, logger in saved.items():
+        handlers, level, propagate = state[name]
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.propagate = propagate
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ([], "give PATH"),
+        (["--list", "notes.csv"], "give PATH"),
+        (["--list", "--models"], "give PATH"),
+        (["--list", "--remove", "a.pdf"], "give PATH"),
+        (["a.md", "--recreate", "--dry-run"], "exclude each other"),
+        (["a.md", "--type", "poem"], "--type"),
+        (["a.md", "--threads", "0"], "--threads"),
+    ],
+    ids=[
+        "nothing",
+        "list-and-paths",
+        "list-and-models",
+        "list-and-remove",
+        "recreate-dry-run",
+        "bad-type",
+        "zero-threads",
+    ],
+)
+def test_usage_errors_exit_2(
+    runner: CliRunner, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, [*args, "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 2, result.output
+    assert message in result.output
+    assert not (tmp_path / "data").exists()  # refused before anything is created
+
+
+def test_models_lists_the_shipped_specs(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(app, ["--models", "--data-dir", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    rows = {line.split("│")[1].strip() for line in result.stdout.splitlines() if "│" in line}
+    assert {"minilm", "mpnet"} <= rows
+    assert "pkg:gt-all-minil" in result.stdout
+
+
+def test_help_names_the_actions(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for option in ("--list", "--remove", "--models", "--dry-run", "--json", "--id-field"):
+        assert option in result.output
+
+
+# -- the console script, in subprocesses -----------------------------------------------------------
+
+
+@dataclass
+class Run:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
+def clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARDIORAG_")}
+    # Rich wraps at 80 columns when not on a terminal; fix it so line checks mean something.
+    return env | {"HF_HUB_OFFLINE": "1", "COLUMNS": "80"}
+
+
+def ingest(*args: str | Path, cwd: Path) -> Run:
+    done = subprocess.run(
+        [str(INGEST), *map(str, args)],
+        cwd=cwd,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    return Run(done.returncode, done.stdout, done.stderr)
+
+
+@dataclass
+class Workspace:
+    root: Path
+    data_dir: Path
+    markdown: Path
+    text: Path
+    broken: Path
+    first_run: Run
+    report: dict[str, object]
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Workspace:
+    """One real ingest run (real MiniLM): two small text files and a corrupt PDF."""
+    root = tmp_path_factory.mktemp("cli")
+    markdown = root / "heart.md"
+    markdown.write_text(
+        "# Heart\n\nThe heart has four chambers and four valves.\n\n"
+        "## Valves\n\nThe mitral valve sits between the left atrium and the left ventricle.\n",
+        encoding="utf-8",
+    )
+    text = root / "af.txt"
+    text.write_text(
+        "Atrial fibrillation is an irregular heart rhythm that raises the risk of stroke.\n",
+        encoding="utf-8",
+    )
+    broken = root / "broken.pdf"
+    broken.write_bytes((shared_data / "pdfs" / "ehag110.pdf").read_bytes()[:5000])
+    data_dir = root / "data"
+    run = ingest(
+        markdown, text, broken, "--data-dir", data_dir, "--json", root / "out.json", cwd=root
+    )
+    report = json.loads((root / "out.json").read_text()) if (root / "out.json").exists() else {}
+    return Workspace(root, data_dir, markdown, text, broken, run, report)
+
+
+def test_failed_file_exits_1_and_is_named_on_stderr(workspace: Workspace) -> None:
+    run = workspace.first_run
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr
+    # One line per failed file, not wrapped: the path and the reason stay together.
+    (line,) = [line for line in run.stderr.splitlines() if line.startswith("failed ")]
+    assert line.startswith(f"failed {workspace.broken}: corrupt or not a PDF (")
+    # stdout holds the report table only; log lines go to stderr.
+    assert "ingest into corpus 'cardiology'" in run.stdout
+    assert "WARNING" not in run.stdout
+    assert "INFO" not in run.stdout
+
+
+def test_json_report(workspace: Workspace) -> None:
+    report = workspace.report
+    assert {"added", "failed", "models"} <= report.keys()
+    assert report["added"] == 2
+    assert report["dry_run"] is False
+    assert report["failed"] == [
+        {"path": str(workspace.broken), "reason": report["failed"][0]["reason"]}
+    ]
+    assert str(workspace.broken) in report["failed"][0]["reason"]
+    (model,) = report["models"]
+    assert model["model_id"] == "minilm"
+    assert model["collection"] == "cardiology__minilm"
+    assert model["chunks"] == report["chunks"] >= 3  # two Markdown sections, one text
+    assert model["chunks_per_second"] == pytest.approx(model["chunks"] / model["seconds"])
+
+
+def test_dry_run_writes_nothing_and_list_shows_the_ingested(workspace: Workspace) -> None:
+    extra = workspace.root / "stenosis.txt"
+    extra.write_text("Aortic stenosis narrows the aortic valve opening.\n", encoding="utf-8")
+    dry = ingest(
+        extra,
+        workspace.text,
+        "--dry-run",
+        "--data-dir",
+        workspace.data_dir,
+        "--json",
+        workspace.root / "dry.json",
+        cwd=workspace.root,
+    )
+    assert dry.returncode == 0, dry.stderr
+    report = json.loads((workspace.root / "dry.json").read_text())
+    assert (report["dry_run"], report["added"], report["skipped"]) == (True, 1, 1)
+    assert (report["chunks"], report["models"]) == (0, [])
+
+    listed = ingest("--list", "--data-dir", workspace.data_dir, cwd=workspace.root)
+    assert listed.returncode == 0, listed.stderr
+    table = [
+        [cell.strip() for cell in line.split("│")[1:-1]]
+        for line in listed.stdout.splitlines()
+        if line.startswith("│")
+    ]
+    rows = {cells[0]: cells for cells in table if cells[0]}
+    assert rows["heart.md"][1:3] == ["article", "Heart"]
+    assert rows["heart.md"][-2:] == ["minilm", "ready"]
+    assert rows["af.txt"][-1] == "ready"
+    assert "stenosis.txt" not in rows  # the dry run wrote nothing
+    assert "stenosis" not in listed.stdout
+    assert [cells[-1] for cells in table].count("failed") == 1  # broken.pdf
+
+
+HOLDER = """
+import sys, time
+from pathlib import Path
+from retrieval._edge import EdgeStore
+store = EdgeStore(Path(sys.argv[1]))
+print("ready", flush=True)
+time.sleep(120)
+"""
+
+
+def test_store_held_by_another_process(workspace: Workspace) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(workspace.data_dir / "qdrant")],
+        cwd=workspace.root,
+        env=clean_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready", holder.stderr.read()
+        run = ingest(workspace.text, "--data-dir", workspace.data_dir, cwd=workspace.root)
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+    assert run.returncode == 1
+    assert "Traceback" not in run.stderr
+    (line,) = run.stderr.strip().splitlines()
+    assert line.startswith("error: another process holds the embedded store at ")
+    assert str(workspace.data_dir / "qdrant") in line
+
+
+def test_console_script_usage_error_exits_2(tmp_path: Path) -> None:
+    # `main()` runs typer without standalone mode, so it reports usage errors itself.
+    run = ingest("--list", "a.md", "--data-dir", tmp_path / "data", cwd=tmp_path)
+    assert run.returncode == 2
+    assert "Traceback" not in run.stderr
+    assert "Usage: ingest" in run.stderr
+    assert "give PATH" in run.stderr
+    assert not (tmp_path / "data").exists()

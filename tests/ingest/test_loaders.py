@@ -1,0 +1,689 @@
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader, PdfWriter
+
+from ingest.documents import DocType, Document
+from ingest.errors import (
+    EmptyDocumentError,
+    IngestError,
+    MissingFieldError,
+    UnreadableFileError,
+    UnsupportedFormatError,
+)
+from ingest.loaders import (
+    LoadedFile,
+    LoadOptions,
+    discover_files,
+    load_documents,
+    load_file,
+    path_doc_type,
+)
+from ingest.records import FieldMap
+
+# Test names below avoid the words that `path_doc_type` reads in a path (note, guideline,
+# textbook...), because pytest puts the test's name into `tmp_path`.
+
+
+def load(path: Path, options: LoadOptions | None = None) -> LoadedFile:
+    return load_file(path, path.read_bytes(), options or LoadOptions())
+
+
+def only(loaded: LoadedFile) -> Document:
+    assert len(loaded.documents) == 1
+    return loaded.documents[0]
+
+
+def assert_names(error: IngestError, path: Path, line: int | None = None) -> None:
+    assert error.path == str(path)
+    assert error.line == line
+    where = f"{path}:{line}" if line is not None else str(path)
+    assert str(error).startswith(f"{where}: ")
+
+
+def write(path: Path, data: bytes | str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode()
+    path.write_bytes(data)
+    return path
+
+
+def jsonl(*records: dict[str, object]) -> str:
+    return "".join(json.dumps(record, ensure_ascii=False) + "\n" for record in records)
+
+
+# -- PDF ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ehag_path(shared_data: Path) -> Path:
+    return (shared_data / "pdfs" / "ehag110.pdf").resolve()
+
+
+@pytest.fixture(scope="module")
+def ehag(ehag_path: Path) -> Document:
+    return only(load(ehag_path))
+
+
+@pytest.fixture(scope="module")
+def ehag_pypdf_pages(ehag_path: Path) -> list[str]:
+    return [page.extract_text() for page in PdfReader(ehag_path).pages]
+
+
+@pytest.fixture(scope="module")
+def one_page_pdf(ehag_path: Path) -> bytes:
+    # A PDF with a text layer (page 1 of ehag110.pdf), to build odd PDFs from.
+    writer = PdfWriter()
+    writer.add_page(PdfReader(ehag_path).pages[0])
+    return pdf_bytes(writer)
+
+
+def pdf_bytes(writer: PdfWriter) -> bytes:
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def test_pdf_keeps_its_pages_title_and_hash(ehag: Document, ehag_path: Path) -> None:
+    assert ehag.pages == 13
+    assert ehag.doc_id == ehag.source == str(ehag_path)
+    assert ehag.doc_type is DocType.ARTICLE
+    assert ehag.sha256 == hashlib.sha256(ehag_path.read_bytes()).hexdigest()
+    assert ehag.title == PdfReader(ehag_path).metadata.title.strip()
+    assert ehag.title.startswith("Heart failure in the elderly")
+    (section,) = ehag.sections
+    assert section.offset == 0
+    assert [page for _, page in section.page_breaks] == list(range(1, 14))
+
+
+def test_pdf_text_of_each_page_maps_to_that_page(
+    ehag: Document, ehag_pypdf_pages: list[str]
+) -> None:
+    section = ehag.sections[0]
+    cursor = 0
+    for number, page_text in enumerate(ehag_pypdf_pages, start=1):
+        start = section.text.find(page_text, cursor)
+        assert start >= cursor, f"page {number} not found in order"
+        assert section.page_at(start) == number
+        assert section.page_at(start + len(page_text) - 1) == number
+        cursor = start + len(page_text)
+    # A sentence from the middle of page 3, found by text alone.
+    page_3 = ehag_pypdf_pages[2]
+    snippet = page_3[len(page_3) // 2 : len(page_3) // 2 + 120]
+    assert section.text.count(snippet) == 1
+    assert section.page_at(section.text.index(snippet)) == 3
+    assert section.page_at(len(section.text) - 1) == 13
+
+
+def test_pdf_page_at_is_none_for_unpaged_text(tmp_path: Path) -> None:
+    doc = only(load(write(tmp_path / "plain.txt", "Aortic stenosis narrows the aortic valve.")))
+    assert doc.pages is None
+    assert doc.sections[0].page_at(0) is None
+
+
+def test_pdf_truncated_is_unreadable(tmp_path: Path, ehag_path: Path) -> None:
+    data = ehag_path.read_bytes()
+    path = write(tmp_path / "truncated.pdf", data[: len(data) // 10])
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+    assert "corrupt" in caught.value.reason
+
+
+def test_pdf_random_junk_is_unreadable(tmp_path: Path) -> None:
+    path = write(tmp_path / "junk.pdf", random.Random(0).randbytes(20_000))
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+
+
+def test_pdf_of_zero_bytes_is_empty(tmp_path: Path) -> None:
+    path = write(tmp_path / "zero.pdf", b"")
+    with pytest.raises(EmptyDocumentError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+    assert "0 bytes" in caught.value.reason
+
+
+def test_pdf_of_blank_pages_asks_for_ocr(tmp_path: Path) -> None:
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    writer.add_blank_page(width=595, height=842)
+    path = write(tmp_path / "scan.pdf", pdf_bytes(writer))
+    with pytest.raises(EmptyDocumentError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+    assert "OCR" in caught.value.reason
+
+
+def test_pdf_with_a_password_is_refused(tmp_path: Path, one_page_pdf: bytes) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(one_page_pdf)))
+    writer.encrypt("secret")
+    path = write(tmp_path / "locked.pdf", pdf_bytes(writer))
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+    assert "password" in caught.value.reason
+
+
+def test_pdf_encrypted_without_user_password_opens(tmp_path: Path, one_page_pdf: bytes) -> None:
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(one_page_pdf)))
+    writer.encrypt(user_password="", owner_password="secret")
+    path = write(tmp_path / "owner-only.pdf", pdf_bytes(writer))
+    doc = only(load(path))
+    assert doc.pages == 1
+    assert "European Heart Journal" in doc.sections[0].text
+
+
+def test_pdf_type_from_folder_and_forced(tmp_path: Path, one_page_pdf: bytes) -> None:
+    hinted = write(tmp_path / "guidelines" / "esc.pdf", one_page_pdf)
+    assert only(load(hinted)).doc_type is DocType.GUIDELINE
+    forced = LoadOptions(doc_type=DocType.TEXTBOOK)
+    assert only(load(hinted, forced)).doc_type is DocType.TEXTBOOK
+
+
+# -- plain text and Markdown -------------------------------------------------------------
+
+
+def test_txt_is_one_section_of_the_exact_text(tmp_path: Path) -> None:
+    text = "Atrial fibrillation raises the risk of stroke.\n\nAnticoagulation lowers it.\n"
+    path = write(tmp_path / "af-summary.txt", text)
+    doc = only(load(path))
+    assert doc.title == "af-summary"
+    assert doc.doc_id == doc.source == str(path)
+    assert doc.doc_type is DocType.ARTICLE
+    assert doc.sha256 == hashlib.sha256(text.encode()).hexdigest()
+    assert len(doc.sections) == 1
+    assert doc.sections[0].text == text
+    assert doc.sections[0].title is None
+
+
+def test_txt_in_latin_1_needs_the_encoding(tmp_path: Path) -> None:
+    text = "Souffle systolique à l'échographie: sténose aortique."
+    path = write(tmp_path / "fr.txt", text.encode("latin-1"))
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+    assert "--encoding" in caught.value.reason
+    doc = only(load(path, LoadOptions(encoding="latin-1")))
+    assert doc.sections[0].text == text
+
+
+def test_txt_with_an_unknown_encoding_is_unreadable(tmp_path: Path) -> None:
+    path = write(tmp_path / "a.txt", "Heart")
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path, LoadOptions(encoding="no-such-codec"))
+    assert_names(caught.value, path)
+
+
+def test_binary_junk_named_txt_is_unreadable(tmp_path: Path) -> None:
+    path = write(tmp_path / "junk.txt", random.Random(1).randbytes(4096) + b"\x00")
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+    assert "binary" in caught.value.reason
+
+
+@pytest.mark.parametrize("content", [b"", b"  \n\t\n"], ids=["zero-bytes", "whitespace"])
+def test_txt_without_text_is_empty(tmp_path: Path, content: bytes) -> None:
+    path = write(tmp_path / "blank.txt", content)
+    with pytest.raises(EmptyDocumentError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+
+
+def test_utf8_byte_order_mark_is_dropped(tmp_path: Path) -> None:
+    path = write(tmp_path / "bom.txt", "\ufeffBradycardia: a slow heart rate.".encode())
+    assert only(load(path)).sections[0].text == "Bradycardia: a slow heart rate."
+
+
+MARKDOWN = """\
+Read this before the chapters.
+
+# Heart
+
+The heart has four chambers.
+
+## Valves ##
+
+Four valves keep blood moving forward.
+
+### Mitral
+
+The mitral valve sits between the left atrium and ventricle.
+
+## Chambers
+
+Atria receive blood; ventricles pump it.
+
+# Vessels
+## Arteries
+Arteries carry blood away from the heart.
+#hashtag is not a heading.
+"""
+
+
+def test_markdown_sections_are_titled_by_heading_path(tmp_path: Path) -> None:
+    doc = only(load(write(tmp_path / "heart.md", MARKDOWN)))
+    assert doc.title == "Heart"
+    assert [s.title for s in doc.sections] == [
+        None,
+        "Heart",
+        "Heart > Valves",
+        "Heart > Valves > Mitral",
+        "Heart > Chambers",
+        "Vessels > Arteries",  # "Vessels" has no text of its own
+    ]
+    by_title = {s.title: s.text for s in doc.sections}
+    assert "mitral valve sits" in by_title["Heart > Valves > Mitral"]
+    assert "mitral valve sits" not in by_title["Heart > Valves"]
+    assert "#hashtag is not a heading." in by_title["Vessels > Arteries"]
+
+
+def test_markdown_offsets_point_into_the_original_text(tmp_path: Path) -> None:
+    doc = only(load(write(tmp_path / "heart.markdown", MARKDOWN)))
+    for section in doc.sections:
+        assert MARKDOWN[section.offset : section.offset + len(section.text)] == section.text
+        if section.title is not None:
+            heading = MARKDOWN[: section.offset].rsplit("\n", 1)[-1]
+            assert heading.lstrip("# ").rstrip(" #") == section.title.split(" > ")[-1]
+    assert doc.sections[0].offset == 0
+
+
+def test_markdown_with_crlf_line_ends(tmp_path: Path) -> None:
+    text = "# Heart\r\n\r\nFour chambers.\r\n## Valves\r\nFour valves.\r\n"
+    doc = only(load(write(tmp_path / "crlf.md", text)))
+    assert doc.title == "Heart"
+    assert [s.title for s in doc.sections] == ["Heart", "Heart > Valves"]
+    for section in doc.sections:
+        assert text[section.offset : section.offset + len(section.text)] == section.text
+
+
+def test_txt_headings_are_not_sections(tmp_path: Path) -> None:
+    doc = only(load(write(tmp_path / "heart.txt", MARKDOWN)))
+    assert len(doc.sections) == 1
+    assert doc.title == "heart"
+
+
+# -- JSONL ---------------------------------------------------------------------------------
+
+
+def read_jsonl(path: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for line in path.read_text("utf-8").split("\n") if line.strip()]
+
+
+def test_jsonl_openstax_sections(shared_data: Path) -> None:
+    path = next((shared_data / "textbook").glob("*.jsonl")).resolve()
+    loaded = load(path)
+    lines = [line for line in path.read_text("utf-8").split("\n") if line.strip()]
+    records = [json.loads(line) for line in lines]
+    assert len(loaded.documents) == len(records) == 97
+    assert loaded.empty_records == 0
+    for doc, record, line in zip(loaded.documents, records, lines, strict=True):
+        assert doc.doc_id == record["id"]
+        assert doc.doc_type is DocType.TEXTBOOK
+        assert doc.title == record["module_title"].strip()
+        assert doc.source == str(path)
+        assert doc.sha256 == hashlib.sha256(line.encode()).hexdigest()
+        (section,) = doc.sections
+        assert section.title == record["section_title"]
+        assert section.text == record["text"]
+        assert doc.metadata == {
+            key: value
+            for key, value in record.items()
+            if key not in {"id", "text", "module_title", "section_title"}
+        }
+        assert doc.metadata["chapter"].startswith("The Cardiovascular System")
+
+
+@pytest.fixture(scope="module")
+def medquad(shared_data: Path) -> tuple[LoadedFile, list[dict[str, object]]]:
+    path = (shared_data / "medquad" / "medquad_visible.jsonl").resolve()
+    return load(path), read_jsonl(path)
+
+
+def test_jsonl_medquad_pairs(medquad: tuple[LoadedFile, list[dict[str, object]]]) -> None:
+    loaded, records = medquad
+    assert len(loaded.documents) == len(records) == 16_147
+    assert len({doc.doc_id for doc in loaded.documents}) == len(records)
+    for doc, record in zip(loaded.documents, records, strict=True):
+        assert doc.doc_type is DocType.QA
+        assert doc.doc_id == record["doc_id"]
+        assert doc.title == (record["question"].strip() or record["doc_id"])
+        assert doc.sections[0].text == record["answer"]
+        assert doc.source == str(loaded.path)
+        # MedQuAD's own `source` (the NIH site) must not overwrite ours (the file).
+        assert "source" not in doc.metadata
+        assert doc.metadata["record_source"] == record["source"]
+        assert doc.metadata["url"] == record.get("url")
+        assert not {"doc_id", "question", "answer"} & doc.metadata.keys()
+
+
+def test_jsonl_beir_corpus_uses_underscore_id(shared_data: Path) -> None:
+    path = (shared_data / "eval" / "openstax_glossary" / "corpus.jsonl").resolve()
+    loaded = load(path)
+    records = read_jsonl(path)
+    assert len(loaded.documents) == 97
+    for doc, record in zip(loaded.documents, records, strict=True):
+        assert doc.doc_id == record["_id"]
+        assert doc.title == record["title"].strip()
+        assert doc.sections[0].text == record["text"]
+        assert doc.metadata == {}
+    assert {doc.doc_type for doc in loaded.documents} == {DocType.TEXTBOOK}  # "openstax"
+
+
+def test_jsonl_field_map_picks_the_named_fields(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "abstracts.jsonl",
+        jsonl(
+            {
+                "pmid": 31_504_418,
+                "abstract": "Sacubitril-valsartan lowered hospitalisation for heart failure.",
+                "text": "a field the mapping does not use",
+                "journal": "N Engl J Med",
+                "part": "Results",
+                "page_start": 7,
+            }
+        ),
+    )
+    fields = FieldMap(id="pmid", text="abstract", title="journal", section="part")
+    doc = only(load(path, LoadOptions(fields=fields)))
+    assert doc.doc_id == "31504418"
+    assert doc.sections[0].text.startswith("Sacubitril-valsartan")
+    assert doc.title == "N Engl J Med"
+    assert doc.sections[0].title == "Results"
+    assert doc.doc_type is DocType.ARTICLE
+    assert doc.metadata == {"text": "a field the mapping does not use", "record_page_start": 7}
+
+
+def test_jsonl_mapped_field_missing(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "abstracts.jsonl",
+        jsonl({"pmid": 1, "abstract": "ok"}, {"pmid": 2, "summary": "no abstract"}),
+    )
+    with pytest.raises(MissingFieldError) as caught:
+        load(path, LoadOptions(fields=FieldMap(id="pmid", text="abstract")))
+    assert_names(caught.value, path, line=2)
+    assert "'abstract'" in str(caught.value)
+    assert "--text-field" in str(caught.value)
+    assert "summary" in str(caught.value)  # the fields that are there
+
+
+def test_jsonl_without_any_known_id_field(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.jsonl", jsonl({"key": "a", "text": "Angina."}))
+    with pytest.raises(MissingFieldError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=1)
+    assert "--id-field" in str(caught.value)
+
+
+def test_jsonl_broken_line_names_its_number(tmp_path: Path) -> None:
+    content = jsonl({"id": "a", "text": "One."}) + "\n" + jsonl({"id": "b", "text": "Two."})
+    content += '{"id": "c", "text": "unterminated\n' + jsonl({"id": "d", "text": "Four."})
+    path = write(tmp_path / "broken.jsonl", content)
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=4)  # line 2 is blank
+    assert "invalid JSON" in caught.value.reason
+
+
+def test_jsonl_line_that_is_not_an_object(tmp_path: Path) -> None:
+    path = write(tmp_path / "list.jsonl", jsonl({"id": "a", "text": "One."}) + "[1, 2]\n")
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=2)
+
+
+def test_jsonl_duplicate_id_names_both_lines(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "dup.jsonl",
+        jsonl(
+            {"id": "s1", "text": "Systole."},
+            {"id": "s2", "text": "Diastole."},
+            {"id": "s1", "text": "Systole again."},
+        ),
+    )
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=3)
+    assert "'s1'" in caught.value.reason
+    assert "first on line 1" in caught.value.reason
+
+
+def test_jsonl_empty_id_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "x.jsonl", jsonl({"id": "  ", "text": "Angina."}))
+    with pytest.raises(MissingFieldError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=1)
+
+
+def test_jsonl_records_without_text_are_counted(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "x.jsonl",
+        jsonl(
+            {"id": "a", "text": "Angina pectoris."},
+            {"id": "b", "text": "   "},
+            {"id": "c", "text": None},
+        ),
+    )
+    loaded = load(path)
+    assert [doc.doc_id for doc in loaded.documents] == ["a"]
+    assert loaded.empty_records == 2
+
+
+def test_jsonl_keeps_line_separators_inside_strings(tmp_path: Path) -> None:
+    # JSON allows U+2028 and U+0085 raw in strings (json.dumps(ensure_ascii=False) writes
+    # them); they must not split a record.
+    text = "Line one\u2028line two\x85line three"
+    path = write(
+        tmp_path / "seps.jsonl",
+        jsonl({"id": "a", "text": text}, {"id": "b", "text": "Two."}) + "{broken\n",
+    )
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=3)
+    write(path, jsonl({"id": "a", "text": text}, {"id": "b", "text": "Two."}))
+    loaded = load(path)
+    assert [doc.sections[0].text for doc in loaded.documents] == [text, "Two."]
+
+
+def test_jsonl_with_crlf_line_ends(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "crlf.jsonl", b'{"id": "a", "text": "One."}\r\n{"id": "b", "text": "Two."}\r\n'
+    )
+    assert [doc.doc_id for doc in load(path).documents] == ["a", "b"]
+
+
+def test_jsonl_type_inferred_from_fields(tmp_path: Path) -> None:
+    path = write(
+        tmp_path / "faq.jsonl",
+        jsonl(
+            {"id": "q1", "question": "What is angina?", "answer": "Chest pain from ischaemia."},
+            {"id": "t1", "chapter": "Heart", "text": "The heart pumps blood."},
+            {"id": "a1", "text": "Plain record."},
+        ),
+    )
+    docs = load(path).documents
+    assert [doc.doc_type for doc in docs] == [DocType.QA, DocType.TEXTBOOK, DocType.ARTICLE]
+    assert docs[0].title == "What is angina?"
+    assert docs[2].title == "a1"  # no title field: the id
+
+
+def test_jsonl_forced_type_wins(shared_data: Path) -> None:
+    path = next((shared_data / "textbook").glob("*.jsonl"))
+    loaded = load(path, LoadOptions(doc_type=DocType.GUIDELINE))
+    assert {doc.doc_type for doc in loaded.documents} == {DocType.GUIDELINE}
+
+
+# -- CSV -----------------------------------------------------------------------------------
+
+
+def test_csv_mtsamples(shared_data: Path) -> None:
+    path = next((shared_data / "notes").glob("*.csv")).resolve()
+    csv.field_size_limit(sys.maxsize)
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    blank = [row["note_id"] for row in rows if not row["transcription"].strip()]
+    assert len(blank) == 1
+    loaded = load(path)
+    assert loaded.empty_records == 1
+    assert len(loaded.documents) == len(rows) - 1 == 371
+    kept = [row for row in rows if row["transcription"].strip()]
+    for doc, row in zip(loaded.documents, kept, strict=True):
+        assert doc.doc_id == row["note_id"]
+        assert doc.doc_type is DocType.NOTE
+        assert doc.title == row["sample_name"].strip()
+        assert doc.sections[0].text == row["transcription"]
+        assert doc.metadata == {
+            "description": row["description"],
+            "medical_specialty": row["medical_specialty"],
+            "keywords": row["keywords"],
+        }
+    assert blank[0] not in {doc.doc_id for doc in loaded.documents}
+
+
+def test_csv_defaults_to_the_clinical_type(tmp_path: Path) -> None:
+    path = write(tmp_path / "echo.csv", "id,text\ne1,Normal left ventricular size.\n")
+    assert only(load(path)).doc_type is DocType.NOTE
+    assert only(load(path, LoadOptions(doc_type=DocType.QA))).doc_type is DocType.QA
+
+
+def test_csv_without_the_mapped_column(tmp_path: Path) -> None:
+    path = write(tmp_path / "echo.csv", "id,summary\ne1,Normal size.\ne2,Dilated.\n")
+    with pytest.raises(MissingFieldError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=2)
+    assert "--text-field" in str(caught.value)
+    assert isinstance(caught.value, KeyError)
+    docs = load(path, LoadOptions(fields=FieldMap(text="summary"))).documents
+    assert [doc.sections[0].text for doc in docs] == ["Normal size.", "Dilated."]
+
+
+def test_csv_row_with_too_many_values(tmp_path: Path) -> None:
+    path = write(tmp_path / "echo.csv", "id,text\ne1,Normal.\ne2,Dilated.,extra\n")
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=3)
+
+
+def test_csv_multiline_row_reports_its_line(tmp_path: Path) -> None:
+    path = write(tmp_path / "echo.csv", 'id,text\ne1,"Line one\nline two"\ne1,Again.\n')
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path, line=4)  # the quoted value spans lines 2-3
+
+
+def test_csv_without_header(tmp_path: Path) -> None:
+    path = write(tmp_path / "empty.csv", b"")
+    with pytest.raises(UnreadableFileError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+
+
+def test_csv_with_a_byte_order_mark(tmp_path: Path) -> None:
+    # Excel writes one; it must not hide the first column's name.
+    path = write(tmp_path / "excel.csv", "\ufeffnote_id,transcription\n7,Sinus rhythm.\n".encode())
+    assert only(load(path)).doc_id == "7"
+
+
+# -- finding files and naming types ------------------------------------------------------------
+
+
+def test_discover_files_recurses_and_skips_hidden(tmp_path: Path) -> None:
+    root = tmp_path / "corpus"
+    wanted = [
+        write(root / "a.md", "# A"),
+        write(root / "sub" / "B.PDF", b"%PDF"),
+        write(root / "sub" / "deep" / "c.jsonl", "{}"),
+        write(root / "sub" / "d.csv", "id,text"),
+        write(root / "sub" / "e.markdown", "x"),
+        write(root / "z.txt", "x"),
+    ]
+    write(root / ".hidden" / "secret.md", "# no")
+    write(root / "sub" / ".draft.txt", "no")
+    write(root / "README", "no suffix")
+    write(root / "figure.png", b"\x89PNG")
+    found, refused = discover_files([root, root / "a.md"])
+    assert refused == []
+    assert found == sorted(p.resolve() for p in wanted)
+
+
+def test_discover_files_refuses_unsupported_and_missing(tmp_path: Path) -> None:
+    docx = write(tmp_path / "letter.docx", b"PK")
+    hidden = write(tmp_path / ".named.md", "# Named explicitly")
+    missing = tmp_path / "missing.txt"
+    found, refused = discover_files([docx, hidden, missing])
+    assert found == [hidden.resolve()]
+    unsupported, not_there = refused
+    assert type(unsupported) is UnsupportedFormatError
+    assert_names(unsupported, docx.resolve())
+    assert ".docx" in unsupported.reason
+    assert type(not_there) is IngestError
+    assert_names(not_there, missing.resolve())
+
+
+def test_load_documents_raises_on_a_refused_path(tmp_path: Path) -> None:
+    write(tmp_path / "ok.txt", "Fine.")
+    docx = write(tmp_path / "letter.docx", b"PK")
+    with pytest.raises(UnsupportedFormatError) as caught:
+        load_documents([tmp_path / "ok.txt", docx])
+    assert_names(caught.value, docx.resolve())
+
+
+def test_load_file_refuses_unsupported_type(tmp_path: Path) -> None:
+    path = write(tmp_path / "letter.docx", b"PK")
+    with pytest.raises(UnsupportedFormatError) as caught:
+        load(path)
+    assert_names(caught.value, path)
+
+
+def test_load_documents_gives_absolute_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(tmp_path / "a.txt", "Tachycardia.")
+    write(tmp_path / "b.md", "# Murmur\nA sound.")
+    monkeypatch.chdir(tmp_path)
+    docs = load_documents([Path("a.txt"), Path(".")])
+    assert [doc.doc_id for doc in docs] == [
+        str((tmp_path / "a.txt").resolve()),
+        str((tmp_path / "b.md").resolve()),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("/data/guidelines/esc-2023-hf.pdf", DocType.GUIDELINE),
+        ("/data/ESC_Guideline_AF.pdf", DocType.GUIDELINE),
+        ("/data/textbook/ch19.jsonl", DocType.TEXTBOOK),
+        ("/data/openstax/glossary.jsonl", DocType.TEXTBOOK),
+        ("/data/medquad/qa.jsonl", DocType.QA),
+        ("/data/notes/echo.csv", DocType.NOTE),
+        ("/data/mtsamples.csv", DocType.NOTE),
+        ("/data/guidelines/notes/x.pdf", DocType.GUIDELINE),  # the first rule wins
+        ("/data/pdfs/ehag110.pdf", None),
+        ("/data/articles/heart.md", None),
+    ],
+)
+def test_path_doc_type_rules(path: str, expected: DocType | None) -> None:
+    assert path_doc_type(Path(path)) == expected
+
+
+def test_path_doc_type_of_the_shared_data(shared_data: Path) -> None:
+    assert path_doc_type(shared_data / "pdfs" / "ehag110.pdf") is None
+    assert path_doc_type(next((shared_data / "notes").glob("*.csv"))) is DocType.NOTE
+    assert path_doc_type(next((shared_data / "textbook").glob("*.jsonl"))) is DocType.TEXTBOOK
+    assert path_doc_type(shared_data / "medquad" / "medquad_visible.jsonl") is DocType.QA
+
+
+def test_forced_type_beats_the_path_hint(tmp_path: Path) -> None:
+    path = write(tmp_path / "guidelines" / "summary.txt", "Beta-blockers after infarction.")
+    assert only(load(path)).doc_type is DocType.GUIDELINE
+    assert only(load(path, LoadOptions(doc_type=DocType.NOTE))).doc_type is DocType.NOTE
