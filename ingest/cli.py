@@ -240,7 +240,8 @@ def main() -> None:
     """Console entry point: CardioRAG errors become one line on stderr and exit code 1."""
     debug = "--debug" in sys.argv[1:] or Settings.debug_enabled()
     try:
-        app(standalone_mode=False)
+        # Without standalone mode, click returns the code of a `typer.Exit` instead of raising.
+        code = app(standalone_mode=False)
     except typer.Exit as stop:
         sys.exit(stop.exit_code)
     except (AdapterError, RetrievalError, IngestError) as error:
@@ -248,15 +249,18 @@ def main() -> None:
             raise
         err.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
         sys.exit(1)
-    except Exception as error:
-        import click
-
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(error.exit_code)
-        if isinstance(error, click.exceptions.Abort):
-            sys.exit(130)
-        raise
+    except typer.Abort:
+        sys.exit(130)
+    except typer.TyperException as error:
+        # Usage errors (exit code 2). Typer vendors its own click, so they are not
+        # `click.ClickException`s and `except click.ClickException` would miss them.
+        show = getattr(error, "show", None)
+        if show is not None:
+            show()
+        else:
+            err.print(f"error: {error.format_message()}", highlight=False, markup=False)
+        sys.exit(error.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

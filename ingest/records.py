@@ -154,7 +154,10 @@ def _collect(
 
 
 def _jsonl_records(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any], bytes]]:
-    for line_number, line in enumerate(text.splitlines(), start=1):
+    # Split on \n only: str.splitlines() also splits on U+2028, U+0085... which JSON allows
+    # raw inside strings, and would cut such a record in two.
+    for line_number, raw_line in enumerate(text.split("\n"), start=1):
+        line = raw_line.removesuffix("\r")
         if not line.strip():
             continue
         try:

@@ -17,7 +17,8 @@ def decode_text(path: Path, data: bytes, encoding: str) -> str:
     if b"\x00" in data[:_BINARY_SNIFF_BYTES]:
         raise UnreadableFileError(path, "binary data, not text (it contains NUL bytes)")
     try:
-        return data.decode(encoding)
+        # A UTF-8 byte order mark (Excel's CSVs) would otherwise stick to the first field name.
+        return data.decode(encoding).removeprefix("\ufeff")
     except UnicodeDecodeError as err:
         raise UnreadableFileError(
             path,
