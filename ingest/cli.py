@@ -84,9 +84,9 @@ def _list_table(catalog: Catalog, corpus: str) -> Table:
         table.add_column(column)
     for doc in catalog.list_documents(corpus):
         table.add_row(
-            Path(doc.doc_id).name if doc.doc_id == doc.source else doc.doc_id,
+            Path(doc.source).name if doc.doc_id in ("", doc.source) else doc.doc_id,
             doc.doc_type,
-            (doc.title or doc.error or "")[:60],
+            doc.error or doc.title[:60],
             "" if doc.pages is None else str(doc.pages),
             str(doc.chunks),
             ", ".join(doc.models),

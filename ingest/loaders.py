@@ -79,8 +79,11 @@ def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]
 
 
 def path_doc_type(path: Path) -> DocType | None:
-    """A document type hinted by the file's path (e.g. a `guidelines/` folder)."""
-    lowered = str(path).lower()
+    """A document type hinted by the file's name or its folder's (e.g. `guidelines/x.pdf`).
+
+    Only those two names count: words higher up (a home folder, `notebooks/`) say nothing.
+    """
+    lowered = f"{path.parent.name}/{path.name}".lower()
     return next((kind for hint, kind in _PATH_TYPE_HINTS if hint in lowered), None)
 
 
@@ -95,7 +98,7 @@ def load_file(path: Path, data: bytes, options: LoadOptions) -> LoadedFile:
     doc_type = options.doc_type or path_doc_type(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
-        return LoadedFile(path, sha256, [load_pdf(path, sha256, doc_type)])
+        return LoadedFile(path, sha256, [load_pdf(path, data, sha256, doc_type)])
     if suffix in {".txt", ".md", ".markdown"}:
         return LoadedFile(path, sha256, [load_text(path, data, sha256, doc_type, options.encoding)])
     if suffix == ".jsonl":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
@@ -18,11 +19,11 @@ _MIN_TEXT_CHARS_PER_PAGE = 20
 _PAGE_SEPARATOR = "\n\n"
 
 
-def _open(path: Path) -> PdfReader:
-    if path.stat().st_size == 0:
+def _open(path: Path, data: bytes) -> PdfReader:
+    if not data:
         raise EmptyDocumentError(path, "the PDF file is empty (0 bytes)")
     try:
-        reader = PdfReader(path)
+        reader = PdfReader(io.BytesIO(data))
     except (PdfReadError, PyPdfError, ValueError, OSError) as err:
         raise UnreadableFileError(path, f"corrupt or not a PDF ({err})") from err
     if reader.is_encrypted:
@@ -55,9 +56,12 @@ def _title(reader: PdfReader, path: Path) -> str:
     return title if len(title) > 3 else path.name
 
 
-def load_pdf(path: Path, sha256: str, doc_type: DocType | None) -> Document:
-    """One document per PDF: its pages joined, with each page's start offset kept."""
-    reader = _open(path)
+def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> Document:
+    """One document per PDF: its pages joined, with each page's start offset kept.
+
+    It parses `data`, the bytes that were hashed, so the version and the content agree.
+    """
+    reader = _open(path, data)
     pages = _page_texts(path, reader)
     if not pages:
         raise EmptyDocumentError(path, "the PDF has no pages")

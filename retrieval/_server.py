@@ -47,7 +47,8 @@ class ServerStore(VectorStore):
     def connect(cls, url: str, api_key: SecretStr | None, timeout: int = 30) -> ServerStore:
         """Connect by URL and check the server answers, so a wrong URL fails here, clearly."""
         key = api_key.get_secret_value() if api_key is not None else None
-        client = QdrantClient(url=url, api_key=key, timeout=timeout)
+        # The compatibility probe runs in a thread and only warns; get_collections checks instead.
+        client = QdrantClient(url=url, api_key=key, timeout=timeout, check_compatibility=False)
         try:
             client.get_collections()
         except (ResponseHandlingException, UnexpectedResponse, OSError) as err:

@@ -667,7 +667,10 @@ def test_load_documents_gives_absolute_ids(tmp_path: Path, monkeypatch: pytest.M
         ("/data/medquad/qa.jsonl", DocType.QA),
         ("/data/notes/echo.csv", DocType.NOTE),
         ("/data/mtsamples.csv", DocType.NOTE),
-        ("/data/guidelines/notes/x.pdf", DocType.GUIDELINE),  # the first rule wins
+        ("/data/guidelines/notes/x.pdf", DocType.NOTE),  # only the nearest folder counts
+        ("/data/guideline-notes/x.pdf", DocType.GUIDELINE),  # the first rule wins
+        ("/home/notebooks/textbook/ch1.jsonl", DocType.TEXTBOOK),
+        ("/home/notebooks/pdfs/a.pdf", None),
         ("/data/pdfs/ehag110.pdf", None),
         ("/data/articles/heart.md", None),
     ],

@@ -26,8 +26,12 @@ def demo_dir(tmp_path: Path, shared_data: Path, minilm: Encoder, encoder_loader,
     catalog.create_schema()
     with EdgeStore(data_dir / "qdrant") as store:
         report = ingest_paths(
-            [source], corpus="cardiology", models=[specs["minilm"]], store=store,
-            catalog=catalog, load_encoder=encoder_loader,
+            [source],
+            corpus="cardiology",
+            models=[specs["minilm"]],
+            store=store,
+            catalog=catalog,
+            load_encoder=encoder_loader,
         )
     assert report.ok and report.added == len(heart[:12])
     catalog.close()
