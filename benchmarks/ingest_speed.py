@@ -46,14 +46,15 @@ def main(
         "../shared/data"
     ),
     model: Annotated[str, typer.Option(help="Model spec id.")] = "minilm",
-    threads: Annotated[int, typer.Option(help="torch threads.")] = 1,
+    threads: Annotated[int | None, typer.Option(help="torch threads [default: setting].")] = None,
     bf16: Annotated[bool, typer.Option(help="Also time a bfloat16 encode.")] = True,
     json_path: Annotated[Path | None, typer.Option("--json")] = None,
 ) -> None:
     """Run the benchmark and print a Markdown table."""
+    threads = threads or Settings().torch_threads
     configure_torch(threads)
-    specs = load_model_specs()
-    spec = specs[model]
+    spec = load_model_specs()[model]
+    bf16_spec = spec.model_copy(update={"id": f"{model}-bf16", "dtype": "bfloat16"})
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(data_dir=Path(scratch))
         catalog = Catalog(settings.sql_url_or_default())
@@ -75,7 +76,8 @@ def main(
                 load_encoder=loader,
             )
             ingest_seconds = time.perf_counter() - started
-        texts = [c.text for c in catalog.pending_chunks("bench", "none-embedded-yet")]
+        # Every chunk ingest stored: none of them is embedded by the bf16 variant yet.
+        texts = [c.text for c in catalog.pending_chunks("bench", bf16_spec.id)]
         catalog.close()
     started = time.perf_counter()
     fp32 = encoder.encode_documents(texts, batch_size=settings.embed_batch_size)
@@ -96,7 +98,6 @@ def main(
         "peak_rss_mb": round(_peak_rss_mb()),
     }
     if bf16:
-        bf16_spec = spec.model_copy(update={"id": f"{model}-bf16", "dtype": "bfloat16"})
         bf16_encoder = load_encoder(bf16_spec, cache_dir=settings.model_cache_dir)
         started = time.perf_counter()
         low = bf16_encoder.encode_documents(texts, batch_size=settings.embed_batch_size)

@@ -74,3 +74,11 @@ def test_base_that_is_a_file_is_refused(tmp_path: Path) -> None:
     weights.write_bytes(b"x")
     with pytest.raises(ModelNotFoundError, match="folder"):
         load_encoder(ModelSpec(id="m", base=str(weights)), cache_dir=MODEL_CACHE)
+
+
+def test_token_counts_ignore_the_padding_and_truncation_left_by_encoding(minilm: Encoder) -> None:
+    long_text = "ventricle " * 600
+    minilm.encode_documents([long_text, "short"])  # leaves the tokenizer padding/truncating
+    expected = len(minilm.tokenizer.encode(long_text, add_special_tokens=False, verbose=False))
+    assert minilm.count_tokens(long_text) == expected > 256
+    assert minilm.count_tokens("heart") == 1

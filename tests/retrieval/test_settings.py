@@ -50,7 +50,7 @@ def test_defaults() -> None:
     assert settings.default_model == "minilm"
     assert settings.default_corpus == "cardiology"
     assert (settings.torch_threads, settings.chunk_overlap_tokens, settings.embed_batch_size) == (
-        1,
+        os.cpu_count(),
         32,
         32,
     )
@@ -64,7 +64,7 @@ def test_toml_overrides_defaults(toml_file: Path) -> None:
     assert settings.default_corpus == "toml-corpus"
     assert settings.embed_batch_size == 8
     assert settings.data_dir == Path("/srv/toml")
-    assert settings.torch_threads == 1  # not in the file: the default
+    assert settings.torch_threads == os.cpu_count()  # not in the file: the default
 
 
 def test_environment_overrides_toml(toml_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,7 +98,7 @@ def test_load_ignores_options_not_given(toml_file: Path, monkeypatch: pytest.Mon
     settings = Settings.load(default_model=None, data_dir=Path("/srv/cli"), torch_threads=None)
     assert settings.default_model == "from-env"
     assert settings.data_dir == Path("/srv/cli")
-    assert settings.torch_threads == 1
+    assert settings.torch_threads == os.cpu_count()
 
 
 def test_dotenv_in_the_working_directory(clean_environment: Path) -> None:
