@@ -34,7 +34,8 @@ demo-ingest: $(STAMP)
 	  echo "No demo data: set CARDIORAG_DATA to a folder with textbook/, notes/ and pdfs/,"; \
 	  echo "or ingest your own documents: .venv/bin/ingest PATH... --corpus $(DEMO_CORPUS)"; \
 	  exit 1; fi
-	$(OFFLINE) $(VENV)/bin/ingest "$(DEMO_DATA)/textbook" "$(DEMO_DATA)/notes" "$(DEMO_DATA)/pdfs" --corpus $(DEMO_CORPUS)
+	$(OFFLINE) $(VENV)/bin/ingest "$(DEMO_DATA)/textbook" "$(DEMO_DATA)/notes" "$(DEMO_DATA)/pdfs" \
+	  --exclude SOURCES.txt --corpus $(DEMO_CORPUS)
 
 app: $(STAMP)
 	$(OFFLINE) $(VENV)/bin/streamlit run ui/app.py --server.address 127.0.0.1 --browser.gatherUsageStats false

@@ -30,7 +30,7 @@ from adapters import (
     load_encoder,
     load_model_specs,
 )
-from ingest import ingest_paths
+from ingest import LoadOptions, ingest_paths
 from retrieval import Catalog, Settings, open_store
 
 app = typer.Typer(add_completion=False)
@@ -69,6 +69,7 @@ def main(
             started = time.perf_counter()
             report = ingest_paths(
                 paths,
+                options=LoadOptions(exclude=("SOURCES.txt",)),
                 corpus="bench",
                 models=[spec],
                 store=store,

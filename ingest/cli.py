@@ -139,6 +139,10 @@ def ingest(
         Path | None, typer.Option("--remove", help="Remove a source file (or folder) everywhere.")
     ] = None,
     models: Annotated[bool, typer.Option("--models", help="List the model specs.")] = False,
+    exclude: Annotated[
+        list[str] | None,
+        typer.Option("--exclude", help="Skip files in folders whose name matches, e.g. 'README*'."),
+    ] = None,
     encoding: Annotated[
         str, typer.Option("--encoding", help="Text encoding of .txt/.md/.csv/.jsonl.")
     ] = "utf-8",
@@ -212,6 +216,7 @@ def ingest(
                 doc_type=doc_type,
                 encoding=encoding,
                 fields=FieldMap(id_field, text_field, title_field, section_field),
+                exclude=tuple(exclude or ()),
             ),
             recreate=recreate,
             dry_run=dry_run,

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -33,6 +34,7 @@ class LoadOptions:
     doc_type: DocType | None = None
     encoding: str = "utf-8"
     fields: FieldMap = field(default_factory=FieldMap)
+    exclude: tuple[str, ...] = ()  # file-name patterns skipped inside folders, e.g. "README*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +47,13 @@ class LoadedFile:
     empty_records: int = 0
 
 
-def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]]:
+def discover_files(
+    paths: Iterable[Path], exclude: Sequence[str] = ()
+) -> tuple[list[Path], list[IngestError]]:
     """Files to ingest (folders recursively, hidden files skipped), and the paths refused.
 
     A file named on the command line with an unsupported type is refused with a reason;
-    inside folders, unsupported files are passed over silently (READMEs, images...).
+    inside folders, unsupported files and names matching an `exclude` pattern are passed over.
     """
     found: list[Path] = []
     refused: list[IngestError] = []
@@ -62,6 +66,7 @@ def discover_files(paths: Iterable[Path]) -> tuple[list[Path], list[IngestError]
                 if p.is_file()
                 and p.suffix.lower() in SUPPORTED_SUFFIXES
                 and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                and not any(fnmatch.fnmatch(p.name, pattern) for pattern in exclude)
             )
         elif not path.exists():
             refused.append(IngestError(path, "no such file or folder"))
@@ -113,7 +118,7 @@ def load_file(path: Path, data: bytes, options: LoadOptions) -> LoadedFile:
 def load_documents(paths: Iterable[Path], options: LoadOptions | None = None) -> list[Document]:
     """All documents under `paths`, raising on the first file that cannot be read."""
     options = options or LoadOptions()
-    files, refused = discover_files(paths)
+    files, refused = discover_files(paths, options.exclude)
     if refused:
         raise refused[0]
     documents: list[Document] = []

@@ -280,7 +280,7 @@ def ingest_paths(
         for spec in models:
             store.drop_collection(collection_name(corpus, spec.id))
         catalog.drop_corpus(corpus)
-    files, refused = discover_files(paths)
+    files, refused = discover_files(paths, options.exclude)
     report.failed.extend(FileFailure(e.path, str(e)) for e in refused)
     encoders = [] if dry_run else [load_encoder(spec) for spec in models]
     chunk = None if dry_run else _prepare_corpus(corpus, store, catalog, encoders, overlap_tokens)

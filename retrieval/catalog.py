@@ -576,9 +576,14 @@ class Catalog:
         models = [m.model_id for m in self.corpus_models(corpus)]
         with self._session() as session:
             corpus_id = self._corpus_id(session, corpus)
+            in_corpus = ChunkRow.document_pk.in_(
+                select(DocumentRow.id).where(DocumentRow.corpus_id == corpus_id)
+            )
             chunk_counts = dict(
                 session.execute(
-                    select(ChunkRow.document_pk, func.count()).group_by(ChunkRow.document_pk)
+                    select(ChunkRow.document_pk, func.count())
+                    .where(in_corpus)
+                    .group_by(ChunkRow.document_pk)
                 ).all()
             )
             embedded: dict[tuple[int, str], int] = {
@@ -586,6 +591,7 @@ class Catalog:
                 for pk, model, count in session.execute(
                     select(ChunkRow.document_pk, EmbeddingRow.model_id, func.count())
                     .join(EmbeddingRow, EmbeddingRow.chunk_id == ChunkRow.id)
+                    .where(in_corpus)
                     .group_by(ChunkRow.document_pk, EmbeddingRow.model_id)
                 ).all()
             }

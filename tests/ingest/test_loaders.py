@@ -690,3 +690,14 @@ def test_forced_type_beats_the_path_hint(tmp_path: Path) -> None:
     path = write(tmp_path / "guidelines" / "summary.txt", "Beta-blockers after infarction.")
     assert only(load(path)).doc_type is DocType.GUIDELINE
     assert only(load(path, LoadOptions(doc_type=DocType.NOTE))).doc_type is DocType.NOTE
+
+
+def test_discover_files_skips_excluded_names_inside_folders(tmp_path: Path) -> None:
+    root = tmp_path / "docs"
+    write(root / "heart.md", "# Heart\nFour chambers.")
+    write(root / "sub" / "SOURCES.txt", "where this came from")
+    write(root / "README.md", "about")
+    found, refused = discover_files([root], exclude=("SOURCES.txt", "README*"))
+    assert found == [(root / "heart.md").resolve()] and refused == []
+    explicit, _ = discover_files([root / "README.md"], exclude=("README*",))
+    assert explicit == [(root / "README.md").resolve()]  # a file named explicitly is taken
