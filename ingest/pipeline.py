@@ -275,6 +275,10 @@ def ingest_paths(
     options = options or LoadOptions()
     report = IngestReport(corpus=corpus, dry_run=dry_run)
     if recreate and not dry_run:
+        # Unmarked first, as elsewhere: a crash before the corpus is dropped leaves chunks to
+        # embed again, never rows that claim points in a dropped collection.
+        if corpus in catalog.corpus_names():
+            catalog.forget_embeddings(corpus, [d.doc_id for d in catalog.list_documents(corpus)])
         for model in catalog.corpus_models(corpus):
             store.drop_collection(model.collection)
         for spec in models:

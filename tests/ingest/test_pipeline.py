@@ -762,3 +762,27 @@ def test_chunking_fits_the_model_and_chunk_ids_are_shared_across_models(
         assert earlier.metadata["char_start"] < later.metadata["char_start"]
     assert [m.chunks for m in report.models] == [len(chunks), len(chunks)]
     assert_consistent(store, catalog, expected_models=2)
+
+
+def test_crash_during_recreate_leaves_no_lying_rows(
+    run: Callable[..., Any],
+    workdir: Path,
+    sections: dict[str, dict[str, Any]],
+    store: EdgeStore,
+    catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    jsonl = write_jsonl(workdir / "sections.jsonl", pick(sections, SECTIONS_A))
+    run([jsonl])
+
+    def crash(name: str) -> None:
+        raise RuntimeError("crash after dropping the collections, before the catalog")
+
+    monkeypatch.setattr(catalog, "drop_corpus", crash)
+    with pytest.raises(RuntimeError):
+        run([jsonl], recreate=True)
+    monkeypatch.undo()
+
+    report = run([jsonl])  # no --recreate: the unmarked chunks are embedded again
+    assert report.skipped == len(SECTIONS_A)
+    assert_consistent(store, catalog)
