@@ -284,16 +284,25 @@ def ingest_paths(
         for spec in models:
             store.drop_collection(collection_name(corpus, spec.id))
         catalog.drop_corpus(corpus)
+    stored = catalog.corpus_chunking(corpus)
+    if stored is not None and not dry_run:
+        # Refuse another overlap now, even when nothing needs chunking in this run.
+        catalog.ensure_corpus(corpus, {**stored, "overlap_tokens": overlap_tokens})
     files, refused = discover_files(paths, options.exclude)
     report.failed.extend(FileFailure(e.path, str(e)) for e in refused)
-    encoders = [] if dry_run else [load_encoder(spec) for spec in models]
-    chunk = None if dry_run else _prepare_corpus(corpus, store, catalog, encoders, overlap_tokens)
-    ingestor = _Ingestor(corpus, store, catalog, report, chunk)
+    prepared = (
+        None
+        if dry_run
+        else _PreparedCorpus(corpus, store, catalog, models, load_encoder, overlap_tokens)
+    )
+    ingestor = _Ingestor(
+        corpus, store, catalog, report, None if prepared is None else prepared.chunk
+    )
     for path in tqdm(files, desc="parse", unit="file", disable=not show_progress):
         ingestor.ingest_file(path, options)
-    if encoders:
+    if prepared is not None and prepared.has_work():
         bm25 = Bm25Encoder()
-        for encoder in encoders:
+        for encoder in prepared.encoders:
             report.models.append(
                 ingestor.embed_pending(encoder, bm25, batch_size, show_progress=show_progress)
             )
@@ -301,38 +310,74 @@ def ingest_paths(
     return report
 
 
-def _prepare_corpus(
-    corpus: str,
-    store: VectorStore,
-    catalog: Catalog,
-    encoders: Sequence[Encoder],
-    overlap_tokens: int,
-) -> Callable[[Document], DocumentRecord]:
-    """Create the corpus and its collections; return the function that chunks a document."""
-    chunking = _chunking_for(corpus, catalog, encoders, overlap_tokens)
-    catalog.ensure_corpus(corpus, chunking.model_dump())
-    for encoder in encoders:
-        collection = collection_name(corpus, encoder.spec.id)
-        store.ensure_collection(collection, encoder.dimension)
-        catalog.add_corpus_model(
-            corpus,
-            CorpusModel(encoder.spec.id, collection, encoder.dimension, encoder.spec.spec_hash),
-        )
-    tokenizer_encoder = next((e for e in encoders if e.spec.id == chunking.tokenizer), encoders[0])
-    splitter = make_splitter(tokenizer_encoder.count_tokens, chunking)
+class _PreparedCorpus:
+    """The run's encoders, collections and chunker, set up on first need.
 
-    def chunk(document: Document) -> DocumentRecord:
-        return DocumentRecord(
-            doc_id=document.doc_id,
-            sha256=document.sha256,
-            title=document.title,
-            doc_type=str(document.doc_type),
-            pages=document.pages,
-            metadata=document.metadata,
-            chunks=chunk_document(corpus, document, splitter, chunking),
-        )
+    A re-run over unchanged files with nothing left to embed loads no model at all.
+    """
 
-    return chunk
+    def __init__(
+        self,
+        corpus: str,
+        store: VectorStore,
+        catalog: Catalog,
+        models: Sequence[ModelSpec],
+        load_encoder: EncoderLoader,
+        overlap_tokens: int,
+    ) -> None:
+        self.corpus = corpus
+        self.overlap_tokens = overlap_tokens
+        self.store = store
+        self.catalog = catalog
+        self.models = models
+        self.load_encoder = load_encoder
+        self.encoders: list[Encoder] = []
+        self._chunk: Callable[[Document], DocumentRecord] | None = None
+
+    def chunk(self, document: Document) -> DocumentRecord:
+        """The document's catalog record with its chunks (loads the models the first time)."""
+        if self._chunk is None:
+            self._chunk = self._prepare()
+        return self._chunk(document)
+
+    def has_work(self) -> bool:
+        """Whether any model has chunks to embed; prepares the models if so."""
+        if self._chunk is None and any(
+            self.catalog.pending_count(self.corpus, spec.id) for spec in self.models
+        ):
+            self._chunk = self._prepare()
+        return self._chunk is not None
+
+    def _prepare(self) -> Callable[[Document], DocumentRecord]:
+        """Load the encoders, create the corpus and its collections, build the chunker."""
+        corpus, catalog = self.corpus, self.catalog
+        self.encoders = [self.load_encoder(spec) for spec in self.models]
+        chunking = _chunking_for(corpus, catalog, self.encoders, self.overlap_tokens)
+        catalog.ensure_corpus(corpus, chunking.model_dump())
+        for encoder in self.encoders:
+            collection = collection_name(corpus, encoder.spec.id)
+            self.store.ensure_collection(collection, encoder.dimension)
+            catalog.add_corpus_model(
+                corpus,
+                CorpusModel(encoder.spec.id, collection, encoder.dimension, encoder.spec.spec_hash),
+            )
+        tokenizer_encoder = next(
+            (e for e in self.encoders if e.spec.id == chunking.tokenizer), self.encoders[0]
+        )
+        splitter = make_splitter(tokenizer_encoder.count_tokens, chunking)
+
+        def chunk(document: Document) -> DocumentRecord:
+            return DocumentRecord(
+                doc_id=document.doc_id,
+                sha256=document.sha256,
+                title=document.title,
+                doc_type=str(document.doc_type),
+                pages=document.pages,
+                metadata=document.metadata,
+                chunks=chunk_document(corpus, document, splitter, chunking),
+            )
+
+        return chunk
 
 
 def remove_source(path: Path, *, corpus: str, store: VectorStore, catalog: Catalog) -> int:

@@ -525,6 +525,23 @@ class Catalog:
                 for chunk, document, path in rows
             ]
 
+    def pending_count(self, corpus: str, model_id: str) -> int:
+        """How many chunks of the corpus `model_id` has not embedded (0 for no such corpus)."""
+        with self._session() as session:
+            corpus_row = self._corpus_row(session, corpus)
+            if corpus_row is None:
+                return 0
+            embedded = select(EmbeddingRow.chunk_id).where(EmbeddingRow.model_id == model_id)
+            return (
+                session.scalar(
+                    select(func.count())
+                    .select_from(ChunkRow)
+                    .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                    .where(DocumentRow.corpus_id == corpus_row.id, ChunkRow.id.not_in(embedded))
+                )
+                or 0
+            )
+
     def mark_embedded(self, model_id: str, chunk_ids: Sequence[str]) -> None:
         """Record that Qdrant accepted these chunks' vectors for `model_id`."""
         if not chunk_ids:

@@ -198,17 +198,33 @@ def test_first_ingest_stores_every_chunk_with_its_payload(
 
 
 def test_reingesting_unchanged_files_writes_nothing(
-    run: Callable[..., Any], corpus_files: list[Path], store: EdgeStore, catalog: Catalog
+    run: Callable[..., Any],
+    corpus_files: list[Path],
+    store: EdgeStore,
+    catalog: Catalog,
+    specs: dict[str, ModelSpec],
 ) -> None:
     run(corpus_files)
     collection = collection_name(CORPUS, "minilm")
     points, chunks = store.point_ids(collection), catalog.chunk_ids(CORPUS)
+    loaded: list[str] = []
 
-    report = run(corpus_files)
+    def refuse_to_load(spec: ModelSpec) -> Encoder:
+        loaded.append(spec.id)
+        raise AssertionError("nothing changed, so no model should load")
+
+    report = ingest.pipeline.ingest_paths(
+        corpus_files,
+        corpus=CORPUS,
+        models=[specs["minilm"]],
+        store=store,
+        catalog=catalog,
+        load_encoder=refuse_to_load,
+    )
 
     assert (report.added, report.updated, report.deleted, report.chunks) == (0, 0, 0, 0)
     assert report.skipped == 7
-    assert [m.chunks for m in report.models] == [0]
+    assert report.models == [] and loaded == []
     assert store.point_ids(collection) == points
     assert catalog.chunk_ids(CORPUS) == chunks
     assert_consistent(store, catalog)
@@ -329,7 +345,7 @@ def test_removed_record_leaves_collection_and_catalog(
 
     assert (report.added, report.updated, report.deleted) == (0, 0, 1)
     assert report.skipped == len(SECTIONS_A) - 1
-    assert report.models[0].chunks == 0
+    assert report.models == []  # nothing to embed, so no model was loaded
     assert assert_consistent(store, catalog) == before - gone
     assert catalog.doc_id_owners(CORPUS, [VENULES]) == {}
     assert VENULES not in {d.doc_id for d in catalog.list_documents(CORPUS)}
