@@ -6,26 +6,39 @@ from retrieval.catalog import Catalog
 from retrieval.errors import (
     CollectionMismatchError,
     CorpusConfigError,
+    CorpusNotEmbeddedError,
+    EmptyQueryError,
     RetrievalError,
     StoreLockedError,
     StoreUnavailableError,
+    UnknownCorpusError,
+    UnknownFilterError,
 )
 from retrieval.hits import Hit
-from retrieval.retriever import Retriever
+from retrieval.query import FusionMethod, SearchMode
+from retrieval.retriever import Comparison, PairAgreement, Retriever
 from retrieval.settings import Settings
 from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
 
 __all__ = [
     "Catalog",
     "CollectionMismatchError",
+    "Comparison",
     "CorpusConfigError",
+    "CorpusNotEmbeddedError",
+    "EmptyQueryError",
+    "FusionMethod",
     "Hit",
+    "PairAgreement",
     "RetrievalError",
     "Retriever",
     "ScoredChunk",
+    "SearchMode",
     "Settings",
     "StoreLockedError",
     "StoreUnavailableError",
+    "UnknownCorpusError",
+    "UnknownFilterError",
     "VectorStore",
     "collection_name",
     "open_store",

@@ -19,6 +19,7 @@ from typing import IO
 import qdrant_edge as qe
 
 from retrieval.errors import RetrievalError, StoreLockedError
+from retrieval.query import Condition, FieldMatch, FusionMethod, SearchMode, StoreQuery
 from retrieval.store import (
     CONTENT_KEY,
     DENSE_VECTOR,
@@ -33,6 +34,25 @@ from retrieval.store import (
 )
 
 logger = logging.getLogger(__name__)
+
+
+def _edge_filter(conditions: Sequence[Condition]) -> qe.Filter | None:
+    """Our conditions as an Edge filter on `metadata.<key>`; None when there are none."""
+    if not conditions:
+        return None
+    must = []
+    for condition in conditions:
+        key = f"{METADATA_KEY}.{condition.key}"
+        if isinstance(condition, FieldMatch):
+            must.append(qe.FieldCondition(key=key, match=qe.MatchAny(list(condition.values))))
+        else:
+            must.append(
+                qe.FieldCondition(
+                    key=key, range=qe.RangeFloat(gte=condition.gte, lte=condition.lte)
+                )
+            )
+    return qe.Filter(must=must)
+
 
 _META_FILE = "collection.json"
 _SHARD_DIR = "shard"
@@ -160,24 +180,42 @@ class EdgeStore(VectorStore):
             if offset is None:
                 return found
 
-    def search_dense(
-        self, name: str, vector: Sequence[float], k: int, *, doc_types: Sequence[str] = ()
-    ) -> list[ScoredChunk]:
-        """Nearest chunks by cosine similarity, optionally restricted to some doc types."""
-        query_filter = None
-        if doc_types:
-            condition = qe.FieldCondition(
-                key=f"{METADATA_KEY}.doc_type", match=qe.MatchAny(list(doc_types))
-            )
-            query_filter = qe.Filter(must=[condition])
-        request = qe.QueryRequest(
-            limit=k,
-            query=qe.Query.Nearest([float(x) for x in vector], using=DENSE_VECTOR),
-            filter=query_filter,
-            with_payload=True,
+    def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
+        """Run one dense, sparse or hybrid query; best first."""
+        query_filter = _edge_filter(query.conditions)
+        dense = qe.Query.Nearest([float(x) for x in query.dense or ()], using=DENSE_VECTOR)
+        sparse = qe.Query.Nearest(
+            qe.SparseVector(query.sparse.indices, query.sparse.values)
+            if query.sparse
+            else qe.SparseVector([], []),
+            using=SPARSE_VECTOR,
         )
+        common = {
+            "limit": query.k,
+            "offset": query.offset,
+            "score_threshold": query.score_threshold,
+            "with_payload": True,
+            "with_vector": [DENSE_VECTOR] if query.with_dense else False,
+        }
+        if query.mode is SearchMode.HYBRID:
+            fusion = (
+                qe.Fusion.Rrf(k=query.rrf_k)
+                if query.fusion is FusionMethod.RRF
+                else qe.Fusion.Dbsf()
+            )
+            request = qe.QueryRequest(
+                prefetches=[
+                    qe.Prefetch(limit=query.candidates, query=branch, filter=query_filter)
+                    for branch in (dense, sparse)
+                ],
+                query=fusion,
+                **common,
+            )
+        else:
+            branch = dense if query.mode is SearchMode.DENSE else sparse
+            request = qe.QueryRequest(query=branch, filter=query_filter, **common)
         return [
-            scored_chunk(point.id, point.score, point.payload)
+            scored_chunk(point.id, point.score, point.payload, point.vector)
             for point in self._shard(name).query(request)
         ]
 

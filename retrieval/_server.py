@@ -14,6 +14,7 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from retrieval.errors import StoreUnavailableError
+from retrieval.query import Condition, FieldMatch, FusionMethod, SearchMode, StoreQuery
 from retrieval.store import (
     CONTENT_KEY,
     DENSE_VECTOR,
@@ -31,6 +32,27 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
 logger = logging.getLogger(__name__)
+
+
+def _server_filter(conditions: Sequence[Condition]) -> models.Filter | None:
+    """Our conditions as a qdrant-client filter on `metadata.<key>`; None when there are none."""
+    if not conditions:
+        return None
+    must: list[models.Condition] = []
+    for condition in conditions:
+        key = f"{METADATA_KEY}.{condition.key}"
+        if isinstance(condition, FieldMatch):
+            must.append(
+                models.FieldCondition(key=key, match=models.MatchAny(any=list(condition.values)))
+            )
+        else:
+            must.append(
+                models.FieldCondition(
+                    key=key, range=models.Range(gte=condition.gte, lte=condition.lte)
+                )
+            )
+    return models.Filter(must=must)
+
 
 _SCROLL_PAGE = 1000
 _DELETE_BATCH = 500
@@ -137,25 +159,49 @@ class ServerStore(VectorStore):
             if offset is None:
                 return found
 
-    def search_dense(
-        self, name: str, vector: Sequence[float], k: int, *, doc_types: Sequence[str] = ()
-    ) -> list[ScoredChunk]:
-        """Nearest chunks by cosine similarity, optionally restricted to some doc types."""
-        query_filter = None
-        if doc_types:
-            condition = models.FieldCondition(
-                key=f"{METADATA_KEY}.doc_type", match=models.MatchAny(any=list(doc_types))
-            )
-            query_filter = models.Filter(must=[condition])
-        response = self.client.query_points(
-            name,
-            query=[float(x) for x in vector],
-            using=DENSE_VECTOR,
-            query_filter=query_filter,
-            limit=k,
-            with_payload=True,
+    def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
+        """Run one dense, sparse or hybrid query; best first."""
+        query_filter = _server_filter(query.conditions)
+        dense = [float(x) for x in query.dense or ()]
+        sparse = models.SparseVector(
+            indices=query.sparse.indices if query.sparse else [],
+            values=query.sparse.values if query.sparse else [],
         )
-        return [scored_chunk(point.id, point.score, point.payload) for point in response.points]
+        common = {
+            "limit": query.k,
+            "offset": query.offset,
+            "score_threshold": query.score_threshold,
+            "with_payload": True,
+            "with_vectors": [DENSE_VECTOR] if query.with_dense else False,
+        }
+        if query.mode is SearchMode.HYBRID:
+            fusion = (
+                models.RrfQuery(rrf=models.Rrf(k=query.rrf_k))
+                if query.fusion is FusionMethod.RRF
+                else models.FusionQuery(fusion=models.Fusion.DBSF)
+            )
+            response = self.client.query_points(
+                name,
+                prefetch=[
+                    models.Prefetch(
+                        query=vector, using=using, limit=query.candidates, filter=query_filter
+                    )
+                    for vector, using in ((dense, DENSE_VECTOR), (sparse, SPARSE_VECTOR))
+                ],
+                query=fusion,
+                **common,
+            )
+        else:
+            vector, using = (
+                (dense, DENSE_VECTOR) if query.mode is SearchMode.DENSE else (sparse, SPARSE_VECTOR)
+            )
+            response = self.client.query_points(
+                name, query=vector, using=using, query_filter=query_filter, **common
+            )
+        return [
+            scored_chunk(point.id, point.score, point.payload, point.vector)
+            for point in response.points
+        ]
 
     def finish_writes(self, name: str) -> None:
         """Nothing to do: the server indexes in the background and upserts waited."""

@@ -584,6 +584,17 @@ class Catalog:
                 )
             return set(session.scalars(query))
 
+    def metadata_keys(self, corpus: str) -> set[str]:
+        """Every record field that some document of the corpus keeps as metadata."""
+        keys: set[str] = set()
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            for meta in session.scalars(
+                select(DocumentRow.meta).where(DocumentRow.corpus_id == corpus_id)
+            ):
+                keys.update(meta or {})
+        return keys
+
     # -- listing ---------------------------------------------------------------------------
     def list_documents(self, corpus: str) -> list[DocumentSummary]:
         """Every document with its chunk count and models, then every failed source file.

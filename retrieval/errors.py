@@ -40,3 +40,50 @@ class CollectionMismatchError(RetrievalError, ValueError):
 
 class CorpusConfigError(RetrievalError, ValueError):
     """A corpus asked to change settings that its stored chunks depend on."""
+
+
+class UnknownCorpusError(RetrievalError, KeyError):
+    """A corpus name the catalog does not know."""
+
+    def __init__(self, corpus: str, known: list[str]) -> None:
+        self.corpus = corpus
+        self.known = known
+        super().__init__(
+            f"unknown corpus {corpus!r}; known corpora: {', '.join(known) or 'none'}. "
+            f"Create it with `ingest PATH --corpus {corpus}`"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class CorpusNotEmbeddedError(RetrievalError, LookupError):
+    """A model that has not embedded the corpus it is asked to search."""
+
+    def __init__(self, corpus: str, model_id: str, embedded_by: list[str]) -> None:
+        self.corpus = corpus
+        self.model_id = model_id
+        self.embedded_by = embedded_by
+        super().__init__(
+            f"model {model_id!r} has not embedded corpus {corpus!r} (embedded by: "
+            f"{', '.join(embedded_by) or 'none'}); run `ingest --corpus {corpus} --model "
+            f"{model_id} PATH...` with the corpus's files"
+        )
+
+
+class UnknownFilterError(RetrievalError, ValueError):
+    """A filter on a metadata field that no document of the corpus has."""
+
+    def __init__(self, field: str, known: list[str]) -> None:
+        self.field = field
+        self.known = known
+        super().__init__(
+            f"no document has a field {field!r} to filter on; fields: {', '.join(known)}"
+        )
+
+
+class EmptyQueryError(RetrievalError, ValueError):
+    """A query with no text."""
+
+    def __init__(self) -> None:
+        super().__init__("the query is empty; type what you are looking for")

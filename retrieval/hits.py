@@ -11,7 +11,11 @@ from retrieval.store import ScoredChunk
 
 @dataclass(frozen=True, slots=True)
 class Hit:
-    """One ranked chunk. Dense `score`: cosine similarity in [-1, 1], higher is better."""
+    """One ranked chunk; higher scores are better.
+
+    The score's meaning depends on the mode: cosine similarity in [-1, 1] (dense), a BM25
+    score >= 0 (sparse), or a fused score (hybrid: RRF or DBSF). Never compare across modes.
+    """
 
     chunk_id: str
     doc_id: str
@@ -25,6 +29,7 @@ class Hit:
     page_end: int | None
     doc_type: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    matched_terms: tuple[str, ...] = ()
 
     @property
     def citation(self) -> str:
@@ -41,7 +46,9 @@ class Hit:
         return self.title
 
     @classmethod
-    def from_scored(cls, rank: int, scored: ScoredChunk) -> Hit:
+    def from_scored(
+        cls, rank: int, scored: ScoredChunk, matched_terms: tuple[str, ...] = ()
+    ) -> Hit:
         """Build a hit from a store result and its payload metadata."""
         meta = scored.metadata
         return cls(
@@ -57,4 +64,5 @@ class Hit:
             page_end=meta.get("page_end"),
             doc_type=str(meta.get("doc_type", "")),
             metadata=meta,
+            matched_terms=matched_terms,
         )

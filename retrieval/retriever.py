@@ -1,51 +1,280 @@
-"""The search API over one corpus and one model (dense search; sparse and hybrid follow)."""
+"""The search API: dense, sparse and hybrid search over a corpus, and side-by-side compare.
+
+Example:
+    >>> from retrieval import Retriever
+    >>> with Retriever(corpus="cardiology", model="minilm") as r:  # doctest: +SKIP
+    ...     for hit in r.search("syncope work-up", k=5, mode="hybrid"):
+    ...         print(hit.rank, hit.citation)
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-from collections.abc import Sequence
+import re
+import time
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from adapters import Encoder
+import numpy as np
+
+from adapters import Encoder, ModelSpec, get_spec, load_encoder, load_model_specs
+from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
 from retrieval.catalog import Catalog
-from retrieval.errors import RetrievalError
+from retrieval.errors import CorpusNotEmbeddedError, EmptyQueryError, UnknownCorpusError
+from retrieval.filters import to_conditions
 from retrieval.hits import Hit
-from retrieval.store import VectorStore, collection_name
+from retrieval.query import FusionMethod, SearchMode, StoreQuery
+from retrieval.settings import Settings
+from retrieval.sparse import Bm25Encoder
+from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
 
 logger = logging.getLogger(__name__)
 
+# Two chunks whose dense vectors are this close say the same thing: keep the better one.
+NEAR_DUPLICATE_COSINE = 0.97
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class PairAgreement:
+    """How two models' top-k lists agree (all in [0, 1], 1 = identical)."""
+
+    first: str
+    second: str
+    overlap_at_k: float
+    jaccard: float
+    rbo: float
+
+
+@dataclass(frozen=True, slots=True)
+class Comparison:
+    """Each model's hits for one query, their pairwise agreement, and what only one found."""
+
+    query: str
+    k: int
+    hits: dict[str, list[Hit]]
+    pairs: list[PairAgreement]
+    only_in: dict[str, list[Hit]]
+
 
 class Retriever:
-    """Search a corpus with a model that has embedded it.
+    """Search one corpus with any model that has embedded it.
 
-    Example:
-        >>> retriever = Retriever(
-        ...     store=store, catalog=catalog, encoder=minilm, corpus="cardiology"
-        ... )  # doctest: +SKIP
-        >>> retriever.search("heart failure in the elderly", k=3)[0].citation  # doctest: +SKIP
-        'ehag110.pdf, p. 1'
+    Built from settings by default (`Retriever(corpus="cardiology", model="minilm")`), or
+    given a store, catalog and specs (the app and tests share one store per process).
     """
 
     def __init__(
-        self, *, store: VectorStore, catalog: Catalog, encoder: Encoder, corpus: str
+        self,
+        corpus: str | None = None,
+        model: str | None = None,
+        *,
+        settings: Settings | None = None,
+        store: VectorStore | None = None,
+        catalog: Catalog | None = None,
+        specs: Mapping[str, ModelSpec] | None = None,
     ) -> None:
-        model_ids = [model.model_id for model in catalog.corpus_models(corpus)]
-        collection = collection_name(corpus, encoder.spec.id)
-        if encoder.spec.id not in model_ids or not store.collection_exists(collection):
-            known = ", ".join(model_ids) or "none"
-            raise RetrievalError(
-                f"model {encoder.spec.id!r} has not embedded corpus {corpus!r} (it has: {known}); "
-                f"run `ingest PATH --corpus {corpus} --model {encoder.spec.id}`"
-            )
-        self.store = store
-        self.encoder = encoder
-        self.corpus = corpus
-        self.collection = collection
-        store.check_dimension(collection, encoder.dimension)
+        self.settings = settings or Settings()
+        self.catalog = catalog or Catalog(self.settings.sql_url_or_default())
+        self._owns_store = store is None
+        self.store = store or open_store(self.settings)
+        self.specs = (
+            dict(specs) if specs is not None else load_model_specs(self.settings.models_file)
+        )
+        self.corpus = corpus or self.settings.default_corpus
+        known = self.catalog.corpus_names()
+        if self.corpus not in known:
+            raise UnknownCorpusError(self.corpus, known)
+        self.model = model or self._default_model()
+        self._encoders: dict[str, Encoder] = {}
+        self._encoder(self.model)  # fail now, not at the first query
+        self._bm25 = Bm25Encoder()
+        self._fields = self.catalog.metadata_keys(self.corpus)
+        self._embed_query = functools.lru_cache(maxsize=1024)(self._embed_query_uncached)
 
-    def search(self, query: str, k: int = 10, *, doc_types: Sequence[str] = ()) -> list[Hit]:
-        """The `k` chunks nearest to `query`, best first."""
+    def _default_model(self) -> str:
+        embedded = [m.model_id for m in self.catalog.corpus_models(self.corpus)]
+        if self.settings.default_model in embedded or not embedded:
+            return self.settings.default_model
+        return embedded[0]
+
+    def _encoder(self, model_id: str) -> Encoder:
+        """The model's encoder (loaded once per process), checked against its collection once."""
+        if model_id not in self._encoders:
+            self._encoders[model_id] = self._checked_encoder(model_id)
+        return self._encoders[model_id]
+
+    def _checked_encoder(self, model_id: str) -> Encoder:
+        spec = get_spec(self.specs, model_id)
+        embedded = [m.model_id for m in self.catalog.corpus_models(self.corpus)]
+        collection = collection_name(self.corpus, model_id)
+        if model_id not in embedded or not self.store.collection_exists(collection):
+            raise CorpusNotEmbeddedError(self.corpus, model_id, embedded)
+        encoder = load_encoder(
+            spec,
+            cache_dir=self.settings.model_cache_dir,
+            allow_downloads=self.settings.allow_downloads,
+        )
+        self.store.check_dimension(collection, encoder.dimension)
+        return encoder
+
+    def _embed_query_uncached(self, model_id: str, query: str) -> tuple[float, ...]:
+        encoder = self._encoder(model_id)
+        tokens = encoder.count_tokens(encoder.spec.query_prefix + query) + 2
+        if tokens > encoder.max_seq_length:
+            warnings.warn(
+                f"the query has {tokens} tokens; model {model_id!r} reads "
+                f"{encoder.max_seq_length}, so its end is cut off",
+                stacklevel=4,
+            )
+        return tuple(float(x) for x in encoder.encode_queries([query])[0])
+
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        *,
+        mode: SearchMode | str = SearchMode.DENSE,
+        model: str | None = None,
+        filters: Mapping[str, Any] | None = None,
+        offset: int = 0,
+        score_threshold: float | None = None,
+        fusion: FusionMethod | str = FusionMethod.RRF,
+        mmr: bool = False,
+        mmr_lambda: float = 0.5,
+        dedupe: bool = True,
+    ) -> list[Hit]:
+        """The best `k` chunks for `query`, after skipping `offset`.
+
+        Args:
+            query: What to look for, in words.
+            k: How many hits to return.
+            mode: dense, sparse (BM25) or hybrid (both, fused in one Query API request).
+            model: Model id; default: this retriever's model.
+            filters: Metadata conditions, all of which must hold: a value or list of values
+                per field (`{"doc_type": ["textbook", "guideline"]}`), `{"gte": .., "lte": ..}`
+                for numbers, and `page: n` or `page: (first, last)` for page ranges.
+            offset: Hits to skip (for paging).
+            score_threshold: Drop hits scoring below it (its scale depends on the mode).
+            fusion: rrf or dbsf, for hybrid mode.
+            mmr: Re-rank candidates by maximal marginal relevance for diverse hits.
+            mmr_lambda: 1 = relevance only, 0 = diversity only.
+            dedupe: Drop near-identical chunks (same text, or dense cosine >= 0.97).
+
+        Returns:
+            Hits ranked from 1, best first.
+        """
         if not query.strip():
-            raise ValueError("the query is empty")
-        vector = self.encoder.encode_queries([query])[0]
-        found = self.store.search_dense(self.collection, vector, k, doc_types=doc_types)
-        return [Hit.from_scored(rank, scored) for rank, scored in enumerate(found, start=1)]
+            raise EmptyQueryError()
+        if k < 1 or offset < 0:
+            raise ValueError(f"k must be >= 1 and offset >= 0, got k={k}, offset={offset}")
+        mode, model_id = SearchMode(mode), model or self.model
+        started = time.perf_counter()
+        dense = self._embed_query(model_id, query) if mode is not SearchMode.SPARSE or mmr else None
+        post_process = mmr or dedupe
+        store_query = StoreQuery(
+            mode=mode,
+            k=(offset + k) * 3 if post_process else k,
+            dense=dense,
+            sparse=self._bm25.embed_query(query) if mode is not SearchMode.DENSE else None,
+            conditions=to_conditions(filters, self._fields),
+            offset=0 if post_process else offset,
+            score_threshold=score_threshold,
+            fusion=FusionMethod(fusion),
+            with_dense=post_process,
+        )
+        found = self.store.search(collection_name(self.corpus, model_id), store_query)
+        if dedupe:
+            found = _drop_near_duplicates(found)
+        if mmr and dense is not None:
+            found = _mmr(found, dense, mmr_lambda, offset + k)
+        if post_process:
+            found = found[offset : offset + k]
+        hits = [
+            Hit.from_scored(rank, chunk, self._bm25.matched_terms(query, chunk.text))
+            for rank, chunk in enumerate(found, start=offset + 1)
+        ]
+        logger.debug(
+            "%s search with %s: %d hits in %.1f ms",
+            mode,
+            model_id,
+            len(hits),
+            (time.perf_counter() - started) * 1000,
+        )
+        return hits
+
+    def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:
+        """The same query by several models, with their pairwise agreement on chunk ids."""
+        if len(models) < 2:
+            raise ValueError("compare needs at least two models")
+        hits = {model_id: self.search(query, k, model=model_id, **options) for model_id in models}
+        ids = {model_id: [hit.chunk_id for hit in found] for model_id, found in hits.items()}
+        pairs = [
+            PairAgreement(
+                first,
+                second,
+                overlap_at_k(ids[first], ids[second], k),
+                jaccard(ids[first], ids[second]),
+                rank_biased_overlap(ids[first], ids[second]),
+            )
+            for n, first in enumerate(models)
+            for second in models[n + 1 :]
+        ]
+        only_in = {
+            model_id: [
+                hit
+                for hit in found
+                if not any(hit.chunk_id in ids[other] for other in models if other != model_id)
+            ]
+            for model_id, found in hits.items()
+        }
+        return Comparison(query, k, hits, pairs, only_in)
+
+    def close(self) -> None:
+        """Close the store if this retriever opened it."""
+        if self._owns_store:
+            self.store.close()
+
+    def __enter__(self) -> Retriever:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _drop_near_duplicates(found: list[ScoredChunk]) -> list[ScoredChunk]:
+    """Keep the best of chunks with the same text or near-identical dense vectors."""
+    kept: list[ScoredChunk] = []
+    texts: set[str] = set()
+    vectors: list[np.ndarray] = []
+    for chunk in found:
+        text = _SPACES.sub(" ", chunk.text).strip().lower()
+        vector = np.asarray(chunk.dense) if chunk.dense is not None else None
+        if text in texts or (
+            vector is not None
+            and any(float(vector @ other) >= NEAR_DUPLICATE_COSINE for other in vectors)
+        ):
+            continue
+        kept.append(chunk)
+        texts.add(text)
+        if vector is not None:
+            vectors.append(vector)
+    return kept
+
+
+def _mmr(
+    found: list[ScoredChunk], query: Sequence[float], lambda_mult: float, k: int
+) -> list[ScoredChunk]:
+    """Re-rank by maximal marginal relevance (langchain_core's implementation)."""
+    from langchain_core.vectorstores.utils import maximal_marginal_relevance
+
+    candidates = [chunk for chunk in found if chunk.dense is not None]
+    if not candidates:
+        return found
+    order = maximal_marginal_relevance(
+        np.asarray(query), [list(chunk.dense or ()) for chunk in candidates], lambda_mult, k
+    )
+    return [candidates[i] for i in order]

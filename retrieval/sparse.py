@@ -6,8 +6,11 @@ inverse document frequency at query time, so the vectors stay valid as the corpu
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+_WORD = re.compile(r"[\w-]+")
 
 # Chunks hold at most ~254 word pieces, about 150 words; BM25 normalises lengths against this.
 BM25_AVERAGE_LENGTH = 150.0
@@ -41,3 +44,13 @@ class Bm25Encoder:
         """Each distinct query term with weight 1 (IDF comes from the collection)."""
         vector = self._model.embed_query(text)
         return SparseVector(list(vector.indices), list(vector.values))
+
+    def matched_terms(self, query: str, text: str) -> tuple[str, ...]:
+        """The query's words that BM25 matches in `text` (after stemming and stop words)."""
+        indexed = set(self._model.embed_document(text).indices)
+        matched = []
+        for word in dict.fromkeys(_WORD.findall(query)):
+            terms = self._model.embed_query(word).indices
+            if terms and set(terms) <= indexed:
+                matched.append(word)
+        return tuple(matched)

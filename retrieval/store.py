@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from retrieval.query import StoreQuery
 from retrieval.sparse import SparseVector
 
 if TYPE_CHECKING:
@@ -57,16 +58,21 @@ class ScoredChunk:
     score: float
     text: str
     metadata: dict[str, Any] = field(default_factory=dict)
+    dense: tuple[float, ...] | None = None  # only when the query asked `with_dense`
 
 
-def scored_chunk(point_id: object, score: float, payload: dict[str, Any] | None) -> ScoredChunk:
+def scored_chunk(
+    point_id: object, score: float, payload: dict[str, Any] | None, vector: object = None
+) -> ScoredChunk:
     """A backend's scored point in our shape."""
     payload = payload or {}
+    dense = vector.get(DENSE_VECTOR) if isinstance(vector, dict) else None
     return ScoredChunk(
         chunk_id=str(point_id),
         score=float(score),
         text=payload.get(CONTENT_KEY, ""),
         metadata=payload.get(METADATA_KEY, {}),
+        dense=tuple(dense) if dense is not None else None,
     )
 
 
@@ -113,10 +119,8 @@ class VectorStore(ABC):
         """All point ids of a collection (for repair checks and tests; scrolls the whole set)."""
 
     @abstractmethod
-    def search_dense(
-        self, name: str, vector: Sequence[float], k: int, *, doc_types: Sequence[str] = ()
-    ) -> list[ScoredChunk]:
-        """Nearest chunks by cosine similarity, optionally restricted to some doc types."""
+    def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
+        """Run one dense, sparse or hybrid query; best first."""
 
     @abstractmethod
     def finish_writes(self, name: str) -> None:

@@ -4,7 +4,7 @@ a temporary SQLite catalog per test, and paths to the real data in ../shared/dat
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,8 @@ import pytest
 from adapters import Encoder, ModelSpec, configure_torch, load_encoder, load_model_specs
 from retrieval import Catalog, Settings
 from retrieval._edge import EdgeStore
+from retrieval.query import FieldMatch, SearchMode, StoreQuery
+from retrieval.store import ScoredChunk, VectorStore
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("CARDIORAG_DATA", REPO.parent / "shared" / "data"))
@@ -64,3 +66,12 @@ def encoder_loader(minilm: Encoder):
         return load_encoder(spec, cache_dir=MODEL_CACHE)
 
     return load
+
+
+def search_dense(
+    store: VectorStore, name: str, vector: Sequence[float], k: int, doc_types: Sequence[str] = ()
+) -> list[ScoredChunk]:
+    """A dense query, optionally restricted to some doc types."""
+    conditions = (FieldMatch("doc_type", tuple(doc_types)),) if doc_types else ()
+    query = StoreQuery(SearchMode.DENSE, k, dense=list(vector), conditions=conditions)
+    return store.search(name, query)

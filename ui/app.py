@@ -46,13 +46,7 @@ def main() -> None:
             "Query", key="search.query", placeholder="e.g. heart failure in the elderly"
         )
         if query.strip():
-            retriever = Retriever(
-                store=resources.store(),
-                catalog=catalog,
-                encoder=resources.encoder(model),
-                corpus=corpus,
-            )
-            _render_hits(retriever, query, k)
+            _render_hits(resources.retriever(corpus, model), query, k)
     except (RetrievalError, AdapterError) as error:
         st.error(str(error))
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from adapters import Encoder, ModelSpec, configure_torch, load_encoder, load_model_specs
-from retrieval import Catalog, Settings, VectorStore, open_store
+from adapters import ModelSpec, configure_torch, load_model_specs
+from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 
 
 @st.cache_resource
@@ -38,11 +38,9 @@ def specs() -> dict[str, ModelSpec]:
 
 
 @st.cache_resource
-def encoder(model_id: str) -> Encoder:
-    """One encoder per model per process."""
+def retriever(corpus: str, model: str) -> Retriever:
+    """A retriever over the shared store; its query-embedding cache lives with it."""
     configure_torch(settings().torch_threads)
-    return load_encoder(
-        specs()[model_id],
-        cache_dir=settings().model_cache_dir,
-        allow_downloads=settings().allow_downloads,
+    return Retriever(
+        corpus, model, settings=settings(), store=store(), catalog=catalog(), specs=specs()
     )

@@ -20,6 +20,7 @@ from adapters import Encoder, ModelSpec
 from retrieval import Catalog, CorpusConfigError, collection_name
 from retrieval._edge import EdgeStore
 from retrieval.store import VectorStore
+from tests.conftest import search_dense
 
 CORPUS = "cardio"
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"
@@ -173,7 +174,7 @@ def test_first_ingest_stores_every_chunk_with_its_payload(
 
     # A glossary definition finds its section, with the payload a citation needs.
     query = minilm.encode_queries([glossary_definition(shared_data, "g0192")])[0]
-    top = store.search_dense(model_run.collection, query.tolist(), k=3)[0]
+    top = search_dense(store, model_run.collection, query.tolist(), k=3)[0]
     record = sections[CARDIAC_CYCLE]
     assert top.metadata["doc_id"] == CARDIAC_CYCLE
     assert top.metadata["source"] == str(jsonl)
@@ -185,8 +186,8 @@ def test_first_ingest_stores_every_chunk_with_its_payload(
     assert top.metadata["chapter"] == record["chapter"]
     assert top.text == record["text"][top.metadata["char_start"] : top.metadata["char_end"]]
 
-    markdown_hits = store.search_dense(
-        model_run.collection, query.tolist(), k=20, doc_types=["article"]
+    markdown_hits = search_dense(
+        store, model_run.collection, query.tolist(), k=20, doc_types=["article"]
     )
     assert {h.metadata["doc_id"] for h in markdown_hits} == {str(markdown)}
     assert {h.metadata["section"] for h in markdown_hits} <= {

@@ -31,12 +31,14 @@ from retrieval._edge import EdgeStore
 from retrieval._server import ServerStore
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import StoredPoint, VectorStore
+from tests.conftest import search_dense
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"
 MEDQUAD = Path("medquad") / "medquad_visible.jsonl"
 GLOSSARY = Path("eval") / "openstax_glossary"
 POINT_NAMESPACE = uuid.UUID("0b6c1a52-41f4-4a7e-9a57-0f3c5d2e8b11")
+
 
 # Short textbook sections (one to a few paragraphs each).
 SECTION_IDS = (
@@ -211,7 +213,7 @@ def test_upsert_same_id_twice_keeps_one_point_with_the_new_payload(
     backend.upsert(name, [])  # nothing to do
     assert backend.point_ids(name) == {first.chunk_id}
     assert backend.collection_info(name).points == 1
-    [hit] = backend.search_dense(name, other.dense, k=5)
+    [hit] = search_dense(backend, name, other.dense, k=5)
     assert hit.chunk_id == first.chunk_id
     assert hit.text == other.text
     assert hit.metadata["title"] == "new"
@@ -257,7 +259,7 @@ def test_search_dense_finds_the_section_a_glossary_definition_comes_from(
     filled: VectorStore, name: str, corpus: Corpus, query_id: str
 ) -> None:
     vector = corpus.query_vectors[query_id]
-    hits = filled.search_dense(name, vector.tolist(), k=5)
+    hits = search_dense(filled, name, vector.tolist(), k=5)
     assert len(hits) == 5
     top = hits[0]
     assert top.metadata["doc_id"] == corpus.relevant[query_id]
@@ -272,14 +274,14 @@ def test_search_dense_finds_the_section_a_glossary_definition_comes_from(
 
 def test_search_dense_filters_by_doc_type(filled: VectorStore, name: str, corpus: Corpus) -> None:
     vector = corpus.query_vectors["g0192"].tolist()  # cardiac cycle: a textbook query
-    unfiltered = filled.search_dense(name, vector, k=3)
+    unfiltered = search_dense(filled, name, vector, k=3)
     assert {hit.metadata["doc_type"] for hit in unfiltered} == {"textbook"}
-    qa_hits = filled.search_dense(name, vector, k=10, doc_types=["qa"])
+    qa_hits = search_dense(filled, name, vector, k=10, doc_types=["qa"])
     assert len(qa_hits) == QA_RECORDS
     assert {hit.metadata["doc_type"] for hit in qa_hits} == {"qa"}
-    both = filled.search_dense(name, vector, k=len(corpus.points), doc_types=["qa", "textbook"])
+    both = search_dense(filled, name, vector, k=len(corpus.points), doc_types=["qa", "textbook"])
     assert len(both) == len(corpus.points)
-    assert filled.search_dense(name, vector, k=5, doc_types=["guideline"]) == []
+    assert search_dense(filled, name, vector, k=5, doc_types=["guideline"]) == []
 
 
 def test_both_backends_return_the_same_hits(store: EdgeStore, name: str, corpus: Corpus) -> None:
@@ -291,8 +293,8 @@ def test_both_backends_return_the_same_hits(store: EdgeStore, name: str, corpus:
             backend.finish_writes(name)
         for query_id in GLOSSARY_QUERIES:
             vector = corpus.query_vectors[query_id].tolist()
-            edge_hits = store.search_dense(name, vector, k=5)
-            server_hits = server.search_dense(name, vector, k=5)
+            edge_hits = search_dense(store, name, vector, k=5)
+            server_hits = search_dense(server, name, vector, k=5)
             assert [h.chunk_id for h in edge_hits] == [h.chunk_id for h in server_hits]
             assert [h.score for h in edge_hits] == pytest.approx(
                 [h.score for h in server_hits], abs=1e-4
@@ -320,7 +322,7 @@ def test_edge_points_survive_close_and_reopen(tmp_path: Path, name: str, corpus:
         assert edge.collection_info(name).dimension == DIMENSION
         assert edge.point_ids(name) == {p.chunk_id for p in corpus.points}
         vector = corpus.query_vectors["g0003"].tolist()
-        assert edge.search_dense(name, vector, k=1)[0].metadata["doc_id"] == "m46710-s00"
+        assert search_dense(edge, name, vector, k=1)[0].metadata["doc_id"] == "m46710-s00"
 
 
 def test_edge_second_store_on_the_same_folder_in_this_process_is_locked_out(

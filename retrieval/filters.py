@@ -1,0 +1,53 @@
+"""User filters (`{"doc_type": ["textbook"], "page": (3, 5)}`) as store conditions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from retrieval.errors import UnknownFilterError
+from retrieval.query import Condition, FieldMatch, FieldRange
+
+# Fields every chunk's metadata has (see retrieval/store.py); `page` is a range over pages.
+CHUNK_FIELDS = frozenset(
+    {"doc_id", "source", "title", "doc_type", "section", "chunk_index", "page_start",
+     "page_end", "char_start", "char_end", "page"}
+)  # fmt: skip
+
+
+def _range(key: str, value: Mapping[str, Any]) -> FieldRange:
+    unknown = set(value) - {"gte", "lte"}
+    if unknown:
+        raise ValueError(f"filter {key!r}: a range takes 'gte' and 'lte', not {sorted(unknown)}")
+    return FieldRange(key, gte=value.get("gte"), lte=value.get("lte"))
+
+
+def _pages(value: Any) -> list[Condition]:
+    """Chunks whose pages overlap [first, last]: page_start <= last and page_end >= first."""
+    if isinstance(value, int):
+        first = last = value
+    elif isinstance(value, tuple | list) and len(value) == 2:
+        first, last = value
+    else:
+        raise ValueError(f"filter 'page' takes a page number or (first, last), not {value!r}")
+    return [FieldRange("page_start", lte=last), FieldRange("page_end", gte=first)]
+
+
+def to_conditions(filters: Mapping[str, Any] | None, known: Iterable[str]) -> tuple[Condition, ...]:
+    """Conditions that must all hold; a field that no document has is an error, not no hits."""
+    if not filters:
+        return ()
+    fields = set(CHUNK_FIELDS) | set(known)
+    conditions: list[Condition] = []
+    for key, value in filters.items():
+        if key not in fields:
+            raise UnknownFilterError(key, sorted(fields))
+        if key == "page":
+            conditions.extend(_pages(value))
+        elif isinstance(value, Mapping):
+            conditions.append(_range(key, value))
+        elif isinstance(value, list | tuple | set | frozenset):
+            conditions.append(FieldMatch(key, tuple(value)))
+        else:
+            conditions.append(FieldMatch(key, (value,)))
+    return tuple(conditions)

@@ -1,0 +1,72 @@
+"""What a search asks of a store: mode, vectors, filter conditions, depth and fusion.
+
+Backend-neutral, so Qdrant Edge and a Qdrant server receive the same request: one Query API
+call, with two prefetches fused by RRF or DBSF in hybrid mode.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from retrieval.sparse import SparseVector
+
+
+class SearchMode(enum.StrEnum):
+    """Dense (the model's vectors), sparse (BM25) or hybrid (both, fused)."""
+
+    DENSE = "dense"
+    SPARSE = "sparse"
+    HYBRID = "hybrid"
+
+
+class FusionMethod(enum.StrEnum):
+    """How hybrid search merges its two candidate lists.
+
+    RRF scores by rank (1/(k + rank), summed); DBSF normalises each list's scores by their
+    distribution and sums them. Neither score is comparable with a cosine similarity.
+    """
+
+    RRF = "rrf"
+    DBSF = "dbsf"
+
+
+@dataclass(frozen=True, slots=True)
+class FieldMatch:
+    """A metadata field equal to one of `values`."""
+
+    key: str
+    values: tuple[str | int | bool, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class FieldRange:
+    """A numeric metadata field within [gte, lte] (either bound may be open)."""
+
+    key: str
+    gte: float | None = None
+    lte: float | None = None
+
+
+Condition = FieldMatch | FieldRange
+
+
+@dataclass(frozen=True, slots=True)
+class StoreQuery:
+    """One search request to a collection; all conditions must hold.
+
+    `candidates` is how many chunks each branch of a hybrid search fetches before fusion.
+    """
+
+    mode: SearchMode
+    k: int
+    dense: Sequence[float] | None = None
+    sparse: SparseVector | None = None
+    conditions: tuple[Condition, ...] = ()
+    offset: int = 0
+    score_threshold: float | None = None
+    fusion: FusionMethod = FusionMethod.RRF
+    candidates: int = 100
+    rrf_k: int = 60
+    with_dense: bool = False
