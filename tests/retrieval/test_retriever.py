@@ -1,0 +1,285 @@
+"""The search API on a real corpus: 16 textbook sections (Heart Anatomy, Cardiac Muscle and
+Electrical Activity, Cardiac Cycle), one journal PDF, embedded by the real MiniLM into a real
+Qdrant Edge store, catalogued in SQLite."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from adapters import UnknownModelError
+from ingest import ingest_paths
+from retrieval import (
+    Catalog,
+    CollectionMismatchError,
+    CorpusNotEmbeddedError,
+    EmptyQueryError,
+    Retriever,
+    Settings,
+    UnknownCorpusError,
+    UnknownFilterError,
+    collection_name,
+)
+from retrieval._edge import EdgeStore
+from retrieval.catalog import CorpusModel
+from tests.conftest import MODEL_CACHE
+
+MODULES = ("Heart Anatomy", "Cardiac Muscle and Electrical Activity", "Cardiac Cycle")
+CORPUS = "heart"
+
+
+class World:
+    def __init__(self, root: Path, sections: dict[str, dict]) -> None:
+        self.root = root
+        self.sections = sections
+        self.settings = Settings(data_dir=root / "data", model_cache_dir=MODEL_CACHE)
+        self.catalog = Catalog(self.settings.sql_url_or_default())
+        self.store = EdgeStore(root / "data" / "qdrant")
+
+    def retriever(self, **kwargs) -> Retriever:
+        return Retriever(
+            CORPUS, "minilm", settings=self.settings, store=self.store, catalog=self.catalog,
+            **kwargs,
+        )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory, shared_data: Path, specs, encoder_loader_module) -> Iterator[World]:
+    root = tmp_path_factory.mktemp("retriever")
+    rows = [
+        json.loads(line)
+        for line in (shared_data / "textbook").glob("*.jsonl").__next__().read_text().splitlines()
+    ]
+    chosen = [row for row in rows if row["module_title"] in MODULES]
+    # A verbatim copy of one section under another id: dedupe must keep only one of the two.
+    duplicate = dict(chosen[0], id="copy-of-" + chosen[0]["id"])
+    (root / "in").mkdir()
+    source = root / "in" / "textbook.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in [*chosen, duplicate]) + "\n")
+    world = World(root, {row["id"]: row for row in chosen})
+    world.catalog.create_schema()
+    report = ingest_paths(
+        [source, shared_data / "pdfs" / "ehag110.pdf"],
+        corpus=CORPUS, models=[specs["minilm"]], store=world.store, catalog=world.catalog,
+        load_encoder=encoder_loader_module,
+    )  # fmt: skip
+    assert report.ok
+    yield world
+    world.store.close()
+    world.catalog.close()
+
+
+@pytest.fixture(scope="module")
+def encoder_loader_module(minilm):
+    from adapters import load_encoder
+
+    return lambda spec: load_encoder(spec, cache_dir=MODEL_CACHE)
+
+
+@pytest.fixture(scope="module")
+def retriever(world: World) -> Retriever:
+    return world.retriever()
+
+
+def section_of(world: World, term: str) -> str:
+    """The id of the section whose text first defines `term`."""
+    return next(i for i, row in world.sections.items() if term in row["text"])
+
+
+@pytest.mark.parametrize("mode", ["dense", "sparse", "hybrid"])
+def test_each_mode_finds_the_section_that_explains_a_term(retriever: Retriever, mode: str) -> None:
+    hits = retriever.search(
+        "the semilunar valve between the left ventricle and the aorta", k=5, mode=mode
+    )
+    assert [hit.rank for hit in hits] == list(range(1, len(hits) + 1))
+    assert any("aortic" in hit.text.lower() for hit in hits[:3])
+    assert hits == sorted(hits, key=lambda hit: -hit.score)
+
+
+def test_hits_carry_ids_citations_and_matched_terms(retriever: Retriever, world: World) -> None:
+    [top] = retriever.search(
+        "pacemaker cells of the sinoatrial node", k=1, filters={"doc_type": "textbook"}
+    )
+    assert top.doc_id in world.sections or top.doc_id.startswith("copy-of-")
+    assert top.title in MODULES and top.section
+    assert top.citation == f"{top.title} - {top.section}"
+    assert {"sinoatrial", "node"} <= set(top.matched_terms)
+    [paged] = retriever.search(
+        "heart failure in older people", k=1, filters={"doc_type": "article"}
+    )
+    assert paged.citation == f"ehag110.pdf, p. {paged.page_start}" or "pp." in paged.citation
+    assert paged.source.endswith("ehag110.pdf") and paged.doc_id == paged.source
+
+
+def test_filters_on_type_source_id_pages_and_record_fields(
+    retriever: Retriever, world: World
+) -> None:
+    query = "heart failure"
+    pdf = retriever.search(query, k=10, filters={"doc_type": ["article"]})
+    assert pdf and {hit.doc_type for hit in pdf} == {"article"}
+    by_source = retriever.search(query, k=10, filters={"source": pdf[0].source})
+    assert {hit.source for hit in by_source} == {pdf[0].source}
+    one_doc = next(iter(world.sections))
+    assert {h.doc_id for h in retriever.search(query, k=10, filters={"doc_id": one_doc})} == {
+        one_doc
+    }
+    pages = retriever.search(query, k=10, filters={"page": (3, 4)})
+    assert pages and all(h.page_start <= 4 and h.page_end >= 3 for h in pages)
+    chapter = world.sections[one_doc]["chapter"]
+    in_chapter = retriever.search(query, k=10, filters={"chapter": chapter})
+    assert in_chapter and {h.metadata["chapter"] for h in in_chapter} == {chapter}
+    assert retriever.search(query, k=10, filters={"doc_type": "guideline"}) == []
+
+
+def test_filter_on_a_field_no_document_has_lists_the_fields(retriever: Retriever) -> None:
+    with pytest.raises(UnknownFilterError) as info:
+        retriever.search("valves", filters={"specialty": "cardiology"})
+    assert "specialty" in str(info.value) and "doc_type" in str(info.value)
+    assert "chapter" in str(info.value)
+
+
+def test_offset_pages_through_the_same_ranking(retriever: Retriever) -> None:
+    first = retriever.search("blood flow through the heart", k=10, mode="hybrid")
+    second = retriever.search("blood flow through the heart", k=5, offset=5, mode="hybrid")
+    assert [h.chunk_id for h in second] == [h.chunk_id for h in first[5:10]]
+    assert [h.rank for h in second] == [6, 7, 8, 9, 10]
+
+
+def test_score_threshold_drops_weak_hits(retriever: Retriever) -> None:
+    hits = retriever.search("atrioventricular valves", k=20)
+    cut = hits[4].score
+    kept = retriever.search("atrioventricular valves", k=20, score_threshold=cut)
+    assert kept and all(h.score >= cut - 1e-6 for h in kept) and len(kept) < len(hits)
+
+
+def test_dbsf_fusion_also_ranks(retriever: Retriever) -> None:
+    rrf = retriever.search("cardiac output and stroke volume", k=5, mode="hybrid")
+    dbsf = retriever.search("cardiac output and stroke volume", k=5, mode="hybrid", fusion="dbsf")
+    assert dbsf and [h.score for h in dbsf] != pytest.approx([h.score for h in rrf])
+
+
+def test_near_identical_chunks_are_shown_once(retriever: Retriever, world: World) -> None:
+    original = next(iter(world.sections))
+    text = world.sections[original]["text"][:300]
+    with_dupes = retriever.search(text, k=6, dedupe=False)
+    texts = [h.text for h in with_dupes]
+    assert len(texts) > len(set(texts))  # the copied section is there twice
+    deduped = retriever.search(text, k=6)
+    assert len({h.text for h in deduped}) == len(deduped)
+
+
+def test_mmr_trades_relevance_for_variety(retriever: Retriever) -> None:
+    plain = retriever.search("electrical conduction system of the heart", k=6)
+    diverse = retriever.search("electrical conduction system of the heart", k=6, mmr=True,
+                               mmr_lambda=0.3)  # fmt: skip
+    assert len(diverse) == 6
+    assert [h.chunk_id for h in diverse] != [h.chunk_id for h in plain]
+    assert len({h.doc_id for h in diverse}) >= len({h.doc_id for h in plain})
+
+
+def test_repeated_queries_hit_the_embedding_cache(retriever: Retriever) -> None:
+    retriever.search("papillary muscles and chordae tendineae", k=3)
+    before = retriever._embed_query.cache_info().hits
+    retriever.search("papillary muscles and chordae tendineae", k=3, mode="hybrid")
+    assert retriever._embed_query.cache_info().hits == before + 1
+
+
+def test_compare_reports_agreement_between_models(world: World, specs) -> None:
+    twin = specs["minilm"].model_copy(update={"id": "minilm-twin"})
+    prefixed = specs["minilm"].model_copy(
+        update={"id": "minilm-query", "query_prefix": "Represent this question: "}
+    )
+    for spec in (twin, prefixed):
+        ingest_paths(
+            [], corpus=CORPUS, models=[spec], store=world.store, catalog=world.catalog,
+            load_encoder=lambda s: __import__("adapters").load_encoder(s, cache_dir=MODEL_CACHE),
+        )  # fmt: skip
+    retriever = world.retriever(specs={**specs, twin.id: twin, prefixed.id: prefixed})
+    cmp = retriever.compare(
+        "the fibrous skeleton of the heart", ["minilm", twin.id, prefixed.id], k=5
+    )
+    same = next(p for p in cmp.pairs if {p.first, p.second} == {"minilm", twin.id})
+    assert (same.overlap_at_k, same.jaccard, same.rbo) == pytest.approx((1.0, 1.0, 1.0))
+    assert cmp.only_in["minilm"] == []
+    other = next(p for p in cmp.pairs if {p.first, p.second} == {"minilm", prefixed.id})
+    assert 0.0 <= other.rbo <= 1.0 and 0.0 <= other.jaccard <= other.overlap_at_k * 2
+    assert set(cmp.hits) == {"minilm", twin.id, prefixed.id}
+
+
+def test_empty_query_is_refused(retriever: Retriever) -> None:
+    for query in ("", "   \n"):
+        with pytest.raises(EmptyQueryError):
+            retriever.search(query)
+
+
+def test_overlong_query_is_cut_with_a_warning(retriever: Retriever) -> None:
+    with pytest.warns(UserWarning, match="cut off"):
+        hits = retriever.search("the heart pumps blood " * 120, k=3)
+    assert hits
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        retriever.search("short query about the heart", k=1)
+
+
+def test_unknown_corpus_lists_the_known_ones(world: World) -> None:
+    with pytest.raises(UnknownCorpusError) as info:
+        Retriever("oncology", "minilm", settings=world.settings, store=world.store,
+                  catalog=world.catalog)  # fmt: skip
+    assert CORPUS in str(info.value)
+
+
+def test_unknown_model_lists_the_known_ones(world: World) -> None:
+    with pytest.raises(UnknownModelError) as info:
+        world.retriever().search("valves", model="pubmedbert")
+    assert "minilm" in str(info.value)
+
+
+def test_model_that_has_not_embedded_the_corpus_names_the_fix(world: World) -> None:
+    with pytest.raises(CorpusNotEmbeddedError) as info:
+        Retriever(CORPUS, "mpnet", settings=world.settings, store=world.store,
+                  catalog=world.catalog)  # fmt: skip
+    assert f"ingest --corpus {CORPUS} --model mpnet" in str(info.value)
+
+
+def test_collection_whose_size_differs_from_the_model_is_refused(world: World, specs) -> None:
+    odd = specs["minilm"].model_copy(update={"id": "minilm-odd"})
+    name = collection_name(CORPUS, odd.id)
+    world.store.create_collection(name, 10)
+    world.catalog.add_corpus_model(CORPUS, CorpusModel(odd.id, name, 10, odd.spec_hash))
+    with pytest.raises(CollectionMismatchError) as info:
+        world.retriever(specs={**specs, odd.id: odd}).search("valves", model=odd.id)
+    assert "10" in str(info.value) and "384" in str(info.value)
+
+
+def test_both_backends_answer_hybrid_queries_alike(tmp_path: Path, world: World, minilm) -> None:
+    """The same points in a server collection (qdrant-client's engine) give the same hits."""
+    from qdrant_client import QdrantClient
+
+    from retrieval._server import ServerStore
+    from retrieval.query import SearchMode, StoreQuery
+    from retrieval.sparse import Bm25Encoder
+    from retrieval.store import StoredPoint
+
+    name = collection_name(CORPUS, "minilm")
+    server = ServerStore(QdrantClient(location=":memory:"), ":memory:")
+    server.create_collection(name, 384)
+    pending = world.catalog.pending_chunks(CORPUS, "nobody")
+    bm25 = Bm25Encoder()
+    vectors = minilm.encode_documents([c.text for c in pending])
+    server.upsert(name, [
+        StoredPoint(c.chunk_id, v, s, c.text, c.metadata)
+        for c, v, s in zip(pending, vectors, bm25.embed_documents([c.text for c in pending]),
+                           strict=True)
+    ])  # fmt: skip
+    query = "the chordae tendineae attach the valve cusps to the papillary muscles"
+    request = StoreQuery(
+        SearchMode.HYBRID, 5, dense=minilm.encode_queries([query])[0].tolist(),
+        sparse=bm25.embed_query(query),
+    )  # fmt: skip
+    edge_hits = world.store.search(name, request)
+    server_hits = server.search(name, request)
+    assert [h.chunk_id for h in edge_hits][:3] == [h.chunk_id for h in server_hits][:3]
