@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from retrieval.answer import AnswerSentence, ExtractiveAnswer
 from retrieval.catalog import Catalog
 from retrieval.errors import (
     CollectionMismatchError,
@@ -21,12 +22,14 @@ from retrieval.settings import Settings
 from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
 
 __all__ = [
+    "AnswerSentence",
     "Catalog",
     "CollectionMismatchError",
     "Comparison",
     "CorpusConfigError",
     "CorpusNotEmbeddedError",
     "EmptyQueryError",
+    "ExtractiveAnswer",
     "FusionMethod",
     "Hit",
     "PairAgreement",

@@ -22,6 +22,7 @@ import numpy as np
 
 from adapters import Encoder, ModelSpec, get_spec, load_encoder, load_model_specs
 from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
+from retrieval.answer import ExtractiveAnswer, extract_answer
 from retrieval.catalog import Catalog
 from retrieval.errors import CorpusNotEmbeddedError, EmptyQueryError, UnknownCorpusError
 from retrieval.filters import to_conditions
@@ -205,6 +206,17 @@ class Retriever:
             (time.perf_counter() - started) * 1000,
         )
         return hits
+
+    def answer(
+        self, query: str, k: int = 5, *, max_sentences: int = 3, **options: Any
+    ) -> ExtractiveAnswer:
+        """An extractive answer: the sentences of the top `k` hits that best answer the query.
+
+        `options` are those of `search` (mode, filters, model...). No LLM is involved.
+        """
+        hits = self.search(query, k, **options)
+        encoder = self._encoder(options.get("model") or self.model)
+        return extract_answer(query, hits, encoder, max_sentences)
 
     def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:
         """The same query by several models, with their pairwise agreement on chunk ids."""

@@ -12,14 +12,18 @@ from retrieval import RetrievalError, Retriever
 from ui import resources
 
 
-def _render_hits(retriever: Retriever, query: str, k: int) -> None:
-    hits = retriever.search(query, k=k)
-    if not hits:
+def _render_results(retriever: Retriever, query: str, k: int, mode: str) -> None:
+    answer = retriever.answer(query, k=k, mode=mode)
+    if not answer.hits:
         st.info("No results.")
-    for hit in hits:
+        return
+    if answer.sentences:
+        st.subheader("Answer (extracted from the sources, no language model)")
+        st.markdown(answer.text)
+    for hit in answer.hits:
         with st.container(border=True):
             st.markdown(f"**{hit.rank}. {hit.title}**")
-            st.caption(f"{hit.citation} · {hit.doc_type} · score {hit.score:.3f}")
+            st.caption(f"{hit.citation} · {hit.doc_type} · {mode} score {hit.score:.3f}")
             st.write(hit.text)
 
 
@@ -41,12 +45,13 @@ def main() -> None:
         corpus = st.sidebar.selectbox("Corpus", corpora, index=default)
         models = [m.model_id for m in catalog.corpus_models(corpus)]
         model = st.sidebar.selectbox("Model", models)
+        mode = st.sidebar.radio("Search", ["hybrid", "dense", "sparse"], key="search.mode")
         k = st.sidebar.slider("Results", 1, 50, 10)
         query = st.text_input(
             "Query", key="search.query", placeholder="e.g. heart failure in the elderly"
         )
         if query.strip():
-            _render_hits(resources.retriever(corpus, model), query, k)
+            _render_results(resources.retriever(corpus, model), query, k, mode)
     except (RetrievalError, AdapterError) as error:
         st.error(str(error))
 

@@ -283,3 +283,27 @@ def test_both_backends_answer_hybrid_queries_alike(tmp_path: Path, world: World,
     edge_hits = world.store.search(name, request)
     server_hits = server.search(name, request)
     assert [h.chunk_id for h in edge_hits][:3] == [h.chunk_id for h in server_hits][:3]
+
+
+def test_extractive_answer_cites_the_sentences_it_picks(retriever: Retriever) -> None:
+    answer = retriever.answer("What do the papillary muscles do?", k=5, max_sentences=2)
+    assert 1 <= len(answer.sentences) <= 2
+    assert any("papillary" in s.text.lower() for s in answer.sentences)
+    for sentence in answer.sentences:
+        cited = answer.hits[sentence.number - 1]
+        assert sentence.text.split()[0] in cited.text and sentence.citation == cited.citation
+        assert f"[{sentence.number}]" in answer.text
+    assert [s.number for s in answer.sentences] == sorted(s.number for s in answer.sentences)
+
+
+def test_split_sentences_keeps_whole_clinical_sentences() -> None:
+    from retrieval.answer import split_sentences
+
+    text = (
+        "Beta-blockers reduce mortality in HFrEF, e.g. bisoprolol vs. placebo in trials. "
+        "Too short. ACE inhibitors are first-line therapy for most patients with HFrEF."
+    )
+    assert split_sentences(text) == [
+        "Beta-blockers reduce mortality in HFrEF, e.g. bisoprolol vs. placebo in trials.",
+        "ACE inhibitors are first-line therapy for most patients with HFrEF.",
+    ]

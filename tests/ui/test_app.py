@@ -51,6 +51,7 @@ def test_search_page_shows_hits_with_their_source(
     captions = [caption.value for caption in app.caption]
     assert captions, "no results shown"
     assert all("textbook" in caption for caption in captions)
+    assert any("Answer" in header.value for header in app.subheader)
     titles = [md.value for md in app.markdown]
     assert any("Heart Anatomy" in title for title in titles)
     app.session_state["search.query"] = "   "

@@ -1,0 +1,83 @@
+"""An answer without any LLM: the sentences of the top hits that best answer the query.
+
+Each sentence keeps the hit it came from, so the answer is cited like a generated one.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from adapters import Encoder
+from retrieval.hits import Hit
+
+# Sentence ends: ., ! or ? followed by space and an upper-case letter or digit. Hand-written:
+# NLTK's punkt and spaCy need model downloads, which these machines cannot make; clinical
+# abbreviations ("e.g. the", "vs. placebo") mostly stay whole because a lower-case word follows.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+_MIN_WORDS = 5
+_MAX_CHARS = 600
+_SAME_SENTENCE_COSINE = 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerSentence:
+    """One sentence of the answer; `number` is the [n] of the hit it cites (1-based)."""
+
+    text: str
+    number: int
+    citation: str
+    chunk_id: str
+    score: float  # cosine similarity of the sentence to the query, higher is better
+
+
+@dataclass(frozen=True, slots=True)
+class ExtractiveAnswer:
+    """The chosen sentences, the hits they cite, in the order of the hits."""
+
+    query: str
+    sentences: list[AnswerSentence]
+    hits: list[Hit]
+
+    @property
+    def text(self) -> str:
+        """The sentences with their [n] markers, in reading order."""
+        return " ".join(f"{s.text} [{s.number}]" for s in self.sentences)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a chunk, whitespace folded, too short or too long ones dropped."""
+    sentences = (" ".join(part.split()) for part in _SENTENCE_END.split(text))
+    return [s for s in sentences if len(s.split()) >= _MIN_WORDS and len(s) <= _MAX_CHARS]
+
+
+def extract_answer(
+    query: str, hits: Sequence[Hit], encoder: Encoder, max_sentences: int = 3
+) -> ExtractiveAnswer:
+    """Pick the `max_sentences` sentences of `hits` closest to the query, one per idea."""
+    candidates = [(n, hit, s) for n, hit in enumerate(hits, 1) for s in split_sentences(hit.text)]
+    if not candidates:
+        return ExtractiveAnswer(query, [], list(hits))
+    vectors = encoder.encode_documents([sentence for _, _, sentence in candidates])
+    query_vector = encoder.encode_queries([query])[0]
+    scores = vectors @ query_vector
+    chosen: list[int] = []
+    for index in np.argsort(-scores):
+        if len(chosen) == max_sentences:
+            break
+        if all(float(vectors[index] @ vectors[other]) < _SAME_SENTENCE_COSINE for other in chosen):
+            chosen.append(int(index))
+    sentences = [
+        AnswerSentence(
+            text=candidates[i][2],
+            number=candidates[i][0],
+            citation=candidates[i][1].citation,
+            chunk_id=candidates[i][1].chunk_id,
+            score=float(scores[i]),
+        )
+        for i in sorted(chosen, key=lambda i: (candidates[i][0], i))
+    ]
+    return ExtractiveAnswer(query, sentences, list(hits))

@@ -1,0 +1,176 @@
+"""CardioRAG search as a LangChain retriever, for LCEL chains and agents.
+
+This module and `adapters.langchain_embeddings` are the only ones that import `langchain_core`
+(`retrieval/__init__` does not import this module, so plain search never loads LangChain).
+
+Example:
+    >>> from retrieval import Retriever
+    >>> from retrieval.langchain_retriever import CardioRetriever
+    >>> base = Retriever(corpus="cardiology", model="minilm")  # doctest: +SKIP
+    >>> docs = CardioRetriever(retriever=base, k=4, mode="hybrid").invoke(  # doctest: +SKIP
+    ...     "first-line drugs for heart failure", k=2
+    ... )
+    >>> docs[0].metadata["citation"]  # doctest: +SKIP
+    'ehag110.pdf, p. 7'
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from typing import Any
+
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
+from langchain_core.retrievers import BaseRetriever
+from pydantic import ConfigDict, field_validator
+
+from retrieval.hits import Hit
+from retrieval.query import SearchMode
+from retrieval.retriever import Retriever
+
+logger = logging.getLogger(__name__)
+
+# Document.metadata keys CardioRetriever sets itself; they win over a record field of the
+# same name (ingest already renames record fields that clash with its own payload keys).
+METADATA_KEYS = (
+    "chunk_id",
+    "doc_id",
+    "rank",
+    "score",
+    "citation",
+    "title",
+    "source",
+    "section",
+    "page_start",
+    "page_end",
+    "doc_type",
+    "matched_terms",
+    "mode",
+    "model",
+)
+
+# LangChain's `invoke` forwards its own keyword arguments (e.g. `verbose`) to the retriever.
+_LANGCHAIN_KWARGS = frozenset({"verbose"})
+
+def _search_options() -> frozenset[str]:
+    """The keyword arguments `Retriever.search` accepts besides the query."""
+    return frozenset(inspect.signature(Retriever.search).parameters) - {"self", "query"}
+
+
+def hit_to_document(hit: Hit, *, mode: str, model: str) -> Document:
+    """A hit as a LangChain `Document`: text as `page_content`, citation fields as metadata.
+
+    Args:
+        hit: A ranked search result.
+        mode: The search mode that found it (dense, sparse or hybrid); the score's scale
+            depends on it.
+        model: The embedding model id whose collection was searched.
+
+    Returns:
+        `Document(id=chunk_id, page_content=text, metadata=...)`, whose metadata holds the
+        hit's record metadata plus the keys in `METADATA_KEYS`.
+    """
+    fixed = {
+        "chunk_id": hit.chunk_id,
+        "doc_id": hit.doc_id,
+        "rank": hit.rank,
+        "score": hit.score,
+        "citation": hit.citation,
+        "title": hit.title,
+        "source": hit.source,
+        "section": hit.section,
+        "page_start": hit.page_start,
+        "page_end": hit.page_end,
+        "doc_type": hit.doc_type,
+        "matched_terms": list(hit.matched_terms),
+        "mode": mode,
+        "model": model,
+    }
+    return Document(id=hit.chunk_id, page_content=hit.text, metadata={**hit.metadata, **fixed})
+
+
+class CardioRetriever(BaseRetriever):
+    """A LangChain retriever over one CardioRAG corpus; it delegates to `Retriever.search`.
+
+    `k`, `mode`, `filters` and `model` are defaults that each call may override:
+    `retriever.invoke(query, k=2, mode="sparse")`. A call also accepts the other options of
+    `Retriever.search` (`offset`, `score_threshold`, `fusion`, `mmr`, `mmr_lambda`, `dedupe`).
+    Each `Document` has the chunk id as `id`, the chunk text as `page_content`, and metadata
+    with `chunk_id`, `doc_id`, `rank` (from 1), `score` (higher is better; cosine in dense
+    mode, BM25 in sparse mode, a fused score in hybrid mode: never compare across modes),
+    `citation`, `title`, `source`, `section`, `page_start`, `page_end`, `doc_type`,
+    `matched_terms` (query words found in the chunk), `mode`, `model`, plus the record's own
+    metadata fields.
+
+    Attributes:
+        retriever: The CardioRAG retriever to search with (its corpus and store).
+        k: How many documents to return.
+        mode: dense, sparse (BM25) or hybrid.
+        filters: Metadata conditions, as `Retriever.search` takes them.
+        model: Embedding model id; None means the retriever's own model.
+
+    Example:
+        >>> docs = CardioRetriever(retriever=base, k=3).invoke("valves of the heart")
+        >>> [d.metadata["citation"] for d in docs]  # doctest: +SKIP
+        ['Heart Anatomy - Heart Valves', ...]
+    """
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    retriever: Retriever
+    k: int = 4
+    mode: str = SearchMode.DENSE.value
+    filters: dict[str, Any] | None = None
+    model: str | None = None
+
+    @field_validator("k")
+    @classmethod
+    def _k_positive(cls, k: int) -> int:
+        if k < 1:
+            raise ValueError(f"k must be >= 1, got {k}")
+        return k
+
+    @field_validator("mode")
+    @classmethod
+    def _known_mode(cls, mode: str) -> str:
+        try:
+            return SearchMode(mode).value
+        except ValueError as err:
+            known = ", ".join(m.value for m in SearchMode)
+            raise ValueError(f"mode must be one of {known}, got {mode!r}") from err
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
+    ) -> list[Document]:
+        """Search the corpus; per-call keyword arguments override the fields.
+
+        Args:
+            query: What to look for, in words.
+            run_manager: LangChain's callback manager for this run.
+            **kwargs: `k`, `mode`, `filters`, `model` or any other option of
+                `Retriever.search`.
+
+        Returns:
+            The best documents, best first.
+
+        Raises:
+            TypeError: For a keyword argument `Retriever.search` does not take.
+        """
+        options = {key: value for key, value in kwargs.items() if key not in _LANGCHAIN_KWARGS}
+        unknown = sorted(set(options) - _search_options())
+        if unknown:
+            allowed = ", ".join(sorted(_search_options()))
+            raise TypeError(f"CardioRetriever got unknown search options {unknown}; use {allowed}")
+        options = {
+            "k": self.k,
+            "mode": self.mode,
+            "filters": self.filters,
+            "model": self.model,
+            **options,
+        }
+        mode = SearchMode(options["mode"]).value
+        model = options["model"] or self.retriever.model
+        hits = self.retriever.search(query, **options)
+        logger.debug("CardioRetriever: %d documents (%s, %s)", len(hits), mode, model)
+        return [hit_to_document(hit, mode=mode, model=model) for hit in hits]
