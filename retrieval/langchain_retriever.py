@@ -53,6 +53,7 @@ METADATA_KEYS = (
 # LangChain's `invoke` forwards its own keyword arguments (e.g. `verbose`) to the retriever.
 _LANGCHAIN_KWARGS = frozenset({"verbose"})
 
+
 def _search_options() -> frozenset[str]:
     """The keyword arguments `Retriever.search` accepts besides the query."""
     return frozenset(inspect.signature(Retriever.search).parameters) - {"self", "query"}
@@ -111,9 +112,9 @@ class CardioRetriever(BaseRetriever):
         model: Embedding model id; None means the retriever's own model.
 
     Example:
-        >>> docs = CardioRetriever(retriever=base, k=3).invoke("valves of the heart")
+        >>> docs = CardioRetriever(retriever=base, k=3).invoke("heart valves")  # doctest: +SKIP
         >>> [d.metadata["citation"] for d in docs]  # doctest: +SKIP
-        ['Heart Anatomy - Heart Valves', ...]
+        ['Heart Anatomy - Internal Structure of the Heart', ...]
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

@@ -3,6 +3,7 @@ a temporary SQLite catalog per test, and paths to the real data in ../shared/dat
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from adapters import Encoder, ModelSpec, configure_torch, load_encoder, load_model_specs
-from retrieval import Catalog, Settings
+from ingest import ingest_paths
+from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
 from retrieval.query import FieldMatch, SearchMode, StoreQuery
 from retrieval.store import ScoredChunk, VectorStore
@@ -18,6 +20,26 @@ from retrieval.store import ScoredChunk, VectorStore
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("CARDIORAG_DATA", REPO.parent / "shared" / "data"))
 MODEL_CACHE = Path("~/.cache/cardiorag/models").expanduser()
+TEXTBOOK = "textbook/openstax_ap2e_cardiovascular_sections.jsonl"
+# Fifteen short real OpenStax sections from the three cardiovascular chapters (31 chunks
+# with MiniLM): enough to search, small enough to ingest for each test.
+SMALL_TEXTBOOK_SECTIONS = (
+    "m46708-s01",  # Blood Typing - Antigens, Antibodies, and Transfusion Reactions
+    "m46708-s02",  # Blood Typing - The ABO Blood Group
+    "m46705-s01",  # Hemostasis - Vascular Spasm
+    "m46705-s04",  # Hemostasis - Fibrinolysis
+    "m46701-s05",  # Leukocytes and Platelets - Platelets
+    "m46676-s02",  # Heart Anatomy - Shape and Size of the Heart
+    "m46661-s01",  # Cardiac Cycle - Pressures and Flow
+    "m46661-s03",  # Cardiac Cycle - Heart Sounds
+    "m46672-s01",  # Cardiac Physiology - Resting Cardiac Output
+    "m46672-s04",  # Cardiac Physiology - Correlation Between Heart Rates and Cardiac Output
+    "m46597-s02",  # Structure and Function of Blood Vessels - Arteries
+    "m46597-s03",  # Structure and Function of Blood Vessels - Arterioles
+    "m46635-s02",  # Blood Flow, Blood Pressure, and Resistance - Pulse
+    "m46635-s03",  # Blood Flow, Blood Pressure, and Resistance - Measurement of Blood Pressure
+    "m46646-s01",  # Circulatory Pathways - Pulmonary Circulation
+)
 
 
 @pytest.fixture(scope="session")
@@ -66,6 +88,52 @@ def encoder_loader(minilm: Encoder):
         return load_encoder(spec, cache_dir=MODEL_CACHE)
 
     return load
+
+
+def write_textbook_sections(
+    shared_data: Path, folder: Path, ids: Sequence[str] = SMALL_TEXTBOOK_SECTIONS
+) -> Path:
+    """The real textbook records with these ids, as a JSONL file in `folder`."""
+    wanted = set(ids)
+    lines = (shared_data / TEXTBOOK).read_text(encoding="utf-8").splitlines()
+    chosen = [line for line in lines if json.loads(line)["id"] in wanted]
+    if len(chosen) != len(wanted):
+        pytest.fail(f"{shared_data / TEXTBOOK} lacks some of the sections {sorted(wanted)}")
+    path = folder / "textbook.jsonl"
+    path.write_text("\n".join(chosen) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def textbook_corpus(
+    tmp_path: Path,
+    shared_data: Path,
+    store: EdgeStore,
+    catalog: Catalog,
+    specs: dict[str, ModelSpec],
+    encoder_loader,
+) -> str:
+    """The small textbook corpus, ingested with MiniLM into `store` and `catalog`; its name."""
+    source = write_textbook_sections(shared_data, tmp_path)
+    report = ingest_paths(
+        [source],
+        corpus="cardiology",
+        models=[specs["minilm"]],
+        store=store,
+        catalog=catalog,
+        load_encoder=encoder_loader,
+    )
+    assert report.ok and report.added == len(SMALL_TEXTBOOK_SECTIONS), report.failed
+    return "cardiology"
+
+
+@pytest.fixture
+def textbook_retriever(
+    textbook_corpus: str, settings: Settings, store: EdgeStore, catalog: Catalog
+) -> Iterator[Retriever]:
+    """A Retriever over the small textbook corpus (MiniLM, the test's store and catalog)."""
+    with Retriever(textbook_corpus, "minilm", settings=settings, store=store, catalog=catalog) as r:
+        yield r
 
 
 def search_dense(
