@@ -15,6 +15,7 @@ from typing import Any
 from ingest.documents import DocType, Document, Section
 from ingest.errors import MissingFieldError, UnreadableFileError
 from ingest.text import decode_text
+from retrieval.store import RESERVED_FIELDS
 
 # Tried in order when no flag names the field; the defaults fit ../shared/data (textbook,
 # MedQuAD, MTSamples notes, BEIR corpus files).
@@ -22,25 +23,6 @@ ID_FIELDS = ("id", "_id", "doc_id", "note_id")
 TEXT_FIELDS = ("text", "answer", "transcription", "content", "body")
 TITLE_FIELDS = ("title", "question", "sample_name", "module_title", "name")
 SECTION_FIELDS = ("section_title", "section")
-
-# Payload keys CardioRAG sets itself; a record field with one of these names is kept as
-# `record_<name>` so it cannot overwrite ours (MedQuAD has its own `source`, for example).
-RESERVED_KEYS = frozenset(
-    {
-        "doc_id",
-        "source",
-        "title",
-        "doc_type",
-        "section",
-        "chunk_index",
-        "page_start",
-        "page_end",
-        "char_start",
-        "char_end",
-        "score",
-        "rank",
-    }
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +91,8 @@ def _record_document(
         return None
     used = {id_name, text_name, title_name, section_name}
     metadata = {
-        (f"record_{key}" if key in RESERVED_KEYS else key): value
+        # A record field named like one of ours (MedQuAD has its own `source`) is renamed.
+        (f"record_{key}" if key in RESERVED_FIELDS else key): value
         for key, value in record.items()
         if key not in used
     }

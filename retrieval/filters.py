@@ -7,12 +7,10 @@ from typing import Any
 
 from retrieval.errors import UnknownFilterError
 from retrieval.query import Condition, FieldMatch, FieldRange
+from retrieval.store import PAYLOAD_FIELDS
 
-# Fields every chunk's metadata has (see retrieval/store.py); `page` is a range over pages.
-CHUNK_FIELDS = frozenset(
-    {"doc_id", "source", "title", "doc_type", "section", "chunk_index", "page_start",
-     "page_end", "char_start", "char_end", "page"}
-)  # fmt: skip
+# `page` is a range over a chunk's pages; the rest are the chunk fields of the store layout.
+CHUNK_FIELDS = PAYLOAD_FIELDS | {"page"}
 
 
 def _range(key: str, value: Mapping[str, Any]) -> FieldRange:

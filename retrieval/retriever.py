@@ -188,6 +188,9 @@ class Retriever:
             with_dense=post_process,
         )
         found = self.store.search(collection_name(self.corpus, model_id), store_query)
+        # Equal fused scores (RRF gives ties when two lists swap two chunks) come back in any
+        # order; the chunk id settles them so the same query always gives the same ranking.
+        found.sort(key=lambda chunk: (-chunk.score, chunk.chunk_id))
         if dedupe:
             found = _drop_near_duplicates(found)
         if mmr and dense is not None:

@@ -28,6 +28,14 @@ SPARSE_VECTOR = "bm25"
 CONTENT_KEY = "page_content"
 METADATA_KEY = "metadata"
 INDEXED_FIELDS = ("doc_id", "doc_type", "source")
+# Metadata keys CardioRAG sets on every chunk; a record's own field of the same name is kept
+# as `record_<name>`. Hits and LangChain documents add the last five.
+PAYLOAD_FIELDS = frozenset(
+    {"doc_id", "source", "title", "doc_type", "section", "chunk_index", "page_start", "page_end",
+     "char_start", "char_end"}
+)  # fmt: skip
+RESERVED_FIELDS = PAYLOAD_FIELDS | {"chunk_id", "score", "rank", "citation", "matched_terms",
+                                    "mode", "model"}  # fmt: skip
 
 
 def collection_name(corpus: str, model_id: str) -> str:
