@@ -12,7 +12,7 @@ import fcntl
 import json
 import logging
 import shutil
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -31,6 +31,7 @@ from retrieval.store import (
     StoredPoint,
     VectorStore,
     scored_chunk,
+    stored_point,
 )
 
 logger = logging.getLogger(__name__)
@@ -166,6 +167,20 @@ class EdgeStore(VectorStore):
             batch = ids[start : start + _DELETE_BATCH]
             condition = qe.FieldCondition(key=f"{METADATA_KEY}.doc_id", match=qe.MatchAny(batch))
             shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[condition])))
+
+    def export_points(self, name: str) -> Iterator[StoredPoint]:
+        """Every point with its vectors and payload, page by page."""
+        shard = self._shard(name)
+        offset = None
+        while True:
+            records, offset = shard.scroll(
+                qe.ScrollRequest(
+                    offset=offset, limit=_SCROLL_PAGE, with_payload=True, with_vector=True
+                )
+            )
+            yield from (stored_point(r.id, r.vector, r.payload) for r in records)
+            if offset is None:
+                return
 
     def point_ids(self, name: str) -> set[str]:
         """All point ids of a collection."""

@@ -7,7 +7,7 @@ in-process engine and the same calls run that a server would receive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING
 
 from qdrant_client import QdrantClient, models
@@ -26,6 +26,7 @@ from retrieval.store import (
     StoredPoint,
     VectorStore,
     scored_chunk,
+    stored_point,
 )
 
 if TYPE_CHECKING:
@@ -146,6 +147,17 @@ class ServerStore(VectorStore):
                 match=models.MatchAny(any=ids[start : start + _DELETE_BATCH]),
             )
             self.client.delete(name, points_selector=models.Filter(must=[condition]), wait=True)
+
+    def export_points(self, name: str) -> Iterator[StoredPoint]:
+        """Every point with its vectors and payload, page by page."""
+        offset = None
+        while True:
+            records, offset = self.client.scroll(
+                name, limit=_SCROLL_PAGE, offset=offset, with_payload=True, with_vectors=True
+            )
+            yield from (stored_point(r.id, r.vector, r.payload) for r in records)
+            if offset is None:
+                return
 
     def point_ids(self, name: str) -> set[str]:
         """All point ids of a collection."""

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -84,6 +84,22 @@ def scored_chunk(
     )
 
 
+def stored_point(point_id: object, vector: object, payload: dict[str, Any] | None) -> StoredPoint:
+    """A backend's record (named vectors + payload) in our shape; sparse as (indices, values)."""
+    vectors = vector if isinstance(vector, dict) else {}
+    sparse = vectors.get(SPARSE_VECTOR)
+    payload = payload or {}
+    return StoredPoint(
+        chunk_id=str(point_id),
+        dense=list(vectors.get(DENSE_VECTOR) or ()),
+        sparse=SparseVector(list(sparse.indices), list(sparse.values))
+        if sparse is not None
+        else SparseVector([], []),
+        text=payload.get(CONTENT_KEY, ""),
+        metadata=payload.get(METADATA_KEY, {}),
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class CollectionInfo:
     """What a collection holds: its dense dimension and point count."""
@@ -121,6 +137,10 @@ class VectorStore(ABC):
     @abstractmethod
     def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
         """Delete every point whose `metadata.doc_id` is one of `doc_ids`."""
+
+    @abstractmethod
+    def export_points(self, name: str) -> Iterator[StoredPoint]:
+        """Every point with its vectors and payload, page by page (to copy a collection)."""
 
     @abstractmethod
     def point_ids(self, name: str) -> set[str]:

@@ -416,3 +416,17 @@ def test_open_store_with_an_unreachable_url_fails_clearly() -> None:
     settings = Settings(qdrant_url="http://127.0.0.1:9")  # discard port: nothing listens
     with pytest.raises(StoreUnavailableError, match="CARDIORAG_QDRANT_URL"):
         open_store(settings)
+
+
+def test_export_points_gives_back_what_was_stored(
+    filled: VectorStore, name: str, corpus: Corpus
+) -> None:
+    exported = {point.chunk_id: point for point in filled.export_points(name)}
+    assert set(exported) == {point.chunk_id for point in corpus.points}
+    for original in corpus.points[:5]:
+        copy = exported[original.chunk_id]
+        assert copy.text == original.text and copy.metadata == original.metadata
+        assert copy.dense == pytest.approx(list(original.dense), abs=1e-5)
+        assert dict(zip(copy.sparse.indices, copy.sparse.values, strict=True)) == pytest.approx(
+            dict(zip(original.sparse.indices, original.sparse.values, strict=True))
+        )
