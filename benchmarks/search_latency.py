@@ -5,8 +5,7 @@ The points are real: MiniLM and BM25 vectors of MedQuAD chunks, exported from a 
 dense vectors (Gaussian noise, sigma 0.01, renormalised) fill the collection, so the HNSW graph
 and the sparse index really hold that many points.
 
-    python -m benchmarks.search_latency --source-data-dir .cardiorag/bench \\
-        --json benchmarks/results/search_latency_minilm.json
+    python -m benchmarks.search_latency --json benchmarks/results/search_latency_minilm.json
 """
 
 from __future__ import annotations
