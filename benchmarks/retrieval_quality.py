@@ -6,9 +6,11 @@ has qrels through `Retriever.search` in each mode and evaluates with ranx.
 
 How the figures are made:
 - The run for a query is the documents of its best `--depth` chunks (default 100): documents
-  are chunked, so a document can be hit several times, and it keeps its best score (the
-  highest; scores are higher-is-better in every mode). Metrics @10 are over the top 10
-  documents of that run; MAP@100 and Recall@100 are over every document the run holds.
+  are chunked, so a document can be hit several times, and it keeps its best (first) rank,
+  scored 1/rank. Evaluating ranks rather than raw scores scores exactly the order the
+  Retriever returned: in hybrid mode many fused scores tie, and ranx would otherwise break
+  those ties its own way. Metrics @10 are over the top 10 documents of that run; MAP@100
+  and Recall@100 are over every document the run holds.
 - Searches pass `dedupe=False` (near-duplicate removal would hide chunks of the same
   document from the evaluation; `mmr` stays off, its default).
 - Latency is one `search(query, k=10, dedupe=False)` per query, timed with
@@ -50,6 +52,7 @@ from ingest.pipeline import run_model_ids
 from retrieval import (
     Catalog,
     FusionMethod,
+    Hit,
     Retriever,
     SearchMode,
     Settings,
@@ -118,12 +121,11 @@ def corpus_for(dataset: str) -> str:
     return "beir-" + re.sub(r"[^a-z0-9_-]", "-", dataset.lower())
 
 
-def doc_run(hits: Sequence[Any]) -> dict[str, float]:
-    """Chunk hits as a document run: each `doc_id` with its best (highest) score."""
+def doc_run(hits: Sequence[Hit]) -> dict[str, float]:
+    """Chunk hits as a document run: each `doc_id` scored 1/rank of its best-ranked chunk."""
     run: dict[str, float] = {}
     for hit in hits:
-        if hit.score > run.get(hit.doc_id, -np.inf):
-            run[hit.doc_id] = float(hit.score)
+        run[hit.doc_id] = max(run.get(hit.doc_id, 0.0), 1.0 / hit.rank)
     return run
 
 
@@ -271,6 +273,7 @@ def main(
 ) -> None:
     """Ingest a BEIR set once per model, search every query in each mode, print a table."""
     options = _search_options(fusion, rrf_k, candidates)
+    commit, dirty = _git_commit()  # before the run: the code that runs, not what came later
     configure_logging(verbose, quiet=quiet)
     beir = read_beir(dataset)
     settings = Settings.load(data_dir=data_dir, torch_threads=threads)
@@ -330,7 +333,6 @@ def main(
     print(f"{beir.name}: {len(beir.queries)} queries, {beir.documents} documents, {chunks} chunks")
     print(_table(results))
     if json_path is not None:
-        commit, dirty = _git_commit()
         payload = {
             "dataset": beir.name,
             "corpus": corpus,
