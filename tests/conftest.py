@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from adapters import Encoder, ModelSpec, configure_torch, load_encoder, load_model_specs
-from ingest import ingest_paths
+from ingest import IngestReport, ingest_paths
 from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
 from retrieval.query import FieldMatch, SearchMode, StoreQuery
@@ -90,6 +90,25 @@ def encoder_loader(minilm: Encoder):
     return load
 
 
+def ingest_with_minilm(
+    paths: Sequence[Path],
+    store: VectorStore,
+    catalog: Catalog,
+    specs: dict[str, ModelSpec],
+    encoder_loader,
+    corpus: str = "cardiology",
+) -> IngestReport:
+    """Ingest `paths` into `corpus` with the real MiniLM."""
+    return ingest_paths(
+        list(paths),
+        corpus=corpus,
+        models=[specs["minilm"]],
+        store=store,
+        catalog=catalog,
+        load_encoder=encoder_loader,
+    )
+
+
 def write_textbook_sections(
     shared_data: Path, folder: Path, ids: Sequence[str] = SMALL_TEXTBOOK_SECTIONS
 ) -> Path:
@@ -115,14 +134,7 @@ def textbook_corpus(
 ) -> str:
     """The small textbook corpus, ingested with MiniLM into `store` and `catalog`; its name."""
     source = write_textbook_sections(shared_data, tmp_path)
-    report = ingest_paths(
-        [source],
-        corpus="cardiology",
-        models=[specs["minilm"]],
-        store=store,
-        catalog=catalog,
-        load_encoder=encoder_loader,
-    )
+    report = ingest_with_minilm([source], store, catalog, specs, encoder_loader)
     assert report.ok and report.added == len(SMALL_TEXTBOOK_SECTIONS), report.failed
     return "cardiology"
 

@@ -13,11 +13,15 @@ from qdrant_client import QdrantClient
 
 from adapters import Encoder, ModelSpec, load_encoder, load_model_specs
 from adapters.langchain_embeddings import EncoderEmbeddings
-from ingest import ingest_paths
 from retrieval import Catalog, Retriever, Settings, collection_name
 from retrieval._server import ServerStore
 from retrieval.store import CONTENT_KEY, DENSE_VECTOR, METADATA_KEY, SPARSE_VECTOR
-from tests.conftest import MODEL_CACHE, SMALL_TEXTBOOK_SECTIONS, write_textbook_sections
+from tests.conftest import (
+    MODEL_CACHE,
+    SMALL_TEXTBOOK_SECTIONS,
+    ingest_with_minilm,
+    write_textbook_sections,
+)
 
 PASSAGES = [
     "The mitral valve lies between the left atrium and the left ventricle.",
@@ -81,14 +85,7 @@ def test_qdrant_vector_store_opens_our_collection(
     encoder_loader,
 ) -> None:
     source = write_textbook_sections(shared_data, tmp_path)
-    report = ingest_paths(
-        [source],
-        corpus="cardiology",
-        models=[specs["minilm"]],
-        store=server_store,
-        catalog=catalog,
-        load_encoder=encoder_loader,
-    )
+    report = ingest_with_minilm([source], server_store, catalog, specs, encoder_loader)
     assert report.ok
     name = collection_name("cardiology", "minilm")
 

@@ -7,10 +7,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from adapters import Encoder, ModelSpec
-from ingest import ingest_paths
 from retrieval import Catalog
 from retrieval._edge import EdgeStore
-from tests.conftest import MODEL_CACHE, REPO
+from tests.conftest import MODEL_CACHE, REPO, ingest_with_minilm
 
 
 @pytest.fixture
@@ -25,14 +24,7 @@ def demo_dir(tmp_path: Path, shared_data: Path, minilm: Encoder, encoder_loader,
     data_dir.mkdir()
     catalog.create_schema()
     with EdgeStore(data_dir / "qdrant") as store:
-        report = ingest_paths(
-            [source],
-            corpus="cardiology",
-            models=[specs["minilm"]],
-            store=store,
-            catalog=catalog,
-            load_encoder=encoder_loader,
-        )
+        report = ingest_with_minilm([source], store, catalog, specs, encoder_loader)
     assert report.ok and report.added == len(heart[:12])
     catalog.close()
     return data_dir
