@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import threading
 import time
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from adapters.adapter_files import adapter_fingerprint, check_adapter_fits
 from adapters.errors import AdapterError, ModelNotFoundError
 from adapters.hardware import cpu_supports_bf16
 from adapters.specs import ModelSpec
@@ -37,9 +40,12 @@ class Encoder:
         (1, 384)
     """
 
-    def __init__(self, spec: ModelSpec, model: SentenceTransformer) -> None:
+    def __init__(self, spec: ModelSpec, base: SharedBase, adapter_name: str | None = None) -> None:
         self.spec = spec
-        self.model = model
+        self.model = base.model
+        self._base = base
+        self._adapter_name = adapter_name
+        model = base.model
         dimension = model.get_embedding_dimension()
         if dimension is None:
             raise AdapterError(f"model {spec.id!r} does not report its embedding dimension")
@@ -58,7 +64,7 @@ class Encoder:
     @property
     def max_seq_length(self) -> int:
         """Tokens the model reads per text, special tokens included; the rest is cut off."""
-        return int(self.model.max_seq_length)
+        return self.spec.max_seq_length or self._base.default_max_seq_length
 
     @property
     def tokenizer(self) -> PreTrainedTokenizerBase:
@@ -83,14 +89,16 @@ class Encoder:
     ) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            prompt=prefix or None,
-            batch_size=batch_size,
-            normalize_embeddings=self.spec.normalize,
-            convert_to_numpy=True,
-            show_progress_bar=show_progress_bar,
-        )
+        with self._base.lock:
+            self._base.activate(self._adapter_name, self.max_seq_length)
+            vectors = self.model.encode(
+                list(texts),
+                prompt=prefix or None,
+                batch_size=batch_size,
+                normalize_embeddings=self.spec.normalize,
+                convert_to_numpy=True,
+                show_progress_bar=show_progress_bar,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
     def encode_documents(
@@ -106,7 +114,32 @@ class Encoder:
         return self._encode(texts, self.spec.query_prefix, batch_size, show_progress_bar=False)
 
 
+@dataclass(slots=True)
+class SharedBase:
+    """One loaded base model and the LoRA adapters attached to it.
+
+    Specs that share a base (same weights, revision and dtype) share this: each adapter is
+    loaded once by name, and switching between specs is peft's `set_adapter` (or
+    `disable_adapters` for the plain base), never a reload.
+    """
+
+    model: SentenceTransformer
+    default_max_seq_length: int
+    lock: threading.RLock = field(default_factory=threading.RLock)
+    adapters: set[str] = field(default_factory=set)
+
+    def activate(self, adapter_name: str | None, max_seq_length: int) -> None:
+        """Make the model embed as one spec does. Call with `lock` held."""
+        self.model.max_seq_length = max_seq_length
+        if adapter_name is not None:
+            self.model.enable_adapters()
+            self.model.set_adapter(adapter_name)
+        elif self.adapters:
+            self.model.disable_adapters()
+
+
 _loaded: dict[str, Encoder] = {}
+_bases: dict[tuple[str, str | None, str, bool], SharedBase] = {}
 _load_lock = threading.Lock()
 
 
@@ -128,58 +161,91 @@ def _torch_dtype(spec: ModelSpec) -> object:
     return torch.bfloat16
 
 
+def _load_base(spec: ModelSpec, source: str, *, allow_downloads: bool) -> SharedBase:
+    dtype = _torch_dtype(spec)
+    key = (source, spec.revision, str(dtype), spec.trust_remote_code)
+    if key in _bases:
+        return _bases[key]
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        model = SentenceTransformer(
+            source,
+            device="cpu",
+            revision=spec.revision,
+            trust_remote_code=spec.trust_remote_code,
+            local_files_only=not allow_downloads,
+            model_kwargs={"dtype": dtype},
+        )
+    except OSError as err:
+        raise ModelNotFoundError(
+            spec.id, spec.base, f"Loading failed: {err}".splitlines()[0]
+        ) from err
+    _bases[key] = SharedBase(model, int(model.max_seq_length))
+    return _bases[key]
+
+
 def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = False) -> Encoder:
-    """Load a spec once per process and return the same Encoder on later calls."""
+    """Load a spec once per process and return the same Encoder on later calls.
+
+    Raises:
+        ModelNotFoundError: When the base or the adapter is not available offline.
+        AdapterBaseMismatchError: When the adapter was made for another base (checked before
+            any weights load).
+    """
     with _load_lock:
         if spec.spec_hash in _loaded:
             return _loaded[spec.spec_hash]
         source = resolve_base(spec, cache_dir=cache_dir, allow_downloads=allow_downloads)
+        adapter_dir = _local_adapter(spec, source, allow_downloads=allow_downloads)
         started = time.perf_counter()
-        from sentence_transformers import SentenceTransformer
-
-        try:
-            model = SentenceTransformer(
-                source,
-                device="cpu",
-                revision=spec.revision,
-                trust_remote_code=spec.trust_remote_code,
-                local_files_only=not allow_downloads,
-                model_kwargs={"dtype": _torch_dtype(spec)},
-            )
-        except OSError as err:
-            raise ModelNotFoundError(
-                spec.id, spec.base, f"Loading failed: {err}".splitlines()[0]
-            ) from err
-        if spec.max_seq_length is not None:
-            model.max_seq_length = spec.max_seq_length
+        base = _load_base(spec, source, allow_downloads=allow_downloads)
+        adapter_name = None
         if spec.adapter is not None:
-            _attach_adapter(model, spec.id, spec.adapter, allow_downloads=allow_downloads)
-        encoder = Encoder(spec, model)
+            adapter_name = _attach_adapter(base, spec, adapter_dir)
+        encoder = Encoder(spec, base, adapter_name)
         logger.info(
             "loaded model %s (%d dims, %s) in %.1f s",
             spec.id,
             encoder.dimension,
-            model.dtype,
+            base.model.dtype,
             time.perf_counter() - started,
         )
         _loaded[spec.spec_hash] = encoder
         return encoder
 
 
-def _attach_adapter(
-    model: SentenceTransformer, spec_id: str, adapter_ref: str, *, allow_downloads: bool
-) -> None:
-    """Load a LoRA adapter onto the base resolved from the spec, never the path it recorded."""
-    try:
-        import peft  # noqa: F401
-    except ImportError as err:
-        raise AdapterError(f"model {spec_id!r} has a LoRA adapter; install `peft`") from err
-    adapter = Path(adapter_ref).expanduser()
-    if not adapter.is_dir() and not allow_downloads:
+def _local_adapter(spec: ModelSpec, source: str, *, allow_downloads: bool) -> Path | None:
+    """The adapter's folder, checked against the base; None for a hub id (downloads allowed)."""
+    if spec.adapter is None:
+        return None
+    adapter = Path(spec.adapter).expanduser()
+    if adapter.is_dir():
+        check_adapter_fits(spec.id, spec.base, source, adapter)
+        return adapter
+    if not allow_downloads:
         raise ModelNotFoundError(
-            spec_id,
-            adapter_ref,
+            spec.id,
+            spec.adapter,
             "The adapter is not a local folder; download it where a hub is reachable, "
             "or set CARDIORAG_ALLOW_DOWNLOADS=1.",
         )
-    model.load_adapter(str(adapter) if adapter.is_dir() else adapter_ref)
+    return None
+
+
+def _attach_adapter(base: SharedBase, spec: ModelSpec, adapter_dir: Path | None) -> str:
+    """Load a LoRA adapter onto the shared base (once per adapter); its peft name."""
+    try:
+        import peft  # noqa: F401
+    except ImportError as err:
+        raise AdapterError(f"model {spec.id!r} has a LoRA adapter; install `peft`") from err
+    assert spec.adapter is not None
+    name = "adapter_" + hashlib.sha256(adapter_fingerprint(spec.adapter).encode()).hexdigest()[:12]
+    if name not in base.adapters:
+        with base.lock:
+            # The base resolved from the spec, never the path peft's config recorded.
+            base.model.load_adapter(
+                str(adapter_dir) if adapter_dir is not None else spec.adapter, adapter_name=name
+            )
+            base.adapters.add(name)
+    return name

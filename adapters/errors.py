@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class AdapterError(Exception):
     """Base class of every error this package raises on purpose."""
@@ -44,3 +46,23 @@ class SpecFileError(AdapterError, ValueError):
         self.path = path
         self.reason = reason
         super().__init__(f"{path}: {reason}")
+
+
+class PairsFileError(AdapterError, ValueError):
+    """A training pairs file with a missing field, an empty text, or no pairs."""
+
+    def __init__(self, path: Path, line: int | None, reason: str) -> None:
+        self.path = path
+        self.line = line
+        self.reason = reason
+        where = f"{path}, line {line}" if line is not None else str(path)
+        super().__init__(f"{where}: {reason}")
+
+
+class AdapterBaseMismatchError(AdapterError, ValueError):
+    """A LoRA adapter trained on another base than the one its spec names."""
+
+    def __init__(self, spec_id: str, adapter: str, reason: str) -> None:
+        self.spec_id = spec_id
+        self.adapter = adapter
+        super().__init__(f"model {spec_id!r}: adapter {adapter} does not fit its base: {reason}")

@@ -10,6 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from adapters.adapter_files import adapter_fingerprint
 from adapters.errors import SpecFileError, UnknownModelError
 
 PACKAGE_PREFIX = "pkg:"
@@ -48,13 +49,27 @@ class ModelSpec(BaseModel):
 
     @property
     def spec_hash(self) -> str:
-        """A short hash of everything that changes the vectors (not the description)."""
+        """A short hash of everything that changes the vectors (not the description).
+
+        A local adapter counts by the hash of its weights, not its path: retraining it changes
+        the hash, moving the checkout does not.
+        """
         relevant = self.model_dump(exclude={"description", "install_hint"})
+        if self.adapter is not None:
+            relevant["adapter"] = adapter_fingerprint(self.adapter)
         digest = hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()
         return digest[:16]
 
 
-def _read_specs(text: str, source: str) -> dict[str, ModelSpec]:
+def _anchored(fields: dict[str, object], folder: Path) -> dict[str, object]:
+    """A relative `adapter` path is relative to the models.toml that names it."""
+    adapter = fields.get("adapter")
+    if isinstance(adapter, str) and adapter.startswith(("./", "../")):
+        return {**fields, "adapter": str((folder / adapter).resolve())}
+    return fields
+
+
+def _read_specs(text: str, source: str, folder: Path) -> dict[str, ModelSpec]:
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
@@ -65,22 +80,29 @@ def _read_specs(text: str, source: str) -> dict[str, ModelSpec]:
     specs: dict[str, ModelSpec] = {}
     for model_id, fields in models.items():
         try:
-            specs[model_id] = ModelSpec(id=model_id, **fields)
+            specs[model_id] = ModelSpec(id=model_id, **_anchored(fields, folder))
         except (ValidationError, TypeError) as err:
             raise SpecFileError(source, f"model {model_id!r}: {err}") from err
     return specs
 
 
-def load_model_specs(user_file: Path | None = None) -> dict[str, ModelSpec]:
-    """The shipped specs, with the user's file (if any) merged over them by id."""
-    shipped = resources.files("adapters").joinpath("models.toml").read_text(encoding="utf-8")
-    specs = _read_specs(shipped, "adapters/models.toml")
-    if user_file is not None:
-        try:
-            text = Path(user_file).read_text(encoding="utf-8")
-        except OSError as err:
-            raise SpecFileError(str(user_file), f"cannot read: {err.strerror}") from err
-        specs.update(_read_specs(text, str(user_file)))
+def load_model_specs(
+    user_file: Path | None = None, *, required: bool = True
+) -> dict[str, ModelSpec]:
+    """The shipped specs, with the user's file (if any) merged over them by id.
+
+    `required=False` lets a default file location be absent (nothing registered yet).
+    """
+    package = Path(str(resources.files("adapters")))
+    shipped = (package / "models.toml").read_text(encoding="utf-8")
+    specs = _read_specs(shipped, "adapters/models.toml", package)
+    if user_file is None or (not required and not Path(user_file).exists()):
+        return specs
+    try:
+        text = Path(user_file).read_text(encoding="utf-8")
+    except OSError as err:
+        raise SpecFileError(str(user_file), f"cannot read: {err.strerror}") from err
+    specs.update(_read_specs(text, str(user_file), Path(user_file).resolve().parent))
     return specs
 
 

@@ -14,7 +14,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from adapters import configure_torch, load_encoder, load_model_specs
+from adapters import configure_torch, load_encoder
 from retrieval import Settings
 
 app = typer.Typer(add_completion=False)
@@ -49,7 +49,7 @@ def main(
     corpus = _read_jsonl(dataset / "corpus.jsonl")
     queries = _read_jsonl(dataset / "queries.jsonl")
     qrels = Qrels.from_dict(_read_qrels(dataset / "qrels" / "test.tsv"))
-    spec = load_model_specs()[model]
+    spec = settings.model_specs()[model]
     results = {}
     for dtype in ("float32", "bfloat16"):
         variant = spec.model_copy(update={"id": f"{model}-{dtype}", "dtype": dtype})

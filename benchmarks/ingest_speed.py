@@ -28,7 +28,6 @@ from adapters import (
     configure_torch,
     cpu_supports_bf16,
     load_encoder,
-    load_model_specs,
 )
 from ingest import LoadOptions, ingest_paths
 from retrieval import Catalog, Settings, open_store
@@ -53,7 +52,7 @@ def main(
     """Run the benchmark and print a Markdown table."""
     threads = threads or Settings().torch_threads
     configure_torch(threads)
-    spec = load_model_specs()[model]
+    spec = Settings().model_specs()[model]
     bf16_spec = spec.model_copy(update={"id": f"{model}-bf16", "dtype": "bfloat16"})
     with tempfile.TemporaryDirectory() as scratch:
         settings = Settings(data_dir=Path(scratch))

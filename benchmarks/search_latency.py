@@ -22,7 +22,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from adapters import configure_torch, load_encoder, load_model_specs
+from adapters import configure_torch, load_encoder
 from retrieval import SearchMode, Settings
 from retrieval._edge import EdgeStore
 from retrieval.query import StoreQuery
@@ -74,7 +74,7 @@ def main(
     """Print p50/p95 latency of embed + search per mode and collection size."""
     settings = Settings()
     configure_torch(settings.torch_threads)
-    encoder = load_encoder(load_model_specs()[model], cache_dir=settings.model_cache_dir)
+    encoder = load_encoder(settings.model_specs()[model], cache_dir=settings.model_cache_dir)
     bm25 = Bm25Encoder()
     with EdgeStore(source_data_dir / "qdrant") as source:
         points = list(source.export_points(source_collection))

@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from adapters import configure_torch, load_encoder, load_model_specs
+from adapters import configure_torch, load_encoder
 from retrieval import Settings
 
 app = typer.Typer(add_completion=False)
@@ -42,7 +42,8 @@ def main(
     json_path: Annotated[Path | None, typer.Option("--json")] = None,
 ) -> None:
     """Print passages/s for each thread count, idle and with one core busy."""
-    encoder = load_encoder(load_model_specs()[model], cache_dir=Settings().model_cache_dir)
+    settings = Settings()
+    encoder = load_encoder(settings.model_specs()[model], cache_dir=settings.model_cache_dir)
     texts = _texts(data, count)
     encoder.encode_documents(texts[:32])
     results = []

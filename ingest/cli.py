@@ -25,7 +25,6 @@ from adapters import (
     configure_torch,
     get_spec,
     load_encoder,
-    load_model_specs,
 )
 from adapters.weights import resolve_base
 from ingest._cli_options import (
@@ -96,7 +95,7 @@ def _list_table(catalog: Catalog, corpus: str) -> Table:
 
 
 def _models_table(settings: Settings) -> Table:
-    specs = load_model_specs(settings.models_file)
+    specs = settings.model_specs()
     table = Table(title="model specs")
     for column in ("id", "base", "adapter", "max tokens", "dtype", "available offline"):
         table.add_column(column)
@@ -197,7 +196,7 @@ def ingest(
             removed = remove_source(remove, corpus=corpus, store=store, catalog=catalog)
             out.print(f"removed {removed} documents of {remove} from corpus {corpus!r}")
             return
-        specs = load_model_specs(settings.models_file)
+        specs = settings.model_specs()
         chosen = [
             get_spec(specs, model_id)
             for model_id in run_model_ids(catalog, corpus, model or [], settings.default_model)

@@ -584,6 +584,21 @@ class Catalog:
                 )
             return set(session.scalars(query))
 
+    def chunk_texts_by_document(self, corpus: str) -> dict[str, list[str]]:
+        """Each document's chunk texts in reading order (for mining self-supervised pairs)."""
+        texts: dict[str, list[str]] = {}
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            rows = session.execute(
+                select(DocumentRow.doc_id, ChunkRow.text)
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                .where(DocumentRow.corpus_id == corpus_id)
+                .order_by(DocumentRow.doc_id, ChunkRow.chunk_index)
+            )
+            for doc_id, text in rows:
+                texts.setdefault(doc_id, []).append(text)
+        return texts
+
     def metadata_keys(self, corpus: str) -> set[str]:
         """Every record field that some document of the corpus keeps as metadata."""
         keys: set[str] = set()

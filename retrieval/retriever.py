@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from adapters import Encoder, ModelSpec, get_spec, load_encoder, load_model_specs
+from adapters import Encoder, ModelSpec, get_spec, load_encoder
 from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
 from retrieval.answer import ExtractiveAnswer, extract_answer
 from retrieval.catalog import Catalog
@@ -85,9 +85,7 @@ class Retriever:
         self.catalog = catalog or Catalog(self.settings.sql_url_or_default())
         self._owns_store = store is None
         self.store = store or open_store(self.settings)
-        self.specs = (
-            dict(specs) if specs is not None else load_model_specs(self.settings.models_file)
-        )
+        self.specs = dict(specs) if specs is not None else self.settings.model_specs()
         self.corpus = corpus or self.settings.default_corpus
         known = self.catalog.corpus_names()
         if self.corpus not in known:

@@ -18,6 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from adapters import ModelSpec, load_model_specs
+
 CONFIG_ENV_VAR = "CARDIORAG_CONFIG"
 DEFAULT_CONFIG_FILE = "cardiorag.toml"
 
@@ -49,7 +51,11 @@ class Settings(BaseSettings):
         Path("~/.cache/cardiorag/models").expanduser(),
         description="Where packaged weights that need unpacking (all-mpnet-base-v2) go, once.",
     )
-    models_file: Path | None = Field(None, description="User models.toml, merged over ours.")
+    models_file: Path = Field(
+        Path("models.toml"),
+        description="User models.toml, merged over ours; `adapters register` writes to it. "
+        "The default location may be absent; a location you set must exist.",
+    )
     default_model: str = "minilm"
     default_corpus: str = "cardiology"
     torch_threads: int = Field(
@@ -102,6 +108,10 @@ class Settings(BaseSettings):
             return cls().debug
         except ValueError:
             return False
+
+    def model_specs(self) -> dict[str, ModelSpec]:
+        """The shipped model specs with the user's `models_file` merged over them."""
+        return load_model_specs(self.models_file, required="models_file" in self.model_fields_set)
 
     def sql_url_or_default(self) -> str:
         """The catalog's SQLAlchemy URL: the configured one, else SQLite inside `data_dir`."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from adapters import ModelSpec, configure_torch, load_model_specs
+from adapters import ModelSpec, configure_torch
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 
 
@@ -34,7 +34,7 @@ def catalog() -> Catalog:
 @st.cache_resource
 def specs() -> dict[str, ModelSpec]:
     """Shipped model specs merged with the user's file."""
-    return load_model_specs(settings().models_file)
+    return settings().model_specs()
 
 
 @st.cache_resource

@@ -13,7 +13,8 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.retrieval_quality import app, corpus_for, doc_run
+from benchmarks.beir import corpus_for, doc_run
+from benchmarks.retrieval_quality import app
 
 # ranx's own warnings (escape sequences in its LaTeX templates, a numba cast), not ours.
 pytestmark = [

@@ -1,0 +1,211 @@
+"""Training pairs: read them from JSONL or CSV, drop evaluation queries, split off a held-out set.
+
+A pair is a query and a passage that answers it, optionally with a passage that does not
+(a hard negative). Multiple Negatives Ranking loss needs nothing else: the other pairs'
+passages in a batch serve as negatives.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import random
+import re
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from adapters.errors import PairsFileError
+
+
+@dataclass(frozen=True, slots=True)
+class TextPair:
+    """A query, a passage that answers it, and optionally one that does not."""
+
+    query: str
+    positive: str
+    negative: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PairFields:
+    """Which columns of a pairs file hold the texts; `negative` is optional in every row."""
+
+    query: str = "query"
+    positive: str = "positive"
+    negative: str = "negative"
+
+
+def _text(row: dict[str, object], column: str, role: str, path: Path, line: int) -> str:
+    if column not in row:
+        raise PairsFileError(path, line, f"no {column!r} field (the {role} text)")
+    value = row[column]
+    if not isinstance(value, str) or not value.strip():
+        raise PairsFileError(path, line, f"empty {column!r} field (the {role} text)")
+    return value.strip()
+
+
+def _pair_from_row(row: dict[str, object], fields: PairFields, path: Path, line: int) -> TextPair:
+    negative = row.get(fields.negative)
+    if negative is not None and not isinstance(negative, str):
+        raise PairsFileError(path, line, f"{fields.negative!r} must be text")
+    return TextPair(
+        _text(row, fields.query, "query", path, line),
+        _text(row, fields.positive, "positive", path, line),
+        (negative or "").strip() or None,
+    )
+
+
+def _jsonl_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+    with path.open(encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise PairsFileError(path, number, f"not valid JSON ({err.msg})") from err
+            if not isinstance(row, dict):
+                raise PairsFileError(path, number, "expected a JSON object")
+            yield number, row
+
+
+def _csv_rows(path: Path) -> Iterator[tuple[int, dict[str, object]]]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        for row in reader:
+            # line_num is the line the row ended on: right for one-line rows, the last
+            # line of a row whose quoted field spans lines.
+            yield reader.line_num, {key: value for key, value in row.items() if key is not None}
+
+
+def read_pairs(path: Path, fields: PairFields | None = None) -> list[TextPair]:
+    """Every pair of a `.jsonl` or `.csv` file, in file order.
+
+    Raises:
+        PairsFileError: On the first row with a missing field or an empty text (with its line
+            number), an unreadable file, or a file with no pairs.
+    """
+    fields = fields or PairFields()
+    readers = {".jsonl": _jsonl_rows, ".csv": _csv_rows}
+    if path.suffix.lower() not in readers:
+        raise PairsFileError(path, None, "pairs files must be .jsonl or .csv")
+    try:
+        pairs = [
+            _pair_from_row(row, fields, path, line)
+            for line, row in readers[path.suffix.lower()](path)
+        ]
+    except OSError as err:
+        raise PairsFileError(path, None, f"cannot read: {err.strerror}") from err
+    except UnicodeDecodeError as err:
+        raise PairsFileError(path, None, "not UTF-8 text") from err
+    if not pairs:
+        raise PairsFileError(path, None, "holds no pairs")
+    return pairs
+
+
+def normalise_query(text: str) -> str:
+    """Case- and whitespace-insensitive form, so "What causes X ?" matches "what causes x?"."""
+    return re.sub(r"\s+", "", text.casefold())
+
+
+def read_query_texts(path: Path) -> set[str]:
+    """Normalised query texts of a BEIR `queries.jsonl` (field `text`) or a plain text file."""
+    if path.is_dir():
+        path = path / "queries.jsonl"
+    try:
+        if path.suffix.lower() == ".jsonl":
+            return {normalise_query(str(row.get("text", ""))) for _, row in _jsonl_rows(path)}
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise PairsFileError(path, None, f"cannot read: {err.strerror}") from err
+    return {normalise_query(line) for line in lines if line.strip()}
+
+
+def without_queries(pairs: Iterable[TextPair], excluded: set[str]) -> list[TextPair]:
+    """The pairs whose query is not one of `excluded` (normalised texts)."""
+    return [pair for pair in pairs if normalise_query(pair.query) not in excluded]
+
+
+def _heldout_bucket(query: str, seed: int) -> float:
+    digest = hashlib.sha256(f"{seed}\x00{normalise_query(query)}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def split_heldout(
+    pairs: Iterable[TextPair], fraction: float, seed: int
+) -> tuple[list[TextPair], list[TextPair]]:
+    """(train, held-out) by a hash of the normalised query.
+
+    Hashing the query, not the row, keeps every pair of one question on the same side, and
+    the split is the same on every machine for the same seed, so `adapters eval` can rebuild
+    the held-out set from the pairs file and the seed in the model card.
+    """
+    train: list[TextPair] = []
+    heldout: list[TextPair] = []
+    for pair in pairs:
+        (heldout if _heldout_bucket(pair.query, seed) < fraction else train).append(pair)
+    return train, heldout
+
+
+HELDOUT_MAX = 1000  # enough for a stable score; each evaluation encodes all of them
+
+
+@dataclass(frozen=True, slots=True)
+class TrainingData:
+    """Pairs split into train and held-out, and where they came from (for the model card)."""
+
+    train: list[TextPair]
+    heldout: list[TextPair]
+    sources: dict[str, Any] = field(default_factory=dict)
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def training_data(
+    files: Sequence[Path],
+    *,
+    fields: PairFields | None = None,
+    exclude: Sequence[Path] = (),
+    extra: Sequence[TextPair] = (),
+    extra_label: str = "",
+    heldout_fraction: float = 0.05,
+    max_pairs: int | None = None,
+    seed: int = 42,
+) -> TrainingData:
+    """Read, drop evaluation queries, split by query hash, then cap the training side.
+
+    `extra` pairs (e.g. mined from a corpus) join before the split, so they are held out in
+    the same proportion.
+    """
+    pairs: list[TextPair] = []
+    described: list[str] = []
+    for path in files:
+        read = read_pairs(path, fields)
+        described.append(f"{path.name}: {len(read)} pairs (sha256 {_sha256(path)[:16]})")
+        pairs += read
+    excluded: set[str] = set()
+    for path in exclude:
+        excluded |= read_query_texts(path)
+    kept = without_queries(pairs, excluded)
+    if extra:
+        described.append(f"{extra_label or 'self-supervised'}: {len(extra)} span pairs")
+    train, heldout = split_heldout([*kept, *extra], heldout_fraction, seed)
+    rng = random.Random(seed)
+    if max_pairs is not None and len(train) > max_pairs:
+        train = rng.sample(train, max_pairs)
+    if len(heldout) > HELDOUT_MAX:
+        heldout = rng.sample(heldout, HELDOUT_MAX)
+    return TrainingData(
+        train,
+        heldout,
+        {
+            "files": described,
+            "excluded_queries": len(pairs) - len(kept),
+            "exclude_files": [path.name for path in exclude],
+        },
+    )

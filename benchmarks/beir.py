@@ -1,0 +1,298 @@
+"""Evaluate models on a BEIR-format set: ingest its corpus once, search each query, score (ranx).
+
+Shared by `benchmarks.retrieval_quality` and `adapters eval`, which both need per-query
+scores: means for tables, the per-query values for bootstrap intervals and paired tests.
+
+How the figures are made:
+- The run for a query is the documents of its best `depth` chunks: documents are chunked,
+  so a document can be hit several times, and it keeps its best (first) rank, scored
+  1/rank. Evaluating ranks rather than raw scores scores exactly the order the Retriever
+  returned: in hybrid mode many fused scores tie, and ranx would otherwise break those ties
+  its own way. Metrics @10 are over the top 10 documents of that run; MAP@100 and
+  Recall@100 over every document the run holds.
+- Searches pass `dedupe=False` (near-duplicate removal would hide chunks of the same
+  document from the evaluation; `mmr` stays off, its default).
+- Latency is one `search(query, k=10, dedupe=False)` per query: query embedding (dense and
+  hybrid) + the store query + building hits. One untimed warm-up query runs first, and the
+  Retriever's query-vector cache is emptied before each mode, so every timed query is
+  embedded afresh.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import subprocess
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from adapters import ModelSpec, get_spec, load_encoder
+from ingest import ingest_paths
+from ingest.pipeline import run_model_ids
+from retrieval import (
+    Catalog,
+    Hit,
+    Retriever,
+    SearchMode,
+    Settings,
+    collection_name,
+    open_store,
+)
+
+logger = logging.getLogger(__name__)
+
+K = 10  # the cut-off of the headline metrics and of the timed search
+METRICS = {
+    "nDCG@10": "ndcg@10",
+    "Recall@10": "recall@10",
+    "MRR@10": "mrr@10",
+    "MAP@100": "map@100",
+    "Recall@100": "recall@100",
+}
+
+
+class BeirFormatError(ValueError):
+    """A folder that is not in BEIR format."""
+
+
+@dataclass(frozen=True, slots=True)
+class BeirSet:
+    """A BEIR-format evaluation set: query texts by id and graded qrels by query id."""
+
+    name: str
+    corpus_file: Path
+    documents: int
+    queries: dict[str, str]
+    qrels: dict[str, dict[str, int]]
+
+
+def read_beir(folder: Path) -> BeirSet:
+    """Read `queries.jsonl` and `qrels/test.tsv` (with its header) and count the corpus.
+
+    Only queries with at least one qrel are kept, as BEIR evaluates them.
+
+    Raises:
+        BeirFormatError: When a file of the layout is missing.
+    """
+    files = [folder / "corpus.jsonl", folder / "queries.jsonl", folder / "qrels" / "test.tsv"]
+    missing = [str(path) for path in files if not path.is_file()]
+    if missing:
+        raise BeirFormatError(f"{folder} is not a BEIR folder: missing {', '.join(missing)}")
+    corpus_file, queries_file, qrels_file = files
+    documents = sum(1 for line in corpus_file.open(encoding="utf-8") if line.strip())
+    qrels: dict[str, dict[str, int]] = {}
+    for line in qrels_file.read_text(encoding="utf-8").splitlines()[1:]:
+        if line.strip():
+            query_id, doc_id, score = line.split("\t")
+            qrels.setdefault(query_id, {})[doc_id] = int(score)
+    queries = {}
+    for line in queries_file.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            if record["_id"] in qrels:
+                queries[record["_id"]] = record["text"]
+    return BeirSet(folder.name, corpus_file, documents, queries, qrels)
+
+
+def corpus_for(dataset: str) -> str:
+    """The corpus a BEIR set is ingested into: `beir-<folder name>`."""
+    return "beir-" + re.sub(r"[^a-z0-9_-]", "-", dataset.lower())
+
+
+def doc_run(hits: Sequence[Hit]) -> dict[str, float]:
+    """Chunk hits as a document run: each `doc_id` scored 1/rank of its best-ranked chunk."""
+    run: dict[str, float] = {}
+    for hit in hits:
+        run[hit.doc_id] = max(run.get(hit.doc_id, 0.0), 1.0 / hit.rank)
+    return run
+
+
+def per_query_scores(
+    qrels: dict[str, dict[str, int]], run: dict[str, dict[str, float]]
+) -> dict[str, dict[str, float]]:
+    """`{metric name: {query id: value}}` for every metric of METRICS, by ranx."""
+    from ranx import Qrels, Run, evaluate
+
+    # ranx cannot hold a query without documents; one that found nothing scores 0 anyway.
+    sentinel = "\x00no-hit"
+    filled = Run.from_dict({query_id: run.get(query_id) or {sentinel: 0.0} for query_id in qrels})
+    evaluate(Qrels.from_dict(qrels), filled, list(METRICS.values()))
+    return {
+        name: {query_id: float(value) for query_id, value in filled.scores[metric].items()}
+        for name, metric in METRICS.items()
+    }
+
+
+def means(per_query: dict[str, dict[str, float]]) -> dict[str, float]:
+    """Each metric's mean over queries, rounded for tables."""
+    return {
+        name: round(float(np.mean(list(values.values()))), 4) for name, values in per_query.items()
+    }
+
+
+@dataclass(slots=True)
+class ModeResult:
+    """One model in one search mode: mean metrics, per-query values, latency."""
+
+    metrics: dict[str, float]
+    per_query: dict[str, dict[str, float]]
+    latencies_ms: list[float] = field(default_factory=list)
+
+    def summary(self) -> dict[str, float]:
+        """Means and p50/p95 latency, as the results tables show them."""
+        return {
+            **self.metrics,
+            "p50_ms": round(float(np.percentile(self.latencies_ms, 50)), 2),
+            "p95_ms": round(float(np.percentile(self.latencies_ms, 95)), 2),
+        }
+
+
+def _forget_query_vectors(retriever: Retriever) -> None:
+    # The Retriever caches query vectors; without this, the second mode would reuse the
+    # first mode's vectors and its latency would leave out the embedding.
+    cache = getattr(retriever, "_embed_query", None)
+    if hasattr(cache, "cache_clear"):
+        cache.cache_clear()
+
+
+def run_mode(
+    retriever: Retriever,
+    beir: BeirSet,
+    mode: SearchMode,
+    *,
+    depth: int,
+    options: dict[str, Any],
+    show_progress: bool,
+) -> ModeResult:
+    """Search every query in one mode: its metrics, per-query values and latencies."""
+    first = next(iter(beir.queries.values()))
+    retriever.search(first, K, mode=mode, dedupe=False, **options)  # warm-up, untimed
+    _forget_query_vectors(retriever)
+    run: dict[str, dict[str, float]] = {}
+    latencies: list[float] = []
+    for query_id, text in tqdm(
+        beir.queries.items(),
+        desc=f"{retriever.model} {mode}",
+        unit="query",
+        disable=not show_progress,
+    ):
+        started = time.perf_counter()
+        retriever.search(text, K, mode=mode, dedupe=False, **options)
+        latencies.append((time.perf_counter() - started) * 1000)
+        run[query_id] = doc_run(retriever.search(text, depth, mode=mode, dedupe=False, **options))
+    per_query = per_query_scores(beir.qrels, run)
+    metrics = means(per_query)
+    logger.info("%s %s: nDCG@10 %.4f", retriever.model, mode, metrics["nDCG@10"])
+    return ModeResult(metrics, per_query, latencies)
+
+
+@dataclass(slots=True)
+class DatasetRun:
+    """Every model and mode on one set, with what ingesting it took."""
+
+    beir: BeirSet
+    corpus: str
+    chunks: int
+    ingest_seconds: dict[str, float]
+    results: dict[str, dict[str, ModeResult]]
+
+
+def evaluate_dataset(
+    beir: BeirSet,
+    model_ids: Sequence[str],
+    modes: Sequence[SearchMode],
+    settings: Settings,
+    *,
+    depth: int = 100,
+    hybrid_options: dict[str, Any] | None = None,
+    show_progress: bool = False,
+    specs: dict[str, ModelSpec] | None = None,
+) -> DatasetRun:
+    """Ingest the set's corpus for each model (once: unchanged files are skipped), then search.
+
+    Raises:
+        RuntimeError: When the corpus file fails to ingest.
+    """
+    specs = specs if specs is not None else settings.model_specs()
+    requested = list(dict.fromkeys(model_ids))
+    for model_id in requested:
+        get_spec(specs, model_id)  # an unknown id fails before any work
+    corpus = corpus_for(beir.name)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    catalog = Catalog(settings.sql_url_or_default())
+    catalog.create_schema()
+    load: Callable[[ModelSpec], Any] = lambda spec: load_encoder(  # noqa: E731
+        spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
+    )
+    results: dict[str, dict[str, ModeResult]] = {}
+    try:
+        with open_store(settings) as store:
+            report = ingest_paths(
+                [beir.corpus_file],
+                corpus=corpus,
+                models=[
+                    get_spec(specs, model_id)
+                    for model_id in run_model_ids(catalog, corpus, requested, requested[0])
+                ],
+                store=store,
+                catalog=catalog,
+                load_encoder=load,
+                overlap_tokens=settings.chunk_overlap_tokens,
+                batch_size=settings.embed_batch_size,
+                show_progress=show_progress,
+            )
+            if report.failed:
+                raise RuntimeError(report.failed[0].reason)
+            for run in report.models:
+                logger.info(
+                    "ingest: %s embedded %d chunks in %.0f s", run.model_id, run.chunks, run.seconds
+                )
+            chunks = store.collection_info(collection_name(corpus, requested[0])).points
+            for model_id in requested:
+                with Retriever(
+                    corpus, model_id, settings=settings, store=store, catalog=catalog, specs=specs
+                ) as retriever:
+                    results[model_id] = {
+                        str(mode): run_mode(
+                            retriever,
+                            beir,
+                            mode,
+                            depth=depth,
+                            options=(hybrid_options or {}) if mode is SearchMode.HYBRID else {},
+                            show_progress=show_progress,
+                        )
+                        for mode in modes
+                    }
+    finally:
+        catalog.close()
+    return DatasetRun(
+        beir,
+        corpus,
+        chunks,
+        {run.model_id: round(run.seconds, 1) for run in report.models},
+        results,
+    )
+
+
+def git_commit() -> tuple[str, bool]:
+    """HEAD's sha and whether tracked files differ from it ("unknown" outside a checkout)."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", False
+    return sha, bool(status.strip())
