@@ -242,7 +242,9 @@ def _attach_adapter(base: SharedBase, spec: ModelSpec, adapter_dir: Path | None)
     assert spec.adapter is not None
     name = "adapter_" + hashlib.sha256(adapter_fingerprint(spec.adapter).encode()).hexdigest()[:12]
     if name not in base.adapters:
-        with base.lock:
+        with base.lock, warnings.catch_warnings():
+            # Several adapters on one base is the point here, not the accident peft warns of.
+            warnings.filterwarnings("ignore", "Already found a `peft_config`", UserWarning)
             # The base resolved from the spec, never the path peft's config recorded.
             base.model.load_adapter(
                 str(adapter_dir) if adapter_dir is not None else spec.adapter, adapter_name=name

@@ -35,7 +35,24 @@ def _heldout_table(heldout: dict[str, Any]) -> list[str]:
     return rows
 
 
+def _separation_table(result: dict[str, Any]) -> list[str]:
+    rows = [
+        f"**Separation score** on {result['pairs']} held-out pairs",
+        "",
+        "| model | mean cosine, similar | mean cosine, different | separation [95% CI] |",
+        "|---|---|---|---|",
+    ]
+    for model_id, score in result["scores"].items():
+        rows.append(
+            f"| {model_id} | {score['similar']:.4f} | {score['different']:.4f} | "
+            f"{_interval(score['separation'])} |"
+        )
+    return [*rows, ""]
+
+
 def _evaluation_table(evaluation: dict[str, Any]) -> list[str]:
+    if "separation" in evaluation:
+        return _separation_table(evaluation["separation"])
     against = evaluation["against"]
     rows = [
         f"**{evaluation['dataset']}** ({evaluation['queries']} queries, "

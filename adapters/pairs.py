@@ -129,6 +129,12 @@ def without_queries(pairs: Iterable[TextPair], excluded: set[str]) -> list[TextP
     return [pair for pair in pairs if normalise_query(pair.query) not in excluded]
 
 
+def pair_fingerprint(pair: TextPair) -> str:
+    """A short hash of a pair's texts: how an adapter's record names its held-out pairs."""
+    text = f"{normalise_query(pair.query)}\x00{pair.positive}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def _heldout_bucket(query: str, seed: int) -> float:
     digest = hashlib.sha256(f"{seed}\x00{normalise_query(query)}".encode()).digest()
     return int.from_bytes(digest[:8], "big") / 2**64
@@ -207,5 +213,13 @@ def training_data(
             "files": described,
             "excluded_queries": len(pairs) - len(kept),
             "exclude_files": [path.name for path in exclude],
+            "fields": {
+                "query": fields.query if fields else "query",
+                "positive": fields.positive if fields else "positive",
+                "negative": fields.negative if fields else "negative",
+            },
+            "heldout_fraction": heldout_fraction,
+            "max_pairs": max_pairs,
+            "split_seed": seed,
         },
     )

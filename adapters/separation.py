@@ -46,13 +46,17 @@ def _other_index(count: int, seed: int) -> np.ndarray:
 
 
 def pair_cosines(
-    encode: EncodeFn, pairs: Sequence[TextPair], *, seed: int
+    encode_queries: EncodeFn,
+    encode_passages: EncodeFn,
+    pairs: Sequence[TextPair],
+    *,
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Per pair: cos(query, its passage) and cos(query, another pair's passage)."""
     if len(pairs) < 2:
         raise ValueError("the separation score needs at least two pairs")
-    queries = np.asarray(encode([pair.query for pair in pairs]), dtype=np.float64)
-    passages = np.asarray(encode([pair.positive for pair in pairs]), dtype=np.float64)
+    queries = np.asarray(encode_queries([pair.query for pair in pairs]), dtype=np.float64)
+    passages = np.asarray(encode_passages([pair.positive for pair in pairs]), dtype=np.float64)
     queries /= np.linalg.norm(queries, axis=1, keepdims=True)
     passages /= np.linalg.norm(passages, axis=1, keepdims=True)
     similar = np.einsum("ij,ij->i", queries, passages)
@@ -60,9 +64,19 @@ def pair_cosines(
     return similar, different
 
 
-def separation_score(encode: EncodeFn, pairs: Sequence[TextPair], *, seed: int = 0) -> Separation:
-    """The study's separation score over `pairs`, with a bootstrap interval over pairs."""
-    similar, different = pair_cosines(encode, pairs, seed=seed)
+def separation_score(
+    encode_queries: EncodeFn,
+    encode_passages: EncodeFn,
+    pairs: Sequence[TextPair],
+    *,
+    seed: int = 0,
+) -> Separation:
+    """The study's separation score over `pairs`, with a bootstrap interval over pairs.
+
+    Queries and passages get their own encoders, so that models with query and document
+    prefixes are scored as they search.
+    """
+    similar, different = pair_cosines(encode_queries, encode_passages, pairs, seed=seed)
     return Separation(
         similar=float(similar.mean()),
         different=float(different.mean()),

@@ -12,7 +12,7 @@ import logging
 import random
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from adapters.adapter_files import (
+    PEFT_CONFIG,
     AdapterInfo,
     base_architecture,
     publish_adapter,
@@ -27,7 +28,7 @@ from adapters.adapter_files import (
 )
 from adapters.errors import AdapterError
 from adapters.hardware import cpu_supports_bf16
-from adapters.pairs import TextPair, TrainingData
+from adapters.pairs import TextPair, TrainingData, pair_fingerprint
 from adapters.separation import separation_score
 from adapters.specs import ModelSpec
 from adapters.weights import resolve_base
@@ -58,11 +59,9 @@ class TrainingOptions:
     lora_alpha: int = 32
     lora_dropout: float = 0.1
     target_modules: tuple[str, ...] | None = None
-    heldout_fraction: float = 0.05
     eval_steps: int = 100
     patience: int = 3
     hard_negatives: int = 0
-    max_pairs: int | None = None
     seed: int = 42
     bf16: bool | None = None
 
@@ -73,11 +72,12 @@ class TrainingOptions:
 
 @dataclass(frozen=True, slots=True)
 class TrainingResult:
-    """What `train_adapter` produced."""
+    """What `train_adapter` produced, and the trained model itself (base + adapter)."""
 
     out: Path
     info: AdapterInfo
     seconds: float
+    model: SentenceTransformer
 
 
 def _plan(base: ModelSpec, data: TrainingData, options: TrainingOptions) -> dict[str, Any]:
@@ -92,30 +92,45 @@ def _plan(base: ModelSpec, data: TrainingData, options: TrainingOptions) -> dict
     }
 
 
+def _complete_checkpoints(checkpoints: Path) -> list[Path]:
+    """Checkpoints in step order that finished writing; half-written ones are deleted.
+
+    A run killed while saving leaves a `checkpoint-N` folder without `trainer_state.json`
+    (written last), and the trainer's own resume would pick it and fail.
+    """
+    complete = []
+    for folder in checkpoints.glob("checkpoint-*"):
+        if (folder / "trainer_state.json").is_file():
+            complete.append(folder)
+        else:
+            shutil.rmtree(folder)
+    return sorted(complete, key=lambda folder: int(folder.name.rsplit("-", 1)[-1]))
+
+
 def _prepare_workdir(
     out: Path, plan: dict[str, Any], *, overwrite: bool, resume: bool
-) -> tuple[Path, bool]:
-    """The `.partial` folder to work in and whether a checkpoint exists to resume from."""
+) -> tuple[Path, Path | None]:
+    """The `.partial` folder to work in, and the checkpoint to resume from (if resuming)."""
     if out.exists() and not overwrite:
         raise AdapterError(f"{out} exists; pass --overwrite to replace it")
     work = out.with_name(out.name + ".partial")
     plan_file = work / PLAN_FILE
-    checkpoints = sorted((work / "checkpoints").glob("checkpoint-*"))
     if resume:
+        checkpoints = _complete_checkpoints(work / "checkpoints")
         if not checkpoints:
-            raise AdapterError(f"nothing to resume: {work} holds no checkpoint")
+            raise AdapterError(f"nothing to resume: {work} holds no complete checkpoint")
         recorded = json.loads(plan_file.read_text(encoding="utf-8"))
         if recorded != json.loads(json.dumps(plan)):
             raise AdapterError(
                 f"cannot resume {work}: it was started with other data or options; "
                 "run without --resume to start afresh"
             )
-        return work, True
+        return work, checkpoints[-1]
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
     plan_file.write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
-    return work, False
+    return work, None
 
 
 def _load_base(base: ModelSpec, source: str, max_seq_length: int) -> SentenceTransformer:
@@ -175,7 +190,7 @@ def _dataset(pairs: Sequence[TextPair]) -> Any:
     return Dataset.from_dict(columns)
 
 
-def _heldout_evaluator(pairs: Sequence[TextPair]) -> Any:
+def _heldout_evaluator(base: ModelSpec, pairs: Sequence[TextPair]) -> Any:
     """Retrieval among the held-out passages: each query should find its own passage."""
     from sentence_transformers.sentence_transformer.evaluation import (
         InformationRetrievalEvaluator,
@@ -200,15 +215,23 @@ def _heldout_evaluator(pairs: Sequence[TextPair]) -> Any:
         map_at_k=[100],
         write_csv=False,
         batch_size=64,
+        query_prompt=base.query_prefix or None,
+        corpus_prompt=base.document_prefix or None,
     )
 
 
-def _heldout_scores(model: SentenceTransformer, pairs: Sequence[TextPair], seed: int) -> dict:
-    scores = _heldout_evaluator(pairs)(model)
+def _heldout_scores(
+    model: SentenceTransformer, base: ModelSpec, pairs: Sequence[TextPair], seed: int
+) -> dict:
+    scores = _heldout_evaluator(base, pairs)(model)
+
+    def encoder(prefix: str) -> Callable[[Sequence[str]], np.ndarray]:
+        return lambda texts: model.encode(
+            list(texts), prompt=prefix or None, batch_size=64, normalize_embeddings=True
+        )
+
     separation = separation_score(
-        lambda texts: model.encode(list(texts), batch_size=64, normalize_embeddings=True),
-        pairs,
-        seed=seed,
+        encoder(base.query_prefix), encoder(base.document_prefix), pairs, seed=seed
     )
     return {
         "nDCG@10": round(float(scores["heldout_cosine_ndcg@10"]), 4),
@@ -266,7 +289,7 @@ def train_adapter(
     if not data.heldout:
         raise AdapterError("no held-out pairs: raise the held-out fraction")
     plan = _plan(base, data, options)
-    work, resuming = _prepare_workdir(out, plan, overwrite=overwrite, resume=resume)
+    work, checkpoint = _prepare_workdir(out, plan, overwrite=overwrite, resume=resume)
     source = resolve_base(base, cache_dir=cache_dir, allow_downloads=False)
     started = time.perf_counter()
     model = _load_base(base, source, options.max_seq_length)
@@ -277,14 +300,17 @@ def train_adapter(
         )
         train_pairs = _with_hard_negatives(model, train_pairs, options.hard_negatives, options.seed)
     logger.info("held-out scores of the base model (%d pairs)", len(data.heldout))
-    heldout_base = _heldout_scores(model, data.heldout, options.seed)
-    trainer = _trainer(model, train_pairs, data.heldout, work, options, show_progress=show_progress)
-    trainer.train(resume_from_checkpoint=True if resuming else None)
-    heldout_adapter = _heldout_scores(model, data.heldout, options.seed)
+    heldout_base = _heldout_scores(model, base, data.heldout, options.seed)
+    trainer = _trainer(
+        model, base, train_pairs, data.heldout, work, options, show_progress=show_progress
+    )
+    trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    heldout_adapter = _heldout_scores(model, base, data.heldout, options.seed)
     staged = work / "adapter"
     if staged.exists():
         shutil.rmtree(staged)
     model.transformers_model.save_pretrained(str(staged))
+    target_modules = _record_base(staged, base.base)
     reload_difference = _check_reload(model, base, source, staged, options.max_seq_length)
     seconds = time.perf_counter() - started
     state = trainer.state
@@ -293,12 +319,15 @@ def train_adapter(
         base_spec=base.id,
         architecture=base_architecture(source),
         max_seq_length=options.max_seq_length,
-        options=asdict(options) | {"bf16": options.resolved_bf16()},
+        options=asdict(options)
+        | {"bf16": options.resolved_bf16(), "target_modules": target_modules},
         data={
             **data.sources,
             "train_pairs": len(data.train),
             "heldout_pairs": len(data.heldout),
             "hard_negatives": options.hard_negatives,
+            # Names the held-out pairs, so `adapters eval --pairs FILE` finds exactly them.
+            "heldout_fingerprints": sorted(pair_fingerprint(pair) for pair in data.heldout),
         },
         training={
             "command": command,
@@ -313,7 +342,16 @@ def train_adapter(
     write_adapter_info(staged, info)
     publish_adapter(staged, out)
     shutil.rmtree(work, ignore_errors=True)
-    return TrainingResult(out, info, seconds)
+    return TrainingResult(out, info, seconds, model)
+
+
+def _record_base(adapter_dir: Path, base: str) -> list[str]:
+    """Name the spec's base in peft's config (not the venv path it wrote); the target modules."""
+    config_file = adapter_dir / PEFT_CONFIG
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = base
+    config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return sorted(config.get("target_modules") or [])
 
 
 def _best_step(checkpoint: str | None) -> int | None:
@@ -322,6 +360,7 @@ def _best_step(checkpoint: str | None) -> int | None:
 
 def _trainer(
     model: SentenceTransformer,
+    base: ModelSpec,
     train_pairs: Sequence[TextPair],
     heldout: Sequence[TextPair],
     work: Path,
@@ -355,7 +394,7 @@ def _trainer(
         per_device_train_batch_size=options.batch_size,
         per_device_eval_batch_size=64,
         learning_rate=options.learning_rate,
-        warmup_ratio=options.warmup_ratio,
+        warmup_steps=options.warmup_ratio,  # a float below 1 is a ratio in transformers 5
         seed=options.seed,
         data_seed=options.seed,
         bf16=options.resolved_bf16(),
@@ -373,12 +412,23 @@ def _trainer(
         report_to="none",
         disable_tqdm=not show_progress,
         dataloader_num_workers=0,
+        # The spec's prefixes, so the adapter learns on the texts it will embed.
+        prompts={
+            column: prefix
+            for column, prefix in (
+                ("anchor", base.query_prefix),
+                ("positive", base.document_prefix),
+                ("negative", base.document_prefix),
+            )
+            if prefix
+        }
+        or None,
     )
     return SentenceTransformerTrainer(
         model=model,
         args=args,
         train_dataset=_dataset(train_pairs),
         loss=MultipleNegativesRankingLoss(model),
-        evaluator=_heldout_evaluator(heldout),
+        evaluator=_heldout_evaluator(base, heldout),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=options.patience)],
     )

@@ -46,6 +46,7 @@ from ingest.loaders import LoadOptions
 from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
 from ingest.records import FieldMap
 from retrieval import Catalog, RetrievalError, Settings, open_store
+from retrieval.console import run_app
 from retrieval.logs import configure_logging
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
@@ -242,29 +243,7 @@ def ingest(
 
 def main() -> None:
     """Console entry point: CardioRAG errors become one line on stderr and exit code 1."""
-    debug = "--debug" in sys.argv[1:] or Settings.debug_enabled()
-    try:
-        # Without standalone mode, click returns the code of a `typer.Exit` instead of raising.
-        code = app(standalone_mode=False)
-    except typer.Exit as stop:
-        sys.exit(stop.exit_code)
-    except (AdapterError, RetrievalError, IngestError) as error:
-        if debug:
-            raise
-        err.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
-        sys.exit(1)
-    except typer.Abort:
-        sys.exit(130)
-    except typer.TyperException as error:
-        # Usage errors (exit code 2). Typer vendors its own click, so they are not
-        # `click.ClickException`s and `except click.ClickException` would miss them.
-        show = getattr(error, "show", None)
-        if show is not None:
-            show()
-        else:
-            err.print(f"error: {error.format_message()}", highlight=False, markup=False)
-        sys.exit(error.exit_code)
-    sys.exit(code if isinstance(code, int) else 0)
+    run_app(app, (AdapterError, RetrievalError, IngestError))
 
 
 if __name__ == "__main__":

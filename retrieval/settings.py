@@ -6,6 +6,7 @@ environment variables (and a `.env` file), the TOML file, then the defaults belo
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,8 @@ from pydantic_settings import (
 )
 
 from adapters import ModelSpec, load_model_specs
+
+logger = logging.getLogger(__name__)
 
 CONFIG_ENV_VAR = "CARDIORAG_CONFIG"
 DEFAULT_CONFIG_FILE = "cardiorag.toml"
@@ -110,8 +113,16 @@ class Settings(BaseSettings):
             return False
 
     def model_specs(self) -> dict[str, ModelSpec]:
-        """The shipped model specs with the user's `models_file` merged over them."""
-        return load_model_specs(self.models_file, required="models_file" in self.model_fields_set)
+        """The shipped model specs with the user's `models_file` merged over them.
+
+        A missing file means nothing is registered yet (`adapters register` creates it); a
+        location set on purpose that does not exist is worth a warning.
+        """
+        if "models_file" in self.model_fields_set and not self.models_file.exists():
+            logger.warning(
+                "models_file %s does not exist (yet): shipped specs only", self.models_file
+            )
+        return load_model_specs(self.models_file, required=False)
 
     def sql_url_or_default(self) -> str:
         """The catalog's SQLAlchemy URL: the configured one, else SQLite inside `data_dir`."""

@@ -155,3 +155,39 @@ def search_dense(
     conditions = (FieldMatch("doc_type", tuple(doc_types)),) if doc_types else ()
     query = StoreQuery(SearchMode.DENSE, k, dense=list(vector), conditions=conditions)
     return store.search(name, query)
+
+
+TINY_BEIR_QUERIES = 10
+TINY_BEIR_DOCUMENTS = 15
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def write_tiny_beir(shared_data: Path, folder: Path) -> Path:
+    """A BEIR folder of ten real openstax_glossary queries over fifteen real sections."""
+    source = shared_data / "eval" / "openstax_glossary"
+    header, *pairs = _lines(source / "qrels" / "test.tsv")
+    chosen: dict[str, list[str]] = {}
+    for pair in pairs:
+        query_id = pair.split("\t")[0]
+        if query_id in chosen or len(chosen) < TINY_BEIR_QUERIES:
+            chosen.setdefault(query_id, []).append(pair)
+    relevant = {pair.split("\t")[1] for lines in chosen.values() for pair in lines}
+    corpus = _lines(source / "corpus.jsonl")
+    documents = [line for line in corpus if json.loads(line)["_id"] in relevant]
+    documents += [line for line in corpus if json.loads(line)["_id"] not in relevant][
+        : max(TINY_BEIR_DOCUMENTS - len(documents), 0)
+    ]
+    queries = [
+        line for line in _lines(source / "queries.jsonl") if json.loads(line)["_id"] in chosen
+    ]
+    (folder / "qrels").mkdir(parents=True)
+    (folder / "corpus.jsonl").write_text("\n".join(documents) + "\n", encoding="utf-8")
+    (folder / "queries.jsonl").write_text("\n".join(queries) + "\n", encoding="utf-8")
+    (folder / "qrels" / "test.tsv").write_text(
+        "\n".join([header, *(pair for lines in chosen.values() for pair in lines)]) + "\n",
+        encoding="utf-8",
+    )
+    return folder

@@ -15,6 +15,9 @@ from typer.testing import CliRunner
 
 from benchmarks.beir import corpus_for, doc_run
 from benchmarks.retrieval_quality import app
+from tests.conftest import TINY_BEIR_DOCUMENTS as DOCUMENTS
+from tests.conftest import TINY_BEIR_QUERIES as QUERIES
+from tests.conftest import write_tiny_beir
 
 # ranx's own warnings (escape sequences in its LaTeX templates, a numba cast), not ours.
 pytestmark = [
@@ -22,42 +25,12 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:unsafe cast"),
 ]
 
-QUERIES = 10
-DOCUMENTS = 15
 METRIC_KEYS = {"nDCG@10", "Recall@10", "MRR@10", "MAP@100", "Recall@100"}
-
-
-def _lines(path: Path) -> list[str]:
-    return [line for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 @pytest.fixture
 def tiny_beir(shared_data: Path, tmp_path: Path) -> Path:
-    source = shared_data / "eval" / "openstax_glossary"
-    header, *pairs = _lines(source / "qrels" / "test.tsv")
-    chosen: dict[str, list[str]] = {}
-    for pair in pairs:
-        query_id = pair.split("\t")[0]
-        if query_id in chosen or len(chosen) < QUERIES:
-            chosen.setdefault(query_id, []).append(pair)
-    relevant = {pair.split("\t")[1] for lines in chosen.values() for pair in lines}
-    corpus = _lines(source / "corpus.jsonl")
-    documents = [line for line in corpus if json.loads(line)["_id"] in relevant]
-    documents += [line for line in corpus if json.loads(line)["_id"] not in relevant][
-        : max(DOCUMENTS - len(documents), 0)
-    ]
-    queries = [
-        line for line in _lines(source / "queries.jsonl") if json.loads(line)["_id"] in chosen
-    ]
-    folder = tmp_path / "openstax_tiny"
-    (folder / "qrels").mkdir(parents=True)
-    (folder / "corpus.jsonl").write_text("\n".join(documents) + "\n", encoding="utf-8")
-    (folder / "queries.jsonl").write_text("\n".join(queries) + "\n", encoding="utf-8")
-    (folder / "qrels" / "test.tsv").write_text(
-        "\n".join([header, *(pair for lines in chosen.values() for pair in lines)]) + "\n",
-        encoding="utf-8",
-    )
-    return folder
+    return write_tiny_beir(shared_data, tmp_path / "openstax_tiny")
 
 
 def _run(folder: Path, data_dir: Path, out: Path) -> dict:

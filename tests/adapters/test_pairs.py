@@ -1,0 +1,116 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from adapters.errors import PairsFileError
+from adapters.pairs import (
+    PairFields,
+    TextPair,
+    read_pairs,
+    read_query_texts,
+    split_heldout,
+    training_data,
+)
+from adapters.span_pairs import span_pairs
+
+MEDQUAD = "medquad/medquad_visible.jsonl"
+DEV_QUERIES = "eval/medquad_cardio_dev/queries.jsonl"
+QA = PairFields("question", "answer")
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    return path
+
+
+def test_medquad_pairs_read_with_field_names(shared_data: Path) -> None:
+    pairs = read_pairs(shared_data / MEDQUAD, QA)
+    assert len(pairs) == 16147
+    assert all(pair.query and pair.positive for pair in pairs[:100])
+    assert pairs[0].negative is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "line", "reason"),
+    [
+        ([{"query": "q", "positive": "p"}, {"query": "q2"}], 2, "no 'positive' field"),
+        ([{"query": "q", "positive": "p"}] * 2 + [{"query": "  ", "positive": "p"}], 3, "empty"),
+        ([{"query": "q", "positive": "p", "negative": 3}], 1, "'negative' must be text"),
+    ],
+)
+def test_bad_jsonl_rows_name_file_and_line(
+    tmp_path: Path, rows: list[dict], line: int, reason: str
+) -> None:
+    path = _write_jsonl(tmp_path / "pairs.jsonl", rows)
+    with pytest.raises(PairsFileError) as info:
+        read_pairs(path)
+    assert info.value.line == line
+    assert str(path) in str(info.value) and f"line {line}" in str(info.value)
+    assert reason in str(info.value)
+
+
+def test_blank_lines_keep_line_numbers_and_invalid_json_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "pairs.jsonl"
+    path.write_text('{"query": "a", "positive": "b"}\n\n{"query": "c", "positive": \n')
+    with pytest.raises(PairsFileError, match="line 3: not valid JSON"):
+        read_pairs(path)
+
+
+def test_csv_pairs_with_an_empty_cell_name_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "notes.csv"
+    path.write_text("description,transcription\nEcho report,Normal LV size\nStress test,\n")
+    with pytest.raises(PairsFileError, match=r"line 3: empty 'transcription'"):
+        read_pairs(path, PairFields("description", "transcription"))
+    path.write_text("description,transcription\nEcho report,Normal LV size\n")
+    assert read_pairs(path, PairFields("description", "transcription")) == [
+        TextPair("Echo report", "Normal LV size")
+    ]
+
+
+@pytest.mark.parametrize(("name", "content"), [("pairs.txt", "a"), ("pairs.jsonl", "")])
+def test_wrong_kind_of_file_or_no_pairs_is_refused(tmp_path: Path, name: str, content: str) -> None:
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(PairsFileError, match=str(path)):
+        read_pairs(path)
+
+
+def test_evaluation_queries_never_reach_training(shared_data: Path) -> None:
+    data = training_data(
+        [shared_data / MEDQUAD], fields=QA, exclude=[shared_data / DEV_QUERIES], seed=7
+    )
+    dev = read_query_texts(shared_data / DEV_QUERIES)
+    assert len(dev) == 546
+    assert data.sources["excluded_queries"] == 16147 - 15479
+    seen = {pair.query.casefold().replace(" ", "") for pair in data.train + data.heldout}
+    assert not seen & dev
+
+
+def test_heldout_split_keeps_each_question_on_one_side_and_is_reproducible() -> None:
+    pairs = [TextPair(f"What causes condition {n % 50} ?", f"answer {n}") for n in range(400)]
+    train, heldout = split_heldout(pairs, 0.2, seed=3)
+    assert {p.query for p in train}.isdisjoint({p.query for p in heldout})
+    assert 0.05 < len(heldout) / len(pairs) < 0.4
+    assert split_heldout(pairs, 0.2, seed=3) == (train, heldout)
+    assert split_heldout(pairs, 0.2, seed=4) != (train, heldout)
+
+
+def test_span_pairs_pair_an_anchor_with_the_next_chunk_of_the_same_document() -> None:
+    first = " ".join(f"a{n}" for n in range(60))
+    second = " ".join(f"b{n}" for n in range(60))
+    pairs = span_pairs({"doc": [first, second]}, per_document=2, min_words=10, max_words=30)
+    assert len(pairs) == 2
+    for pair in pairs:
+        anchor_words, positive_words = pair.query.split(), pair.positive.split()
+        assert 10 <= len(anchor_words) <= 30 and len(positive_words) >= 10
+        if anchor_words[0].startswith("a"):
+            assert positive_words[0] == "b0"  # adjacent: the next chunk's start
+        else:
+            assert set(positive_words) <= set(second.split())  # overlapping, same chunk
+    assert span_pairs({"doc": [first, second]}, min_words=10, max_words=30) == span_pairs(
+        {"doc": [first, second]}, min_words=10, max_words=30
+    )
+    assert span_pairs({"short": ["too few words"]}, min_words=10) == []

