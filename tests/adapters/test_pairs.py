@@ -114,3 +114,14 @@ def test_span_pairs_pair_an_anchor_with_the_next_chunk_of_the_same_document() ->
         {"doc": [first, second]}, min_words=10, max_words=30
     )
     assert span_pairs({"short": ["too few words"]}, min_words=10) == []
+
+
+def test_span_pairs_come_from_an_ingested_corpus(textbook_corpus: str, catalog) -> None:
+    documents = catalog.chunk_texts_by_document(textbook_corpus)
+    assert len(documents) == 15
+    assert all(texts for texts in documents.values())
+    pairs = span_pairs(documents, per_document=2)
+    assert 15 <= len(pairs) <= 30
+    every_chunk = " ".join(" ".join(texts) for texts in documents.values()).split()
+    every_chunk = " ".join(every_chunk)
+    assert all(pair.query in every_chunk for pair in pairs)  # spans of the real text

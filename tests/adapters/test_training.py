@@ -128,3 +128,17 @@ def test_a_base_with_an_adapter_cannot_be_trained_on(
             tmp_path / "out",
             cache_dir=MODEL_CACHE,
         )
+
+
+def test_hard_negatives_are_other_passages_mined_by_the_base(
+    minilm: Encoder, shared_data: Path, pairs_file: Path
+) -> None:
+    from adapters.training import _with_hard_negatives
+
+    pairs = tiny_training_data(pairs_file, shared_data).train[:48]
+    mined = _with_hard_negatives(minilm.model, pairs, 1, seed=0)
+    assert len(mined) >= len(pairs) // 2
+    positives = {pair.positive for pair in pairs}
+    by_query = {pair.query: pair.positive for pair in pairs}
+    for pair in mined:
+        assert pair.negative in positives and pair.negative != by_query[pair.query]
