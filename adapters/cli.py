@@ -54,6 +54,13 @@ NegativeFieldOpt = Annotated[
 ]
 
 
+def _settings(data_dir: Path | None, threads: int | None, verbose: int, *, quiet: bool) -> Settings:
+    configure_logging(verbose, quiet=quiet)
+    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
+    configure_torch(settings.torch_threads)
+    return settings
+
+
 def _corpus_spans(settings: Settings, corpus: str, per_document: int, seed: int) -> list[TextPair]:
     catalog = Catalog(settings.sql_url_or_default())
     try:
@@ -115,8 +122,7 @@ def train(
     quiet: QuietOpt = False,
 ) -> None:
     """Train a LoRA adapter with Multiple Negatives Ranking loss; publish it with its model card."""
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
+    settings = _settings(data_dir, threads, verbose, quiet=quiet)
     specs = settings.model_specs()
     base_spec = get_spec(specs, base)
     if not pairs and not from_corpus:
@@ -134,7 +140,6 @@ def train(
         max_pairs=max_pairs,
         seed=seed,
     )
-    configure_torch(settings.torch_threads)
     options = TrainingOptions(
         epochs=epochs,
         learning_rate=lr,
@@ -226,12 +231,10 @@ def evaluate(
     quiet: QuietOpt = False,
 ) -> None:
     """Separation score and nDCG@10 / Recall@10 / MRR@10 of a model beside another, with CIs."""
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
+    settings = _settings(data_dir, threads, verbose, quiet=quiet)
     specs = settings.model_specs()
     spec = get_spec(specs, model)
     get_spec(specs, against)
-    configure_torch(settings.torch_threads)
     adapter_dir = Path(spec.adapter) if spec.adapter and Path(spec.adapter).is_dir() else None
     evaluations = []
     if pairs is not None:
