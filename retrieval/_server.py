@@ -7,14 +7,16 @@ in-process engine and the same calls run that a server would receive.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING
+import time
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, TypeVar
 
 from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from retrieval.errors import StoreUnavailableError
 from retrieval.query import Condition, FieldMatch, FusionMethod, SearchMode, StoreQuery
+from retrieval.settings import ServerSettings
 from retrieval.store import (
     CONTENT_KEY,
     DENSE_VECTOR,
@@ -33,6 +35,35 @@ if TYPE_CHECKING:
     from pydantic import SecretStr
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+_TRANSIENT_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+_AUTH_STATUS = frozenset({401, 403})
+
+
+def _is_transient(error: Exception) -> bool:
+    """Connection trouble, timeouts and 5xx/429 answers: worth another try."""
+    if isinstance(error, UnexpectedResponse):
+        return error.status_code in _TRANSIENT_STATUS
+    return isinstance(error, (ResponseHandlingException, OSError))
+
+
+def _unavailable(error: Exception, location: str) -> StoreUnavailableError:
+    """A one-line reason a person can act on, without the server's whole response."""
+    if isinstance(error, UnexpectedResponse) and error.status_code in _AUTH_STATUS:
+        return StoreUnavailableError(
+            f"the Qdrant server at {location} refused the API key (HTTP {error.status_code}); "
+            "check CARDIORAG_QDRANT_API_KEY"
+        )
+    if isinstance(error, UnexpectedResponse):
+        return StoreUnavailableError(
+            f"the Qdrant server at {location} answered HTTP {error.status_code}: "
+            f"{error.reason_phrase}"
+        )
+    return StoreUnavailableError(
+        f"cannot reach the Qdrant server at {location}: {error}. Check CARDIORAG_QDRANT_URL "
+        "and that the server is running"
+    )
 
 
 def _server_filter(conditions: Sequence[Condition]) -> models.Filter | None:
@@ -62,43 +93,103 @@ _DELETE_BATCH = 500
 class ServerStore(VectorStore):
     """Collections on a Qdrant server, reached through a `QdrantClient` the caller gives."""
 
-    def __init__(self, client: QdrantClient, location: str) -> None:
+    def __init__(
+        self, client: QdrantClient, location: str, server: ServerSettings | None = None
+    ) -> None:
         self.client = client
         self.location = location
+        self.server = server or ServerSettings()
 
     @classmethod
-    def connect(cls, url: str, api_key: SecretStr | None, timeout: int = 30) -> ServerStore:
-        """Connect by URL and check the server answers, so a wrong URL fails here, clearly."""
+    def connect(
+        cls, url: str, api_key: SecretStr | None, server: ServerSettings | None = None
+    ) -> ServerStore:
+        """Connect by URL and check the server answers, so a wrong URL or key fails here."""
+        server = server or ServerSettings()
         key = api_key.get_secret_value() if api_key is not None else None
         # The compatibility probe runs in a thread and only warns; get_collections checks instead.
-        client = QdrantClient(url=url, api_key=key, timeout=timeout, check_compatibility=False)
-        try:
-            client.get_collections()
-        except (ResponseHandlingException, UnexpectedResponse, OSError) as err:
-            raise StoreUnavailableError(
-                f"cannot reach the Qdrant server at {url}: {err}. Check CARDIORAG_QDRANT_URL "
-                "and CARDIORAG_QDRANT_API_KEY"
-            ) from err
-        return cls(client, url)
+        client = QdrantClient(
+            url=url, api_key=key, timeout=server.timeout_seconds, check_compatibility=False
+        )
+        store = cls(client, url, server)
+        store._retrying("connect", client.get_collections)
+        return store
+
+    def _retrying(self, what: str, action: Callable[[], T]) -> T:
+        """Run `action`, retrying transient failures with doubling waits; then a clear error.
+
+        Upserts and deletes are idempotent (points by id, deletes by filter), so a batch that
+        may have half-landed before a failure is simply sent again.
+        """
+        wait = self.server.retry_backoff_seconds
+        for attempt in range(self.server.retries + 1):
+            try:
+                return action()
+            except (ResponseHandlingException, UnexpectedResponse, OSError) as err:
+                if not _is_transient(err) or attempt == self.server.retries:
+                    raise _unavailable(err, self.location) from err
+                logger.warning(
+                    "%s on %s failed (%s); retry %d of %d in %.1f s",
+                    what,
+                    self.location,
+                    type(err).__name__,
+                    attempt + 1,
+                    self.server.retries,
+                    wait,
+                )
+                time.sleep(wait)
+                wait *= 2
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def collection_exists(self, name: str) -> bool:
         """Whether the collection exists."""
         return self.client.collection_exists(name)
 
     def create_collection(self, name: str, dimension: int) -> None:
-        """Create a collection with dense cosine and BM25 (IDF) vectors and payload indexes."""
-        self.client.create_collection(
-            name,
-            vectors_config={
-                DENSE_VECTOR: models.VectorParams(size=dimension, distance=models.Distance.COSINE)
-            },
-            sparse_vectors_config={
-                SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)
-            },
+        """Create a collection with dense cosine and BM25 (IDF) vectors and payload indexes.
+
+        Shards, replicas, on-disk storage, HNSW and quantization come from `ServerSettings`.
+        """
+        server = self.server
+        quantization = (
+            models.ScalarQuantization(
+                scalar=models.ScalarQuantizationConfig(
+                    type=models.ScalarType.INT8, quantile=0.99, always_ram=True
+                )
+            )
+            if server.quantization == "int8"
+            else None
+        )
+        self._retrying(
+            "create collection",
+            lambda: self.client.create_collection(
+                name,
+                vectors_config={
+                    DENSE_VECTOR: models.VectorParams(
+                        size=dimension,
+                        distance=models.Distance.COSINE,
+                        on_disk=server.on_disk_vectors,
+                    )
+                },
+                sparse_vectors_config={
+                    SPARSE_VECTOR: models.SparseVectorParams(modifier=models.Modifier.IDF)
+                },
+                shard_number=server.shard_number,
+                replication_factor=server.replication_factor,
+                write_consistency_factor=server.write_consistency_factor,
+                on_disk_payload=server.on_disk_payload,
+                hnsw_config=models.HnswConfigDiff(
+                    m=server.hnsw_m, ef_construct=server.hnsw_ef_construct
+                ),
+                quantization_config=quantization,
+            ),
         )
         for key in INDEXED_FIELDS:
-            self.client.create_payload_index(
-                name, f"{METADATA_KEY}.{key}", models.PayloadSchemaType.KEYWORD
+            self._retrying(
+                "create payload index",
+                lambda key=key: self.client.create_payload_index(
+                    name, f"{METADATA_KEY}.{key}", models.PayloadSchemaType.KEYWORD
+                ),
             )
         logger.info("created collection %s (%d dims) on %s", name, dimension, self.location)
 
@@ -120,23 +211,20 @@ class ServerStore(VectorStore):
         """Insert or replace points by id, waiting until the server has applied them."""
         if not points:
             return
-        self.client.upsert(
-            name,
-            points=[
-                models.PointStruct(
-                    id=point.chunk_id,
-                    vector={
-                        DENSE_VECTOR: [float(x) for x in point.dense],
-                        SPARSE_VECTOR: models.SparseVector(
-                            indices=point.sparse.indices, values=point.sparse.values
-                        ),
-                    },
-                    payload={CONTENT_KEY: point.text, METADATA_KEY: point.metadata},
-                )
-                for point in points
-            ],
-            wait=True,
-        )
+        batch = [
+            models.PointStruct(
+                id=point.chunk_id,
+                vector={
+                    DENSE_VECTOR: [float(x) for x in point.dense],
+                    SPARSE_VECTOR: models.SparseVector(
+                        indices=point.sparse.indices, values=point.sparse.values
+                    ),
+                },
+                payload={CONTENT_KEY: point.text, METADATA_KEY: point.metadata},
+            )
+            for point in points
+        ]
+        self._retrying("upsert", lambda: self.client.upsert(name, points=batch, wait=True))
 
     def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
         """Delete every point whose `metadata.doc_id` is one of `doc_ids`."""
@@ -146,7 +234,10 @@ class ServerStore(VectorStore):
                 key=f"{METADATA_KEY}.doc_id",
                 match=models.MatchAny(any=ids[start : start + _DELETE_BATCH]),
             )
-            self.client.delete(name, points_selector=models.Filter(must=[condition]), wait=True)
+            selector = models.Filter(must=[condition])
+            self._retrying(
+                "delete", lambda s=selector: self.client.delete(name, points_selector=s, wait=True)
+            )
 
     def export_points(self, name: str) -> Iterator[StoredPoint]:
         """Every point with its vectors and payload, page by page."""
@@ -174,7 +265,16 @@ class ServerStore(VectorStore):
     def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
         """Run one dense, sparse or hybrid query; best first."""
         query_filter = _server_filter(query.conditions)
-        dense_params = models.SearchParams(hnsw_ef=query.hnsw_ef, exact=query.exact)
+        dense_params = models.SearchParams(
+            hnsw_ef=query.hnsw_ef,
+            exact=query.exact,
+            quantization=models.QuantizationSearchParams(
+                rescore=self.server.quantization_rescore,
+                oversampling=self.server.quantization_oversampling,
+            )
+            if self.server.quantization != "none"
+            else None,
+        )
         dense = [float(x) for x in (() if query.dense is None else query.dense)]
         sparse = models.SparseVector(
             indices=query.sparse.indices if query.sparse else [],

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -25,6 +25,34 @@ logger = logging.getLogger(__name__)
 
 CONFIG_ENV_VAR = "CARDIORAG_CONFIG"
 DEFAULT_CONFIG_FILE = "cardiorag.toml"
+
+
+class ServerSettings(BaseModel):
+    """How collections are laid out on a Qdrant server or cluster (ignored by the embedded store).
+
+    The defaults suit one server. For a three-node cluster: `shard_number = 6`,
+    `replication_factor = 2`, `write_consistency_factor = 1` (see docker/README.md).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    shard_number: int = Field(1, ge=1, description="Shards per collection (a cluster: 2 per node).")
+    replication_factor: int = Field(1, ge=1, description="Copies of each shard (cluster: 2).")
+    write_consistency_factor: int = Field(1, ge=1, description="Replicas that must ack a write.")
+    on_disk_vectors: bool = Field(default=False, description="Keep dense vectors on disk (mmap).")
+    on_disk_payload: bool = Field(default=True, description="Keep payloads (chunk text) on disk.")
+    hnsw_m: int = Field(16, ge=4, description="HNSW edges per node.")
+    hnsw_ef_construct: int = Field(100, ge=4, description="HNSW build-time beam width.")
+    quantization: Literal["none", "int8"] = Field(
+        "none", description="int8 scalar quantization of dense vectors (4x less RAM)."
+    )
+    quantization_rescore: bool = Field(
+        default=True, description="Re-rank quantized candidates with the full vectors."
+    )
+    quantization_oversampling: float = Field(2.0, ge=1.0)
+    timeout_seconds: int = Field(30, ge=1, description="Per-request timeout.")
+    retries: int = Field(3, ge=0, description="Retries of a failed upsert or delete batch.")
+    retry_backoff_seconds: float = Field(1.0, ge=0.0, description="First wait; doubles per retry.")
 
 
 class Settings(BaseSettings):
@@ -47,6 +75,10 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".cardiorag"), description="Embedded store, catalog and caches.")
     qdrant_url: str = Field("", description="Empty: the embedded Qdrant Edge store in data_dir.")
     qdrant_api_key: SecretStr | None = None
+    server: ServerSettings = Field(
+        default_factory=ServerSettings,
+        description="Qdrant server and cluster settings (CARDIORAG_SERVER__SHARD_NUMBER=...).",
+    )
     sql_url: SecretStr | None = Field(
         None, description="SQLAlchemy URL; default: SQLite in data_dir."
     )

@@ -185,7 +185,7 @@ def open_store(settings: Settings) -> VectorStore:
     if settings.qdrant_url:
         from retrieval._server import ServerStore
 
-        return ServerStore.connect(settings.qdrant_url, settings.qdrant_api_key)
+        return ServerStore.connect(settings.qdrant_url, settings.qdrant_api_key, settings.server)
     from retrieval._edge import EdgeStore
 
     return EdgeStore(settings.data_dir / "qdrant")
