@@ -29,9 +29,10 @@ from sqlalchemy import (
     insert,
     select,
 )
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
-from retrieval.errors import CorpusConfigError
+from retrieval.errors import CatalogUnavailableError, CorpusConfigError
 
 _IN_BATCH = 500
 
@@ -228,9 +229,24 @@ class Catalog:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
 
+    @property
+    def safe_url(self) -> str:
+        """The database URL with its password masked: fit for messages and logs."""
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def _unavailable(self, error: OperationalError) -> CatalogUnavailableError:
+        reason = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+        return CatalogUnavailableError(
+            f"cannot use the catalog database at {self.safe_url}: {reason}. "
+            "Check CARDIORAG_SQL_URL and that the database server is running"
+        )
+
     def create_schema(self) -> None:
         """Create missing tables (idempotent)."""
-        _Base.metadata.create_all(self.engine)
+        try:
+            _Base.metadata.create_all(self.engine)
+        except OperationalError as err:
+            raise self._unavailable(err) from err
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -238,8 +254,11 @@ class Catalog:
 
     @contextmanager
     def _session(self) -> Iterator[Session]:
-        with Session(self.engine) as session, session.begin():
-            yield session
+        try:
+            with Session(self.engine) as session, session.begin():
+                yield session
+        except OperationalError as err:
+            raise self._unavailable(err) from err
 
     # -- corpora and their models -------------------------------------------------------
     def _corpus_row(self, session: Session, name: str) -> CorpusRow | None:

@@ -87,3 +87,7 @@ class EmptyQueryError(RetrievalError, ValueError):
 
     def __init__(self) -> None:
         super().__init__("the query is empty; type what you are looking for")
+
+
+class CatalogUnavailableError(RetrievalError, ConnectionError):
+    """The SQL catalog cannot be reached (wrong URL, server down, bad credentials)."""

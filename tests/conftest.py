@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import uuid
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from retrieval.store import ScoredChunk, VectorStore
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("CARDIORAG_DATA", REPO.parent / "shared" / "data"))
 MODEL_CACHE = Path("~/.cache/cardiorag/models").expanduser()
+POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "")
 TEXTBOOK = "textbook/openstax_ap2e_cardiovascular_sections.jsonl"
 # Fifteen short real OpenStax sections from the three cardiovascular chapters (31 chunks
 # with MiniLM): enough to search, small enough to ingest for each test.
@@ -60,9 +63,41 @@ def minilm(specs: dict[str, ModelSpec]) -> Encoder:
     return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
 
 
+@contextmanager
+def throwaway_sql_url(sqlite_file: Path) -> Iterator[str]:
+    """A SQLite file, or a fresh PostgreSQL database when TEST_POSTGRES_URL is set.
+
+    The variable names a server and a role that may create databases, e.g.
+    `postgresql+psycopg://cardiorag:cardiorag@127.0.0.1/postgres` (`.ci/run` sets it), and the
+    suites that touch the catalog then run against PostgreSQL, one database per test.
+    """
+    if not POSTGRES_ADMIN_URL:
+        yield f"sqlite:///{sqlite_file}"
+        return
+    from sqlalchemy import create_engine, make_url, text
+
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = f"cardiorag_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "cardiorag", model_cache_dir=MODEL_CACHE)
+def sql_url(tmp_path: Path) -> Iterator[str]:
+    """The test's catalog database: SQLite in tmp_path, or PostgreSQL (see throwaway_sql_url)."""
+    with throwaway_sql_url(tmp_path / "catalog.db") as url:
+        yield url
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sql_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "cardiorag", model_cache_dir=MODEL_CACHE, sql_url=sql_url)
 
 
 @pytest.fixture
@@ -73,8 +108,8 @@ def store(tmp_path: Path) -> Iterator[EdgeStore]:
 
 
 @pytest.fixture
-def catalog(tmp_path: Path) -> Iterator[Catalog]:
-    cat = Catalog(f"sqlite:///{tmp_path / 'catalog.db'}")
+def catalog(sql_url: str) -> Iterator[Catalog]:
+    cat = Catalog(sql_url)
     cat.create_schema()
     yield cat
     cat.close()

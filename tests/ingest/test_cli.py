@@ -21,11 +21,15 @@ OUR_LOGGERS = ("adapters", "retrieval", "ingest", "benchmarks", "ui")
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[CliRunner]:
-    # Away from any cardiorag.toml or .env, and with no CARDIORAG_* settings from the caller.
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql_url: str) -> Iterator[CliRunner]:
+    # Away from any cardiorag.toml or .env, and with no CARDIORAG_* settings from the caller;
+    # the catalog is the test's own database (SQLite in --data-dir, or PostgreSQL).
     monkeypatch.chdir(tmp_path)
     for name in [n for n in os.environ if n.startswith("CARDIORAG_")]:
         monkeypatch.delenv(name)
+    if not sql_url.startswith("sqlite"):
+        monkeypatch.setenv("CARDIORAG_SQL_URL", sql_url)
+    monkeypatch.setenv("COLUMNS", "200")  # rich tables unwrapped
     # The command configures our loggers; give them back as they were to the other tests.
     saved = {n: logging.getLogger(n) for n in OUR_LOGGERS}
     state = {n: (lg.handlers[:], lg.level, lg.propagate) for n, lg in saved.items()}

@@ -26,17 +26,19 @@ from retrieval import (
 )
 from retrieval._edge import EdgeStore
 from retrieval.catalog import CorpusModel
-from tests.conftest import MODEL_CACHE
+from tests.conftest import MODEL_CACHE, throwaway_sql_url
 
 MODULES = ("Heart Anatomy", "Cardiac Muscle and Electrical Activity", "Cardiac Cycle")
 CORPUS = "heart"
 
 
 class World:
-    def __init__(self, root: Path, sections: dict[str, dict]) -> None:
+    def __init__(self, root: Path, sections: dict[str, dict], sql_url: str) -> None:
         self.root = root
         self.sections = sections
-        self.settings = Settings(data_dir=root / "data", model_cache_dir=MODEL_CACHE)
+        self.settings = Settings(
+            data_dir=root / "data", model_cache_dir=MODEL_CACHE, sql_url=sql_url
+        )
         self.catalog = Catalog(self.settings.sql_url_or_default())
         self.store = EdgeStore(root / "data" / "qdrant")
 
@@ -60,17 +62,18 @@ def world(tmp_path_factory, shared_data: Path, specs, encoder_loader_module) -> 
     (root / "in").mkdir()
     source = root / "in" / "textbook.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in [*chosen, duplicate]) + "\n")
-    world = World(root, {row["id"]: row for row in chosen})
-    world.catalog.create_schema()
-    report = ingest_paths(
-        [source, shared_data / "pdfs" / "ehag110.pdf"],
-        corpus=CORPUS, models=[specs["minilm"]], store=world.store, catalog=world.catalog,
-        load_encoder=encoder_loader_module,
-    )  # fmt: skip
-    assert report.ok
-    yield world
-    world.store.close()
-    world.catalog.close()
+    with throwaway_sql_url(root / "data" / "catalog.db") as sql_url:
+        world = World(root, {row["id"]: row for row in chosen}, sql_url)
+        world.catalog.create_schema()
+        report = ingest_paths(
+            [source, shared_data / "pdfs" / "ehag110.pdf"],
+            corpus=CORPUS, models=[specs["minilm"]], store=world.store, catalog=world.catalog,
+            load_encoder=encoder_loader_module,
+        )  # fmt: skip
+        assert report.ok
+        yield world
+        world.store.close()
+        world.catalog.close()
 
 
 @pytest.fixture(scope="module")
