@@ -48,6 +48,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint  ## the whole suite CI runs (offline, real models, real data)
 	$(OFFLINE) $(PY) -m pytest
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+	  echo "catalog suites again, on PostgreSQL ($$TEST_POSTGRES_URL)"; \
+	  $(OFFLINE) $(PY) -m pytest -q tests/retrieval tests/ingest; \
+	else echo "TEST_POSTGRES_URL unset: the PostgreSQL run of the catalog suites is skipped"; fi
 
 test-all: $(STAMP)  ## adds the slow tests
 	$(OFFLINE) $(PY) -m pytest -m ""

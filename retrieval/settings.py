@@ -103,6 +103,9 @@ class Settings(BaseSettings):
         default=False, description="Let model loading fetch weights from a hub (never by default)."
     )
     debug: bool = Field(default=False, description="Show tracebacks of CardioRAG errors.")
+    ui_password: SecretStr | None = Field(
+        None, description="If set, the web app asks for it (set it when not bound to localhost)."
+    )
     chunk_overlap_tokens: int = Field(32, ge=0)
     embed_batch_size: int = Field(32, ge=1)
 

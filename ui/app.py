@@ -10,6 +10,7 @@ import streamlit as st
 from adapters import AdapterError
 from retrieval import RetrievalError, Retriever
 from ui import resources
+from ui.auth import password_accepted
 
 
 def _render_results(retriever: Retriever, query: str, k: int, mode: str) -> None:
@@ -31,6 +32,8 @@ def main() -> None:
     """Draw the page."""
     st.set_page_config(page_title="CardioRAG search", page_icon=":anatomical_heart:")
     st.title("CardioRAG search")
+    if not password_accepted(resources.settings()):
+        return
     try:
         catalog = resources.catalog()
         corpora = catalog.corpus_names()

@@ -47,3 +47,21 @@ def test_search_page_shows_hits_with_their_source(
     titles = [md.value for md in app.markdown]
     assert any("Heart Anatomy" in title for title in titles)
     app.session_state["search.query"] = "   "
+
+
+def test_password_guards_the_app_when_set(demo_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARDIORAG_DATA_DIR", str(demo_dir))
+    monkeypatch.setenv("CARDIORAG_MODEL_CACHE_DIR", str(MODEL_CACHE))
+    monkeypatch.setenv("CARDIORAG_UI_PASSWORD", "s3cret-heart")
+    app = AppTest.from_file(str(REPO / "ui" / "app.py"), default_timeout=120)
+    app.run()
+    assert not app.exception
+    assert not app.text_input(key="auth.password").value
+    assert not [t for t in app.text_input if t.key == "search.query"]  # nothing else drawn
+    app.text_input(key="auth.password").input("wrong")
+    app.button[0].click().run()
+    assert [e.value for e in app.error] == ["Wrong password."]
+    app.text_input(key="auth.password").input("s3cret-heart")
+    app.button[0].click().run()
+    assert not app.exception
+    assert [t for t in app.text_input if t.key == "search.query"]
