@@ -5,6 +5,8 @@ Examples:
     ingest notes.csv --model minilm --model mpnet --type note
     ingest --list --corpus cardiology
     ingest --remove ../shared/data/pdfs/ehag110.pdf
+    ingest --corpus cardiology --migrate-to https://qdrant.example.org:6333 \
+        --migrate-sql-url postgresql+psycopg://cardiorag@db.example.org/cardiorag
 """
 
 from __future__ import annotations
@@ -43,9 +45,10 @@ from ingest._cli_options import (
 from ingest.documents import DocType
 from ingest.errors import IngestError
 from ingest.loaders import LoadOptions
+from ingest.migrate import migrate_corpus
 from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
 from ingest.records import FieldMap
-from retrieval import Catalog, RetrievalError, Settings, open_store
+from retrieval import Catalog, RetrievalError, Settings, VectorStore, open_store
 from retrieval.console import run_app
 from retrieval.logs import configure_logging
 
@@ -139,6 +142,29 @@ def ingest(
         Path | None, typer.Option("--remove", help="Remove a source file (or folder) everywhere.")
     ] = None,
     models: Annotated[bool, typer.Option("--models", help="List the model specs.")] = False,
+    migrate_to: Annotated[
+        str | None,
+        typer.Option(
+            "--migrate-to",
+            help="Copy the corpus (points and catalog rows) to this Qdrant server URL.",
+        ),
+    ] = None,
+    migrate_sql_url: Annotated[
+        str | None,
+        typer.Option(
+            "--migrate-sql-url",
+            envvar="CARDIORAG_MIGRATE_SQL_URL",
+            help="Catalog to copy the rows into (e.g. postgresql+psycopg://...).",
+        ),
+    ] = None,
+    migrate_api_key: Annotated[
+        str | None,
+        typer.Option(
+            "--migrate-api-key",
+            envvar="CARDIORAG_MIGRATE_QDRANT_API_KEY",
+            help="API key of the target server (better given by the environment variable).",
+        ),
+    ] = None,
     exclude: Annotated[
         list[str] | None,
         typer.Option("--exclude", help="Skip files in folders whose name matches, e.g. 'README*'."),
@@ -167,11 +193,14 @@ def ingest(
     debug: DebugOpt = False,
 ) -> None:
     """Ingest files into a corpus; or list, remove, or show the model specs."""
-    actions = sum([bool(paths), list_documents, remove is not None, models])
+    actions = sum([bool(paths), list_documents, remove is not None, models, bool(migrate_to)])
     if actions != 1:
         raise typer.BadParameter(
-            "give PATH... to ingest, or exactly one of --list, --remove SOURCE, --models"
+            "give PATH... to ingest, or exactly one of --list, --remove SOURCE, --models, "
+            "--migrate-to URL"
         )
+    if bool(migrate_to) != bool(migrate_sql_url):
+        raise typer.BadParameter("--migrate-to and --migrate-sql-url go together")
     if recreate and dry_run:
         raise typer.BadParameter("--recreate and --dry-run exclude each other")
     configure_logging(verbose, quiet=quiet)
@@ -190,6 +219,9 @@ def ingest(
     catalog = Catalog(settings.sql_url_or_default())
     catalog.create_schema()
     with open_store(settings) as store:
+        if migrate_to and migrate_sql_url:
+            _migrate(corpus, store, catalog, settings, migrate_to, migrate_sql_url, migrate_api_key)
+            return
         if list_documents:
             out.print(_list_table(catalog, corpus))
             return
@@ -239,6 +271,42 @@ def ingest(
         json_path.write_text(json.dumps(payload, indent=2))
     if not report.ok:
         raise typer.Exit(1)
+
+
+def _migrate(
+    corpus: str,
+    store: VectorStore,
+    catalog: Catalog,
+    settings: Settings,
+    url: str,
+    sql_url: str,
+    api_key: str | None,
+) -> None:
+    target_settings = Settings.load(
+        data_dir=settings.data_dir, qdrant_url=url, sql_url=sql_url, qdrant_api_key=api_key
+    )
+    target_catalog = Catalog(target_settings.sql_url_or_default())
+    target_catalog.create_schema()
+    try:
+        with open_store(target_settings) as target_store:
+            report = migrate_corpus(
+                corpus,
+                source_store=store,
+                source_catalog=catalog,
+                target_store=target_store,
+                target_catalog=target_catalog,
+                show_progress=sys.stderr.isatty(),
+            )
+    finally:
+        target_catalog.close()
+    table = Table(title=f"corpus {corpus!r} copied to {url} and {target_catalog.safe_url}")
+    table.add_column("")
+    table.add_column("count (source = target)", justify="right")
+    for name, points in report.points.items():
+        table.add_row(f"points in {name}", str(points))
+    for name, rows in report.rows.items():
+        table.add_row(f"catalog {name}", str(rows))
+    out.print(table)
 
 
 def main() -> None:
