@@ -183,3 +183,26 @@ def test_docstring_example_runs() -> None:
     failures, tried = doctest.testmod(retrieval.settings, verbose=False)
     assert tried > 0
     assert failures == 0
+
+
+def test_server_settings_from_toml_table_and_nested_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "cardiorag.toml"
+    path.write_text('[server]\nshard_number = 6\nquantization = "int8"\n')
+    monkeypatch.setenv(CONFIG_ENV_VAR, str(path))
+    monkeypatch.setenv("CARDIORAG_SERVER__REPLICATION_FACTOR", "2")
+    server = Settings().server
+    assert (server.shard_number, server.replication_factor, server.quantization) == (6, 2, "int8")
+    assert server.hnsw_m == 16 and server.retries == 3  # defaults kept
+    monkeypatch.setenv("CARDIORAG_SERVER__QUANTIZATION", "binary")
+    with pytest.raises(ValueError, match="quantization"):
+        Settings()
+
+
+def test_ui_password_is_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CARDIORAG_UI_PASSWORD", "s3cret")
+    settings = Settings()
+    assert settings.ui_password is not None
+    assert settings.ui_password.get_secret_value() == "s3cret"
+    assert "s3cret" not in repr(settings)
