@@ -4,12 +4,19 @@ import json
 from pathlib import Path
 
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from adapters import Encoder, ModelSpec
 from retrieval import Catalog
 from retrieval._edge import EdgeStore
 from tests.conftest import MODEL_CACHE, REPO, ingest_with_minilm
+
+
+@pytest.fixture(autouse=True)
+def fresh_resources() -> None:
+    """Each test's app reads its own settings: st.cache_resource outlives an AppTest run."""
+    st.cache_resource.clear()
 
 
 @pytest.fixture
