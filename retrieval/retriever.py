@@ -27,7 +27,7 @@ from retrieval.catalog import Catalog
 from retrieval.errors import CorpusNotEmbeddedError, EmptyQueryError, UnknownCorpusError
 from retrieval.filters import to_conditions
 from retrieval.hits import Hit
-from retrieval.query import FusionMethod, SearchMode, StoreQuery
+from retrieval.query import DEFAULT_RRF_K, FusionMethod, SearchMode, StoreQuery
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
@@ -148,7 +148,7 @@ class Retriever:
         mmr: bool = False,
         mmr_lambda: float = 0.5,
         dedupe: bool = True,
-        rrf_k: int = 60,
+        rrf_k: int = DEFAULT_RRF_K,
         candidates: int = 100,
         hnsw_ef: int | None = DEFAULT_HNSW_EF,
     ) -> list[Hit]:
