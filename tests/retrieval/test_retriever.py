@@ -265,19 +265,12 @@ def test_both_backends_answer_hybrid_queries_alike(tmp_path: Path, world: World,
     from retrieval._server import ServerStore
     from retrieval.query import SearchMode, StoreQuery
     from retrieval.sparse import Bm25Encoder
-    from retrieval.store import StoredPoint
 
     name = collection_name(CORPUS, "minilm")
     server = ServerStore(QdrantClient(location=":memory:"), ":memory:")
     server.create_collection(name, 384)
-    pending = world.catalog.pending_chunks(CORPUS, "nobody")
+    server.upsert(name, list(world.store.export_points(name)))  # the very same vectors
     bm25 = Bm25Encoder()
-    vectors = minilm.encode_documents([c.text for c in pending])
-    server.upsert(name, [
-        StoredPoint(c.chunk_id, v, s, c.text, c.metadata)
-        for c, v, s in zip(pending, vectors, bm25.embed_documents([c.text for c in pending]),
-                           strict=True)
-    ])  # fmt: skip
     query = "the chordae tendineae attach the valve cusps to the papillary muscles"
     request = StoreQuery(
         SearchMode.HYBRID, 5, dense=minilm.encode_queries([query])[0].tolist(),
