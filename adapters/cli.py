@@ -193,9 +193,8 @@ def _heldout_pairs(adapter_dir: Path, pairs_file: Path) -> list[TextPair]:
         return read_pairs(pairs_file)
     wanted = set(info.data["heldout_fingerprints"])
     pairs = read_pairs(pairs_file, PairFields(**info.data["fields"]))
-    heldout = list(
-        {pair_fingerprint(p): p for p in pairs if pair_fingerprint(p) in wanted}.values()
-    )
+    by_fingerprint = {pair_fingerprint(pair): pair for pair in pairs}
+    heldout = [pair for fingerprint, pair in by_fingerprint.items() if fingerprint in wanted]
     if not heldout:
         raise AdapterError(f"{pairs_file} holds none of {adapter_dir.name}'s held-out pairs")
     return heldout

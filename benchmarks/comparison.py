@@ -36,15 +36,15 @@ def compare_on_dataset(
     evaluated = evaluate_dataset(
         beir, [against, model], [mode], settings, show_progress=show_progress
     )
-    ours = evaluated.results[model][str(mode)].per_query
-    theirs = evaluated.results[against][str(mode)].per_query
+    ours = evaluated.results[model][str(mode)]
+    theirs = evaluated.results[against][str(mode)]
     metrics = {}
     for metric in HEADLINE:
-        queries = sorted(ours[metric])
-        differences = [ours[metric][q] - theirs[metric][q] for q in queries]
+        queries = sorted(ours.per_query[metric])
+        differences = [ours.per_query[metric][q] - theirs.per_query[metric][q] for q in queries]
         metrics[metric] = {
-            "model": round(sum(ours[metric].values()) / len(queries), 4),
-            "against": round(sum(theirs[metric].values()) / len(queries), 4),
+            "model": ours.metrics[metric],
+            "against": theirs.metrics[metric],
             "difference": mean_ci(differences, seed=seed).as_dict(),
         }
     return {
