@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Engine,
     ForeignKey,
@@ -127,6 +128,60 @@ class EmbeddingRow(_Base):
     )
     model_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     embedded_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+class BenchmarkRunRow(_Base):
+    """A benchmark run: `running` while it works, then `finished` (with results) or `failed`."""
+
+    __tablename__ = "benchmark_runs"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32), index=True)  # quality, separation, speed
+    name: Mapped[str] = mapped_column(Text)  # the dataset, pairs file or corpus it measured
+    status: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    results: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class JudgmentRow(_Base):
+    """A person's relevance judgment of a chunk for a query, made while comparing models."""
+
+    __tablename__ = "judgments"
+    __table_args__ = (UniqueConstraint("corpus", "query", "chunk_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    corpus: Mapped[str] = mapped_column(String(200), index=True)
+    query: Mapped[str] = mapped_column(Text)
+    model_id: Mapped[str] = mapped_column(String(200))
+    chunk_id: Mapped[str] = mapped_column(String(36))
+    relevant: Mapped[bool] = mapped_column(Boolean)
+    judged_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkRun:
+    """A stored benchmark run; `results` is the run's JSON document once it finished."""
+
+    id: int
+    kind: str
+    name: str
+    status: str
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+    results: dict[str, Any] | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    """The latest judgment of one chunk for one query in a corpus."""
+
+    corpus: str
+    query: str
+    model_id: str
+    chunk_id: str
+    relevant: bool
+    judged_at: dt.datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -802,3 +857,90 @@ class Catalog:
                     )
                 )
             return summaries
+
+    # -- benchmark runs ----------------------------------------------------------------------
+    def start_benchmark_run(self, kind: str, name: str) -> int:
+        """A `running` row, so that a crashed run shows as unfinished, never as a result."""
+        with self._session() as session:
+            row = BenchmarkRunRow(kind=kind, name=name, status="running")
+            session.add(row)
+            session.flush()
+            return row.id
+
+    def finish_benchmark_run(
+        self, run_id: int, *, results: dict[str, Any] | None = None, error: str | None = None
+    ) -> None:
+        """Mark a run `finished` with its results, or `failed` with the reason."""
+        if (results is None) == (error is None):
+            raise ValueError("a run finishes with results or with an error, not both")
+        with self._session() as session:
+            row = session.get(BenchmarkRunRow, run_id)
+            if row is None:
+                raise KeyError(f"no benchmark run {run_id}")
+            row.status = "finished" if results is not None else "failed"
+            row.results, row.error, row.finished_at = results, error, _now()
+
+    def benchmark_runs(self, kind: str | None = None) -> list[BenchmarkRun]:
+        """Runs newest first, of one kind or all."""
+        query = select(BenchmarkRunRow).order_by(BenchmarkRunRow.id.desc())
+        if kind is not None:
+            query = query.where(BenchmarkRunRow.kind == kind)
+        with self._session() as session:
+            return [
+                BenchmarkRun(
+                    id=row.id,
+                    kind=row.kind,
+                    name=row.name,
+                    status=row.status,
+                    started_at=row.started_at,
+                    finished_at=row.finished_at,
+                    results=row.results,
+                    error=row.error,
+                )
+                for row in session.scalars(query)
+            ]
+
+    # -- relevance judgments -------------------------------------------------------------------
+    def record_judgment(
+        self, corpus: str, query: str, model_id: str, chunk_id: str, *, relevant: bool
+    ) -> None:
+        """Store (or change) whether a chunk answers a query; the last judgment wins."""
+        with self._session() as session:
+            row = session.scalar(
+                select(JudgmentRow).where(
+                    JudgmentRow.corpus == corpus,
+                    JudgmentRow.query == query,
+                    JudgmentRow.chunk_id == chunk_id,
+                )
+            )
+            if row is None:
+                session.add(
+                    JudgmentRow(
+                        corpus=corpus,
+                        query=query,
+                        model_id=model_id,
+                        chunk_id=chunk_id,
+                        relevant=relevant,
+                    )
+                )
+            else:
+                row.model_id, row.relevant, row.judged_at = model_id, relevant, _now()
+
+    def judgments(self, corpus: str) -> list[Judgment]:
+        """Every judgment of a corpus, oldest first."""
+        with self._session() as session:
+            return [
+                Judgment(
+                    corpus=row.corpus,
+                    query=row.query,
+                    model_id=row.model_id,
+                    chunk_id=row.chunk_id,
+                    relevant=row.relevant,
+                    judged_at=row.judged_at,
+                )
+                for row in session.scalars(
+                    select(JudgmentRow)
+                    .where(JudgmentRow.corpus == corpus)
+                    .order_by(JudgmentRow.id)
+                )
+            ]
