@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         description="User models.toml, merged over ours; `adapters register` writes to it. "
         "The default location may be absent; a location you set must exist.",
     )
+    datasets_dir: Path = Field(
+        Path("../shared/data"),
+        description="Demo and evaluation data (eval/<name> BEIR sets); "
+        "`benchmarks datasets download` makes one.",
+    )
     default_model: str = "minilm"
     default_corpus: str = "cardiology"
     torch_threads: int = Field(
@@ -108,6 +113,21 @@ class Settings(BaseSettings):
     )
     chunk_overlap_tokens: int = Field(32, ge=0)
     embed_batch_size: int = Field(32, ge=1)
+    upload_max_mb: int = Field(
+        50, ge=1, description="Largest file the web app accepts for upload, in megabytes."
+    )
+    chat_model: str = Field(
+        "",
+        description="Chat model for generated answers (e.g. `llama3.1`, `gpt-4o-mini`, or "
+        "`ollama:llama3.1`); empty: answers are extracted from the sources, no LLM.",
+    )
+    chat_provider: str = Field(
+        "", description="LangChain provider (`ollama`, `openai`...); empty: from the model name."
+    )
+    chat_base_url: str = Field(
+        "", description="The chat server's URL, e.g. http://127.0.0.1:11434 for a local Ollama."
+    )
+    chat_api_key: SecretStr | None = Field(None, description="The chat server's API key, if any.")
 
     @field_validator("qdrant_url")
     @classmethod

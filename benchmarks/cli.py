@@ -1,0 +1,164 @@
+"""`benchmarks`: retrieval quality, separation score and speed, each run recorded and plotted.
+
+Every run writes results.json, report.md and PNG plots into its own folder under `--out`
+(default: `<data dir>/runs`), is stored in the SQL catalog for the UI, and `--json PATH` writes
+the JSON document where scripts expect it.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from adapters import AdapterError, configure_torch
+from adapters.pairs import PairFields, read_pairs
+from benchmarks.beir import BeirFormatError, read_beir
+from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
+from benchmarks.report import RecordedRun, recorded_run
+from benchmarks.separation import run_separation, sample_pairs
+from retrieval import Catalog, FusionMethod, RetrievalError, SearchMode, Settings
+from retrieval.console import run_app
+from retrieval.logs import configure_logging
+
+app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
+console = Console()
+
+DataDir = Annotated[
+    Path, typer.Option("--data-dir", help="Store and catalog of the benchmark corpora and runs.")
+]
+Out = Annotated[
+    Path | None, typer.Option("--out", help="Folder of run folders [default: DATA_DIR/runs].")
+]
+JsonPath = Annotated[
+    Path | None, typer.Option("--json", help="Also write the run's JSON document here.")
+]
+Models = Annotated[
+    list[str] | None,
+    typer.Option("--model", "-m", help="Model spec id; repeat for several [default: minilm]."),
+]
+Threads = Annotated[int | None, typer.Option(min=1, help="torch threads.")]
+Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log lines.")]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")]
+Seed = Annotated[int, typer.Option(help="Seed of bootstrap and permutation resampling.")]
+
+FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, RuntimeError)
+
+
+def _settings(data_dir: Path, threads: int | None, verbose: int, quiet: bool) -> Settings:
+    configure_logging(verbose, quiet=quiet)
+    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
+    configure_torch(settings.torch_threads)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def _catalog(settings: Settings) -> Catalog:
+    catalog = Catalog(settings.sql_url_or_default())
+    catalog.create_schema()
+    return catalog
+
+
+def _show(run: RecordedRun) -> None:
+    assert run.output is not None
+    console.print(run.output.markdown, markup=False, highlight=False)
+    console.print(f"\nrun {run.run_id}: {run.folder}", markup=False, highlight=False)
+
+
+@app.command()
+def quality(
+    dataset: Annotated[
+        str,
+        typer.Option(help="BEIR folder, or the name of a set under DATASETS_DIR/eval."),
+    ],
+    model: Models = None,
+    mode: Annotated[
+        list[SearchMode] | None,
+        typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
+    ] = None,
+    fusion: Annotated[
+        FusionMethod, typer.Option(help="How hybrid mode fuses dense and sparse.")
+    ] = FusionMethod.RRF,
+    rrf_k: Annotated[
+        int | None, typer.Option("--rrf-k", min=1, help="RRF constant [default: the API's].")
+    ] = None,
+    depth: Annotated[
+        int, typer.Option(min=10, help="Chunks fetched per query for the evaluated run.")
+    ] = 100,
+    data_dir: DataDir = Path(".cardiorag/bench"),
+    out: Out = None,
+    json_path: JsonPath = None,
+    threads: Threads = None,
+    seed: Seed = 0,
+    verbose: Verbose = 1,
+    quiet: Quiet = False,
+) -> None:
+    """nDCG@10, Recall@1/10/100, MRR@10, MAP@100 per model and mode, with 95% intervals.
+
+    Each model after the first is tested against it on the same queries (paired).
+    """
+    settings = _settings(data_dir, threads, verbose, quiet)
+    try:
+        beir = read_beir(resolve_dataset(dataset, [settings.datasets_dir, data_dir / "data"]))
+    except (BeirFormatError, FileNotFoundError) as err:
+        raise typer.BadParameter(str(err), param_hint="--dataset") from err
+    catalog = _catalog(settings)
+    try:
+        with recorded_run(
+            catalog, "quality", beir.name, out or data_dir / "runs", json_path
+        ) as run:
+            run.output = run_quality(
+                beir,
+                model or ["minilm"],
+                list(dict.fromkeys(mode or list(SearchMode))),
+                settings,
+                options=QualityOptions(depth=depth, fusion=fusion, rrf_k=rrf_k, seed=seed),
+                show_progress=not quiet and sys.stderr.isatty(),
+            )
+    finally:
+        catalog.close()
+    _show(run)
+
+
+@app.command()
+def separation(
+    pairs: Annotated[Path, typer.Option(help="JSONL or CSV file of similar pairs.")],
+    model: Models = None,
+    query_field: Annotated[str, typer.Option(help="Field or column of the query.")] = "query",
+    positive_field: Annotated[
+        str, typer.Option(help="Field or column of the similar passage.")
+    ] = "positive",
+    max_pairs: Annotated[
+        int | None, typer.Option(min=2, help="Score a seeded sample of this many pairs.")
+    ] = 2000,
+    data_dir: DataDir = Path(".cardiorag/bench"),
+    out: Out = None,
+    json_path: JsonPath = None,
+    threads: Threads = None,
+    seed: Seed = 0,
+    verbose: Verbose = 1,
+    quiet: Quiet = False,
+) -> None:
+    """The separation score (mean cosine of similar minus different pairs) of each model."""
+    settings = _settings(data_dir, threads, verbose, quiet)
+    read = read_pairs(pairs, PairFields(query=query_field, positive=positive_field))
+    chosen = sample_pairs(read, max_pairs, seed)
+    catalog = _catalog(settings)
+    try:
+        with recorded_run(
+            catalog, "separation", pairs.name, out or data_dir / "runs", json_path
+        ) as run:
+            run.output = run_separation(
+                chosen, model or ["minilm"], settings, name=pairs.name, seed=seed
+            )
+    finally:
+        catalog.close()
+    _show(run)
+
+
+def main() -> None:
+    """Console entry point: our errors as one line, not a traceback."""
+    run_app(app, FAILURES)
