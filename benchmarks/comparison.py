@@ -12,10 +12,10 @@ from pathlib import Path
 from typing import Any
 
 from adapters import get_spec, load_encoder
-from adapters.bootstrap import mean_ci
 from adapters.pairs import TextPair
 from adapters.separation import separation_score
 from benchmarks.beir import evaluate_dataset, git_commit, read_beir
+from benchmarks.quality import paired_differences
 from retrieval import SearchMode, Settings
 
 HEADLINE = ("nDCG@10", "Recall@10", "MRR@10")
@@ -38,15 +38,15 @@ def compare_on_dataset(
     )
     ours = evaluated.results[model][str(mode)]
     theirs = evaluated.results[against][str(mode)]
-    metrics = {}
-    for metric in HEADLINE:
-        queries = sorted(ours.per_query[metric])
-        differences = [ours.per_query[metric][q] - theirs.per_query[metric][q] for q in queries]
-        metrics[metric] = {
+    differences = paired_differences(ours, theirs, HEADLINE, seed=seed)
+    metrics = {
+        metric: {
             "model": ours.metrics[metric],
             "against": theirs.metrics[metric],
-            "difference": mean_ci(differences, seed=seed).as_dict(),
+            "difference": differences[metric],
         }
+        for metric in HEADLINE
+    }
     return {
         "dataset": beir.name,
         "queries": len(beir.queries),

@@ -83,16 +83,18 @@ def _intervals(result: ModeResult, seed: int) -> dict[str, list[float]]:
     }
 
 
-def _comparison(ours: ModeResult, first: ModeResult, seed: int) -> dict[str, dict[str, float]]:
+def paired_differences(
+    ours: ModeResult, theirs: ModeResult, metrics: Sequence[str], *, seed: int = 0
+) -> dict[str, dict[str, float]]:
+    """Per metric: mean per-query difference (ours - theirs), its 95% interval, and p-value."""
     compared = {}
-    for metric in METRICS:
-        queries = sorted(first.per_query[metric])
+    for metric in metrics:
+        queries = sorted(theirs.per_query[metric])
         mine = [ours.per_query[metric][query] for query in queries]
-        theirs = [first.per_query[metric][query] for query in queries]
-        difference = mean_ci(np.subtract(mine, theirs), seed=seed)
+        other = [theirs.per_query[metric][query] for query in queries]
         compared[metric] = {
-            **difference.as_dict(),
-            "p_value": round(paired_p_value(mine, theirs, seed=seed), 4),
+            **mean_ci(np.subtract(mine, other), seed=seed).as_dict(),
+            "p_value": round(paired_p_value(mine, other, seed=seed), 4),
         }
     return compared
 
@@ -122,7 +124,9 @@ def quality_payload(
         }
         if model_id != first:
             versus_first[model_id] = {
-                mode: _comparison(result, evaluated.results[first][mode], options.seed)
+                mode: paired_differences(
+                    result, evaluated.results[first][mode], list(METRICS), seed=options.seed
+                )
                 for mode, result in modes.items()
             }
     return {
