@@ -38,7 +38,7 @@ demo-ingest: $(STAMP)
 	  data="$(DOWNLOADED_DATA)"; \
 	  if [ ! -d "$$data/textbook" ] || [ ! -d "$$data/notes" ]; then \
 	    echo "No local demo data: downloading the public sources into $$data"; \
-	    $(PY) -m benchmarks.datasets.cli download openstax mtsamples --out "$$data" --force \
+	    $(VENV)/bin/benchmarks datasets download openstax mtsamples --out "$$data" --force \
 	      || exit 1; \
 	  fi; \
 	fi; \

@@ -17,6 +17,7 @@ from rich.console import Console
 from adapters import AdapterError, configure_torch
 from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
+from benchmarks.datasets.cli import app as datasets_app
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.report import RecordedRun, recorded_run
 from benchmarks.separation import run_separation, sample_pairs
@@ -25,6 +26,7 @@ from retrieval.console import run_app
 from retrieval.logs import configure_logging
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
+app.add_typer(datasets_app, name="datasets", help="Download and convert the public data sets.")
 console = Console()
 
 DataDir = Annotated[
