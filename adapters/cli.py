@@ -88,6 +88,10 @@ def train(
         str | None, typer.Option(help="Also mine span pairs from this ingested corpus.")
     ] = None,
     spans_per_document: Annotated[int, typer.Option(min=1)] = 2,
+    passage_spans: Annotated[
+        int,
+        typer.Option(min=0, help="Also mine this many span pairs from the passages of --pairs."),
+    ] = 0,
     r: Annotated[int, typer.Option("--r", min=1, help="LoRA rank.")] = 16,
     alpha: Annotated[int, typer.Option(min=1, help="LoRA alpha.")] = 32,
     dropout: Annotated[float, typer.Option(min=0.0, max=0.9)] = 0.1,
@@ -138,6 +142,7 @@ def train(
         extra_label=f"corpus {from_corpus!r}",
         heldout_fraction=heldout,
         max_pairs=max_pairs,
+        passage_spans=passage_spans,
         seed=seed,
     )
     options = TrainingOptions(

@@ -18,15 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from adapters.errors import PairsFileError
-
-
-@dataclass(frozen=True, slots=True)
-class TextPair:
-    """A query, a passage that answers it, and optionally one that does not."""
-
-    query: str
-    positive: str
-    negative: str | None = None
+from adapters.span_pairs import passage_span_pairs
+from adapters.text_pair import TextPair
 
 
 @dataclass(frozen=True, slots=True)
@@ -181,12 +174,15 @@ def training_data(
     extra_label: str = "",
     heldout_fraction: float = 0.05,
     max_pairs: int | None = None,
+    passage_spans: int = 0,
     seed: int = 42,
 ) -> TrainingData:
     """Read, drop evaluation queries, split by query hash, then cap the training side.
 
-    `extra` pairs (e.g. mined from a corpus) join before the split, so they are held out in
-    the same proportion.
+    `extra` pairs (e.g. mined from a corpus) and `passage_spans` span pairs mined from the
+    kept pairs' passages join before the split, so they are held out in the same proportion.
+    Passage spans add statement-to-passage pairs to question-to-answer ones, so the adapter
+    does not learn that only questions find passages.
     """
     pairs: list[TextPair] = []
     described: list[str] = []
@@ -200,7 +196,10 @@ def training_data(
     kept = without_queries(pairs, excluded)
     if extra:
         described.append(f"{extra_label or 'self-supervised'}: {len(extra)} span pairs")
-    train, heldout = split_heldout([*kept, *extra], heldout_fraction, seed)
+    spans = passage_span_pairs([pair.positive for pair in kept], passage_spans, seed=seed)
+    if spans:
+        described.append(f"passages of the pairs above: {len(spans)} span pairs")
+    train, heldout = split_heldout([*kept, *extra, *spans], heldout_fraction, seed)
     rng = random.Random(seed)
     if max_pairs is not None and len(train) > max_pairs:
         train = rng.sample(train, max_pairs)
@@ -220,6 +219,7 @@ def training_data(
             },
             "heldout_fraction": heldout_fraction,
             "max_pairs": max_pairs,
+            "passage_spans": len(spans),
             "split_seed": seed,
         },
     )

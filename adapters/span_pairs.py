@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from adapters.pairs import TextPair
+from adapters.text_pair import TextPair
 
 
 def _span(words: Sequence[str], start: int, length: int) -> str:
@@ -59,3 +59,25 @@ def span_pairs(
                 positive = _overlapping(rng, words, start, length, min_words)
             pairs.append(TextPair(_span(words, start, length), positive))
     return pairs
+
+
+def passage_span_pairs(
+    passages: Sequence[str], count: int, *, seed: int = 42, window_words: int = 120
+) -> list[TextPair]:
+    """Up to `count` span pairs from distinct passages (e.g. the answers of a pairs file).
+
+    Each passage is cut into windows of `window_words` words, which span_pairs treats as
+    its chunks, and gives at most one pair; the pairs kept are a seeded sample.
+    """
+    if count <= 0:
+        return []
+    documents = {}
+    for index, passage in enumerate(dict.fromkeys(passages)):
+        words = passage.split()
+        documents[f"{index:07d}"] = [
+            " ".join(words[start : start + window_words])
+            for start in range(0, len(words), window_words)
+        ]
+    pairs = span_pairs(documents, per_document=1, seed=seed)
+    random.Random(seed).shuffle(pairs)
+    return pairs[:count]

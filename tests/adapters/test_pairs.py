@@ -89,6 +89,28 @@ def test_evaluation_queries_never_reach_training(shared_data: Path) -> None:
     assert not seen & dev
 
 
+def test_passage_spans_come_from_kept_answers_only(shared_data: Path) -> None:
+    data = training_data(
+        [shared_data / MEDQUAD],
+        fields=QA,
+        exclude=[shared_data / DEV_QUERIES],
+        passage_spans=300,
+        seed=7,
+    )
+    assert data.sources["passage_spans"] == 300
+    plain = training_data(
+        [shared_data / MEDQUAD], fields=QA, exclude=[shared_data / DEV_QUERIES], seed=7
+    )
+    questions = {pair.query for pair in plain.train + plain.heldout}
+    spans = [pair for pair in data.train + data.heldout if pair.query not in questions]
+    assert len(spans) == 300
+    # Spans are cut on words: compare with whitespace-normalised answers.
+    kept_answers = " ".join(" ".join(p.positive.split()) for p in plain.train + plain.heldout)
+    for pair in spans[:50]:  # both sides are cut from answers of kept (non-dev) questions
+        assert pair.query in kept_answers and pair.positive in kept_answers
+        assert pair.query != pair.positive
+
+
 def test_heldout_split_keeps_each_question_on_one_side_and_is_reproducible() -> None:
     pairs = [TextPair(f"What causes condition {n % 50} ?", f"answer {n}") for n in range(400)]
     train, heldout = split_heldout(pairs, 0.2, seed=3)
