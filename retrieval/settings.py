@@ -11,7 +11,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -93,7 +93,9 @@ class Settings(BaseSettings):
     )
     datasets_dir: Path = Field(
         Path("../shared/data"),
-        description="Demo and evaluation data (eval/<name> BEIR sets); "
+        # CARDIORAG_DATA is the name `make demo` and the tests have always read.
+        validation_alias=AliasChoices("datasets_dir", "CARDIORAG_DATA"),
+        description="Demo and evaluation data (eval/<name> BEIR sets), env CARDIORAG_DATA; "
         "`benchmarks datasets download` makes one.",
     )
     default_model: str = "minilm"
