@@ -180,9 +180,10 @@ def training_data(
     """Read, drop evaluation queries, split by query hash, then cap the training side.
 
     `extra` pairs (e.g. mined from a corpus) and `passage_spans` span pairs mined from the
-    kept pairs' passages join before the split, so they are held out in the same proportion.
-    Passage spans add statement-to-passage pairs to question-to-answer ones, so the adapter
-    does not learn that only questions find passages.
+    kept pairs' passages are held out in the same proportion. Passage spans add
+    statement-to-passage pairs to question-to-answer ones, so the adapter does not learn that
+    only questions find passages. `max_pairs` thins the files' pairs only: mined pairs are
+    few and chosen on purpose, so all of them train.
     """
     pairs: list[TextPair] = []
     described: list[str] = []
@@ -199,10 +200,13 @@ def training_data(
     spans = passage_span_pairs([pair.positive for pair in kept], passage_spans, seed=seed)
     if spans:
         described.append(f"passages of the pairs above: {len(spans)} span pairs")
-    train, heldout = split_heldout([*kept, *extra, *spans], heldout_fraction, seed)
+    train, heldout = split_heldout(kept, heldout_fraction, seed)
+    mined_train, mined_heldout = split_heldout([*extra, *spans], heldout_fraction, seed)
     rng = random.Random(seed)
-    if max_pairs is not None and len(train) > max_pairs:
-        train = rng.sample(train, max_pairs)
+    if max_pairs is not None and len(train) + len(mined_train) > max_pairs:
+        train = rng.sample(train, max(0, max_pairs - len(mined_train)))
+    train += mined_train
+    heldout += mined_heldout
     if len(heldout) > HELDOUT_MAX:
         heldout = rng.sample(heldout, HELDOUT_MAX)
     return TrainingData(

@@ -59,6 +59,9 @@ METRICS = {
 }
 
 
+StepCallback = Callable[[str, int, int], None]
+
+
 class BeirFormatError(ValueError):
     """A folder that is not in BEIR format."""
 
@@ -288,8 +291,12 @@ def evaluate_dataset(
     hybrid_options: dict[str, Any] | None = None,
     show_progress: bool = False,
     specs: dict[str, ModelSpec] | None = None,
+    on_step: StepCallback | None = None,
 ) -> DatasetRun:
     """Ingest the set's corpus for each model (once: unchanged files are skipped), then search.
+
+    `on_step(label, done, total)` is called as the ingest and each model and mode start and
+    after the last one, for progress shown outside a terminal (the web app).
 
     Raises:
         RuntimeError: When the corpus file fails to ingest.
@@ -306,8 +313,11 @@ def evaluate_dataset(
         spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
     )
     results: dict[str, dict[str, ModeResult]] = {}
+    total = 1 + len(requested) * len(modes)
+    step = on_step or (lambda label, done, total: None)
     try:
         with open_store(settings) as store:
+            step(f"ingesting {beir.name}", 0, total)
             report = ingest_paths(
                 [beir.corpus_file],
                 corpus=corpus,
@@ -329,12 +339,14 @@ def evaluate_dataset(
                     "ingest: %s embedded %d chunks in %.0f s", run.model_id, run.chunks, run.seconds
                 )
             chunks = store.collection_info(collection_name(corpus, requested[0])).points
-            for model_id in requested:
+            for index, model_id in enumerate(requested):
                 with Retriever(
                     corpus, model_id, settings=settings, store=store, catalog=catalog, specs=specs
                 ) as retriever:
-                    results[model_id] = {
-                        str(mode): run_mode(
+                    results[model_id] = {}
+                    for position, mode in enumerate(modes):
+                        step(f"{model_id} {mode}", 1 + index * len(modes) + position, total)
+                        results[model_id][str(mode)] = run_mode(
                             retriever,
                             beir,
                             mode,
@@ -342,8 +354,7 @@ def evaluate_dataset(
                             options=(hybrid_options or {}) if mode is SearchMode.HYBRID else {},
                             show_progress=show_progress,
                         )
-                        for mode in modes
-                    }
+            step("scoring", total, total)
     finally:
         catalog.close()
     return DatasetRun(

@@ -30,7 +30,12 @@ app.add_typer(datasets_app, name="datasets", help="Download and convert the publ
 console = Console()
 
 DataDir = Annotated[
-    Path, typer.Option("--data-dir", help="Store and catalog of the benchmark corpora and runs.")
+    Path | None,
+    typer.Option(
+        "--data-dir",
+        help="Store and catalog of the benchmark corpora and runs [default: the app's, so the "
+        "web app lists the runs].",
+    ),
 ]
 Out = Annotated[
     Path | None, typer.Option("--out", help="Folder of run folders [default: DATA_DIR/runs].")
@@ -50,7 +55,7 @@ Seed = Annotated[int, typer.Option(help="Seed of bootstrap and permutation resam
 FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, RuntimeError)
 
 
-def _settings(data_dir: Path, threads: int | None, verbose: int, quiet: bool) -> Settings:
+def _settings(data_dir: Path | None, threads: int | None, verbose: int, quiet: bool) -> Settings:
     configure_logging(verbose, quiet=quiet)
     settings = Settings.load(data_dir=data_dir, torch_threads=threads)
     configure_torch(settings.torch_threads)
@@ -90,7 +95,7 @@ def quality(
     depth: Annotated[
         int, typer.Option(min=10, help="Chunks fetched per query for the evaluated run.")
     ] = 100,
-    data_dir: DataDir = Path(".cardiorag/bench"),
+    data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
     threads: Threads = None,
@@ -104,13 +109,15 @@ def quality(
     """
     settings = _settings(data_dir, threads, verbose, quiet)
     try:
-        beir = read_beir(resolve_dataset(dataset, [settings.datasets_dir, data_dir / "data"]))
+        beir = read_beir(
+            resolve_dataset(dataset, [settings.datasets_dir, settings.data_dir / "data"])
+        )
     except (BeirFormatError, FileNotFoundError) as err:
         raise typer.BadParameter(str(err), param_hint="--dataset") from err
     catalog = _catalog(settings)
     try:
         with recorded_run(
-            catalog, "quality", beir.name, out or data_dir / "runs", json_path
+            catalog, "quality", beir.name, out or settings.data_dir / "runs", json_path
         ) as run:
             run.output = run_quality(
                 beir,
@@ -136,7 +143,7 @@ def separation(
     max_pairs: Annotated[
         int | None, typer.Option(min=2, help="Score a seeded sample of this many pairs.")
     ] = 2000,
-    data_dir: DataDir = Path(".cardiorag/bench"),
+    data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
     threads: Threads = None,
@@ -151,7 +158,7 @@ def separation(
     catalog = _catalog(settings)
     try:
         with recorded_run(
-            catalog, "separation", pairs.name, out or data_dir / "runs", json_path
+            catalog, "separation", pairs.name, out or settings.data_dir / "runs", json_path
         ) as run:
             run.output = run_separation(
                 chosen, model or ["minilm"], settings, name=pairs.name, seed=seed

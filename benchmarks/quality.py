@@ -18,7 +18,14 @@ import numpy as np
 
 from adapters import ModelSpec
 from adapters.bootstrap import mean_ci
-from benchmarks.beir import METRICS, BeirSet, DatasetRun, ModeResult, evaluate_dataset
+from benchmarks.beir import (
+    METRICS,
+    BeirSet,
+    DatasetRun,
+    ModeResult,
+    StepCallback,
+    evaluate_dataset,
+)
 from benchmarks.report import (
     RunOutput,
     bar_plot_with_intervals,
@@ -240,6 +247,7 @@ def run_quality(
     *,
     options: QualityOptions,
     show_progress: bool = False,
+    on_step: StepCallback | None = None,
 ) -> RunOutput:
     """Ingest (once), search, score and compare: the run's JSON, Markdown and figures."""
     started = provenance()
@@ -253,6 +261,7 @@ def run_quality(
         hybrid_options=options.hybrid_options(),
         show_progress=show_progress,
         specs=specs,
+        on_step=on_step,
     )
     payload = quality_payload(evaluated, specs, options, started)
     return RunOutput(payload, quality_markdown(payload), quality_figures(payload))
