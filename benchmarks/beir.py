@@ -26,6 +26,7 @@ import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from retrieval import (
     Retriever,
     SearchMode,
     Settings,
+    VectorStore,
     collection_name,
     open_store,
 )
@@ -292,11 +294,14 @@ def evaluate_dataset(
     show_progress: bool = False,
     specs: dict[str, ModelSpec] | None = None,
     on_step: StepCallback | None = None,
+    store: VectorStore | None = None,
+    catalog: Catalog | None = None,
 ) -> DatasetRun:
     """Ingest the set's corpus for each model (once: unchanged files are skipped), then search.
 
     `on_step(label, done, total)` is called as the ingest and each model and mode start and
-    after the last one, for progress shown outside a terminal (the web app).
+    after the last one, for progress shown outside a terminal (the web app). A process that
+    already holds the store and catalog (the web app) passes them; else they are opened here.
 
     Raises:
         RuntimeError: When the corpus file fails to ingest.
@@ -305,65 +310,76 @@ def evaluate_dataset(
     requested = list(dict.fromkeys(model_ids))
     for model_id in requested:
         get_spec(specs, model_id)  # an unknown id fails before any work
+    step = on_step or (lambda label, done, total: None)
+    total = 1 + len(requested) * len(modes)
+    with ExitStack() as opened:
+        if catalog is None:
+            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            catalog = Catalog(settings.sql_url_or_default())
+            catalog.create_schema()
+            opened.callback(catalog.close)
+        if store is None:
+            store = opened.enter_context(open_store(settings))
+        step(f"ingesting {beir.name}", 0, total)
+        corpus, ingest_seconds = _ingest_corpus(
+            beir, requested, settings, specs, store, catalog, show_progress
+        )
+        results: dict[str, dict[str, ModeResult]] = {}
+        for index, model_id in enumerate(requested):
+            with Retriever(
+                corpus, model_id, settings=settings, store=store, catalog=catalog, specs=specs
+            ) as retriever:
+                results[model_id] = {}
+                for position, mode in enumerate(modes):
+                    step(f"{model_id} {mode}", 1 + index * len(modes) + position, total)
+                    results[model_id][str(mode)] = run_mode(
+                        retriever,
+                        beir,
+                        mode,
+                        depth=depth,
+                        options=(hybrid_options or {}) if mode is SearchMode.HYBRID else {},
+                        show_progress=show_progress,
+                    )
+        step("scoring", total, total)
+        chunks = store.collection_info(collection_name(corpus, requested[0])).points
+    return DatasetRun(beir, corpus, chunks, ingest_seconds, results)
+
+
+def _ingest_corpus(
+    beir: BeirSet,
+    requested: Sequence[str],
+    settings: Settings,
+    specs: dict[str, ModelSpec],
+    store: VectorStore,
+    catalog: Catalog,
+    show_progress: bool,
+) -> tuple[str, dict[str, float]]:
+    """The set's corpus name, and the seconds each model spent embedding what was new."""
     corpus = corpus_for(beir.name)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    catalog = Catalog(settings.sql_url_or_default())
-    catalog.create_schema()
     load: Callable[[ModelSpec], Any] = lambda spec: load_encoder(  # noqa: E731
         spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
     )
-    results: dict[str, dict[str, ModeResult]] = {}
-    total = 1 + len(requested) * len(modes)
-    step = on_step or (lambda label, done, total: None)
-    try:
-        with open_store(settings) as store:
-            step(f"ingesting {beir.name}", 0, total)
-            report = ingest_paths(
-                [beir.corpus_file],
-                corpus=corpus,
-                models=[
-                    get_spec(specs, model_id)
-                    for model_id in run_model_ids(catalog, corpus, requested, requested[0])
-                ],
-                store=store,
-                catalog=catalog,
-                load_encoder=load,
-                overlap_tokens=settings.chunk_overlap_tokens,
-                batch_size=settings.embed_batch_size,
-                show_progress=show_progress,
-            )
-            if report.failed:
-                raise RuntimeError(report.failed[0].reason)
-            for run in report.models:
-                logger.info(
-                    "ingest: %s embedded %d chunks in %.0f s", run.model_id, run.chunks, run.seconds
-                )
-            chunks = store.collection_info(collection_name(corpus, requested[0])).points
-            for index, model_id in enumerate(requested):
-                with Retriever(
-                    corpus, model_id, settings=settings, store=store, catalog=catalog, specs=specs
-                ) as retriever:
-                    results[model_id] = {}
-                    for position, mode in enumerate(modes):
-                        step(f"{model_id} {mode}", 1 + index * len(modes) + position, total)
-                        results[model_id][str(mode)] = run_mode(
-                            retriever,
-                            beir,
-                            mode,
-                            depth=depth,
-                            options=(hybrid_options or {}) if mode is SearchMode.HYBRID else {},
-                            show_progress=show_progress,
-                        )
-            step("scoring", total, total)
-    finally:
-        catalog.close()
-    return DatasetRun(
-        beir,
-        corpus,
-        chunks,
-        {run.model_id: round(run.seconds, 1) for run in report.models},
-        results,
+    report = ingest_paths(
+        [beir.corpus_file],
+        corpus=corpus,
+        models=[
+            get_spec(specs, model_id)
+            for model_id in run_model_ids(catalog, corpus, requested, requested[0])
+        ],
+        store=store,
+        catalog=catalog,
+        load_encoder=load,
+        overlap_tokens=settings.chunk_overlap_tokens,
+        batch_size=settings.embed_batch_size,
+        show_progress=show_progress,
     )
+    if report.failed:
+        raise RuntimeError(report.failed[0].reason)
+    for run in report.models:
+        logger.info(
+            "ingest: %s embedded %d chunks in %.0f s", run.model_id, run.chunks, run.seconds
+        )
+    return corpus, {run.model_id: round(run.seconds, 1) for run in report.models}
 
 
 def git_commit() -> tuple[str, bool]:

@@ -34,7 +34,7 @@ from benchmarks.report import (
     model_provenance,
     provenance,
 )
-from retrieval import FusionMethod, SearchMode, Settings
+from retrieval import Catalog, FusionMethod, SearchMode, Settings, VectorStore
 
 PERMUTATIONS = 10_000
 PLOTTED = ("nDCG@10", "Recall@10")
@@ -248,8 +248,13 @@ def run_quality(
     options: QualityOptions,
     show_progress: bool = False,
     on_step: StepCallback | None = None,
+    store: VectorStore | None = None,
+    catalog: Catalog | None = None,
 ) -> RunOutput:
-    """Ingest (once), search, score and compare: the run's JSON, Markdown and figures."""
+    """Ingest (once), search, score and compare: the run's JSON, Markdown and figures.
+
+    The store and catalog are the caller's when it holds them (see `evaluate_dataset`).
+    """
     started = provenance()
     specs = settings.model_specs()
     evaluated = evaluate_dataset(
@@ -262,6 +267,8 @@ def run_quality(
         show_progress=show_progress,
         specs=specs,
         on_step=on_step,
+        store=store,
+        catalog=catalog,
     )
     payload = quality_payload(evaluated, specs, options, started)
     return RunOutput(payload, quality_markdown(payload), quality_figures(payload))
