@@ -19,8 +19,9 @@ from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.datasets.cli import app as datasets_app
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
-from benchmarks.report import RecordedRun, recorded_run
+from benchmarks.report import RecordedRun, file_hash, recorded_run
 from benchmarks.separation import run_separation, sample_pairs
+from benchmarks.speed import speed
 from retrieval import Catalog, FusionMethod, RetrievalError, SearchMode, Settings
 from retrieval.console import run_app
 from retrieval.logs import configure_logging
@@ -161,11 +162,19 @@ def separation(
             catalog, "separation", pairs.name, out or settings.data_dir / "runs", json_path
         ) as run:
             run.output = run_separation(
-                chosen, model or ["minilm"], settings, name=pairs.name, seed=seed
+                chosen,
+                model or ["minilm"],
+                settings,
+                name=pairs.name,
+                dataset_hash=file_hash([pairs]),
+                seed=seed,
             )
     finally:
         catalog.close()
     _show(run)
+
+
+app.command("speed")(speed)
 
 
 def main() -> None:

@@ -48,6 +48,7 @@ def run_separation(
     settings: Settings,
     *,
     name: str,
+    dataset_hash: str,
     seed: int = 0,
 ) -> RunOutput:
     """Each model's separation with its interval, and its paired difference from the first."""
@@ -80,6 +81,7 @@ def run_separation(
     }
     payload = {
         "pairs_file": name,
+        "dataset_hash": dataset_hash,
         "pairs": len(pairs),
         "seed": seed,
         "models": model_provenance(specs, model_ids),

@@ -127,7 +127,7 @@ def test_separation_of_two_models_on_the_same_pairs(shared_data: Path, tmp_path:
     )
     assert result.code == 0, result.output
     payload = json.loads(out.read_text())
-    assert payload["pairs"] == 64
+    assert payload["pairs"] == 64 and len(payload["dataset_hash"]) == 16
     for score in payload["results"].values():
         assert score["similar"] > score["different"]
         assert score["separation"]["mean"] == pytest.approx(
