@@ -16,18 +16,14 @@ From Python, with any LangChain chat model:
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
-from operator import itemgetter
-from typing import Any
 
-from langchain_core.documents import Document
 from langchain_core.language_models import BaseChatModel
-from langchain_core.output_parsers import StrOutputParser
-from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
+
+# The chain lives in the package, where the app uses it too; these names stay importable here.
+from retrieval.rag import MissingProviderError, build_rag_chain, format_sources
+from retrieval.rag import load_chat_model as _load_chat_model
 
 EXAMPLES = """examples (ingest a corpus first: .venv/bin/ingest PATH... --corpus cardiology):
   .venv/bin/pip install langchain-openai     # or langchain-ollama
@@ -37,94 +33,20 @@ EXAMPLES = """examples (ingest a corpus first: .venv/bin/ingest PATH... --corpus
       --provider ollama --chat-model llama3.1 --mode dense -k 6
 """
 
-SYSTEM_PROMPT = (
-    "You answer questions from clinicians using only the numbered sources below. Cite the "
-    "source of every statement with its number in square brackets, like [1] or [2][3]. If the "
-    "sources do not answer the question, say so; do not add outside knowledge."
-)
-HUMAN_PROMPT = "Sources:\n\n{sources}\n\nQuestion: {question}"
+# Default chat model by provider; any other provider works from Python through
+# `retrieval.rag.load_chat_model` (LangChain's init_chat_model).
+PROVIDERS = {"openai": "gpt-4o-mini", "ollama": "llama3.1"}
 
-# Chat model integrations by provider: (module, class, pip package, default model). langchain-core
-# has no generic factory (`init_chat_model` lives in the `langchain` package), so the script
-# imports the integration itself, only when asked for it.
-PROVIDERS = {
-    "openai": ("langchain_openai", "ChatOpenAI", "langchain-openai", "gpt-4o-mini"),
-    "ollama": ("langchain_ollama", "ChatOllama", "langchain-ollama", "llama3.1"),
-}
-
-
-class MissingProviderError(ImportError):
-    """The chat model integration for a provider is not installed."""
-
-    def __init__(self, provider: str, package: str) -> None:
-        self.provider = provider
-        self.package = package
-        super().__init__(
-            f"provider {provider!r} needs the {package} package; install it with "
-            f"`.venv/bin/pip install {package}`"
-        )
-
-
-def format_sources(documents: Sequence[Document]) -> str:
-    """Number the documents for the prompt: `[n] citation`, then the chunk text.
-
-    Args:
-        documents: Retrieved documents, best first, with a `citation` in their metadata
-            (as `CardioRetriever` gives them; others fall back to `source`).
-
-    Returns:
-        The numbered sources, separated by blank lines.
-    """
-    blocks = []
-    for number, doc in enumerate(documents, start=1):
-        citation = doc.metadata.get("citation") or doc.metadata.get("source", "")
-        blocks.append(f"[{number}] {citation}\n{doc.page_content.strip()}")
-    return "\n\n".join(blocks)
-
-
-def build_rag_chain(retriever: BaseRetriever, llm: BaseChatModel) -> Runnable[str, dict[str, Any]]:
-    """A chain from a question to `{"question", "sources", "answer"}`.
-
-    Args:
-        retriever: Finds the sources (e.g. `CardioRetriever`; its `k` sets how many).
-        llm: Any LangChain chat model.
-
-    Returns:
-        A runnable whose output holds the question, the retrieved documents (`sources`; the
-        answer's [n] is `sources[n - 1]`) and the model's answer as a string.
-    """
-    prompt = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", HUMAN_PROMPT)])
-    answer = (
-        {
-            "sources": itemgetter("sources") | RunnableLambda(format_sources),
-            "question": itemgetter("question"),
-        }
-        | prompt
-        | llm
-        | StrOutputParser()
-    )
-    return RunnableParallel(question=RunnablePassthrough(), sources=retriever).assign(answer=answer)
+__all__ = ["MissingProviderError", "build_rag_chain", "format_sources", "load_chat_model", "main"]
 
 
 def load_chat_model(provider: str, model: str | None = None) -> BaseChatModel:
-    """Build the provider's chat model (temperature 0), importing its integration lazily.
-
-    Args:
-        provider: A key of `PROVIDERS`.
-        model: The provider's model name; default: the one in `PROVIDERS`.
-
-    Returns:
-        The chat model.
+    """The provider's chat model (temperature 0); default model: the one in `PROVIDERS`.
 
     Raises:
         MissingProviderError: When the provider's integration package is not installed.
     """
-    module_name, class_name, package, default_model = PROVIDERS[provider]
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as err:
-        raise MissingProviderError(provider, package) from err
-    return getattr(module, class_name)(model=model or default_model, temperature=0)
+    return _load_chat_model(model or PROVIDERS[provider], provider=provider)
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -154,7 +76,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         The exit code: 0 on success, 1 when the chat model integration is missing or
         CardioRAG reports an error (one line on stderr).
     """
-    # Imported here so that importing this module for `build_rag_chain` stays light.
+    # Imported here: `--help` and `build_rag_chain` need no store, catalog or model.
     from adapters import AdapterError
     from retrieval import RetrievalError, Retriever, Settings
     from retrieval.langchain_retriever import CardioRetriever

@@ -76,6 +76,12 @@ class IngestReport:
 
 
 EncoderLoader = Callable[[ModelSpec], Encoder]
+# Told (stage, done, total) as work advances: stage "parse" counts files, "embed <model>" chunks.
+ProgressCallback = Callable[[str, int, int], None]
+
+
+def _no_progress(_stage: str, _done: int, _total: int) -> None:
+    """The default progress callback: nobody is listening."""
 
 
 def _chunking_for(
@@ -210,7 +216,13 @@ class _Ingestor:
         self.catalog.write_source(self.corpus, str(path), loaded.sha256, records, stale)
 
     def embed_pending(
-        self, encoder: Encoder, bm25: Bm25Encoder, batch_size: int, *, show_progress: bool
+        self,
+        encoder: Encoder,
+        bm25: Bm25Encoder,
+        batch_size: int,
+        *,
+        show_progress: bool,
+        progress: ProgressCallback = _no_progress,
     ) -> ModelRun:
         collection = collection_name(self.corpus, encoder.spec.id)
         started = time.perf_counter()
@@ -237,6 +249,7 @@ class _Ingestor:
                 )
                 self.catalog.mark_embedded(encoder.spec.id, [c.chunk_id for c in window])
                 bar.update(len(window))
+                progress(f"embed {encoder.spec.id}", start + len(window), len(pending))
                 logger.debug("embedded %d chunks with %s", len(window), encoder.spec.id)
         if pending:
             self.store.finish_writes(collection)
@@ -277,10 +290,13 @@ def ingest_paths(
     overlap_tokens: int = 32,
     batch_size: int = 32,
     show_progress: bool = False,
+    progress: ProgressCallback = _no_progress,
 ) -> IngestReport:
     """Ingest files and folders into `corpus`, embedding with every model in `models`.
 
-    Returns the report; a file that fails is in `report.failed` and does not stop the rest.
+    `progress` is told each step (for the web app's progress bar; `show_progress` draws
+    tqdm bars on stderr). Returns the report; a file that fails is in `report.failed` and
+    does not stop the rest.
     """
     started = time.perf_counter()
     options = options or LoadOptions()
@@ -309,13 +325,18 @@ def ingest_paths(
     ingestor = _Ingestor(
         corpus, store, catalog, report, None if prepared is None else prepared.chunk
     )
-    for path in tqdm(files, desc="parse", unit="file", disable=not show_progress):
+    for done, path in enumerate(
+        tqdm(files, desc="parse", unit="file", disable=not show_progress), start=1
+    ):
         ingestor.ingest_file(path, options)
+        progress("parse", done, len(files))
     if prepared is not None and prepared.has_work():
         bm25 = Bm25Encoder()
         for encoder in prepared.encoders:
             report.models.append(
-                ingestor.embed_pending(encoder, bm25, batch_size, show_progress=show_progress)
+                ingestor.embed_pending(
+                    encoder, bm25, batch_size, show_progress=show_progress, progress=progress
+                )
             )
     report.seconds = time.perf_counter() - started
     return report

@@ -1,14 +1,22 @@
 """Heavy objects, created once per server process with `st.cache_resource`.
 
-Required, not an optimisation: the embedded store allows one open handle per folder.
+Required, not an optimisation: the embedded store allows one open handle per folder, and
+each model must load once, not on every rerun.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import streamlit as st
 
-from adapters import ModelSpec, configure_torch
+from adapters import Encoder, ModelSpec, configure_torch, get_spec, load_encoder
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
+from ui.jobs import JobBoard
+from ui.locked_store import LockedStore
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 @st.cache_resource
@@ -19,13 +27,14 @@ def settings() -> Settings:
 
 @st.cache_resource
 def store() -> VectorStore:
-    """The one store handle of this process."""
-    return open_store(settings())
+    """The one store handle of this process, shared by searches and ingest jobs."""
+    return LockedStore(open_store(settings()))
 
 
 @st.cache_resource
 def catalog() -> Catalog:
-    """The catalog, schema created."""
+    """The catalog, schema created (and the data dir, where the default SQLite file goes)."""
+    settings().data_dir.mkdir(parents=True, exist_ok=True)
     cat = Catalog(settings().sql_url_or_default())
     cat.create_schema()
     return cat
@@ -37,6 +46,16 @@ def specs() -> dict[str, ModelSpec]:
     return settings().model_specs()
 
 
+def encoder(model_id: str) -> Encoder:
+    """A model's encoder; `load_encoder` keeps one per spec per process."""
+    configure_torch(settings().torch_threads)
+    return load_encoder(
+        get_spec(specs(), model_id),
+        cache_dir=settings().model_cache_dir,
+        allow_downloads=settings().allow_downloads,
+    )
+
+
 @st.cache_resource
 def retriever(corpus: str, model: str) -> Retriever:
     """A retriever over the shared store; its query-embedding cache lives with it."""
@@ -44,3 +63,17 @@ def retriever(corpus: str, model: str) -> Retriever:
     return Retriever(
         corpus, model, settings=settings(), store=store(), catalog=catalog(), specs=specs()
     )
+
+
+@st.cache_resource
+def chat_model() -> BaseChatModel | None:
+    """The configured chat model, or None (then answers are extracted from the sources)."""
+    from retrieval.rag import chat_model_from_settings
+
+    return chat_model_from_settings(settings())
+
+
+@st.cache_resource
+def jobs() -> JobBoard:
+    """Background jobs of this server process (ingest, re-embedding)."""
+    return JobBoard()

@@ -1,0 +1,76 @@
+"""The Library page's long work, as job functions for `JobBoard.start`: ingest and re-embed.
+
+Everything a job needs is captured when it starts, in the page's thread: the worker thread
+never touches Streamlit, its caches or session state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from adapters import Encoder, ModelSpec, configure_torch, get_spec, load_encoder
+from ingest import DocType, IngestReport, LoadOptions, ingest_paths
+from ingest.pipeline import run_model_ids
+from retrieval import Catalog, Settings, VectorStore
+from ui.jobs import Progress
+
+
+@dataclass(frozen=True, slots=True)
+class IngestContext:
+    """The process's shared store and catalog, with the settings and specs of the app."""
+
+    settings: Settings
+    store: VectorStore
+    catalog: Catalog
+    specs: dict[str, ModelSpec]
+
+    def load(self, spec: ModelSpec) -> Encoder:
+        """The spec's encoder, shared with searches (load_encoder keeps one per spec)."""
+        configure_torch(self.settings.torch_threads)
+        return load_encoder(
+            spec,
+            cache_dir=self.settings.model_cache_dir,
+            allow_downloads=self.settings.allow_downloads,
+        )
+
+    def run(
+        self,
+        paths: Sequence[Path],
+        corpus: str,
+        models: Sequence[ModelSpec],
+        progress: Progress,
+        options: LoadOptions | None = None,
+    ) -> IngestReport:
+        """`ingest_paths` with the app's store, catalog and settings."""
+        return ingest_paths(
+            list(paths),
+            corpus=corpus,
+            models=list(models),
+            store=self.store,
+            catalog=self.catalog,
+            load_encoder=self.load,
+            options=options,
+            overlap_tokens=self.settings.chunk_overlap_tokens,
+            batch_size=self.settings.embed_batch_size,
+            progress=progress,
+        )
+
+
+def ingest_files(
+    context: IngestContext, paths: Sequence[Path], corpus: str, doc_type: DocType | None
+) -> Callable[[Progress], IngestReport]:
+    """A job that ingests files into a corpus with every model the corpus has (or the default)."""
+    model_ids = run_model_ids(context.catalog, corpus, [], context.settings.default_model)
+    models = [get_spec(context.specs, model_id) for model_id in model_ids]
+    options = LoadOptions(doc_type=doc_type)
+    return lambda progress: context.run(paths, corpus, models, progress, options)
+
+
+def embed_corpus(
+    context: IngestContext, corpus: str, model_id: str
+) -> Callable[[Progress], IngestReport]:
+    """A job that embeds every chunk of a corpus with one more model (no file is re-read)."""
+    spec = get_spec(context.specs, model_id)
+    return lambda progress: context.run([], corpus, [spec], progress)

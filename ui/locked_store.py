@@ -1,0 +1,80 @@
+"""A vector store that one lock serialises, so a background ingest and searches can share it.
+
+The app keeps one store handle per process (the embedded store locks its folder), and its
+ingest jobs write from a worker thread while people search. Qdrant Edge's shards are native
+objects with no documented thread-safety, so every call takes the lock: a search waits at
+most for one upsert window or one HNSW build, never for a whole ingest.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+
+from retrieval.query import StoreQuery
+from retrieval.store import CollectionInfo, ScoredChunk, StoredPoint, VectorStore
+
+
+class LockedStore(VectorStore):
+    """Delegates every call to `inner` with one re-entrant lock held."""
+
+    def __init__(self, inner: VectorStore) -> None:
+        self.inner = inner
+        self.location = inner.location
+        self._lock = threading.RLock()
+
+    def collection_exists(self, name: str) -> bool:
+        """Whether the collection exists."""
+        with self._lock:
+            return self.inner.collection_exists(name)
+
+    def create_collection(self, name: str, dimension: int) -> None:
+        """Create a collection."""
+        with self._lock:
+            self.inner.create_collection(name, dimension)
+
+    def collection_info(self, name: str) -> CollectionInfo:
+        """Dimension and point count."""
+        with self._lock:
+            return self.inner.collection_info(name)
+
+    def drop_collection(self, name: str) -> None:
+        """Delete a collection."""
+        with self._lock:
+            self.inner.drop_collection(name)
+
+    def upsert(self, name: str, points: Sequence[StoredPoint]) -> None:
+        """Insert or replace points."""
+        with self._lock:
+            self.inner.upsert(name, points)
+
+    def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
+        """Delete the documents' points."""
+        with self._lock:
+            self.inner.delete_documents(name, doc_ids)
+
+    def export_points(self, name: str) -> Iterator[StoredPoint]:
+        """Every point; read whole under the lock, since a generator would hold it across yields."""
+        with self._lock:
+            points = list(self.inner.export_points(name))
+        return iter(points)
+
+    def point_ids(self, name: str) -> set[str]:
+        """All point ids."""
+        with self._lock:
+            return self.inner.point_ids(name)
+
+    def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
+        """Run one query."""
+        with self._lock:
+            return self.inner.search(name, query)
+
+    def finish_writes(self, name: str) -> None:
+        """Flush and build the index."""
+        with self._lock:
+            self.inner.finish_writes(name)
+
+    def close(self) -> None:
+        """Close the inner store."""
+        with self._lock:
+            self.inner.close()

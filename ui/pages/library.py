@@ -1,0 +1,160 @@
+"""Library: upload and ingest documents, follow the work, list, remove, re-embed with a model.
+
+Ingest and re-embedding run as background jobs: their progress shows here (polled once a
+second while they run) and the other pages stay usable meanwhile.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from ingest import DocType, IngestReport, remove_source
+from ui import resources
+from ui.corpus import choose_corpus, embedded_models, model_label
+from ui.guard import shows_errors
+from ui.ingest_jobs import IngestContext, embed_corpus, ingest_files
+from ui.jobs import Job
+from ui.uploads import save_uploads, upload_folder
+
+AUTO_TYPE = "detect"
+
+
+def _context() -> IngestContext:
+    return IngestContext(
+        resources.settings(), resources.store(), resources.catalog(), resources.specs()
+    )
+
+
+def _upload_form(corpus: str | None) -> None:
+    settings = resources.settings()
+    with st.form("library.upload", clear_on_submit=True):
+        st.markdown("**Add documents**: PDF, text, Markdown, JSONL or CSV notes")
+        files = st.file_uploader(
+            f"Files (up to {settings.upload_max_mb} MB each)",
+            accept_multiple_files=True,
+            max_upload_size=settings.upload_max_mb,
+            key="library.files",
+        )
+        left, right = st.columns(2)
+        target = left.text_input(
+            "Corpus", value=corpus or settings.default_corpus, key="library.corpus"
+        )
+        kind = right.selectbox(
+            "Document type", [AUTO_TYPE, *(t.value for t in DocType)], key="library.type"
+        )
+        submitted = st.form_submit_button("Ingest", type="primary")
+    if not submitted or not files:
+        return
+    target = target.strip() or settings.default_corpus
+    saved, refused = save_uploads(
+        files, upload_folder(settings.data_dir, target), settings.upload_max_mb
+    )
+    for refusal in refused:
+        st.error(f"{refusal.name} was not ingested: {refusal.reason}")
+    if saved:
+        doc_type = None if kind == AUTO_TYPE else DocType(kind)
+        names = ", ".join(path.name for path in saved)
+        resources.jobs().start(
+            f"ingest {names} into {target}", ingest_files(_context(), saved, target, doc_type)
+        )
+
+
+def _report(report: IngestReport) -> None:
+    st.caption(
+        f"{report.added} added, {report.updated} updated, {report.skipped} unchanged, "
+        f"{report.deleted} removed, {report.chunks} chunks, {len(report.failed)} failed "
+        f"({report.seconds:.1f} s)"
+    )
+    for failure in report.failed:
+        st.error(f"{Path(failure.path).name} was not ingested: {failure.reason}")
+
+
+def _job(job: Job) -> None:
+    with st.container(border=True):
+        st.markdown(f"**{job.label}** · {job.status} · {job.seconds:.0f} s")
+        if job.status == "running":
+            st.progress(job.fraction, text=f"{job.stage}: {job.done} of {job.total}")
+        elif job.status == "failed":
+            st.error(job.error or "failed")
+        elif isinstance(job.result, IngestReport):
+            _report(job.result)
+
+
+def _jobs() -> None:
+    """Running and finished jobs; polls while one runs, then refreshes the whole page once."""
+    board = resources.jobs()
+    running = board.running()
+
+    @st.fragment(run_every=1.0 if running else None)
+    def show() -> None:
+        for job in board.jobs()[:5]:
+            _job(job)
+        if running and not board.running():
+            st.rerun()  # the document list and the pickers now see the new documents
+
+    show()
+
+
+def _documents(corpus: str) -> None:
+    documents = resources.catalog().list_documents(corpus)
+    st.markdown(f"**Documents in {corpus}** ({len(documents)})")
+    st.dataframe(
+        [
+            {
+                "file": Path(d.source).name,
+                "title": d.title,
+                "type": d.doc_type,
+                "pages": d.pages,
+                "chunks": d.chunks,
+                "models": ", ".join(d.models),
+                "status": d.status,
+                "error": d.error or "",
+            }
+            for d in documents
+        ],
+        hide_index=True,
+        key="library.documents",
+    )
+    sources = sorted({d.source for d in documents})
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.selectbox("Remove a file and all its documents", sources, key="library.remove")
+    if right.button("Remove", key="library.remove_button", disabled=not sources) and chosen:
+        removed = remove_source(
+            Path(chosen), corpus=corpus, store=resources.store(), catalog=resources.catalog()
+        )
+        st.success(f"Removed {Path(chosen).name} ({removed} documents).")
+        st.rerun()
+
+
+def _reembed(corpus: str) -> None:
+    embedded = set(embedded_models(corpus))
+    others = [model_id for model_id in resources.specs() if model_id not in embedded]
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    chosen = left.selectbox(
+        "Embed this corpus with another model",
+        others,
+        format_func=model_label,
+        key="library.model",
+    )
+    if right.button("Embed", key="library.embed", disabled=not others) and chosen:
+        resources.jobs().start(
+            f"embed {corpus} with {chosen}", embed_corpus(_context(), corpus, chosen)
+        )
+        st.rerun()
+
+
+def main() -> None:
+    """Draw the page."""
+    st.title("Library")
+    with shows_errors():
+        corpus = choose_corpus()
+        _upload_form(corpus)
+        _jobs()
+        if corpus is not None:
+            _documents(corpus)
+            _reembed(corpus)
+
+
+main()

@@ -1,0 +1,124 @@
+"""Search: a query, a model, a mode, filters; an answer with citations above the hit cards."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from retrieval import Hit, SearchMode
+from ui import resources
+from ui.answer import show_answer
+from ui.cards import hit_card
+from ui.corpus import choose_corpus, embedded_models, facets, model_label
+from ui.guard import shows_errors
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """Everything a search depends on; equal requests reuse the last result on a rerun."""
+
+    corpus: str
+    model: str
+    query: str
+    mode: str
+    k: int
+    doc_types: tuple[str, ...]
+    sources: tuple[str, ...]
+    pages: tuple[int, int] | None
+
+    def filters(self) -> dict[str, Any]:
+        """The request's filters in `Retriever.search`'s shape."""
+        filters: dict[str, Any] = {}
+        if self.doc_types:
+            filters["doc_type"] = list(self.doc_types)
+        if self.sources:
+            filters["source"] = list(self.sources)
+        if self.pages is not None:
+            filters["page"] = self.pages
+        return filters
+
+
+def _request(corpus: str) -> SearchRequest | None:
+    models = embedded_models(corpus)
+    if not models:
+        st.warning(f"No model has embedded corpus {corpus!r} yet: ingest documents on Library.")
+        return None
+    default_model = resources.settings().default_model
+    query = st.text_input(
+        "Query", key="search.query", placeholder="e.g. what causes the heart sounds?"
+    )
+    left, middle, right = st.columns([2, 2, 1])
+    model = left.selectbox(
+        "Model",
+        models,
+        index=models.index(default_model) if default_model in models else 0,
+        format_func=model_label,
+        key="search.model",
+    )
+    mode = middle.segmented_control(
+        "Mode", [m.value for m in SearchMode], default="hybrid", key="search.mode"
+    )
+    k = right.number_input("Results", 1, 50, 10, key="search.k")
+    found = facets(corpus)
+    with st.expander("Filters"):
+        doc_types = st.multiselect("Document type", found.doc_types, key="search.doc_types")
+        sources = st.multiselect("Source", found.sources, key="search.sources")
+        use_pages = st.toggle("Only these pages (paged sources)", key="search.use_pages")
+        first, last = st.columns(2)
+        page_from = first.number_input("From page", 1, value=1, key="search.page_from")
+        page_to = last.number_input(
+            "To page", 1, value=max(found.max_page, 1), key="search.page_to"
+        )
+    if not query.strip():
+        return None
+    return SearchRequest(
+        corpus,
+        model,
+        query.strip(),
+        mode or "hybrid",
+        int(k),
+        tuple(doc_types),
+        tuple(sources),
+        (int(page_from), int(page_to)) if use_pages else None,
+    )
+
+
+def _hits(request: SearchRequest) -> tuple[list[Hit], float]:
+    """The request's hits and search time in ms; a rerun with the same request reuses them."""
+    last = st.session_state.get("search.last")
+    if last is not None and last[0] == request:
+        return last[1], last[2]
+    started = time.perf_counter()
+    hits = resources.retriever(request.corpus, request.model).search(
+        request.query, request.k, mode=request.mode, filters=request.filters()
+    )
+    elapsed = (time.perf_counter() - started) * 1000
+    st.session_state["search.last"] = (request, hits, elapsed)
+    return hits, elapsed
+
+
+def main() -> None:
+    """Draw the page."""
+    st.title("Search")
+    with shows_errors():
+        corpus = choose_corpus()
+        if corpus is None:
+            st.info("No corpus yet: upload documents on the Library page.")
+            return
+        request = _request(corpus)
+        if request is None:
+            return
+        hits, elapsed = _hits(request)
+        if not hits:
+            st.info("No results. Try another mode, fewer filters or other words.")
+            return
+        show_answer(request.query, hits, mode=request.mode, model=request.model)
+        st.caption(f"{len(hits)} hits in {elapsed:.0f} ms · {request.model} · {request.mode}")
+        for hit in hits:
+            hit_card(hit, query=request.query, mode=request.mode, corpus=corpus)
+
+
+main()
