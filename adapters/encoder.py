@@ -161,9 +161,19 @@ def _torch_dtype(spec: ModelSpec) -> object:
     return torch.bfloat16
 
 
-def _load_base(spec: ModelSpec, source: str, *, allow_downloads: bool) -> SharedBase:
+def _base_key(spec: ModelSpec, source: str, dtype: object) -> tuple[object, ...]:
+    """Specs with equal keys share one loaded base; an int8 base has its adapter merged in."""
+    if spec.quantize == "none":
+        return (source, spec.revision, str(dtype), spec.trust_remote_code)
+    merged = adapter_fingerprint(spec.adapter) if spec.adapter is not None else None
+    return (source, spec.revision, str(dtype), spec.trust_remote_code, spec.quantize, merged)
+
+
+def _load_base(
+    spec: ModelSpec, source: str, adapter_dir: Path | None, *, allow_downloads: bool
+) -> SharedBase:
     dtype = _torch_dtype(spec)
-    key = (source, spec.revision, str(dtype), spec.trust_remote_code)
+    key = _base_key(spec, source, dtype)
     if key in _bases:
         return _bases[key]
     from sentence_transformers import SentenceTransformer
@@ -181,8 +191,17 @@ def _load_base(spec: ModelSpec, source: str, *, allow_downloads: bool) -> Shared
         raise ModelNotFoundError(
             spec.id, spec.base, f"Loading failed: {err}".splitlines()[0]
         ) from err
-    _bases[key] = SharedBase(model, int(model.max_seq_length))
-    return _bases[key]
+    base = SharedBase(model, int(model.max_seq_length))
+    if spec.quantize == "int8":
+        from adapters.quantization import merge_lora, quantize_int8
+
+        if spec.adapter is not None:
+            _attach_adapter(base, spec, adapter_dir)
+            merge_lora(model)
+            base.adapters.clear()  # merged: nothing left to switch on or off
+        quantize_int8(model)
+    _bases[key] = base
+    return base
 
 
 def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = False) -> Encoder:
@@ -199,9 +218,9 @@ def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = Fa
         source = resolve_base(spec, cache_dir=cache_dir, allow_downloads=allow_downloads)
         adapter_dir = _local_adapter(spec, source, allow_downloads=allow_downloads)
         started = time.perf_counter()
-        base = _load_base(spec, source, allow_downloads=allow_downloads)
+        base = _load_base(spec, source, adapter_dir, allow_downloads=allow_downloads)
         adapter_name = None
-        if spec.adapter is not None:
+        if spec.adapter is not None and spec.quantize == "none":  # int8: merged into the base
             adapter_name = _attach_adapter(base, spec, adapter_dir)
         encoder = Encoder(spec, base, adapter_name)
         logger.info(

@@ -38,6 +38,11 @@ class ModelSpec(BaseModel):
     dtype: Literal["auto", "float32", "bfloat16"] = Field(
         "auto", description="auto: bfloat16 where the CPU has native bf16, else float32."
     )
+    quantize: Literal["none", "int8"] = Field(
+        "none",
+        description="int8: dynamic int8 Linear layers (faster on CPU, vectors slightly off; "
+        "a LoRA adapter is merged into the weights). See adapters/quantization.py.",
+    )
     trust_remote_code: bool = False
     description: str = ""
     install_hint: str = ""
@@ -55,6 +60,8 @@ class ModelSpec(BaseModel):
         the hash, moving the checkout does not.
         """
         relevant = self.model_dump(exclude={"description", "install_hint"})
+        if self.quantize == "none":
+            del relevant["quantize"]  # added later: specs without it keep their hash
         if self.adapter is not None:
             relevant["adapter"] = adapter_fingerprint(self.adapter)
         digest = hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()
