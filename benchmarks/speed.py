@@ -1,0 +1,383 @@
+"""`benchmarks speed`: ingest throughput, query latency and HNSW recall, beside plain LangChain.
+
+For each model, in one run on one machine:
+- our ingest of `--data` end to end (into a temporary data dir), the raw encode rate of the
+  same chunks, and dense query latency on that collection (`benchmarks.speed_ingest`);
+- query latency p50/p95/p99 (embed + search) per mode and HNSW recall@10 against exact search
+  at each `--sizes` on the embedded store, from real MedQuAD embeddings padded with jittered
+  copies (`benchmarks.speed_search` says how the points are made);
+- the same data and queries through a plain LangChain pipeline (`benchmarks.langchain_reference`),
+  and our/their ratios.
+
+JSON document (`schema_version` 1; `kind` "speed"), beside the keys every run has (run_id,
+started_at, seconds, commit, dirty, machine with its load average):
+- `models`: {id: {base, adapter, spec_hash}}; `dataset_hash`: SHA-256 of the data, query and
+  MedQuAD files; `data`: {paths, files, queries_file, queries, medquad_file, points};
+- `settings`: {threads, batch_size, sizes, modes, real_points, jitter_sigma, hnsw: {m,
+  ef_construct, full_scan_threshold_kb, hnsw_ef}};
+- `results`: {model id: {ingest: {documents, chunks, ingest_seconds, ingest_chunks_per_s,
+  ingest_chars_per_s, raw_encode_chunks_per_s, pipeline_vs_raw, mean_chunk_chars,
+  query_latency: {p50_ms, p95_ms, p99_ms}, peak_rss_mb}, real_points, points_from_cache,
+  search: [{chunks, build_seconds, latency: {mode: {p50_ms, p95_ms, p99_ms}}, recall_at_10}],
+  peak_rss_mb, vs_reference: {ingest_chunks_per_s, ingest_chars_per_s, query_p50,
+  query_p95} or null}};
+- `reference`: {model_path, documents, chunks, ingest_seconds, ingest_chunks_per_s,
+  ingest_chars_per_s, mean_chunk_chars, query_latency, peak_rss_mb} or null;
+- `targets`: {model id: {ingest_2x_reference, dense_p95_under_30ms_at_100k,
+  recall_at_10_at_least_0_95}: true, false or null when not measured}.
+Ratios are ours/theirs for throughput and theirs/ours for latency: above 1 means we are faster.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from adapters import get_spec, load_encoder
+from adapters.weights import resolve_base
+from benchmarks.langchain_reference import ReferenceSpeed, measure_reference
+from benchmarks.report import (
+    RunOutput,
+    bar_plot_with_intervals,
+    file_hash,
+    line_plot,
+    markdown_table,
+    model_provenance,
+    provenance,
+    recorded_run,
+)
+from benchmarks.speed_ingest import IngestSpeed, measure_ingest, peak_rss_mb
+from benchmarks.speed_search import (
+    HNSW_SETTINGS,
+    JITTER_SIGMA,
+    SizeResult,
+    measure_size,
+    read_queries,
+    real_points,
+)
+from ingest.loaders import discover_files
+from retrieval import Catalog, SearchMode, Settings
+from retrieval.logs import configure_logging
+
+TARGET_RATIO = 2.0
+TARGET_P95_MS = 30.0
+TARGET_RECALL = 0.95
+TARGET_SIZE = 100_000
+INGEST_HEADER = (
+    "model", "chunks", "ingest chunks/s", "raw encode chunks/s", "pipeline/raw", "x reference",
+    "x reference chars/s", "query p50 / p95 ms", "x reference p95", "peak RSS MB",
+)  # fmt: skip
+SEARCH_HEADER = (
+    "model", "chunks", "mode", "p50 ms", "p95 ms", "p99 ms", "recall@10", "upsert + HNSW s",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class SpeedOptions:
+    """What a speed run measures; recorded in its JSON document."""
+
+    data: tuple[Path, ...]
+    queries_file: Path
+    medquad_file: Path
+    sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    modes: tuple[SearchMode, ...] = tuple(SearchMode)
+    query_count: int = 200
+    real_points: int = 10_000
+    reference: bool = True
+
+
+def _ratio(ours: float, theirs: float) -> float | None:
+    return round(ours / theirs, 2) if theirs > 0 else None
+
+
+def _versus(ingest: IngestSpeed, reference: ReferenceSpeed | None) -> dict[str, Any] | None:
+    if reference is None:
+        return None
+    return {
+        "ingest_chunks_per_s": _ratio(ingest.ingest_chunks_per_s, reference.ingest_chunks_per_s),
+        "ingest_chars_per_s": _ratio(ingest.ingest_chars_per_s, reference.ingest_chars_per_s),
+        "query_p50": _ratio(reference.query_latency["p50_ms"], ingest.query_latency["p50_ms"]),
+        "query_p95": _ratio(reference.query_latency["p95_ms"], ingest.query_latency["p95_ms"]),
+    }
+
+
+def _targets(result: dict[str, Any]) -> dict[str, bool | None]:
+    at_target = [row for row in result["search"] if row["chunks"] == TARGET_SIZE]
+    dense_p95 = at_target[0]["latency"].get(str(SearchMode.DENSE)) if at_target else None
+    versus = result["vs_reference"]
+    return {
+        "ingest_2x_reference": None
+        if versus is None
+        else versus["ingest_chunks_per_s"] >= TARGET_RATIO,
+        "dense_p95_under_30ms_at_100k": None
+        if dense_p95 is None
+        else dense_p95["p95_ms"] < TARGET_P95_MS,
+        "recall_at_10_at_least_0_95": None
+        if not at_target
+        else at_target[0]["recall_at_10"] >= TARGET_RECALL,
+    }
+
+
+def run_speed(
+    model_ids: Sequence[str], settings: Settings, options: SpeedOptions, *, show_progress: bool
+) -> RunOutput:
+    """Measure every model (and the reference once per base model); the run's outputs.
+
+    Raises:
+        ModelNotFoundError: When a model's weights are not here (before anything is timed).
+        RuntimeError: When a data file fails to ingest.
+    """
+    started = provenance()
+    specs = settings.model_specs()
+    chosen = {model_id: get_spec(specs, model_id) for model_id in dict.fromkeys(model_ids)}
+    # Every model loads before any timing: a missing one fails the run at once, not half-way.
+    encoders = {
+        model_id: load_encoder(spec, cache_dir=settings.model_cache_dir)
+        for model_id, spec in chosen.items()
+    }
+    files, refused = discover_files(options.data, ("SOURCES.txt", "README*"))
+    if refused or not files:
+        raise FileNotFoundError(str(refused[0]) if refused else f"no files in {options.data}")
+    queries = read_queries(options.queries_file, options.query_count)
+    references: dict[str, ReferenceSpeed] = {}
+    results: dict[str, dict[str, Any]] = {}
+    for model_id, spec in chosen.items():
+        encoder = encoders[model_id]
+        ingest, _ = measure_ingest(
+            options.data, spec, settings, queries, show_progress=show_progress
+        )
+        source = resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
+        if options.reference and source not in references:
+            references[source] = measure_reference(
+                source, options.data, queries, threads=settings.torch_threads
+            )
+        real = real_points(
+            options.medquad_file,
+            encoder,
+            options.real_points,
+            settings.data_dir / "speed-cache",
+            show_progress=show_progress,
+        )
+        search: list[SizeResult] = [
+            measure_size(real, size, encoder, queries, options.modes, show_progress=show_progress)
+            for size in options.sizes
+        ]
+        results[model_id] = {
+            "ingest": ingest.as_dict(),
+            "real_points": len(real.texts),
+            "points_from_cache": real.from_cache,
+            "search": [row.as_dict() for row in search],
+            "peak_rss_mb": peak_rss_mb(),
+            "vs_reference": _versus(ingest, references.get(source)),
+        }
+    payload = {
+        "models": model_provenance(specs, list(chosen)),
+        "dataset_hash": file_hash([*files, options.queries_file, options.medquad_file]),
+        **started,
+        "data": {
+            "paths": [str(path) for path in options.data],
+            "files": len(files),
+            "queries_file": str(options.queries_file),
+            "queries": len(queries),
+            "medquad_file": str(options.medquad_file),
+            "points": (
+                "real chunks of MedQuAD answers embedded by each model, then copies with "
+                f"Gaussian noise (sigma {JITTER_SIGMA}) on the dense vector, renormalised"
+            ),
+        },
+        "settings": {
+            "threads": settings.torch_threads,
+            "batch_size": settings.embed_batch_size,
+            "sizes": list(options.sizes),
+            "modes": [str(mode) for mode in options.modes],
+            "real_points": options.real_points,
+            "jitter_sigma": JITTER_SIGMA,
+            "hnsw": HNSW_SETTINGS,
+        },
+        "results": results,
+        "reference": next(iter(references.values())).as_dict() if references else None,
+        "targets": {model_id: _targets(result) for model_id, result in results.items()},
+    }
+    return RunOutput(payload, speed_markdown(payload), speed_figures(payload))
+
+
+def speed_markdown(payload: dict[str, Any]) -> str:
+    """Tables for people: ingest beside the reference, then latency and recall by size."""
+    reference = payload["reference"]
+    ingest_rows = []
+    for model_id, result in payload["results"].items():
+        ingest, versus = result["ingest"], result["vs_reference"] or {}
+        ingest_rows.append(
+            [model_id, f"{ingest['chunks']:,}", ingest["ingest_chunks_per_s"],
+             ingest["raw_encode_chunks_per_s"], ingest["pipeline_vs_raw"],
+             versus.get("ingest_chunks_per_s", "-"), versus.get("ingest_chars_per_s", "-"),
+             f"{ingest['query_latency']['p50_ms']} / {ingest['query_latency']['p95_ms']}",
+             versus.get("query_p95", "-"), result["peak_rss_mb"]]
+        )  # fmt: skip
+    if reference is not None:
+        ingest_rows.append(
+            ["LangChain reference", f"{reference['chunks']:,}", reference["ingest_chunks_per_s"],
+             "-", "-", 1.0, 1.0,
+             f"{reference['query_latency']['p50_ms']} / {reference['query_latency']['p95_ms']}",
+             1.0, reference["peak_rss_mb"]]
+        )  # fmt: skip
+    search_rows = [
+        [model_id, f"{row['chunks']:,}", mode, latency["p50_ms"], latency["p95_ms"],
+         latency["p99_ms"], row["recall_at_10"], row["build_seconds"]]
+        for model_id, result in payload["results"].items()
+        for row in result["search"]
+        for mode, latency in row["latency"].items()
+    ]  # fmt: skip
+    machine = payload["machine"]
+    hnsw = payload["settings"]["hnsw"]
+    return "\n\n".join(
+        [
+            f"## Speed ({machine['cpu']}, {machine['cores']} cores, load "
+            f"{machine['load_average_1_5_15']}, {payload['settings']['threads']} torch threads)",
+            f"Ingest of {payload['data']['files']} files ({', '.join(payload['data']['paths'])}); "
+            f"query latency is embed + search over {payload['data']['queries']} queries.",
+            markdown_table(INGEST_HEADER, ingest_rows),
+            f"Points: {payload['data']['points']}. HNSW m={hnsw['m']}, "
+            f"ef_construct={hnsw['ef_construct']}, search ef={hnsw['hnsw_ef']}; recall@10 "
+            "against exact search of the same collection.",
+            markdown_table(SEARCH_HEADER, search_rows),
+            "Targets: "
+            + "; ".join(
+                f"{model_id}: " + ", ".join(f"{name} {value}" for name, value in checks.items())
+                for model_id, checks in payload["targets"].items()
+            ),
+        ]
+    )
+
+
+def speed_figures(payload: dict[str, Any]) -> dict[str, Any]:
+    """Latency and recall against corpus size, and ingest throughput beside the reference."""
+    latency: dict[str, list[tuple[float, float]]] = {}
+    recall: dict[str, list[tuple[float, float]]] = {}
+    for model_id, result in payload["results"].items():
+        for mode in payload["settings"]["modes"]:
+            for quantile in ("p50", "p95"):
+                latency[f"{model_id} {mode} {quantile}"] = [
+                    (row["chunks"], row["latency"][mode][f"{quantile}_ms"])
+                    for row in result["search"]
+                ]
+        recall[model_id] = [(row["chunks"], row["recall_at_10"]) for row in result["search"]]
+    reference = payload["reference"]
+    if reference is not None:
+        latency["LangChain reference p95"] = [
+            (reference["chunks"], reference["query_latency"]["p95_ms"])
+        ]
+    rates = {
+        model_id: result["ingest"]["ingest_chunks_per_s"]
+        for model_id, result in payload["results"].items()
+    }
+    if reference is not None:
+        rates["LangChain reference"] = reference["ingest_chunks_per_s"]
+    return {
+        "latency_vs_size": line_plot("Query latency (embed + search)", "chunks", "ms", latency),
+        "recall_vs_size": line_plot(
+            "HNSW recall@10 against exact search", "chunks", "recall@10", recall
+        ),
+        "ingest_throughput": bar_plot_with_intervals(
+            "Ingest throughput",
+            "chunks/s",
+            ["ingest"],
+            {name: [(rate, rate, rate)] for name, rate in rates.items()},
+        ),
+    }
+
+
+def speed(
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="File or folder to ingest; repeat [default: DATASETS_DIR/textbook]."),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model spec id; repeat for several [default: minilm]."),
+    ] = None,
+    sizes: Annotated[
+        list[int] | None,
+        typer.Option(
+            min=10, help="Chunks for latency and recall; repeat [default: 1k, 10k, 100k]."
+        ),
+    ] = None,
+    mode: Annotated[
+        list[SearchMode] | None,
+        typer.Option("--mode", help="Search mode timed at each size; repeat [default: all]."),
+    ] = None,
+    queries: Annotated[
+        Path | None,
+        typer.Option(help="BEIR queries.jsonl [default: medquad_cardio_dev's]."),
+    ] = None,
+    query_count: Annotated[int, typer.Option(min=2, help="Queries timed per measure.")] = 200,
+    medquad: Annotated[
+        Path | None,
+        typer.Option(help="MedQuAD JSONL whose answers make the points [default: DATASETS_DIR]."),
+    ] = None,
+    real_points: Annotated[
+        int, typer.Option(min=10, help="Real MedQuAD chunks embedded (cached) per model.")
+    ] = 10_000,
+    reference: Annotated[
+        bool, typer.Option(help="Also run the plain LangChain pipeline on the same data.")
+    ] = True,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Embedding cache and run folders.")
+    ] = Path(".cardiorag/bench"),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder of run folders [default: DATA_DIR/runs].")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the run's JSON document here.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads.")] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
+) -> None:
+    """Ingest chunks/s, query p50/p95/p99 and HNSW recall by size, beside plain LangChain.
+
+    Examples:
+        benchmarks speed                                  # minilm, all sizes, with reference
+        benchmarks speed -m minilm -m minilm-int8 --json speed.json
+        benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
+    """
+    from adapters import configure_torch
+
+    configure_logging(verbose, quiet=quiet)
+    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
+    configure_torch(settings.torch_threads)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    root = settings.datasets_dir
+    options = SpeedOptions(
+        data=tuple(data or [root / "textbook"]),
+        queries_file=queries or root / "eval" / "medquad_cardio_dev" / "queries.jsonl",
+        medquad_file=medquad or root / "medquad" / "medquad_visible.jsonl",
+        sizes=tuple(dict.fromkeys(sizes or SpeedOptions.sizes)),
+        modes=tuple(dict.fromkeys(mode or SearchMode)),
+        query_count=query_count,
+        real_points=real_points,
+        reference=reference,
+    )
+    for flag, path in (("--queries", options.queries_file), ("--medquad", options.medquad_file)):
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} is not a file", param_hint=flag)
+    catalog = Catalog(settings.sql_url_or_default())
+    catalog.create_schema()
+    try:
+        name = "+".join(model or ["minilm"])
+        with recorded_run(catalog, "speed", name, out or data_dir / "runs", json_path) as run:
+            run.output = run_speed(
+                model or ["minilm"],
+                settings,
+                options,
+                show_progress=not quiet and sys.stderr.isatty(),
+            )
+    finally:
+        catalog.close()
+    typer.echo(run.output.markdown)
+    typer.echo(f"\nrun {run.run_id}: {run.folder}")

@@ -1,0 +1,111 @@
+"""`benchmarks speed` on a tiny slice of the real data: documented JSON keys, a finished run.
+
+Timings are never asserted (the machine is shared); only the outputs and the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import islice
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from typer.testing import CliRunner
+
+from benchmarks.cli import app
+from retrieval import Catalog
+from tests.conftest import write_textbook_sections
+
+TOP_KEYS = {
+    "models", "dataset_hash", "commit", "dirty", "machine", "data", "settings", "results",
+    "reference", "targets", "schema_version", "kind", "run_id", "started_at", "seconds",
+}  # fmt: skip
+INGEST_KEYS = {
+    "documents", "chunks", "ingest_seconds", "ingest_chunks_per_s", "ingest_chars_per_s",
+    "raw_encode_chunks_per_s", "pipeline_vs_raw", "mean_chunk_chars", "query_latency",
+    "peak_rss_mb",
+}  # fmt: skip
+LATENCY_KEYS = {"p50_ms", "p95_ms", "p99_ms"}
+
+
+def _slice(source: Path, target: Path, count: int) -> Path:
+    with source.open(encoding="utf-8") as lines:
+        target.write_text("".join(islice(lines, count)), encoding="utf-8")
+    return target
+
+
+def _speed(tmp_path: Path, shared_data: Path, *args: str) -> Result:
+    data = tmp_path / "data"
+    data.mkdir(exist_ok=True)
+    write_textbook_sections(shared_data, data, ("m46708-s01", "m46661-s03"))
+    queries = _slice(
+        shared_data / "eval" / "medquad_cardio_dev" / "queries.jsonl", tmp_path / "q.jsonl", 6
+    )
+    medquad = _slice(
+        shared_data / "medquad" / "medquad_visible.jsonl", tmp_path / "medquad.jsonl", 30
+    )
+    return CliRunner().invoke(
+        app,
+        ["speed", "--data", str(data), "--queries", str(queries), "--medquad", str(medquad),
+         "--sizes", "40", "--sizes", "120", "--real-points", "30", "--data-dir",
+         str(tmp_path / "bench"), "--threads", "1", "--quiet", *args],
+    )  # fmt: skip
+
+
+def _runs(tmp_path: Path) -> list:
+    catalog = Catalog(f"sqlite:///{tmp_path / 'bench' / 'catalog.db'}")
+    try:
+        return catalog.benchmark_runs("speed")
+    finally:
+        catalog.close()
+
+
+def test_speed_writes_the_documented_json_and_a_finished_run(
+    tmp_path: Path, shared_data: Path
+) -> None:
+    out = tmp_path / "speed.json"
+    result = _speed(tmp_path, shared_data, "--json", str(out))
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text())
+    assert set(payload) >= TOP_KEYS
+    assert payload["kind"] == "speed"
+    assert "load_average_1_5_15" in payload["machine"]
+    assert set(payload["models"]["minilm"]) == {"base", "adapter", "spec_hash"}
+    minilm = payload["results"]["minilm"]
+    assert set(minilm["ingest"]) >= INGEST_KEYS
+    assert minilm["ingest"]["chunks"] > 0
+    assert [row["chunks"] for row in minilm["search"]] == [40, 120]
+    for row in minilm["search"]:
+        assert set(row["latency"]) == {"dense", "sparse", "hybrid"}
+        assert all(set(latency) == LATENCY_KEYS for latency in row["latency"].values())
+        assert 0.0 <= row["recall_at_10"] <= 1.0
+    assert payload["reference"]["chunks"] > 0
+    assert set(minilm["vs_reference"]) >= {"ingest_chunks_per_s", "query_p95"}
+    assert set(payload["settings"]["hnsw"]) >= {"m", "ef_construct", "hnsw_ef"}
+    (run,) = _runs(tmp_path)
+    assert run.status == "finished"
+    assert run.results is not None and run.results["run_id"] == run.id
+    folder = next((tmp_path / "bench" / "runs").iterdir())
+    written = {path.name for path in folder.iterdir()}
+    assert {"results.json", "report.md", "latency_vs_size.png", "recall_vs_size.png"} <= written
+    assert "| minilm |" in (folder / "report.md").read_text()
+    # The MedQuAD embeddings are cached by spec hash: a second run would not embed them again.
+    assert any((tmp_path / "bench" / "speed-cache").glob("medquad-*.npy"))
+
+
+def test_a_model_without_weights_fails_the_run_with_a_clear_error(
+    tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models_file = tmp_path / "models.toml"
+    models_file.write_text('[models.absent]\nbase = "/nonexistent/weights"\n', encoding="utf-8")
+    monkeypatch.setenv("CARDIORAG_MODELS_FILE", str(models_file))
+    result = _speed(tmp_path, shared_data, "--model", "absent", "--no-reference")
+    assert result.exit_code != 0
+    assert "not available offline" in str(result.exception)
+    (run,) = _runs(tmp_path)
+    assert (run.status, run.results) == ("failed", None)
+    assert "/nonexistent/weights" in (run.error or "")
+    assert not (tmp_path / "bench" / "runs").exists() or not any(
+        (tmp_path / "bench" / "runs").iterdir()
+    )
