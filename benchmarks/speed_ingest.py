@@ -31,7 +31,16 @@ CORPUS = "speed"
 
 
 def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB (Linux reports KB)."""
+    """This process's peak resident memory so far, in MB.
+
+    Linux's VmHWM first: getrusage's ru_maxrss survives fork + exec, so a child process
+    (the LangChain reference) would report its parent's peak when that was higher.
+    """
+    status = Path("/proc/self/status")
+    if status.is_file():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
