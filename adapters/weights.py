@@ -99,7 +99,10 @@ def resolve_base(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool) -> 
         return spec.base
     from huggingface_hub import try_to_load_from_cache
 
-    cached = try_to_load_from_cache(spec.base, "config.json", revision=spec.revision)
+    try:
+        cached = try_to_load_from_cache(spec.base, "config.json", revision=spec.revision)
+    except ValueError:  # not a hub id (e.g. a missing folder): huggingface-hub 1.x raises
+        cached = None
     if isinstance(cached, str):
         return spec.base
     raise ModelNotFoundError(
