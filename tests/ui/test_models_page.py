@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from streamlit.testing.v1 import AppTest
+
+from adapters import ModelSpec
+
+
+def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
+    open_app: Callable[..., AppTest], specs: dict[str, ModelSpec]
+) -> None:
+    app = open_app("pages/models.py")
+    table = app.dataframe[0].value.set_index("model")
+    assert set(table.index) == set(specs)
+    assert table.loc["minilm", "kind"] == "base model"
+    assert table.loc["minilm-cardio", "kind"] == "LoRA adapter"
+    assert table.loc["minilm-cardio", "adapter"].endswith("trained/minilm-cardio")
+    assert table.loc["minilm", "dimension"] == 384  # from the catalog: the demo corpus has it
+    assert 0 < table.loc["minilm-cardio", "adapter weights (MB)"] < 5
+
+
+def test_loading_a_model_measures_it(open_app: Callable[..., AppTest]) -> None:
+    app = open_app("pages/models.py")
+    app.selectbox(key="models.load").select("minilm")
+    app.button(key="models.load_button").click().run()
+    assert not app.exception
+    row = app.dataframe[0].value.set_index("model").loc["minilm"]
+    assert 20 < row["parameters (M)"] < 25  # all-MiniLM-L6-v2: 22.7M (+ the LoRA weights)
+
+
+def test_an_adapter_shows_its_model_card_and_eval_table(open_app: Callable[..., AppTest]) -> None:
+    app = open_app("pages/models.py")
+    [expander] = [e for e in app.expander if e.label.startswith("minilm-cardio")]
+    evaluation = expander.dataframe[0].value.set_index("metric")
+    assert evaluation.loc["nDCG@10", "adapter"] > evaluation.loc["nDCG@10", "base"]
+    card = "\n".join(m.value for m in expander.markdown)
+    assert "# LoRA adapter for `minilm`" in card
+    assert "library_name: peft" not in card  # the front matter is not shown

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from collections.abc import Callable
+from urllib.parse import parse_qsl
+
+from streamlit.testing.v1 import AppTest
+
+
+def test_a_pdf_hit_opens_its_page_and_pages_through_the_file(
+    open_app: Callable[..., AppTest],
+) -> None:
+    app = open_app()
+    app.multiselect(key="search.doc_types").select("article")
+    app.text_input(key="search.query").input("frailty in older patients with heart failure").run()
+    link = app.get("page_link")[0].proto
+    page = int(link.label.rsplit(" ", 1)[1])
+    app.query_params.update(dict(parse_qsl(link.query_string)))
+    app.switch_page("pages/source.py").run()
+    assert not app.exception
+    assert app.markdown[0].value == f"**ehag110.pdf**, page {page} of 13"
+    text = app.markdown[1].value
+    assert len(text) > 500
+    app.button(key="source.next").click().run()
+    assert app.markdown[0].value == f"**ehag110.pdf**, page {page + 1} of 13"
+    assert app.markdown[1].value != text
+
+
+def test_the_source_page_opens_only_catalogued_documents(
+    open_app: Callable[..., AppTest],
+) -> None:
+    app = open_app()
+    app.query_params.update({"corpus": "cardiology", "doc": "../../../etc/passwd", "page": "1"})
+    app.switch_page("pages/source.py").run()
+    assert not app.exception
+    assert "No PDF to show" in app.warning[0].value
