@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from retrieval.answer import AnswerSentence, ExtractiveAnswer
-from retrieval.catalog import Catalog
+from retrieval.catalog import BenchmarkRun, Catalog, Judgment
 from retrieval.errors import (
     CollectionMismatchError,
     CorpusConfigError,
@@ -23,6 +23,7 @@ from retrieval.store import ScoredChunk, VectorStore, collection_name, open_stor
 
 __all__ = [
     "AnswerSentence",
+    "BenchmarkRun",
     "Catalog",
     "CollectionMismatchError",
     "Comparison",
@@ -32,6 +33,7 @@ __all__ = [
     "ExtractiveAnswer",
     "FusionMethod",
     "Hit",
+    "Judgment",
     "PairAgreement",
     "RetrievalError",
     "Retriever",

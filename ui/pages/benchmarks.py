@@ -1,37 +1,37 @@
-"""Benchmarks: past benchmark runs from the catalog (a placeholder; the full page comes later)."""
+"""Benchmarks: start a quality run without blocking the app; past runs as tables and plots."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from ui import resources
+from ui.benchmark_runs import job_progress, runs_table, show_run, start_form
 from ui.guard import shows_errors
 
 
 def main() -> None:
-    """Draw the page: one row per stored run, newest first."""
+    """Draw the page: the start form, running jobs, the stored runs and the chosen one."""
     st.title("Benchmarks")
     with shows_errors():
+        with st.expander("New quality run", expanded=False):
+            start_form()
+        job_progress()
         runs = resources.catalog().benchmark_runs()
         if not runs:
-            st.info("No benchmark runs yet: run `benchmarks ...` from the command line.")
+            st.info(
+                "No benchmark runs yet: start one above, or run `benchmarks quality`, "
+                "`benchmarks separation` or `benchmarks speed` with this data dir."
+            )
             return
-        st.dataframe(
-            [
-                {
-                    "id": run.id,
-                    "kind": run.kind,
-                    "name": run.name,
-                    "status": run.status,
-                    "started": run.started_at,
-                    "finished": run.finished_at,
-                    "error": run.error or "",
-                }
-                for run in runs
-            ],
-            hide_index=True,
-            key="benchmarks.runs",
+        runs_table(runs)
+        chosen = st.selectbox(
+            "Show run",
+            runs,
+            format_func=lambda run: f"{run.id}: {run.kind} {run.name} ({run.status})",
+            key="benchmarks.show",
         )
+        if chosen is not None:
+            show_run(chosen)
 
 
 main()

@@ -1,0 +1,32 @@
+"""How a stored run is shown again: its kind's Markdown and figures, rebuilt from its JSON.
+
+The CLI renders a run when it finishes; the web app renders runs from the catalog later,
+with the very same functions, so both always show the same tables and plots.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from benchmarks.quality import quality_figures, quality_markdown
+from benchmarks.separation import separation_figures, separation_markdown
+from benchmarks.speed import speed_figures, speed_markdown
+
+Renderer = tuple[Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], dict[str, Any]]]
+
+RENDERERS: dict[str, Renderer] = {
+    "quality": (quality_markdown, quality_figures),
+    "separation": (separation_markdown, separation_figures),
+    "speed": (speed_markdown, speed_figures),
+}
+
+
+def render(kind: str, payload: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """Markdown and named figures of a finished run of `kind`.
+
+    Raises:
+        KeyError: For a kind this version cannot show.
+    """
+    markdown, figures = RENDERERS[kind]
+    return markdown(payload), figures(payload)
