@@ -72,7 +72,7 @@ def _catalog(settings: Settings) -> Catalog:
 
 def _show(run: RecordedRun) -> None:
     assert run.output is not None
-    console.print(run.output.markdown, markup=False, highlight=False)
+    console.print(run.output.markdown, markup=False, highlight=False, soft_wrap=True)
     console.print(f"\nrun {run.run_id}: {run.folder}", markup=False, highlight=False)
 
 
