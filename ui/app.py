@@ -26,7 +26,8 @@ def main() -> None:
         # Navigation is still declared: without it Streamlit would list and serve ui/pages/.
         st.navigation([st.Page(_locked, title="CardioRAG")], position="hidden").run()
         return
-    st.sidebar.markdown("### :anatomical_heart: CardioRAG")
+    st.sidebar.markdown("### CardioRAG")
+    resources.warm_up()
     page = st.navigation(
         {
             "Search": [

@@ -6,17 +6,21 @@ each model must load once, not on every rerun.
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from adapters import Encoder, ModelSpec, configure_torch, get_spec, load_encoder
+from adapters import AdapterError, Encoder, ModelSpec, configure_torch, get_spec, load_encoder
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 from ui.jobs import JobBoard
 from ui.locked_store import LockedStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
+
+logger = logging.getLogger(__name__)
 
 
 @st.cache_resource
@@ -56,7 +60,34 @@ def encoder(model_id: str) -> Encoder:
     )
 
 
-@st.cache_resource
+@st.cache_resource(show_spinner=False)
+def warm_up() -> threading.Thread:
+    """Load the default model in the background when the server starts, once per process.
+
+    Importing sentence-transformers and loading the weights takes seconds; done before anyone
+    types, the first search only waits for what is left of it (load_encoder holds a lock, so a
+    search that comes early waits for this load instead of starting a second one).
+    """
+    spec = specs().get(settings().default_model)
+    config = settings()
+
+    def load() -> None:
+        if spec is None:
+            return
+        configure_torch(config.torch_threads)
+        try:
+            load_encoder(
+                spec, cache_dir=config.model_cache_dir, allow_downloads=config.allow_downloads
+            )
+        except AdapterError as error:  # the search page reports it when it needs the model
+            logger.warning("warm-up: %s", error)
+
+    thread = threading.Thread(target=load, name="cardiorag-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
+@st.cache_resource(show_spinner="Loading the model...")
 def retriever(corpus: str, model: str) -> Retriever:
     """A retriever over the shared store; its query-embedding cache lives with it."""
     configure_torch(settings().torch_threads)
