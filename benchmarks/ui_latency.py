@@ -63,9 +63,8 @@ def _timed_search(page, query: str) -> float:
     box.press("Enter")
     page.wait_for_function(
         """q => [...document.querySelectorAll('[data-testid="stCaptionContainer"]')]
-                .some(e => e.innerText.includes(' hits in '))
-             && !document.querySelector('[data-testid="stStatusWidget"]')
-             && document.querySelector('input[aria-label="Query"]').value === q""",
+                .some(e => e.innerText.includes(` hits for “${q}” in `))
+             && !document.querySelector('[data-testid="stStatusWidget"]')""",
         arg=query,
         timeout=300_000,
         polling=50,

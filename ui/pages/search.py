@@ -116,7 +116,10 @@ def main() -> None:
             st.info("No results. Try another mode, fewer filters or other words.")
             return
         show_answer(request.query, hits, mode=request.mode, model=request.model)
-        st.caption(f"{len(hits)} hits in {elapsed:.0f} ms · {request.model} · {request.mode}")
+        st.caption(
+            f"{len(hits)} hits for “{request.query}” in {elapsed:.0f} ms · "
+            f"{request.model} · {request.mode}"
+        )
         for hit in hits:
             hit_card(hit, query=request.query, mode=request.mode, corpus=corpus)
 
