@@ -77,6 +77,9 @@ SEARCH_HEADER = (
 )  # fmt: skip
 
 
+DEFAULT_SIZES = (1_000, 10_000, 100_000)
+
+
 @dataclass(frozen=True, slots=True)
 class SpeedOptions:
     """What a speed run measures; recorded in its JSON document."""
@@ -84,7 +87,7 @@ class SpeedOptions:
     data: tuple[Path, ...]
     queries_file: Path
     medquad_file: Path
-    sizes: tuple[int, ...] = (1_000, 10_000, 100_000)
+    sizes: tuple[int, ...] = DEFAULT_SIZES
     modes: tuple[SearchMode, ...] = tuple(SearchMode)
     query_count: int = 200
     real_points: int = 10_000
@@ -357,7 +360,7 @@ def speed(
         data=tuple(data or [root / "textbook"]),
         queries_file=queries or root / "eval" / "medquad_cardio_dev" / "queries.jsonl",
         medquad_file=medquad or root / "medquad" / "medquad_visible.jsonl",
-        sizes=tuple(dict.fromkeys(sizes or SpeedOptions.sizes)),
+        sizes=tuple(dict.fromkeys(sizes or DEFAULT_SIZES)),
         modes=tuple(dict.fromkeys(mode or SearchMode)),
         query_count=query_count,
         real_points=real_points,
