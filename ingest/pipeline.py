@@ -311,6 +311,8 @@ def ingest_paths(
         for spec in models:
             store.drop_collection(collection_name(corpus, spec.id))
         catalog.drop_corpus(corpus)
+    if not dry_run:
+        _drop_changed_models(corpus, models, store, catalog)
     stored = catalog.corpus_chunking(corpus)
     if stored is not None and not dry_run:
         # Refuse another overlap now, even when nothing needs chunking in this run.
@@ -340,6 +342,32 @@ def ingest_paths(
             )
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _drop_changed_models(
+    corpus: str, models: Sequence[ModelSpec], store: VectorStore, catalog: Catalog
+) -> None:
+    """Forget the vectors of models whose spec changed since they embedded the corpus.
+
+    A retrained adapter (or a new base, prefix or max length) gives other vectors; mixed with
+    the old ones, search would be silently wrong. Their chunks become pending, so this run
+    embeds the whole corpus again with the current spec.
+    """
+    if corpus not in catalog.corpus_names():
+        return
+    current = {spec.id: spec.spec_hash for spec in models}
+    for model in catalog.corpus_models(corpus):
+        if model.model_id in current and model.spec_hash != current[model.model_id]:
+            logger.warning(
+                "model %r changed since it embedded corpus %r (spec hash %s, now %s): "
+                "embedding the corpus again",
+                model.model_id,
+                corpus,
+                model.spec_hash,
+                current[model.model_id],
+            )
+            catalog.drop_corpus_model(corpus, model.model_id)
+            store.drop_collection(model.collection)
 
 
 class _PreparedCorpus:

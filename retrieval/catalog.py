@@ -387,6 +387,30 @@ class Catalog:
                     )
                 )
 
+    def drop_corpus_model(self, corpus: str, model_id: str) -> None:
+        """Forget that `model_id` embeds `corpus`: its rows go, so its chunks are pending again.
+
+        The caller drops the collection after this (catalog first: a crash in between leaves
+        work to redo, never rows that claim points of a dropped collection).
+        """
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            chunk_ids = select(ChunkRow.id).where(
+                ChunkRow.document_pk.in_(
+                    select(DocumentRow.id).where(DocumentRow.corpus_id == corpus_id)
+                )
+            )
+            session.execute(
+                delete(EmbeddingRow).where(
+                    EmbeddingRow.model_id == model_id, EmbeddingRow.chunk_id.in_(chunk_ids)
+                )
+            )
+            session.execute(
+                delete(CorpusModelRow).where(
+                    CorpusModelRow.corpus_id == corpus_id, CorpusModelRow.model_id == model_id
+                )
+            )
+
     def corpus_models(self, corpus: str) -> list[CorpusModel]:
         """The models that embed a corpus, oldest first."""
         with self._session() as session:
@@ -939,8 +963,6 @@ class Catalog:
                     judged_at=row.judged_at,
                 )
                 for row in session.scalars(
-                    select(JudgmentRow)
-                    .where(JudgmentRow.corpus == corpus)
-                    .order_by(JudgmentRow.id)
+                    select(JudgmentRow).where(JudgmentRow.corpus == corpus).order_by(JudgmentRow.id)
                 )
             ]

@@ -71,6 +71,20 @@ class CorpusNotEmbeddedError(RetrievalError, LookupError):
         )
 
 
+class StaleEmbeddingsError(RetrievalError, ValueError):
+    """A corpus embedded by an earlier version of a model spec (e.g. a retrained adapter)."""
+
+    def __init__(self, corpus: str, model_id: str, stored_hash: str, current_hash: str) -> None:
+        self.corpus = corpus
+        self.model_id = model_id
+        super().__init__(
+            f"corpus {corpus!r} was embedded by an earlier version of model {model_id!r} "
+            f"(spec hash {stored_hash}, now {current_hash}: its base, adapter weights or "
+            f"settings changed), so its vectors no longer match the queries; run `ingest "
+            f"--corpus {corpus} PATH...` again, which re-embeds the corpus with the current spec"
+        )
+
+
 class UnknownFilterError(RetrievalError, ValueError):
     """A filter on a metadata field that no document of the corpus has."""
 

@@ -24,7 +24,12 @@ from adapters import Encoder, ModelSpec, get_spec, load_encoder
 from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
 from retrieval.answer import ExtractiveAnswer, extract_answer
 from retrieval.catalog import Catalog
-from retrieval.errors import CorpusNotEmbeddedError, EmptyQueryError, UnknownCorpusError
+from retrieval.errors import (
+    CorpusNotEmbeddedError,
+    EmptyQueryError,
+    StaleEmbeddingsError,
+    UnknownCorpusError,
+)
 from retrieval.filters import to_conditions
 from retrieval.hits import Hit
 from retrieval.query import DEFAULT_RRF_K, FusionMethod, SearchMode, StoreQuery
@@ -111,10 +116,14 @@ class Retriever:
 
     def _checked_encoder(self, model_id: str) -> Encoder:
         spec = get_spec(self.specs, model_id)
-        embedded = [m.model_id for m in self.catalog.corpus_models(self.corpus)]
+        embedded = {m.model_id: m for m in self.catalog.corpus_models(self.corpus)}
         collection = collection_name(self.corpus, model_id)
         if model_id not in embedded or not self.store.collection_exists(collection):
-            raise CorpusNotEmbeddedError(self.corpus, model_id, embedded)
+            raise CorpusNotEmbeddedError(self.corpus, model_id, list(embedded))
+        if embedded[model_id].spec_hash != spec.spec_hash:
+            raise StaleEmbeddingsError(
+                self.corpus, model_id, embedded[model_id].spec_hash, spec.spec_hash
+            )
         encoder = load_encoder(
             spec,
             cache_dir=self.settings.model_cache_dir,

@@ -17,7 +17,14 @@ import pytest
 
 import ingest.pipeline
 from adapters import Encoder, ModelSpec
-from retrieval import Catalog, CorpusConfigError, collection_name
+from retrieval import (
+    Catalog,
+    CorpusConfigError,
+    Retriever,
+    Settings,
+    StaleEmbeddingsError,
+    collection_name,
+)
 from retrieval._edge import EdgeStore
 from retrieval.store import VectorStore
 from tests.conftest import search_dense
@@ -803,3 +810,37 @@ def test_crash_during_recreate_leaves_no_lying_rows(
     report = run([jsonl])  # no --recreate: the unmarked chunks are embedded again
     assert report.skipped == len(SECTIONS_A)
     assert_consistent(store, catalog)
+
+
+def test_a_changed_model_spec_is_refused_by_search_and_reembedded_by_ingest(
+    run: Callable[..., Any],
+    corpus_files: list[Path],
+    store: EdgeStore,
+    catalog: Catalog,
+    specs: dict[str, ModelSpec],
+    settings: Settings,
+) -> None:
+    run(corpus_files)
+    chunk_ids = catalog.chunk_ids(CORPUS)
+    # As after retraining an adapter: same id, other vectors (here, a document prefix).
+    changed = specs["minilm"].model_copy(update={"document_prefix": "passage: "})
+    assert changed.spec_hash != specs["minilm"].spec_hash
+    new_specs = {**specs, "minilm": changed}
+    with (
+        pytest.raises(StaleEmbeddingsError, match="earlier version of model 'minilm'"),
+        Retriever(
+            CORPUS, "minilm", settings=settings, store=store, catalog=catalog, specs=new_specs
+        ) as old,
+    ):
+        old.search("systole")
+
+    report = run(corpus_files, models=[changed])
+
+    assert report.added == 0 and report.models[0].chunks == len(chunk_ids)
+    (model,) = catalog.corpus_models(CORPUS)
+    assert model.spec_hash == changed.spec_hash
+    assert assert_consistent(store, catalog) == chunk_ids
+    with Retriever(
+        CORPUS, "minilm", settings=settings, store=store, catalog=catalog, specs=new_specs
+    ) as new:
+        assert new.search("systole", 3)
