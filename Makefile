@@ -46,7 +46,7 @@ demo-ingest: $(STAMP)
 	$(OFFLINE) $(VENV)/bin/ingest "$${dirs[@]}" --exclude SOURCES.txt --corpus $(DEMO_CORPUS)
 
 app: $(STAMP)
-	$(OFFLINE) $(VENV)/bin/streamlit run ui/app.py --server.address 127.0.0.1 --browser.gatherUsageStats false
+	$(OFFLINE) $(PY) -m ui.serve --server.address 127.0.0.1 --browser.gatherUsageStats false
 
 demo: demo-ingest app  ## install, ingest the cardiology demo corpus, start the app
 

@@ -1,8 +1,9 @@
 """Search latency as a person sees it: the real app in Debian's chromium, through Playwright.
 
-Starts `streamlit run ui/app.py` on a data dir that holds an ingested corpus, types a query,
-and times from Enter until the page shows that query's hits (the status widget gone). The
-first search after start includes loading the model; later ones are different queries.
+Starts the app (`python -m ui.serve`, as `make app` does) on a data dir that holds an
+ingested corpus, types a query, and times from Enter until the page shows that query's hits
+(the status widget gone). The first search after start includes what is left of loading the
+model; later ones are different queries.
 
     .venv/bin/python -m benchmarks.ui_latency --data-dir .cardiorag   # after `make demo-ingest`
 """
@@ -39,7 +40,7 @@ def _free_port() -> int:
 def _start(data_dir: Path, port: int) -> subprocess.Popen:
     env = {**os.environ, "CARDIORAG_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1"}
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.headless", "true",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port)],
         env=env,
         stdout=subprocess.DEVNULL,

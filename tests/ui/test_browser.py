@@ -48,7 +48,7 @@ def _free_port() -> int:
 def start_app(
     data_dir: Path, port: int, extra_env: dict[str, str] | None = None
 ) -> subprocess.Popen:
-    """`streamlit run ui/app.py` on 127.0.0.1:port over `data_dir`, once it is healthy."""
+    """`python -m ui.serve` (as `make app`) on 127.0.0.1:port over `data_dir`, once healthy."""
     env = {
         **os.environ,
         "CARDIORAG_DATA_DIR": str(data_dir),
@@ -58,7 +58,7 @@ def start_app(
         **(extra_env or {}),
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "ui/app.py", "--server.headless", "true",
+        [sys.executable, "-m", "ui.serve", "--server.headless", "true",
          "--server.address", "127.0.0.1", "--server.port", str(port),
          "--browser.gatherUsageStats", "false"],
         cwd=REPO,

@@ -1,0 +1,45 @@
+"""Start the web app with the default model already loaded: `python -m ui.serve [streamlit flags]`.
+
+Streamlit runs a page's script only when a browser connects, so a warm-up started there makes
+the first search wait for most of the model load (importing torch, transformers and
+sentence-transformers takes 10 s or more on a small CPU). This launcher loads the default model
+in the server's own process first (load_encoder keeps it for the process, and the app's
+resources find it there), then starts Streamlit on ui/app.py with the flags it was given.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+from adapters import AdapterError, configure_torch, get_spec, load_encoder
+from retrieval import Settings
+
+APP = Path(__file__).with_name("app.py")
+logger = logging.getLogger(__name__)
+
+
+def preload_default_model(settings: Settings) -> None:
+    """Load the default model once; a model that cannot load is left for the page to report."""
+    configure_torch(settings.torch_threads)
+    try:
+        spec = get_spec(settings.model_specs(), settings.default_model)
+        load_encoder(
+            spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
+        )
+    except AdapterError as error:
+        logger.warning("not preloaded: %s", error)
+
+
+def main() -> None:
+    """Preload, then hand over to `streamlit run ui/app.py` in this process."""
+    from streamlit.web import cli
+
+    preload_default_model(Settings())
+    sys.argv = ["streamlit", "run", str(APP), *sys.argv[1:]]
+    sys.exit(cli.main())
+
+
+if __name__ == "__main__":
+    main()
