@@ -345,6 +345,17 @@ def train_adapter(
     return TrainingResult(out, info, seconds, model)
 
 
+# The query and value projections of architectures peft has no default for (the study adapts
+# query and value); None leaves the choice to peft (BERT: "query", "value").
+_QUERY_VALUE = {"mpnet": ["q", "v"]}
+
+
+def _target_modules(model: Any, chosen: tuple[str, ...] | None) -> list[str] | None:
+    if chosen:
+        return list(chosen)
+    return _QUERY_VALUE.get(getattr(model[0].auto_model.config, "model_type", ""))
+
+
 def _record_base(adapter_dir: Path, base: str) -> list[str]:
     """Name the spec's base in peft's config (not the venv path it wrote); the target modules."""
     config_file = adapter_dir / PEFT_CONFIG
@@ -383,7 +394,7 @@ def _trainer(
             r=options.lora_r,
             lora_alpha=options.lora_alpha,
             lora_dropout=options.lora_dropout,
-            target_modules=list(options.target_modules) if options.target_modules else None,
+            target_modules=_target_modules(model, options.target_modules),
         ),
         adapter_name=ADAPTER_NAME,
     )

@@ -142,3 +142,15 @@ def test_hard_negatives_are_other_passages_mined_by_the_base(
     by_query = {pair.query: pair.positive for pair in pairs}
     for pair in mined:
         assert pair.negative in positives and pair.negative != by_query[pair.query]
+
+
+def test_lora_targets_query_and_value_where_peft_has_no_default(
+    specs: dict[str, ModelSpec],
+) -> None:
+    from adapters.training import _target_modules
+
+    mpnet = load_encoder(specs["mpnet"], cache_dir=MODEL_CACHE)
+    minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    assert _target_modules(mpnet.model, None) == ["q", "v"]  # MPNet's attention names
+    assert _target_modules(minilm.model, None) is None  # peft's BERT default: query, value
+    assert _target_modules(mpnet.model, ("q",)) == ["q"]
