@@ -8,6 +8,7 @@ the JSON document where scripts expect it.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
 
@@ -19,7 +20,7 @@ from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.datasets.cli import app as datasets_app
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
-from benchmarks.report import RecordedRun, file_hash, recorded_run
+from benchmarks.report import RunOutput, file_hash, recorded_run
 from benchmarks.separation import run_separation, sample_pairs
 from benchmarks.speed import speed
 from retrieval import Catalog, FusionMethod, RetrievalError, SearchMode, Settings
@@ -70,8 +71,21 @@ def _catalog(settings: Settings) -> Catalog:
     return catalog
 
 
-def _show(run: RecordedRun) -> None:
-    assert run.output is not None
+def _record_and_show(
+    settings: Settings,
+    kind: str,
+    name: str,
+    out: Path | None,
+    json_path: Path | None,
+    produce: Callable[[], RunOutput],
+) -> None:
+    """Run `produce` as a recorded run of the catalog, then print its report and folder."""
+    catalog = _catalog(settings)
+    try:
+        with recorded_run(catalog, kind, name, out or settings.data_dir / "runs", json_path) as run:
+            run.output = produce()
+    finally:
+        catalog.close()
     console.print(run.output.markdown, markup=False, highlight=False, soft_wrap=True)
     console.print(f"\nrun {run.run_id}: {run.folder}", markup=False, highlight=False)
 
@@ -115,22 +129,21 @@ def quality(
         )
     except (BeirFormatError, FileNotFoundError) as err:
         raise typer.BadParameter(str(err), param_hint="--dataset") from err
-    catalog = _catalog(settings)
-    try:
-        with recorded_run(
-            catalog, "quality", beir.name, out or settings.data_dir / "runs", json_path
-        ) as run:
-            run.output = run_quality(
-                beir,
-                model or ["minilm"],
-                list(dict.fromkeys(mode or list(SearchMode))),
-                settings,
-                options=QualityOptions(depth=depth, fusion=fusion, rrf_k=rrf_k, seed=seed),
-                show_progress=not quiet and sys.stderr.isatty(),
-            )
-    finally:
-        catalog.close()
-    _show(run)
+    _record_and_show(
+        settings,
+        "quality",
+        beir.name,
+        out,
+        json_path,
+        lambda: run_quality(
+            beir,
+            model or ["minilm"],
+            list(dict.fromkeys(mode or list(SearchMode))),
+            settings,
+            options=QualityOptions(depth=depth, fusion=fusion, rrf_k=rrf_k, seed=seed),
+            show_progress=not quiet and sys.stderr.isatty(),
+        ),
+    )
 
 
 @app.command()
@@ -156,22 +169,21 @@ def separation(
     settings = _settings(data_dir, threads, verbose, quiet)
     read = read_pairs(pairs, PairFields(query=query_field, positive=positive_field))
     chosen = sample_pairs(read, max_pairs, seed)
-    catalog = _catalog(settings)
-    try:
-        with recorded_run(
-            catalog, "separation", pairs.name, out or settings.data_dir / "runs", json_path
-        ) as run:
-            run.output = run_separation(
-                chosen,
-                model or ["minilm"],
-                settings,
-                name=pairs.name,
-                dataset_hash=file_hash([pairs]),
-                seed=seed,
-            )
-    finally:
-        catalog.close()
-    _show(run)
+    _record_and_show(
+        settings,
+        "separation",
+        pairs.name,
+        out,
+        json_path,
+        lambda: run_separation(
+            chosen,
+            model or ["minilm"],
+            settings,
+            name=pairs.name,
+            dataset_hash=file_hash([pairs]),
+            seed=seed,
+        ),
+    )
 
 
 app.command("speed")(speed)
