@@ -55,8 +55,10 @@ def test_adapter_changes_embeddings_and_reloads_to_the_trained_model(
     adapted = load_encoder(_spec(trained, minilm), cache_dir=MODEL_CACHE)
     base_vectors = minilm.encode_documents(PROBE)
     adapted_vectors = adapted.encode_documents(PROBE)
-    # Guards against an adapter that loads with no effect.
-    assert np.abs(adapted_vectors - base_vectors).max() > 1e-2
+    # Guards against an adapter that loads with no effect. Four tiny steps move the
+    # vectors by about 1e-2, and how far varies with the machine; 1e-3 stays well
+    # above the float noise (the 1e-5 bound below) and below any real training run.
+    assert np.abs(adapted_vectors - base_vectors).max() > 1e-3
     trained_vectors = trained.model.encode(PROBE, normalize_embeddings=True)
     assert np.abs(adapted_vectors - trained_vectors).max() <= 1e-5
     assert adapted.max_seq_length == TINY_OPTIONS.max_seq_length
@@ -84,7 +86,7 @@ def test_adapters_on_one_base_share_it_and_switch_without_reload(
     b1 = second.encode_documents(PROBE)
     base_after = minilm.encode_documents(PROBE)
     a2 = first.encode_documents(PROBE)
-    assert np.abs(a1 - b1).max() > 1e-2
+    assert np.abs(a1 - b1).max() > 1e-3  # the same noise floor as above
     assert np.allclose(a1, a2, atol=1e-6)
     assert np.allclose(base_before, base_after, atol=1e-6)  # the base spec stays the base
 
