@@ -18,10 +18,14 @@ def test_a_pdf_hit_opens_its_page_and_pages_through_the_file(
     app.switch_page("pages/source.py").run()
     assert not app.exception
     assert app.markdown[0].value == f"**ehag110.pdf**, page {page} of 13"
+    viewer = app.get("bidi_component")[0]
+    assert viewer.key == f"source.pdf.{page}"  # the PDF itself, cut to the cited page
+    assert viewer.proto.component_name == "streamlit-pdf.pdf_viewer"
     text = app.markdown[1].value
     assert len(text) > 500
     app.button(key="source.next").click().run()
     assert app.markdown[0].value == f"**ehag110.pdf**, page {page + 1} of 13"
+    assert app.get("bidi_component")[0].key == f"source.pdf.{page + 1}"
     assert app.markdown[1].value != text
 
 

@@ -1,4 +1,4 @@
-"""Source: a PDF page a hit came from, with the file to download (opened from a hit's card).
+"""Source: the PDF page a hit came from, shown as the PDF itself, with its text and the file.
 
 Only files the catalog lists as a corpus's sources are opened: the query parameters name a
 document id, never a path.
@@ -6,6 +6,7 @@ document id, never a path.
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import streamlit as st
@@ -21,6 +22,19 @@ def _page_texts(path: str, modified: float) -> list[str]:
     from pypdf import PdfReader
 
     return [page.extract_text() or "" for page in PdfReader(path).pages]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _one_page_pdf(path: str, modified: float, number: int) -> bytes:
+    """Page `number` as a PDF of its own: the viewer opens at the cited page, and a long book
+    is not sent to the browser for one page."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.add_page(PdfReader(path).pages[number - 1])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
 
 
 def _source_path(corpus: str, doc_id: str) -> Path | None:
@@ -56,7 +70,13 @@ def main() -> None:
             mime="application/pdf",
             key="source.download",
         )
-        with st.container(border=True):
+        st.pdf(
+            _one_page_pdf(str(path), path.stat().st_mtime, number),
+            height=900,
+            key=f"source.pdf.{number}",
+            alt=f"Page {number} of {path.name}",
+        )
+        with st.expander("Text of this page (as the index holds it)"):
             st.markdown(escape_markdown(pages[number - 1]) or "(no text on this page)")
 
 
