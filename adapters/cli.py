@@ -102,6 +102,12 @@ def train(
     epochs: Annotated[float, typer.Option(min=0.01)] = 1.0,
     lr: Annotated[float, typer.Option(min=0.0)] = 2e-4,
     batch_size: Annotated[int, typer.Option(min=2, help="In-batch negatives + 1.")] = 32,
+    mini_batch_size: Annotated[
+        int | None,
+        typer.Option(
+            min=1, help="Embed batches in pieces of this size: same gradients, far less memory."
+        ),
+    ] = None,
     max_length: Annotated[int, typer.Option(min=8, help="Tokens per text in training.")] = 256,
     warmup: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.1,
     heldout: Annotated[float, typer.Option(min=0.0, max=0.5, help="Held-out fraction.")] = 0.05,
@@ -160,6 +166,7 @@ def train(
         hard_negatives=hard_negatives,
         seed=seed,
         bf16=bf16,
+        mini_batch_size=mini_batch_size,
     )
     out.print(f"training on {len(data.train)} pairs, {len(data.heldout)} held out")
     result = train_adapter(

@@ -64,6 +64,9 @@ class TrainingOptions:
     hard_negatives: int = 0
     seed: int = 42
     bf16: bool | None = None
+    # Embed each batch in pieces of this size (GradCache): the same gradients in a fraction of
+    # the memory, about 20% slower. MPNet at 32 x 256 tokens outgrew 24 GB without it.
+    mini_batch_size: int | None = None
 
     def resolved_bf16(self) -> bool:
         """bf16 autocast only where the CPU computes bf16 natively (elsewhere it is 3x slower)."""
@@ -81,11 +84,18 @@ class TrainingResult:
 
 
 def _plan(base: ModelSpec, data: TrainingData, options: TrainingOptions) -> dict[str, Any]:
-    """What a run depends on: a resumed run must match it, or its checkpoints mean nothing."""
+    """What a run depends on: a resumed run must match it, or its checkpoints mean nothing.
+
+    `mini_batch_size` is left out: it changes memory, not gradients, so a run cut off for
+    want of memory can resume with a smaller one.
+    """
+    options_that_matter = {
+        name: value for name, value in asdict(options).items() if name != "mini_batch_size"
+    }
     return {
         "base": base.base,
         "base_spec_hash": base.spec_hash,
-        "options": asdict(options),
+        "options": options_that_matter,
         "train_pairs": len(data.train),
         "heldout_pairs": len(data.heldout),
         "sources": data.sources,
@@ -384,7 +394,10 @@ def _trainer(
         SentenceTransformerTrainer,
         SentenceTransformerTrainingArguments,
     )
-    from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
+    from sentence_transformers.sentence_transformer.losses import (
+        CachedMultipleNegativesRankingLoss,
+        MultipleNegativesRankingLoss,
+    )
     from sentence_transformers.sentence_transformer.training_args import BatchSamplers
     from transformers import EarlyStoppingCallback
 
@@ -439,7 +452,9 @@ def _trainer(
         model=model,
         args=args,
         train_dataset=_dataset(train_pairs),
-        loss=MultipleNegativesRankingLoss(model),
+        loss=CachedMultipleNegativesRankingLoss(model, mini_batch_size=options.mini_batch_size)
+        if options.mini_batch_size and options.mini_batch_size < options.batch_size
+        else MultipleNegativesRankingLoss(model),
         evaluator=_heldout_evaluator(base, heldout),
         callbacks=[EarlyStoppingCallback(early_stopping_patience=options.patience)],
     )

@@ -63,24 +63,33 @@ def read_queries(path: Path, count: int) -> list[str]:
     return texts[:count]
 
 
-def medquad_chunks(path: Path, encoder: Encoder, limit: int) -> list[str]:
-    """Up to `limit` chunks of MedQuAD answers, cut as ingest cuts them for this model."""
+def medquad_chunks(
+    path: Path, encoder: Encoder, limit: int, chunk_tokens: int | None = None
+) -> list[str]:
+    """Up to `limit` distinct chunks of MedQuAD answers, cut as ingest cuts them for this model.
+
+    `chunk_tokens` cuts smaller pieces instead, so the same text yields more real points
+    (about 100k at 64 tokens). Repeated texts are kept once: MedQuAD repeats answers, and
+    equal vectors make exact search a tie that no index can reproduce.
+    """
+    ingest_size = budget_tokens(
+        encoder.max_seq_length, encoder.count_tokens(encoder.spec.document_prefix)
+    )
+    size = min(chunk_tokens or ingest_size, ingest_size)
     spec = ChunkingSpec(
-        tokenizer=encoder.spec.id,
-        chunk_tokens=budget_tokens(
-            encoder.max_seq_length, encoder.count_tokens(encoder.spec.document_prefix)
-        ),
-        overlap_tokens=32,
+        tokenizer=encoder.spec.id, chunk_tokens=size, overlap_tokens=min(32, size // 4)
     )
     splitter = make_splitter(encoder.count_tokens, spec)
-    chunks: list[str] = []
+    chunks: dict[str, None] = {}
     with path.open(encoding="utf-8") as lines:
         for line in lines:
             answer = json.loads(line).get("answer", "") if line.strip() else ""
-            chunks.extend(piece for piece in splitter.split_text(answer) if piece.strip())
+            chunks.update(
+                dict.fromkeys(piece for piece in splitter.split_text(answer) if piece.strip())
+            )
             if len(chunks) >= limit:
                 break
-    return chunks[:limit]
+    return list(chunks)[:limit]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,11 +103,18 @@ class RealPoints:
 
 
 def real_points(
-    source: Path, encoder: Encoder, limit: int, cache_dir: Path, *, show_progress: bool
+    source: Path,
+    encoder: Encoder,
+    limit: int,
+    cache_dir: Path,
+    *,
+    chunk_tokens: int | None = None,
+    show_progress: bool,
 ) -> RealPoints:
-    """Embed MedQuAD chunks once per (spec, source, count); later runs read the cache."""
-    texts = medquad_chunks(source, encoder, limit)
-    key = f"medquad-{encoder.spec.spec_hash}-{file_hash([source])}-{len(texts)}.npy"
+    """Embed MedQuAD chunks once per (spec, source, size, count); later runs read the cache."""
+    texts = medquad_chunks(source, encoder, limit, chunk_tokens)
+    size = f"-t{chunk_tokens}" if chunk_tokens else ""
+    key = f"medquad-{encoder.spec.spec_hash}-{file_hash([source])}{size}-{len(texts)}.npy"
     cache_file = cache_dir / key
     if cache_file.is_file():
         return RealPoints(texts, np.load(cache_file), cache_file, from_cache=True)

@@ -88,8 +88,9 @@ def test_cut_off_training_leaves_the_old_adapter_and_resumes(
     process.wait()
 
     assert (out / "adapter_model.safetensors").read_bytes() == good  # untouched
+    # Resumed in mini-batches (as a run cut off for want of memory would be): same plan.
     resumed = subprocess.run(
-        [*command, "--overwrite", "--resume", "--register", "minilm-cli"],
+        [*command, "--overwrite", "--resume", "--mini-batch-size", "4", "--register", "minilm-cli"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -100,7 +101,7 @@ def test_cut_off_training_leaves_the_old_adapter_and_resumes(
     assert not checkpoints.parent.exists()
     info = read_adapter_info(out)
     assert info is not None and info.training["steps"] == 12  # 96 pairs / 8, one epoch
-    assert "--resume" in info.training["command"]
+    assert "--resume" in info.training["command"] and info.options["mini_batch_size"] == 4
     spec = Settings(models_file=tmp_path / "models.toml").model_specs()["minilm-cli"]
     assert spec.adapter == str(out.resolve()) and spec.max_seq_length == 32
 
