@@ -115,13 +115,17 @@ def main() -> None:
         if not hits:
             st.info("No results. Try another mode, fewer filters or other words.")
             return
-        show_answer(request.query, hits, mode=request.mode, model=request.model)
+        # The answer box stands above the hits but is filled after them: the cards are on
+        # screen while the answer's sentences are still being scored.
+        answer_box = st.container()
         st.caption(
             f"{len(hits)} hits for “{request.query}” in {elapsed:.0f} ms · "
             f"{request.model} · {request.mode}"
         )
         for hit in hits:
             hit_card(hit, query=request.query, mode=request.mode, corpus=corpus)
+        with answer_box:
+            show_answer(request.query, hits, mode=request.mode, model=request.model)
 
 
 main()

@@ -26,8 +26,10 @@ def _page_texts(path: str, modified: float) -> list[str]:
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def _one_page_pdf(path: str, modified: float, number: int) -> bytes:
-    """Page `number` as a PDF of its own: the viewer opens at the cited page, and a long book
-    is not sent to the browser for one page."""
+    """Page `number` as a PDF of its own.
+
+    The viewer then opens at the cited page, and a long book is not sent for one page.
+    """
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter()
