@@ -40,6 +40,9 @@ logger = logging.getLogger(__name__)
 
 ADAPTER_NAME = "default"
 PLAN_FILE = "plan.json"
+# What a resumed run takes over from the runs before it: the base model's held-out scores and
+# the wall time spent up to the last checkpoint (the model card reports the whole run's time).
+LEDGER_FILE = "ledger.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,6 +254,25 @@ def _heldout_scores(
     }
 
 
+def _read_ledger(work: Path) -> dict[str, Any]:
+    path = work / LEDGER_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def _ledger_callback(work: Path, ledger: dict[str, Any], origin: float) -> Any:
+    """A callback that writes the ledger beside every checkpoint, the time counted from `origin`."""
+    from transformers import TrainerCallback
+
+    class LedgerAtCheckpoint(TrainerCallback):
+        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            ledger["seconds"] = round(time.perf_counter() - origin, 1)
+            partial = work / (LEDGER_FILE + ".tmp")
+            partial.write_text(json.dumps(ledger, indent=2) + "\n", encoding="utf-8")
+            partial.replace(work / LEDGER_FILE)
+
+    return LedgerAtCheckpoint()
+
+
 def _check_reload(
     model: SentenceTransformer, base: ModelSpec, source: str, adapter_dir: Path, max_len: int
 ) -> float:
@@ -309,11 +331,16 @@ def train_adapter(
             "mining %d hard negative(s) per pair with the base model", options.hard_negatives
         )
         train_pairs = _with_hard_negatives(model, train_pairs, options.hard_negatives, options.seed)
-    logger.info("held-out scores of the base model (%d pairs)", len(data.heldout))
-    heldout_base = _heldout_scores(model, base, data.heldout, options.seed)
+    ledger = _read_ledger(work) if checkpoint else {}
+    if "heldout_base" not in ledger:
+        logger.info("held-out scores of the base model (%d pairs)", len(data.heldout))
+        ledger["heldout_base"] = _heldout_scores(model, base, data.heldout, options.seed)
+    heldout_base = ledger["heldout_base"]
+    earlier_seconds = float(ledger.get("seconds", 0.0))
     trainer = _trainer(
         model, base, train_pairs, data.heldout, work, options, show_progress=show_progress
     )
+    trainer.add_callback(_ledger_callback(work, ledger, started - earlier_seconds))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     heldout_adapter = _heldout_scores(model, base, data.heldout, options.seed)
     staged = work / "adapter"
@@ -322,7 +349,7 @@ def train_adapter(
     model.transformers_model.save_pretrained(str(staged))
     target_modules = _record_base(staged, base.base)
     reload_difference = _check_reload(model, base, source, staged, options.max_seq_length)
-    seconds = time.perf_counter() - started
+    seconds = earlier_seconds + time.perf_counter() - started
     state = trainer.state
     info = AdapterInfo(
         base=base.base,

@@ -88,6 +88,8 @@ def test_cut_off_training_leaves_the_old_adapter_and_resumes(
     process.wait()
 
     assert (out / "adapter_model.safetensors").read_bytes() == good  # untouched
+    ledger = json.loads((checkpoints.parent / "ledger.json").read_text())
+    assert ledger["seconds"] > 0 and "nDCG@10" in ledger["heldout_base"]
     # Resumed in mini-batches (as a run cut off for want of memory would be): same plan.
     resumed = subprocess.run(
         [*command, "--overwrite", "--resume", "--mini-batch-size", "4", "--register", "minilm-cli"],
@@ -102,6 +104,9 @@ def test_cut_off_training_leaves_the_old_adapter_and_resumes(
     info = read_adapter_info(out)
     assert info is not None and info.training["steps"] == 12  # 96 pairs / 8, one epoch
     assert "--resume" in info.training["command"] and info.options["mini_batch_size"] == 4
+    # The card counts the time before the cut and keeps the base scores measured then.
+    assert info.training["seconds"] > ledger["seconds"]
+    assert info.heldout["base"] == ledger["heldout_base"]
     spec = Settings(models_file=tmp_path / "models.toml").model_specs()["minilm-cli"]
     assert spec.adapter == str(out.resolve()) and spec.max_seq_length == 32
 
