@@ -4,7 +4,8 @@ How ../shared/data was made, and how this module reproduces it:
 - every answered QA pair of the 9 subsets that kept their answers (the three MedlinePlus
   subsets without answers are skipped), folders in numeric order, files sorted by name;
   doc_id = <folder without its number>_<file stem>_<pair no.>; question and answer verbatim;
-- minus the cardiology topics held out for the final evaluation (HELD_OUT);
+- only the documents that file draws on (MANIFEST), which leaves out the cardiology topics
+  held out for the final evaluation;
 - `cardio`: NHLBI topics minus the lung, blood and sleep ones; other subsets by keyword
   rules on <Focus> (CARDIO_FOCUS minus NOT_CARDIO_FOCUS);
 - eval/medquad_cardio_dev: corpus = all visible answers (title = focus); queries = the
@@ -41,28 +42,16 @@ ANSWERED_FOLDERS = (
     "8_NHLBI_QA_XML",
     "9_CDC_QA",
 )
-# Documents (folder, file) of the cardiology topics held out for the final evaluation.
-# NHLBI: the 13 of the 88 raw topics absent from medquad_visible (checked by the tests on
-# ../shared/data/raw). MPlus Health Topics and SeniorHealth: the file numbers absent from
-# medquad_visible in subsets where every document is answered. The shipped data holds out
-# 260 pairs; these give 82 + 13 + 46 = 141.
-# TODO(#5): the remaining 119 held-out pairs (GARD, GHR, NINDS, NIDDK, CDC, CancerGov) cannot
-# be told apart from unanswered documents without the full raw repository; until their ids are
-# added, a download keeps them in medquad_visible.jsonl.
-HELD_OUT: frozenset[tuple[str, str]] = frozenset(
-    [
-        *(
-            ("8_NHLBI_QA_XML", f"{n:07d}.xml")
-            for n in (39, 44, 56, 62, 66, 70, 72, 77, 90, 100, 124, 125, 136)
-        ),
-        *(
-            ("4_MPlus_Health_Topics_QA", f"{n:07d}.xml")
-            for n in (56, 150, 195, 229, 237, 326, 404, 444, 447, 608, 857, 858, 944)
-        ),
-        ("7_SeniorHealth_QA", "0000035.xml"),
-        ("7_SeniorHealth_QA", "0000066.xml"),
-    ]
-)
+# The documents (folder, file) that medquad_visible.jsonl draws on, one line per subset folder,
+# numbered files as ranges ("4-6" is 0000004.xml to 0000006.xml). A conversion keeps these and
+# nothing else, which leaves out the cardiology topics held out for the final evaluation (260
+# pairs) without naming them: the raw repository also holds documents with no answers, so the
+# held-out ones cannot be told apart from those by looking at the raw files alone.
+# Made from the shipped file by `visible_manifest`; a test checks it still matches.
+MANIFEST = Path(__file__).with_name("medquad_visible_files.txt")
+_FILE_DIGITS = 7
+
+
 # NHLBI topics that are not cardiovascular (lung, blood, sleep, weight).
 NHLBI_NOT_CARDIO = frozenset(
     (
@@ -134,6 +123,41 @@ def is_cardio(source: str, focus: str) -> bool:
     return bool(CARDIO_FOCUS.search(focus)) and not NOT_CARDIO_FOCUS.search(focus)
 
 
+def visible_manifest(pairs: Iterable[dict[str, Any]]) -> str:
+    """The MANIFEST text for these visible pairs (their `folder` and `file` fields)."""
+    files: dict[str, set[str]] = {}
+    for pair in pairs:
+        files.setdefault(pair["folder"], set()).add(pair["file"].removesuffix(".xml"))
+    lines = []
+    for folder in sorted(files):
+        numbers = sorted(int(stem) for stem in files[folder] if stem.isdigit())
+        runs: list[list[int]] = []
+        for number in numbers:
+            if runs and number == runs[-1][1] + 1:
+                runs[-1][1] = number
+            else:
+                runs.append([number, number])
+        tokens = [str(a) if a == b else f"{a}-{b}" for a, b in runs]
+        tokens += sorted(stem for stem in files[folder] if not stem.isdigit())
+        lines.append(f"{folder}: {' '.join(tokens)}")
+    return "\n".join(lines) + "\n"
+
+
+def read_manifest(path: Path = MANIFEST) -> frozenset[tuple[str, str]]:
+    """The (folder, file) pairs a MANIFEST text names."""
+    documents: set[tuple[str, str]] = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        folder, _, tokens = line.partition(": ")
+        for token in tokens.split():
+            first, _, last = token.partition("-")
+            if not first.isdigit():
+                documents.add((folder, f"{token}.xml"))
+                continue
+            for number in range(int(first), int(last or first) + 1):
+                documents.add((folder, f"{number:0{_FILE_DIGITS}d}.xml"))
+    return frozenset(documents)
+
+
 def read_document(path: Path, folder: str) -> Iterator[dict[str, Any]]:
     """The answered QA pairs of one MedQuAD XML document, as medquad_visible records."""
     root = parse_xml(path, "MedQuAD document")
@@ -179,12 +203,13 @@ def read_pairs(raw: Path, *, show_progress_bar: bool | None = None) -> list[dict
         if show_progress_bar is None
         else not show_progress_bar
     )
+    visible = read_manifest()
     pairs: list[dict[str, Any]] = []
     held_out = 0
     for folder, path in tqdm(files, desc="MedQuAD documents", unit="doc", disable=quiet):
         found = list(read_document(path, folder))
-        if (folder, path.name) in HELD_OUT:
-            held_out += len(found)
+        if (folder, path.name) not in visible:
+            held_out += len(found)  # a held-out topic (a document with no answers adds 0)
             continue
         pairs += found
     logger.info(
