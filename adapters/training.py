@@ -68,7 +68,8 @@ class TrainingOptions:
     seed: int = 42
     bf16: bool | None = None
     # Embed each batch in pieces of this size (GradCache): the same gradients in a fraction of
-    # the memory, about 20% slower. MPNet at 32 x 256 tokens outgrew 24 GB without it.
+    # the memory, for about a third more compute. MPNet at 32 x 256 tokens outgrew 24 GB
+    # without it.
     mini_batch_size: int | None = None
 
     def resolved_bf16(self) -> bool:
