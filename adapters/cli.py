@@ -27,6 +27,7 @@ from rich.table import Table
 
 from adapters import AdapterError, ModelNotFoundError, ModelSpec, configure_torch, get_spec
 from adapters.adapter_files import read_adapter_info, write_adapter_info
+from adapters.cloze_pairs import cloze_pairs
 from adapters.pairs import PairFields, TextPair, pair_fingerprint, read_pairs, training_data
 from adapters.registry import adapter_spec, register_spec
 from adapters.span_pairs import span_pairs
@@ -61,13 +62,19 @@ def _settings(data_dir: Path | None, threads: int | None, verbose: int, *, quiet
     return settings
 
 
-def _corpus_spans(settings: Settings, corpus: str, per_document: int, seed: int) -> list[TextPair]:
+def _corpus_pairs(
+    settings: Settings, corpus: str, spans_per_document: int, cloze_per_document: int, seed: int
+) -> tuple[list[TextPair], str]:
+    """Span pairs and sentence-in-context pairs mined from an ingested corpus, and their label."""
     catalog = Catalog(settings.sql_url_or_default())
     try:
         documents = catalog.chunk_texts_by_document(corpus)
     finally:
         catalog.close()
-    return span_pairs(documents, per_document=per_document, seed=seed)
+    spans = span_pairs(documents, per_document=spans_per_document, seed=seed)
+    cloze = cloze_pairs(documents, per_document=cloze_per_document, seed=seed)
+    label = f"corpus {corpus!r} ({len(spans)} span, {len(cloze)} sentence-in-context)"
+    return [*spans, *cloze], label
 
 
 @app.command()
@@ -87,7 +94,15 @@ def train(
     from_corpus: Annotated[
         str | None, typer.Option(help="Also mine span pairs from this ingested corpus.")
     ] = None,
-    spans_per_document: Annotated[int, typer.Option(min=1)] = 2,
+    spans_per_document: Annotated[int, typer.Option(min=0)] = 2,
+    cloze_per_document: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Also mine this many (sentence, its chunk without it) pairs per document of "
+            "--from-corpus: the inverse cloze task, pairs shaped like a query and its passage.",
+        ),
+    ] = 0,
     passage_spans: Annotated[
         int,
         typer.Option(min=0, help="Also mine this many span pairs from the passages of --pairs."),
@@ -139,13 +154,17 @@ def train(
         raise typer.BadParameter("give --pairs FILE, --from-corpus NAME, or both")
     if out_dir.exists() and not (overwrite or resume):
         raise typer.BadParameter(f"{out_dir} exists; pass --overwrite", param_hint="--out")
-    extra = _corpus_spans(settings, from_corpus, spans_per_document, seed) if from_corpus else []
+    extra, extra_label = (
+        _corpus_pairs(settings, from_corpus, spans_per_document, cloze_per_document, seed)
+        if from_corpus
+        else ([], "")
+    )
     data = training_data(
         pairs or [],
         fields=PairFields(query_field, positive_field, negative_field),
         exclude=exclude_queries or [],
         extra=extra,
-        extra_label=f"corpus {from_corpus!r}",
+        extra_label=extra_label,
         heldout_fraction=heldout,
         max_pairs=max_pairs,
         passage_spans=passage_spans,

@@ -196,7 +196,7 @@ def training_data(
         excluded |= read_query_texts(path)
     kept = without_queries(pairs, excluded)
     if extra:
-        described.append(f"{extra_label or 'self-supervised'}: {len(extra)} span pairs")
+        described.append(f"{extra_label or 'self-supervised'}: {len(extra)} pairs")
     spans = passage_span_pairs([pair.positive for pair in kept], passage_spans, seed=seed)
     if spans:
         described.append(f"passages of the pairs above: {len(spans)} span pairs")

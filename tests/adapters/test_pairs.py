@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from adapters.cloze_pairs import cloze_pairs, sentences_of
 from adapters.errors import PairsFileError
 from adapters.pairs import (
     PairFields,
@@ -147,3 +148,39 @@ def test_span_pairs_come_from_an_ingested_corpus(textbook_corpus: str, catalog) 
     every_chunk = " ".join(" ".join(texts) for texts in documents.values()).split()
     every_chunk = " ".join(every_chunk)
     assert all(pair.query in every_chunk for pair in pairs)  # spans of the real text
+
+
+def test_cloze_pairs_ask_with_a_sentence_for_its_chunk_without_it() -> None:
+    chunk = (
+        "The heart has four chambers. Blood enters the right atrium from the venae cavae. "
+        "The tricuspid valve opens into the right ventricle during diastole. "
+        "Oxygenated blood returns from the lungs through four pulmonary veins."
+    )
+    assert len(sentences_of(chunk)) == 4
+    pairs = cloze_pairs(
+        {"doc": [chunk]},
+        per_document=10,
+        min_sentence_words=6,
+        min_context_words=10,
+        keep_sentence=0.0,
+    )
+    # "The heart has four chambers." is too short to be a query; the other three are used.
+    assert sorted(pair.query for pair in pairs) == sorted(sentences_of(chunk)[1:])
+    for pair in pairs:
+        assert pair.query not in pair.positive
+        assert set(pair.positive.split()) < set(chunk.split())
+    kept = cloze_pairs({"doc": [chunk]}, per_document=10, min_context_words=10, keep_sentence=1)
+    assert all(pair.positive == chunk for pair in kept)
+    assert cloze_pairs({"doc": ["Too short to ask about anything here."]}) == []
+
+
+def test_cloze_pairs_come_from_an_ingested_corpus(textbook_corpus: str, catalog) -> None:
+    documents = catalog.chunk_texts_by_document(textbook_corpus)
+    pairs = cloze_pairs(documents, per_document=3, seed=7)
+    assert 30 <= len(pairs) <= 45
+    assert pairs == cloze_pairs(documents, per_document=3, seed=7)
+    chunks = [text for texts in documents.values() for text in texts]
+    for pair in pairs:
+        assert any(pair.query in chunk and pair.positive != chunk for chunk in chunks) or any(
+            pair.positive == chunk for chunk in chunks
+        )
