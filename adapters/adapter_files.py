@@ -68,11 +68,21 @@ def write_adapter_info(adapter_dir: Path, info: AdapterInfo) -> None:
 
 
 def adapter_fingerprint(adapter_ref: str) -> str:
-    """A hash of a local adapter's weights (so retraining changes the spec hash), else its ref."""
-    weights = Path(adapter_ref).expanduser() / PEFT_WEIGHTS
+    """A hash of a local adapter's weights and peft config, else its ref.
+
+    Why both: retraining changes the weights, and another lora_alpha or target list changes the
+    vectors from the same weights; either must change the spec hash (so stale embeddings are
+    found) and the adapter's name on a shared base (so one is never taken for the other).
+    """
+    folder = Path(adapter_ref).expanduser()
+    weights = folder / PEFT_WEIGHTS
     if not weights.is_file():
         return adapter_ref
-    return hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+    digest = hashlib.sha256(weights.read_bytes())
+    config = folder / PEFT_CONFIG
+    if config.is_file():
+        digest.update(json.dumps(json.loads(config.read_text()), sort_keys=True).encode())
+    return digest.hexdigest()[:16]
 
 
 def _lora_input_sizes(adapter_dir: Path) -> set[int]:

@@ -8,7 +8,8 @@ import logging
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -261,12 +262,39 @@ def _attach_adapter(base: SharedBase, spec: ModelSpec, adapter_dir: Path | None)
     assert spec.adapter is not None
     name = "adapter_" + hashlib.sha256(adapter_fingerprint(spec.adapter).encode()).hexdigest()[:12]
     if name not in base.adapters:
-        with base.lock, warnings.catch_warnings():
+        with base.lock, warnings.catch_warnings(), _reports_silenced():
             # Several adapters on one base is the point here, not the accident peft warns of.
             warnings.filterwarnings("ignore", "Already found a `peft_config`", UserWarning)
+            warnings.filterwarnings("ignore", "Adapter .* was active which is now deleted")
             # The base resolved from the spec, never the path peft's config recorded.
-            base.model.load_adapter(
+            loading = base.model.load_adapter(
                 str(adapter_dir) if adapter_dir is not None else spec.adapter, adapter_name=name
             )
+            missing = sorted(
+                key for key in getattr(loading, "missing_keys", ()) if f".{name}." in key
+            )
+            if missing:
+                base.model.delete_adapter(name)
+                raise AdapterError(
+                    f"model {spec.id!r}: the adapter {spec.adapter} has no weights for "
+                    f"{len(missing)} of its LoRA tensors (e.g. {missing[0]}); retrain or re-save it"
+                )
             base.adapters.add(name)
     return name
+
+
+@contextmanager
+def _reports_silenced() -> Iterator[None]:
+    """Hide transformers' load report for an adapter; `_attach_adapter` checks it instead.
+
+    Why: transformers 5 expects the keys of every adapter already on the base, so loading a
+    second adapter reports the first one's tensors as missing ("newly initialized"), a false
+    alarm; the keys of the adapter being loaded are checked above.
+    """
+    report_logger = logging.getLogger("transformers.integrations.peft")
+    level = report_logger.level
+    report_logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        report_logger.setLevel(level)

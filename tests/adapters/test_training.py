@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from pathlib import Path
 
@@ -73,22 +74,73 @@ def _scaled_copy(adapter: Path, folder: Path, factor: float) -> Path:
     return folder
 
 
+class _Records(logging.Handler):
+    """Keeps the records of a logger that does not propagate to pytest's caplog."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
 def test_adapters_on_one_base_share_it_and_switch_without_reload(
     trained: TrainingResult, minilm: Encoder, tmp_path: Path
 ) -> None:
     base_before = minilm.encode_documents(PROBE)
     first = load_encoder(_spec(trained, minilm, "tiny-a"), cache_dir=MODEL_CACHE)
+    a1 = first.encode_documents(PROBE)
     other_dir = _scaled_copy(trained.out, tmp_path / "tiny-b", 3.0)
-    second = load_encoder(adapter_spec("tiny-b", other_dir, minilm.spec), cache_dir=MODEL_CACHE)
+    reports = _Records()
+    logging.getLogger("transformers").addHandler(reports)
+    try:
+        second = load_encoder(adapter_spec("tiny-b", other_dir, minilm.spec), cache_dir=MODEL_CACHE)
+    finally:
+        logging.getLogger("transformers").removeHandler(reports)
+    # transformers reports the first adapter's tensors as missing from the second's files.
+    assert not [r for r in reports.records if "LOAD REPORT" in r.getMessage()]
 
     assert first.model is second.model is minilm.model  # one copy of the base weights
-    a1 = first.encode_documents(PROBE)
     b1 = second.encode_documents(PROBE)
     base_after = minilm.encode_documents(PROBE)
     a2 = first.encode_documents(PROBE)
     assert np.abs(a1 - b1).max() > 1e-3  # the same noise floor as above
     assert np.allclose(a1, a2, atol=1e-6)
     assert np.allclose(base_before, base_after, atol=1e-6)  # the base spec stays the base
+
+
+def test_same_weights_with_another_alpha_are_another_adapter(
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+) -> None:
+    first = load_encoder(_spec(trained, minilm, "tiny-alpha"), cache_dir=MODEL_CACHE)
+    halved = shutil.copytree(trained.out, tmp_path / "halved")
+    config = json.loads((halved / "adapter_config.json").read_text())
+    config["lora_alpha"] = config["lora_alpha"] / 2
+    (halved / "adapter_config.json").write_text(json.dumps(config))
+    second = load_encoder(adapter_spec("tiny-halved", halved, minilm.spec), cache_dir=MODEL_CACHE)
+
+    assert first.spec.spec_hash != second.spec.spec_hash  # stale embeddings are found
+    base, full, half = (e.encode_documents(PROBE) for e in (minilm, first, second))
+    # Half the LoRA update: the vectors move about half as far from the base.
+    assert 0.3 < np.abs(half - base).max() / np.abs(full - base).max() < 0.7
+
+
+def test_adapter_with_missing_weights_is_refused(
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+) -> None:
+    base_before = minilm.encode_documents(PROBE)
+    folder = shutil.copytree(trained.out, tmp_path / "incomplete")
+    weights = load_file(str(folder / "adapter_model.safetensors"))
+    dropped = sorted(key for key in weights if "lora_B" in key)[0]
+    save_file(
+        {key: value for key, value in weights.items() if key != dropped},
+        str(folder / "adapter_model.safetensors"),
+    )
+    spec = adapter_spec("incomplete", folder, minilm.spec)
+    with pytest.raises(AdapterError, match=r"has no weights for 1 of its LoRA tensors"):
+        load_encoder(spec, cache_dir=MODEL_CACHE)
+    assert np.allclose(minilm.encode_documents(PROBE), base_before, atol=1e-6)
 
 
 def test_adapter_for_another_base_is_refused_before_any_weights_load(
