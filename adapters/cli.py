@@ -94,7 +94,10 @@ def train(
     from_corpus: Annotated[
         str | None, typer.Option(help="Also mine span pairs from this ingested corpus.")
     ] = None,
-    spans_per_document: Annotated[int, typer.Option(min=0)] = 2,
+    spans_per_document: Annotated[
+        int,
+        typer.Option(min=0, help="Span pairs (DeCLUTR) per document of --from-corpus; 0: none."),
+    ] = 2,
     cloze_per_document: Annotated[
         int,
         typer.Option(
@@ -152,6 +155,10 @@ def train(
     base_spec = get_spec(specs, base)
     if not pairs and not from_corpus:
         raise typer.BadParameter("give --pairs FILE, --from-corpus NAME, or both")
+    if from_corpus and not (spans_per_document or cloze_per_document):
+        raise typer.BadParameter(
+            "--from-corpus needs --spans-per-document or --cloze-per-document above 0"
+        )
     if out_dir.exists() and not (overwrite or resume):
         raise typer.BadParameter(f"{out_dir} exists; pass --overwrite", param_hint="--out")
     extra, extra_label = (

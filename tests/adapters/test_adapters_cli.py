@@ -178,3 +178,16 @@ def test_register_list_and_eval_beside_the_base(
     assert difference["low"] <= difference["mean"] <= difference["high"]
     assert "## Evaluation" in (adapter / "README.md").read_text()
     json.dumps(info.evaluations)  # the record stays JSON
+
+
+def test_from_corpus_with_no_pairs_to_mine_is_a_usage_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for key, value in _env(tmp_path).items():
+        monkeypatch.setenv(key, value)
+    out = tmp_path / "o"
+    args = ["train", "--base", "minilm", "--from-corpus", "cardiology", "--out", str(out)]
+    result = CliRunner().invoke(app, [*args, "--spans-per-document", "0"])
+    assert result.exit_code == 2
+    assert "--spans-per-document or --cloze-per-document" in result.output
+    assert not out.exists()
