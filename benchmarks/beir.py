@@ -36,7 +36,6 @@ from tqdm.auto import tqdm
 
 from adapters import ModelSpec, get_spec, load_encoder
 from ingest import ingest_paths
-from ingest.pipeline import run_model_ids
 from retrieval import (
     Catalog,
     Hit,
@@ -362,15 +361,12 @@ def _ingest_corpus(
     vectors until then).
     """
     corpus = corpus_for(beir.name)
-    embedded_with = {model.model_id: model.spec_hash for model in catalog.corpus_models(corpus)}
-    models = [
-        spec
-        for spec in (
-            get_spec(specs, model_id)
-            for model_id in run_model_ids(catalog, corpus, requested, requested[0])
-        )
-        if spec.id in requested or embedded_with.get(spec.id) == spec.spec_hash
+    in_step = [
+        model.model_id
+        for model in catalog.corpus_models(corpus)
+        if get_spec(specs, model.model_id).spec_hash == model.spec_hash
     ]
+    models = [get_spec(specs, model_id) for model_id in dict.fromkeys([*requested, *in_step])]
     load: Callable[[ModelSpec], Any] = lambda spec: load_encoder(  # noqa: E731
         spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
     )
