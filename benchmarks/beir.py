@@ -356,15 +356,15 @@ def _ingest_corpus(
     """The set's corpus name, and the seconds each model spent embedding what was new.
 
     Models the corpus already holds are kept in step with its file, except those whose spec
-    changed since they embedded it: embedding the whole corpus again for a model this run
-    does not score is left to a run that asks for it (its search would refuse the stale
-    vectors until then).
+    changed since they embedded it or is no longer listed: embedding the whole corpus again
+    for a model this run does not score is left to a run that asks for it (its search would
+    refuse the stale vectors until then), and a model without a spec cannot embed at all.
     """
     corpus = corpus_for(beir.name)
     in_step = [
         model.model_id
         for model in catalog.corpus_models(corpus)
-        if get_spec(specs, model.model_id).spec_hash == model.spec_hash
+        if model.model_id in specs and specs[model.model_id].spec_hash == model.spec_hash
     ]
     models = [get_spec(specs, model_id) for model_id in dict.fromkeys([*requested, *in_step])]
     load: Callable[[ModelSpec], Any] = lambda spec: load_encoder(  # noqa: E731

@@ -152,7 +152,7 @@ def test_an_unknown_dataset_name_says_where_it_looked(tmp_path: Path) -> None:
     assert "no_such_set" in result.output and "datasets download" in result.output
 
 
-def test_a_model_whose_spec_changed_is_not_embedded_again_unless_asked_for(
+def test_a_model_whose_spec_changed_or_is_gone_is_left_alone_unless_asked_for(
     tiny_beir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     models_file = tmp_path / "models.toml"
@@ -176,6 +176,11 @@ def test_a_model_whose_spec_changed_is_not_embedded_again_unless_asked_for(
     assert asked["ingest_seconds"].get("minilm", 0.0) == 0.0
     renewed = {m.model_id: m.spec_hash for m in catalog.corpus_models("beir-openstax_tiny")}
     assert renewed["minilm-passage"] != before["minilm-passage"]
+
+    models_file.write_text("", encoding="utf-8")  # the spec is gone; its vectors stay
+    _quality(tiny_beir, data_dir, tmp_path / "unlisted.json", "minilm")
+    kept = {m.model_id: m.spec_hash for m in catalog.corpus_models("beir-openstax_tiny")}
+    assert kept == renewed
     catalog.close()
 
 
