@@ -23,7 +23,7 @@ from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.report import RunOutput, file_hash, recorded_run
 from benchmarks.separation import run_separation, sample_pairs
 from benchmarks.speed import speed
-from retrieval import Catalog, FusionMethod, RetrievalError, SearchMode, Settings
+from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, RetrievalError, SearchMode, Settings
 from retrieval.console import run_app
 from retrieval.logs import configure_logging
 
@@ -103,7 +103,7 @@ def quality(
     ] = None,
     fusion: Annotated[
         FusionMethod, typer.Option(help="How hybrid mode fuses dense and sparse.")
-    ] = FusionMethod.RRF,
+    ] = DEFAULT_FUSION,
     rrf_k: Annotated[
         int | None, typer.Option("--rrf-k", min=1, help="RRF constant [default: the API's].")
     ] = None,
@@ -122,6 +122,8 @@ def quality(
 
     Each model after the first is tested against it on the same queries (paired).
     """
+    if rrf_k is not None and fusion is not FusionMethod.RRF:
+        raise typer.BadParameter("applies to --fusion rrf only", param_hint="--rrf-k")
     settings = _settings(data_dir, threads, verbose, quiet)
     try:
         beir = read_beir(

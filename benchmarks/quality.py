@@ -34,7 +34,7 @@ from benchmarks.report import (
     model_provenance,
     provenance,
 )
-from retrieval import Catalog, FusionMethod, SearchMode, Settings, VectorStore
+from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, SearchMode, Settings, VectorStore
 
 PERMUTATIONS = 10_000
 PLOTTED = ("nDCG@10", "Recall@10")
@@ -67,7 +67,7 @@ class QualityOptions:
     """What a quality run searched with; recorded in its JSON document."""
 
     depth: int = 100
-    fusion: FusionMethod = FusionMethod.RRF
+    fusion: FusionMethod = DEFAULT_FUSION
     rrf_k: int | None = None
     seed: int = 0
 

@@ -17,12 +17,13 @@ from retrieval.errors import (
     UnknownFilterError,
 )
 from retrieval.hits import Hit
-from retrieval.query import FusionMethod, SearchMode
+from retrieval.query import DEFAULT_FUSION, FusionMethod, SearchMode
 from retrieval.retriever import Comparison, PairAgreement, Retriever
 from retrieval.settings import Settings
 from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
 
 __all__ = [
+    "DEFAULT_FUSION",
     "AnswerSentence",
     "BenchmarkRun",
     "Catalog",

@@ -38,6 +38,11 @@ class FusionMethod(enum.StrEnum):
     DBSF = "dbsf"
 
 
+# DBSF ranked better than RRF (k=2) with both shipped base models on both eval sets
+# (README, Benchmarks): scores carry how far apart two candidates are, ranks do not.
+DEFAULT_FUSION = FusionMethod.DBSF
+
+
 @dataclass(frozen=True, slots=True)
 class FieldMatch:
     """A metadata field equal to one of `values`."""
@@ -72,7 +77,7 @@ class StoreQuery:
     conditions: tuple[Condition, ...] = ()
     offset: int = 0
     score_threshold: float | None = None
-    fusion: FusionMethod = FusionMethod.RRF
+    fusion: FusionMethod = DEFAULT_FUSION
     candidates: int = 100
     rrf_k: int = DEFAULT_RRF_K
     hnsw_ef: int | None = None  # HNSW beam width for the dense search; None = Qdrant's default

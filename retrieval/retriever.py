@@ -32,7 +32,13 @@ from retrieval.errors import (
 )
 from retrieval.filters import to_conditions
 from retrieval.hits import Hit
-from retrieval.query import DEFAULT_RRF_K, FusionMethod, SearchMode, StoreQuery
+from retrieval.query import (
+    DEFAULT_FUSION,
+    DEFAULT_RRF_K,
+    FusionMethod,
+    SearchMode,
+    StoreQuery,
+)
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
@@ -153,7 +159,7 @@ class Retriever:
         filters: Mapping[str, Any] | None = None,
         offset: int = 0,
         score_threshold: float | None = None,
-        fusion: FusionMethod | str = FusionMethod.RRF,
+        fusion: FusionMethod | str = DEFAULT_FUSION,
         mmr: bool = False,
         mmr_lambda: float = 0.5,
         dedupe: bool = True,
@@ -173,7 +179,7 @@ class Retriever:
                 for numbers, and `page: n` or `page: (first, last)` for page ranges.
             offset: Hits to skip (for paging).
             score_threshold: Drop hits scoring below it (its scale depends on the mode).
-            fusion: rrf or dbsf, for hybrid mode.
+            fusion: dbsf (scores normalised, then summed) or rrf (ranks), for hybrid mode.
             mmr: Re-rank candidates by maximal marginal relevance for diverse hits.
             mmr_lambda: 1 = relevance only, 0 = diversity only.
             dedupe: Drop near-identical chunks (same text, or dense cosine >= 0.97).

@@ -146,6 +146,17 @@ def test_a_missing_file_is_a_usage_error_and_records_no_run(tmp_path: Path) -> N
     assert not (tmp_path / "d" / "catalog.db").exists()
 
 
+def test_an_rrf_constant_without_rrf_fusion_is_a_usage_error(
+    tiny_beir: Path, tmp_path: Path
+) -> None:
+    result = _invoke(
+        "quality", "--dataset", str(tiny_beir), "--rrf-k", "60", "--data-dir", str(tmp_path / "d")
+    )
+    assert result.code == 2
+    assert "--rrf-k" in result.output and "--fusion rrf" in result.output
+    assert not (tmp_path / "d").exists()
+
+
 def test_an_unknown_dataset_name_says_where_it_looked(tmp_path: Path) -> None:
     result = _invoke("quality", "--dataset", "no_such_set", "--data-dir", str(tmp_path))
     assert result.code == 2

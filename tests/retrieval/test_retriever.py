@@ -159,9 +159,10 @@ def test_score_threshold_drops_weak_hits(retriever: Retriever) -> None:
     assert kept and all(h.score >= cut - 1e-6 for h in kept) and len(kept) < len(hits)
 
 
-def test_dbsf_fusion_also_ranks(retriever: Retriever) -> None:
-    rrf = retriever.search("cardiac output and stroke volume", k=5, mode="hybrid")
-    dbsf = retriever.search("cardiac output and stroke volume", k=5, mode="hybrid", fusion="dbsf")
+def test_rrf_fusion_also_ranks(retriever: Retriever) -> None:
+    dbsf = retriever.search("cardiac output and stroke volume", k=5, mode="hybrid")
+    rrf = retriever.search("cardiac output and stroke volume", k=5, mode="hybrid", fusion="rrf")
+    assert rrf and [h.score for h in rrf] == sorted((h.score for h in rrf), reverse=True)
     assert dbsf and [h.score for h in dbsf] != pytest.approx([h.score for h in rrf])
 
 
