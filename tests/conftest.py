@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -18,6 +19,9 @@ from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
 from retrieval.query import FieldMatch, SearchMode, StoreQuery
 from retrieval.store import ScoredChunk, VectorStore
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("CARDIORAG_DATA", REPO.parent / "shared" / "data"))
@@ -83,9 +87,25 @@ def throwaway_sql_url(sqlite_file: Path) -> Iterator[str]:
     try:
         yield make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
     finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        drop_database(admin, name)
         admin.dispose()
+
+
+def drop_database(admin: Engine, name: str) -> None:
+    """Drop a test database even while an autovacuum worker is in it.
+
+    WITH (FORCE) ends the test's leftover sessions, but PostgreSQL before 16 refuses to end an
+    autovacuum worker for a role without pg_signal_backend (InsufficientPrivilege); a plain DROP
+    cancels autovacuum itself, so it is the fallback.
+    """
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    with admin.connect() as connection:
+        try:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        except ProgrammingError:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 @pytest.fixture
