@@ -287,6 +287,8 @@ def evaluate(
             raise typer.BadParameter(str(err), param_hint="--dataset") from err
         evaluations.append(result)
         _print_comparison(result)
+    for evaluation in evaluations:  # the card keeps each scale's results apart
+        evaluation["adapter_scale"] = spec.adapter_scale
     info = read_adapter_info(adapter_dir) if adapter_dir else None
     if update_card and info is not None:
         info.evaluations = [
@@ -301,6 +303,7 @@ def _same_evaluation(old: dict, new: list[dict]) -> bool:
     key = ("dataset", "mode", "against")
     return any(
         all(old.get(k) == candidate.get(k) for k in key)
+        and old.get("adapter_scale", 1.0) == candidate.get("adapter_scale", 1.0)
         and ("separation" in old) == ("separation" in candidate)
         for candidate in new
     )
@@ -344,6 +347,13 @@ def register_command(
         str | None, typer.Option(help="Spec id of the base [default: the one on record].")
     ] = None,
     description: str = "",
+    scale: Annotated[
+        float,
+        typer.Option(
+            min=0.01,
+            help="Weight of the adapter's update; below 1 blends it with the base (WiSE-FT).",
+        ),
+    ] = 1.0,
     overwrite: Annotated[bool, typer.Option(help="Replace a spec with this id.")] = False,
 ) -> None:
     """Add a spec for an adapter to your models.toml, for `ingest`, the API and the UI."""
@@ -353,7 +363,7 @@ def register_command(
     if base is None and info is None:
         raise typer.BadParameter("the adapter has no CardioRAG record; pass --base")
     base_spec = get_spec(specs, base or (info.base_spec if info else ""))
-    spec = adapter_spec(spec_id, adapter_dir, base_spec, description=description)
+    spec = adapter_spec(spec_id, adapter_dir, base_spec, description=description, scale=scale)
     register_spec(settings.models_file, spec, overwrite=overwrite)
     out.print(f"registered {spec_id!r} ({base_spec.id} + {adapter_dir}) in {settings.models_file}")
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from adapters.adapter_files import adapter_fingerprint, check_adapter_fits
+from adapters.adapter_files import check_adapter_fits
 from adapters.errors import AdapterError, ModelNotFoundError
 from adapters.hardware import cpu_supports_bf16
 from adapters.specs import ModelSpec
@@ -166,8 +166,14 @@ def _base_key(spec: ModelSpec, source: str, dtype: object) -> tuple[object, ...]
     """Specs with equal keys share one loaded base; an int8 base has its adapter merged in."""
     if spec.quantize == "none":
         return (source, spec.revision, str(dtype), spec.trust_remote_code)
-    merged = adapter_fingerprint(spec.adapter) if spec.adapter is not None else None
-    return (source, spec.revision, str(dtype), spec.trust_remote_code, spec.quantize, merged)
+    return (
+        source,
+        spec.revision,
+        str(dtype),
+        spec.trust_remote_code,
+        spec.quantize,
+        spec.adapter_key,
+    )
 
 
 def _load_base(
@@ -260,7 +266,8 @@ def _attach_adapter(base: SharedBase, spec: ModelSpec, adapter_dir: Path | None)
     except ImportError as err:
         raise AdapterError(f"model {spec.id!r} has a LoRA adapter; install `peft`") from err
     assert spec.adapter is not None
-    name = "adapter_" + hashlib.sha256(adapter_fingerprint(spec.adapter).encode()).hexdigest()[:12]
+    assert spec.adapter_key is not None
+    name = "adapter_" + hashlib.sha256(spec.adapter_key.encode()).hexdigest()[:12]
     if name not in base.adapters:
         with base.lock, warnings.catch_warnings(), _reports_silenced():
             # Several adapters on one base is the point here, not the accident peft warns of.
@@ -279,8 +286,19 @@ def _attach_adapter(base: SharedBase, spec: ModelSpec, adapter_dir: Path | None)
                     f"model {spec.id!r}: the adapter {spec.adapter} has no weights for "
                     f"{len(missing)} of its LoRA tensors (e.g. {missing[0]}); retrain or re-save it"
                 )
+            if spec.adapter_scale != 1.0:
+                _scale_adapter(base.model, name, spec.adapter_scale)
             base.adapters.add(name)
     return name
+
+
+def _scale_adapter(model: SentenceTransformer, name: str, scale: float) -> None:
+    """Weigh adapter `name`'s update by `scale` in every LoRA layer (peft: scale x alpha / r)."""
+    from peft.tuners.lora import LoraLayer
+
+    for module in model.modules():
+        if isinstance(module, LoraLayer):
+            module.set_scale(name, scale)
 
 
 @contextmanager

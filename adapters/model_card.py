@@ -35,9 +35,14 @@ def _heldout_table(heldout: dict[str, Any]) -> list[str]:
     return rows
 
 
-def _separation_table(result: dict[str, Any]) -> list[str]:
+def _scale_note(evaluation: dict[str, Any]) -> str:
+    scale = evaluation.get("adapter_scale", 1.0)
+    return "" if scale == 1.0 else f", the adapter's update weighed {scale:g}"
+
+
+def _separation_table(result: dict[str, Any], scale_note: str) -> list[str]:
     rows = [
-        f"**Separation score** on {result['pairs']} held-out pairs",
+        f"**Separation score** on {result['pairs']} held-out pairs{scale_note}",
         "",
         "| model | mean cosine, similar | mean cosine, different | separation [95% CI] |",
         "|---|---|---|---|",
@@ -52,11 +57,12 @@ def _separation_table(result: dict[str, Any]) -> list[str]:
 
 def _evaluation_table(evaluation: dict[str, Any]) -> list[str]:
     if "separation" in evaluation:
-        return _separation_table(evaluation["separation"])
+        return _separation_table(evaluation["separation"], _scale_note(evaluation))
     against = evaluation["against"]
     rows = [
         f"**{evaluation['dataset']}** ({evaluation['queries']} queries, "
-        f"{evaluation['mode']} search, commit `{evaluation['commit'][:10]}`)",
+        f"{evaluation['mode']} search{_scale_note(evaluation)}, "
+        f"commit `{evaluation['commit'][:10]}`)",
         "",
         f"| metric | {against} | this adapter | difference [95% CI] |",
         "|---|---|---|---|",

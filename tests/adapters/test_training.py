@@ -126,6 +126,30 @@ def test_same_weights_with_another_alpha_are_another_adapter(
     assert 0.3 < np.abs(half - base).max() / np.abs(full - base).max() < 0.7
 
 
+def test_adapter_scale_weighs_the_update_on_the_shared_base(
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+) -> None:
+    halved = shutil.copytree(trained.out, tmp_path / "alpha-halved")
+    config = json.loads((halved / "adapter_config.json").read_text())
+    config["lora_alpha"] = config["lora_alpha"] / 2
+    (halved / "adapter_config.json").write_text(json.dumps(config))
+    full = load_encoder(_spec(trained, minilm, "tiny-full"), cache_dir=MODEL_CACHE)
+    full_before = full.encode_documents(PROBE)
+    scaled_spec = adapter_spec("tiny-scaled", trained.out, minilm.spec, scale=0.5)
+    scaled = load_encoder(scaled_spec, cache_dir=MODEL_CACHE)
+    alpha_halved = load_encoder(
+        adapter_spec("tiny-a16", halved, minilm.spec), cache_dir=MODEL_CACHE
+    )
+
+    assert scaled.model is full.model is minilm.model  # one base, the same files twice
+    assert scaled_spec.spec_hash != full.spec.spec_hash
+    # Half the update is what half of alpha gives, and the full-weight spec keeps its vectors.
+    half = scaled.encode_documents(PROBE)
+    assert np.allclose(half, alpha_halved.encode_documents(PROBE), atol=1e-6)
+    assert np.abs(half - full_before).max() > 1e-3
+    assert np.allclose(full.encode_documents(PROBE), full_before, atol=1e-6)
+
+
 def test_adapter_with_missing_weights_is_refused(
     trained: TrainingResult, minilm: Encoder, tmp_path: Path
 ) -> None:
