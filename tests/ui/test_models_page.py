@@ -16,6 +16,7 @@ def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
     assert table.loc["minilm", "kind"] == "base model"
     assert table.loc["minilm-cardio", "kind"] == "LoRA adapter"
     assert table.loc["minilm-cardio", "adapter"].endswith("trained/minilm-cardio")
+    assert table.loc["minilm-cardio", "adapter weight"] == 0.5  # served at half its update
     assert table.loc["minilm", "dimension"] == 384  # from the catalog: the demo corpus has it
     assert 0 < table.loc["minilm-cardio", "adapter weights (MB)"] < 5
 

@@ -36,6 +36,7 @@ def _row(spec: ModelSpec, measured: Measured | None, dimension: int | None) -> d
         "kind": "LoRA adapter" if spec.adapter else "base model",
         "base": spec.base,
         "adapter": spec.adapter or "",
+        "adapter weight": spec.adapter_scale if spec.adapter else None,
         "dimension": measured.dimension if measured else dimension,
         "max tokens": spec.max_seq_length,
         "parameters (M)": round(measured.parameters / 1e6, 1) if measured else None,
