@@ -383,10 +383,11 @@ def list_command() -> None:
     """Every model spec, its base and adapter, and whether it loads on this machine."""
     settings = Settings.load()
     table = Table(title="model specs")
-    for column in ("id", "base", "adapter", "offline"):
+    for column in ("id", "base", "adapter", "weight", "offline"):
         table.add_column(column, overflow="fold")
     for spec in settings.model_specs().values():
-        table.add_row(spec.id, spec.base, spec.adapter or "", _availability(spec, settings))
+        weight = f"{spec.adapter_scale:g}" if spec.adapter else ""
+        table.add_row(spec.id, spec.base, spec.adapter or "", weight, _availability(spec, settings))
     out.print(table)
 
 

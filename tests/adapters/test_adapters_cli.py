@@ -181,6 +181,10 @@ def test_register_list_and_eval_beside_the_base(
     half = ["register", str(adapter), "--id", "minilm-tiny-half", "--scale", "0.5"]
     assert runner.invoke(app, half).exit_code == 0
     assert "adapter_scale = 0.5" in (tmp_path / "models.toml").read_text()
+    [listed_half] = [
+        row for row in runner.invoke(app, ["list"]).output.splitlines() if "-half" in row
+    ]
+    assert "│ 0.5 " in listed_half
     eval_half = ["eval", "--model", "minilm-tiny-half", "--against", "minilm", "--dataset"]
     eval_half += [str(beir), "--data-dir", str(tmp_path / "bench"), "--quiet"]
     assert runner.invoke(app, eval_half).exit_code == 0
