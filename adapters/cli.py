@@ -380,7 +380,7 @@ def _availability(spec: ModelSpec, settings: Settings) -> str:
 
 @app.command("list")
 def list_command() -> None:
-    """Every model spec, its base and adapter, and whether it loads on this machine."""
+    """Every model spec, its base, adapter and weight, and whether it loads on this machine."""
     settings = Settings.load()
     table = Table(title="model specs")
     for column in ("id", "base", "adapter", "weight", "offline"):

@@ -265,9 +265,9 @@ def _attach_adapter(base: SharedBase, spec: ModelSpec, adapter_dir: Path | None)
         import peft  # noqa: F401
     except ImportError as err:
         raise AdapterError(f"model {spec.id!r} has a LoRA adapter; install `peft`") from err
-    assert spec.adapter is not None
-    assert spec.adapter_key is not None
-    name = "adapter_" + hashlib.sha256(spec.adapter_key.encode()).hexdigest()[:12]
+    adapter_key = spec.adapter_key  # hashes the adapter's files: read them once
+    assert adapter_key is not None
+    name = "adapter_" + hashlib.sha256(adapter_key.encode()).hexdigest()[:12]
     if name not in base.adapters:
         with base.lock, warnings.catch_warnings(), _reports_silenced():
             # Several adapters on one base is the point here, not the accident peft warns of.
