@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from adapters.encoder import Encoder, load_encoder
 from adapters.errors import AdapterError, ModelNotFoundError, SpecFileError, UnknownModelError
-from adapters.hardware import configure_torch, cpu_supports_bf16
+from adapters.hardware import cpu_supports_bf16
+from adapters.placement import Placement, configure_torch, placement_for
 from adapters.specs import ModelSpec, get_spec, load_model_specs
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "Encoder",
     "ModelNotFoundError",
     "ModelSpec",
+    "Placement",
     "SpecFileError",
     "UnknownModelError",
     "configure_torch",
@@ -19,4 +21,5 @@ __all__ = [
     "get_spec",
     "load_encoder",
     "load_model_specs",
+    "placement_for",
 ]

@@ -25,10 +25,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters import AdapterError, ModelNotFoundError, ModelSpec, configure_torch, get_spec
+from adapters import AdapterError, ModelNotFoundError, ModelSpec, get_spec
 from adapters.adapter_files import read_adapter_info, write_adapter_info
 from adapters.cloze_pairs import cloze_pairs
 from adapters.pairs import PairFields, TextPair, pair_fingerprint, read_pairs, training_data
+from adapters.placement import describe_placement
 from adapters.registry import adapter_spec, register_spec
 from adapters.span_pairs import span_pairs
 from adapters.training import TrainingOptions, train_adapter
@@ -58,7 +59,7 @@ NegativeFieldOpt = Annotated[
 def _settings(data_dir: Path | None, threads: int | None, verbose: int, *, quiet: bool) -> Settings:
     configure_logging(verbose, quiet=quiet)
     settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    configure_torch(settings.torch_threads)
+    settings.configure_torch()
     return settings
 
 
@@ -382,12 +383,20 @@ def _availability(spec: ModelSpec, settings: Settings) -> str:
 def list_command() -> None:
     """Every model spec, its base, adapter and weight, and whether it loads on this machine."""
     settings = Settings.load()
+    settings.configure_torch()
     table = Table(title="model specs")
-    for column in ("id", "base", "adapter", "weight", "offline"):
+    for column in ("id", "base", "adapter", "weight", "runs on", "offline"):
         table.add_column(column, overflow="fold")
     for spec in settings.model_specs().values():
         weight = f"{spec.adapter_scale:g}" if spec.adapter else ""
-        table.add_row(spec.id, spec.base, spec.adapter or "", weight, _availability(spec, settings))
+        table.add_row(
+            spec.id,
+            spec.base,
+            spec.adapter or "",
+            weight,
+            describe_placement(spec),
+            _availability(spec, settings),
+        )
     out.print(table)
 
 

@@ -18,7 +18,7 @@ import numpy as np
 
 from adapters.adapter_files import check_adapter_fits
 from adapters.errors import AdapterError, ModelNotFoundError
-from adapters.hardware import cpu_supports_bf16
+from adapters.placement import Placement, placement_for
 from adapters.specs import ModelSpec
 from adapters.weights import resolve_base
 
@@ -32,7 +32,8 @@ logger = logging.getLogger(__name__)
 class Encoder:
     """A loaded model spec. Build it with `load_encoder`, which keeps one per spec per process.
 
-    Vectors are float32 numpy rows, L2-normalised when the spec says so (cosine = dot product).
+    Vectors are float32 numpy rows, L2-normalised in float32 when the spec says so (cosine = dot
+    product), whatever dtype the model computes in.
     sentence-transformers sorts each call's texts by length before batching, so padding is small.
 
     Example:
@@ -68,6 +69,11 @@ class Encoder:
         return self.spec.max_seq_length or self._base.default_max_seq_length
 
     @property
+    def placement(self) -> Placement:
+        """The device and dtype this encoder runs in."""
+        return self._base.placement
+
+    @property
     def tokenizer(self) -> PreTrainedTokenizerBase:
         """The model's own tokenizer, which chunking counts tokens with."""
         return self.model.tokenizer
@@ -96,11 +102,14 @@ class Encoder:
                 list(texts),
                 prompt=prefix or None,
                 batch_size=batch_size,
-                normalize_embeddings=self.spec.normalize,
-                convert_to_numpy=True,
+                convert_to_tensor=True,
                 show_progress_bar=show_progress_bar,
             )
-        return np.asarray(vectors, dtype=np.float32)
+        # float32 before normalising: in bf16 a unit vector's norm is only 1 to within 2e-3.
+        rows = vectors.float().cpu().numpy()
+        if self.spec.normalize:
+            rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
+        return rows
 
     def encode_documents(
         self, texts: Sequence[str], *, batch_size: int = 32, show_progress_bar: bool = False
@@ -126,6 +135,7 @@ class SharedBase:
 
     model: SentenceTransformer
     default_max_seq_length: int
+    placement: Placement
     lock: threading.RLock = field(default_factory=threading.RLock)
     adapters: set[str] = field(default_factory=set)
 
@@ -139,37 +149,19 @@ class SharedBase:
             self.model.disable_adapters()
 
 
-_loaded: dict[str, Encoder] = {}
-_bases: dict[tuple[str, str | None, str, bool], SharedBase] = {}
+_loaded: dict[tuple[str, Placement], Encoder] = {}
+_bases: dict[tuple[object, ...], SharedBase] = {}
 _load_lock = threading.Lock()
 
 
-def _torch_dtype(spec: ModelSpec) -> object:
-    """bfloat16 where the CPU computes it natively (2.5-4x faster there); float32 elsewhere.
-
-    Measured on a CPU without avx512_bf16/AMX, bf16 ran 3x slower than fp32, so `auto` only
-    picks it where it is native; an explicit `bfloat16` is honoured with a warning.
-    """
-    import torch
-
-    if spec.dtype == "float32" or (spec.dtype == "auto" and not cpu_supports_bf16()):
-        return torch.float32
-    if not cpu_supports_bf16():
-        warnings.warn(
-            f"model {spec.id!r} asks for bfloat16, which this CPU only emulates (slow)",
-            stacklevel=3,
-        )
-    return torch.bfloat16
-
-
-def _base_key(spec: ModelSpec, source: str, dtype: object) -> tuple[object, ...]:
+def _base_key(spec: ModelSpec, source: str, placement: Placement) -> tuple[object, ...]:
     """Specs with equal keys share one loaded base; an int8 base has its adapter merged in."""
     if spec.quantize == "none":
-        return (source, spec.revision, str(dtype), spec.trust_remote_code)
+        return (source, spec.revision, placement, spec.trust_remote_code)
     return (
         source,
         spec.revision,
-        str(dtype),
+        placement,
         spec.trust_remote_code,
         spec.quantize,
         spec.adapter_key,
@@ -179,8 +171,8 @@ def _base_key(spec: ModelSpec, source: str, dtype: object) -> tuple[object, ...]
 def _load_base(
     spec: ModelSpec, source: str, adapter_dir: Path | None, *, allow_downloads: bool
 ) -> SharedBase:
-    dtype = _torch_dtype(spec)
-    key = _base_key(spec, source, dtype)
+    placement = placement_for(spec)
+    key = _base_key(spec, source, placement)
     if key in _bases:
         return _bases[key]
     from sentence_transformers import SentenceTransformer
@@ -188,17 +180,17 @@ def _load_base(
     try:
         model = SentenceTransformer(
             source,
-            device="cpu",
+            device=placement.device,
             revision=spec.revision,
             trust_remote_code=spec.trust_remote_code,
             local_files_only=not allow_downloads,
-            model_kwargs={"dtype": dtype},
+            model_kwargs={"dtype": placement.torch_dtype},
         )
     except OSError as err:
         raise ModelNotFoundError(
             spec.id, spec.base, f"Loading failed: {err}".splitlines()[0]
         ) from err
-    base = SharedBase(model, int(model.max_seq_length))
+    base = SharedBase(model, int(model.max_seq_length), placement)
     if spec.quantize == "int8":
         from adapters.quantization import merge_lora, quantize_int8
 
@@ -212,16 +204,18 @@ def _load_base(
 
 
 def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = False) -> Encoder:
-    """Load a spec once per process and return the same Encoder on later calls.
+    """Load a spec once per process (per device and dtype) and return the same Encoder later.
 
     Raises:
+        PlacementError: When the spec or the settings name a device or dtype not available here.
         ModelNotFoundError: When the base or the adapter is not available offline.
         AdapterBaseMismatchError: When the adapter was made for another base (checked before
             any weights load).
     """
     with _load_lock:
-        if spec.spec_hash in _loaded:
-            return _loaded[spec.spec_hash]
+        key = (spec.spec_hash, placement_for(spec))  # CARDIORAG_DTYPE may change in a process
+        if key in _loaded:
+            return _loaded[key]
         source = resolve_base(spec, cache_dir=cache_dir, allow_downloads=allow_downloads)
         adapter_dir = _local_adapter(spec, source, allow_downloads=allow_downloads)
         started = time.perf_counter()
@@ -234,10 +228,10 @@ def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = Fa
             "loaded model %s (%d dims, %s) in %.1f s",
             spec.id,
             encoder.dimension,
-            base.model.dtype,
+            base.placement,
             time.perf_counter() - started,
         )
-        _loaded[spec.spec_hash] = encoder
+        _loaded[key] = encoder
         return encoder
 
 

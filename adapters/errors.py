@@ -66,3 +66,7 @@ class AdapterBaseMismatchError(AdapterError, ValueError):
         self.spec_id = spec_id
         self.adapter = adapter
         super().__init__(f"model {spec_id!r}: adapter {adapter} does not fit its base: {reason}")
+
+
+class PlacementError(AdapterError, ValueError):
+    """A device this machine does not have, or a dtype the chosen device cannot run."""

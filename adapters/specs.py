@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from adapters.adapter_files import adapter_fingerprint
 from adapters.errors import SpecFileError, UnknownModelError
+from adapters.placement import DEVICE_PATTERN, DtypeSetting
 
 PACKAGE_PREFIX = "pkg:"
 
@@ -35,8 +36,16 @@ class ModelSpec(BaseModel):
     document_prefix: str = ""
     max_seq_length: int | None = Field(None, ge=8, description="Tokens, special tokens included.")
     normalize: bool = True
-    dtype: Literal["auto", "float32", "bfloat16"] = Field(
-        "auto", description="auto: bfloat16 where the CPU has native bf16, else float32."
+    dtype: DtypeSetting = Field(
+        "auto",
+        description="auto: bfloat16 where the hardware computes it natively (a CPU with "
+        "avx512_bf16 or AMX, most CUDA GPUs), else float32 (CPU) or float16 (CUDA). "
+        "CARDIORAG_DTYPE overrides it for every spec.",
+    )
+    device: str | None = Field(
+        None,
+        pattern=DEVICE_PATTERN,
+        description="auto, cpu, cuda, cuda:N or mps; unset: the `device` setting (default auto).",
     )
     quantize: Literal["none", "int8"] = Field(
         "none",
@@ -79,7 +88,7 @@ class ModelSpec(BaseModel):
         A local adapter counts by the hash of its weights, not its path: retraining it changes
         the hash, moving the checkout does not.
         """
-        relevant = self.model_dump(exclude={"description", "install_hint"})
+        relevant = self.model_dump(exclude={"description", "install_hint", "device"})
         for added_later, default in (("quantize", "none"), ("adapter_scale", 1.0)):
             if relevant[added_later] == default:
                 del relevant[added_later]  # specs that leave it at its default keep their hash

@@ -27,8 +27,8 @@ from adapters.adapter_files import (
     write_adapter_info,
 )
 from adapters.errors import AdapterError
-from adapters.hardware import cpu_supports_bf16
 from adapters.pairs import TextPair, TrainingData, pair_fingerprint
+from adapters.placement import Placement, placement_for
 from adapters.separation import separation_score
 from adapters.specs import ModelSpec
 from adapters.weights import resolve_base
@@ -66,15 +66,22 @@ class TrainingOptions:
     patience: int = 3
     hard_negatives: int = 0
     seed: int = 42
+    # None: autocast in the dtype the base is served in (bf16 where the hardware has it).
     bf16: bool | None = None
     # Embed each batch in pieces of this size (GradCache): the same gradients in a fraction of
     # the memory, for about a third more compute. MPNet at 32 x 256 tokens outgrew 24 GB
     # without it.
     mini_batch_size: int | None = None
 
-    def resolved_bf16(self) -> bool:
-        """bf16 autocast only where the CPU computes bf16 natively (elsewhere it is 3x slower)."""
-        return cpu_supports_bf16() if self.bf16 is None else self.bf16
+    def autocast_dtype(self, placement: Placement) -> str:
+        """Mixed precision of the run: float32 master weights, autocast in the returned dtype.
+
+        Follows the device's dtype (bf16 only where it is native: emulated it is 3x slower),
+        unless `bf16` says otherwise.
+        """
+        if self.bf16 is not None:
+            return "bfloat16" if self.bf16 else "float32"
+        return placement.dtype if placement.dtype in ("bfloat16", "float16") else "float32"
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,13 +154,15 @@ def _prepare_workdir(
     return work, None
 
 
-def _load_base(base: ModelSpec, source: str, max_seq_length: int) -> SentenceTransformer:
+def _load_base(
+    base: ModelSpec, source: str, max_seq_length: int, device: str
+) -> SentenceTransformer:
     import torch
     from sentence_transformers import SentenceTransformer
 
     model = SentenceTransformer(
         source,
-        device="cpu",
+        device=device,
         revision=base.revision,
         trust_remote_code=base.trust_remote_code,
         local_files_only=True,
@@ -274,8 +283,17 @@ def _ledger_callback(work: Path, ledger: dict[str, Any], origin: float) -> Any:
     return LedgerAtCheckpoint()
 
 
+# Both sides of the reload check compute in float32 (master weights, autocast removed), where the
+# same weights give the same vectors to rounding; a lost or ignored adapter moves them by 1e-3+.
+RELOAD_TOLERANCE = 1e-5
+
+
 def _check_reload(
-    model: SentenceTransformer, base: ModelSpec, source: str, adapter_dir: Path, max_len: int
+    model: SentenceTransformer,
+    base: ModelSpec,
+    source: str,
+    adapter_dir: Path,
+    max_len: int,
 ) -> float:
     """Reload base + saved adapter and compare: guards against a save that lost weights."""
     probe = [
@@ -283,10 +301,10 @@ def _check_reload(
         "What are the symptoms of heart failure?",
     ]
     expected = model.encode(probe, normalize_embeddings=True)
-    reloaded = _load_base(base, source, max_len)
+    reloaded = _load_base(base, source, max_len, str(model.device))
     reloaded.load_adapter(str(adapter_dir))
     difference = float(np.abs(reloaded.encode(probe, normalize_embeddings=True) - expected).max())
-    if difference > 1e-5:
+    if difference > RELOAD_TOLERANCE:
         raise AdapterError(
             f"the saved adapter does not reproduce the trained model (max difference "
             f"{difference:.2e}); nothing was published"
@@ -324,8 +342,9 @@ def train_adapter(
     plan = _plan(base, data, options)
     work, checkpoint = _prepare_workdir(out, plan, overwrite=overwrite, resume=resume)
     source = resolve_base(base, cache_dir=cache_dir, allow_downloads=False)
+    placement = placement_for(base)
     started = time.perf_counter()
-    model = _load_base(base, source, options.max_seq_length)
+    model = _load_base(base, source, options.max_seq_length, placement.device)
     train_pairs = data.train
     if options.hard_negatives:
         logger.info(
@@ -339,10 +358,20 @@ def train_adapter(
     heldout_base = ledger["heldout_base"]
     earlier_seconds = float(ledger.get("seconds", 0.0))
     trainer = _trainer(
-        model, base, train_pairs, data.heldout, work, options, show_progress=show_progress
+        model,
+        base,
+        train_pairs,
+        data.heldout,
+        work,
+        options,
+        placement,
+        show_progress=show_progress,
     )
     trainer.add_callback(_ledger_callback(work, ledger, started - earlier_seconds))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
+    # The trainer leaves an autocast wrapper on forward; remove it, so that the held-out scores
+    # and the reload check compare float32 with float32, as the base's were measured.
+    trainer.accelerator.unwrap_model(model, keep_fp32_wrapper=False)
     heldout_adapter = _heldout_scores(model, base, data.heldout, options.seed)
     staged = work / "adapter"
     if staged.exists():
@@ -358,7 +387,12 @@ def train_adapter(
         architecture=base_architecture(source),
         max_seq_length=options.max_seq_length,
         options=asdict(options)
-        | {"bf16": options.resolved_bf16(), "target_modules": target_modules},
+        | {
+            "bf16": options.autocast_dtype(placement) == "bfloat16",
+            "autocast": options.autocast_dtype(placement),
+            "device": placement.device,
+            "target_modules": target_modules,
+        },
         data={
             **data.sources,
             "train_pairs": len(data.train),
@@ -414,6 +448,7 @@ def _trainer(
     heldout: Sequence[TextPair],
     work: Path,
     options: TrainingOptions,
+    placement: Placement,
     *,
     show_progress: bool,
 ) -> Any:
@@ -449,8 +484,9 @@ def _trainer(
         warmup_steps=options.warmup_ratio,  # a float below 1 is a ratio in transformers 5
         seed=options.seed,
         data_seed=options.seed,
-        bf16=options.resolved_bf16(),
-        use_cpu=True,
+        bf16=options.autocast_dtype(placement) == "bfloat16",
+        fp16=options.autocast_dtype(placement) == "float16",
+        use_cpu=placement.device == "cpu",
         batch_sampler=BatchSamplers.NO_DUPLICATES,
         eval_strategy="steps",
         eval_steps=options.eval_steps,

@@ -14,7 +14,7 @@ from typing import Annotated
 import numpy as np
 import typer
 
-from adapters import configure_torch, load_encoder
+from adapters import load_encoder
 from retrieval import Settings
 
 app = typer.Typer(add_completion=False)
@@ -45,7 +45,7 @@ def main(
     from ranx import Qrels, Run, evaluate
 
     settings = Settings()
-    configure_torch(settings.torch_threads)
+    settings.configure_torch()
     corpus = _read_jsonl(dataset / "corpus.jsonl")
     queries = _read_jsonl(dataset / "queries.jsonl")
     qrels = Qrels.from_dict(_read_qrels(dataset / "qrels" / "test.tsv"))

@@ -15,7 +15,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from adapters import AdapterError, configure_torch
+from adapters import AdapterError
 from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.datasets.cli import app as datasets_app
@@ -60,7 +60,7 @@ FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, Ru
 def _settings(data_dir: Path | None, threads: int | None, verbose: int, quiet: bool) -> Settings:
     configure_logging(verbose, quiet=quiet)
     settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    configure_torch(settings.torch_threads)
+    settings.configure_torch()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
 

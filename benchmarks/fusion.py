@@ -17,7 +17,6 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters import configure_torch
 from benchmarks.beir import corpus_for, read_beir, run_mode
 from benchmarks.quality import paired_differences, resolve_dataset
 from retrieval import FusionMethod, Retriever, SearchMode, Settings
@@ -38,7 +37,7 @@ def main(
 ) -> None:
     """Per model: each fusion's means, and DBSF minus RRF with its interval and p-value."""
     settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    configure_torch(settings.torch_threads)
+    settings.configure_torch()
     beir = read_beir(resolve_dataset(dataset, [settings.datasets_dir, settings.data_dir / "data"]))
     fusions = {
         "dbsf": {"fusion": FusionMethod.DBSF},

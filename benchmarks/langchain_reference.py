@@ -1,9 +1,10 @@
 """The reference: the same work done by a plain LangChain pipeline, as the issue names it.
 
 RecursiveCharacterTextSplitter (1,000 characters, 200 overlap), HuggingFaceEmbeddings (the
-spec's base weights, fp32, batch 32, normalised) and QdrantVectorStore in qdrant-client's
-local mode (`:memory:`, exact search in Python). Files are parsed by our own loaders inside the
-timed span, so both pipelines pay for the same parsing and differ only in what LangChain does.
+spec's base weights, its default fp32, on our encoder's device, batch 32, normalised) and
+QdrantVectorStore in qdrant-client's local mode (`:memory:`, exact search in Python). Files are
+parsed by our own loaders inside the timed span, so both pipelines pay for the same parsing and
+differ only in what LangChain does.
 
 It runs in a child process: its peak memory is then its own, and its imports and model load
 stay out of our process's figures. Needs `langchain-huggingface` (the `dev` extra).
@@ -31,6 +32,8 @@ class ReferenceSpeed:
     """What the LangChain pipeline did with the data and the queries."""
 
     model_path: str
+    device: str
+    dtype: str
     documents: int
     chunks: int
     ingest_seconds: float
@@ -66,7 +69,7 @@ def _documents(paths: Sequence[Path]) -> list[object]:
 
 
 def _run(
-    model_path: str, paths: Sequence[Path], queries: Sequence[str], threads: int
+    model_path: str, paths: Sequence[Path], queries: Sequence[str], threads: int, device: str
 ) -> ReferenceSpeed:
     """The whole reference run, in the child process."""
     import numpy as np
@@ -81,7 +84,7 @@ def _run(
     torch.set_num_threads(threads)
     embeddings = HuggingFaceEmbeddings(
         model_name=model_path,
-        model_kwargs={"device": "cpu", "local_files_only": True},
+        model_kwargs={"device": device, "local_files_only": True},
         encode_kwargs={"normalize_embeddings": True, "batch_size": BATCH_SIZE},
     )
     started = time.perf_counter()
@@ -100,6 +103,8 @@ def _run(
         latencies.append((time.perf_counter() - began) * 1000)
     return ReferenceSpeed(
         model_path=model_path,
+        device=device,
+        dtype=str(embeddings._client.dtype).removeprefix("torch."),
         documents=len(documents),
         chunks=len(chunks),
         ingest_seconds=round(seconds, 2),
@@ -112,9 +117,16 @@ def _run(
 
 
 def measure_reference(
-    model_path: str, paths: Sequence[Path], queries: Sequence[str], *, threads: int
+    model_path: str,
+    paths: Sequence[Path],
+    queries: Sequence[str],
+    *,
+    threads: int,
+    device: str = "cpu",
 ) -> ReferenceSpeed:
     """Run the LangChain pipeline over `paths` in a fresh process and return its figures.
+
+    It runs on our encoder's device, in its own default dtype (float32), as a user would.
 
     Raises:
         RuntimeError: When `langchain-huggingface` is not installed.
@@ -128,6 +140,6 @@ def measure_reference(
         )
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        result = pool.submit(_run, model_path, list(paths), list(queries), threads).result()
+        result = pool.submit(_run, model_path, list(paths), list(queries), threads, device).result()
     logger.info("LangChain reference: %s", result)
     return result

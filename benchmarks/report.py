@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from adapters import ModelSpec
+from adapters.hardware import cpu_bf16_flags
 from benchmarks.beir import git_commit
 from retrieval import Catalog
 
@@ -51,9 +52,20 @@ def machine() -> dict[str, Any]:
         "memory_gb": memory_gb,
         "python": platform.python_version(),
         "platform": platform.platform(terse=True),
+        "cpu_bf16": cpu_bf16_flags(),
+        "gpus": _gpu_names(),
         # Other work on a 2-core machine inflates latencies: the load tells a reader whether.
         "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
     }
+
+
+def _gpu_names() -> list[str]:
+    """CUDA devices by name (none on a CPU machine); torch is imported by every run anyway."""
+    import torch
+
+    if not torch.cuda.is_available():
+        return []
+    return [torch.cuda.get_device_name(index) for index in range(torch.cuda.device_count())]
 
 
 def _cpu_name() -> str:

@@ -15,13 +15,14 @@ started_at, seconds, commit, dirty, machine with its load average):
   MedQuAD files; `data`: {paths, files, queries_file, queries, medquad_file, points};
 - `settings`: {threads, batch_size, sizes, modes, real_points, real_chunk_tokens, jitter_sigma,
   hnsw: {m, ef_construct, full_scan_threshold_kb, hnsw_ef}};
-- `results`: {model id: {ingest: {documents, chunks, ingest_seconds, ingest_chunks_per_s,
+- `results`: {model id: {device, dtype, cpu_bf16: {amx_bf16, avx512_bf16}, ingest: {documents,
+  chunks, ingest_seconds, ingest_chunks_per_s,
   ingest_chars_per_s, raw_encode_chunks_per_s, pipeline_vs_raw, mean_chunk_chars,
   query_latency: {p50_ms, p95_ms, p99_ms}, peak_rss_mb}, real_points, points_from_cache,
   search: [{chunks, build_seconds, latency: {mode: {p50_ms, p95_ms, p99_ms}}, recall_at_10}],
   peak_rss_mb, vs_reference: {ingest_chunks_per_s, ingest_chars_per_s, query_p50,
   query_p95} or null}};
-- `reference`: {model_path, documents, chunks, ingest_seconds, ingest_chunks_per_s,
+- `reference`: {model_path, device, dtype, documents, chunks, ingest_seconds, ingest_chunks_per_s,
   ingest_chars_per_s, mean_chunk_chars, query_latency, peak_rss_mb} or null;
 - `targets`: {model id: {ingest_2x_reference, dense_p95_under_30ms_at_100k,
   recall_at_10_at_least_0_95}: true, false or null when not measured}.
@@ -39,6 +40,7 @@ from typing import Annotated, Any
 import typer
 
 from adapters import get_spec, load_encoder
+from adapters.hardware import cpu_bf16_flags
 from adapters.weights import resolve_base
 from benchmarks.langchain_reference import ReferenceSpeed, measure_reference
 from benchmarks.report import (
@@ -69,11 +71,12 @@ TARGET_P95_MS = 30.0
 TARGET_RECALL = 0.95
 TARGET_SIZE = 100_000
 INGEST_HEADER = (
-    "model", "chunks", "ingest chunks/s", "raw encode chunks/s", "pipeline/raw", "x reference",
-    "x reference chars/s", "query p50 / p95 ms", "x reference p95", "peak RSS MB",
+    "model", "device dtype", "chunks", "ingest chunks/s", "raw encode chunks/s", "pipeline/raw",
+    "x reference", "x reference chars/s", "query p50 / p95 ms", "x reference p95", "peak RSS MB",
 )  # fmt: skip
 SEARCH_HEADER = (
-    "model", "chunks", "mode", "p50 ms", "p95 ms", "p99 ms", "recall@10", "upsert + HNSW s",
+    "model", "device dtype", "chunks", "mode", "p50 ms", "p95 ms", "p99 ms", "recall@10",
+    "upsert + HNSW s",
 )  # fmt: skip
 
 
@@ -162,7 +165,11 @@ def run_speed(
         source = resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
         if options.reference and source not in references:
             references[source] = measure_reference(
-                source, options.data, queries, threads=settings.torch_threads
+                source,
+                options.data,
+                queries,
+                threads=settings.torch_threads,
+                device=encoder.placement.device,
             )
         real = real_points(
             options.medquad_file,
@@ -177,6 +184,9 @@ def run_speed(
             for size in options.sizes
         ]
         results[model_id] = {
+            "device": encoder.placement.device,
+            "dtype": encoder.placement.dtype,
+            "cpu_bf16": cpu_bf16_flags(),
             "ingest": ingest.as_dict(),
             "real_points": len(real.texts),
             "points_from_cache": real.from_cache,
@@ -217,6 +227,11 @@ def run_speed(
     return RunOutput(payload, speed_markdown(payload), speed_figures(payload))
 
 
+def _placement(result: dict[str, Any]) -> str:
+    """Where a model ran, e.g. "cpu bfloat16"; "-" for runs recorded before that was kept."""
+    return f"{result['device']} {result['dtype']}" if "device" in result else "-"
+
+
 def speed_markdown(payload: dict[str, Any]) -> str:
     """Tables for people: ingest beside the reference, then latency and recall by size."""
     reference = payload["reference"]
@@ -224,7 +239,7 @@ def speed_markdown(payload: dict[str, Any]) -> str:
     for model_id, result in payload["results"].items():
         ingest, versus = result["ingest"], result["vs_reference"] or {}
         ingest_rows.append(
-            [model_id, f"{ingest['chunks']:,}", ingest["ingest_chunks_per_s"],
+            [model_id, _placement(result), f"{ingest['chunks']:,}", ingest["ingest_chunks_per_s"],
              ingest["raw_encode_chunks_per_s"], ingest["pipeline_vs_raw"],
              versus.get("ingest_chunks_per_s", "-"), versus.get("ingest_chars_per_s", "-"),
              f"{ingest['query_latency']['p50_ms']} / {ingest['query_latency']['p95_ms']}",
@@ -232,24 +247,29 @@ def speed_markdown(payload: dict[str, Any]) -> str:
         )  # fmt: skip
     if reference is not None:
         ingest_rows.append(
-            ["LangChain reference", f"{reference['chunks']:,}", reference["ingest_chunks_per_s"],
+            ["LangChain reference", f"{reference['device']} {reference['dtype']}",
+             f"{reference['chunks']:,}", reference["ingest_chunks_per_s"],
              "-", "-", 1.0, 1.0,
              f"{reference['query_latency']['p50_ms']} / {reference['query_latency']['p95_ms']}",
              1.0, reference["peak_rss_mb"]]
         )  # fmt: skip
     search_rows = [
-        [model_id, f"{row['chunks']:,}", mode, latency["p50_ms"], latency["p95_ms"],
-         latency["p99_ms"], row["recall_at_10"], row["build_seconds"]]
+        [model_id, _placement(result), f"{row['chunks']:,}", mode, latency["p50_ms"],
+         latency["p95_ms"], latency["p99_ms"], row["recall_at_10"], row["build_seconds"]]
         for model_id, result in payload["results"].items()
         for row in result["search"]
         for mode, latency in row["latency"].items()
     ]  # fmt: skip
     machine = payload["machine"]
+    flags = ", ".join(
+        f"{flag} {'yes' if has else 'no'}" for flag, has in machine.get("cpu_bf16", {}).items()
+    )
     hnsw = payload["settings"]["hnsw"]
     return "\n\n".join(
         [
-            f"## Speed ({machine['cpu']}, {machine['cores']} cores, load "
-            f"{machine['load_average_1_5_15']}, {payload['settings']['threads']} torch threads)",
+            f"## Speed ({machine['cpu']}, {machine['cores']} cores, {flags or 'bf16 flags -'}, "
+            f"load {machine['load_average_1_5_15']}, {payload['settings']['threads']} torch "
+            "threads)",
             f"Ingest of {payload['data']['files']} files ({', '.join(payload['data']['paths'])}); "
             f"query latency is embed + search over {payload['data']['queries']} queries.",
             markdown_table(INGEST_HEADER, ingest_rows),
@@ -361,11 +381,9 @@ def speed(
         benchmarks speed -m minilm -m minilm-int8 --json speed.json
         benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
     """
-    from adapters import configure_torch
-
     configure_logging(verbose, quiet=quiet)
     settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    configure_torch(settings.torch_threads)
+    settings.configure_torch()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     root = settings.datasets_dir
     options = SpeedOptions(

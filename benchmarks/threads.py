@@ -49,7 +49,7 @@ def main(
     results = []
     for load in ("idle", "one core busy"):
         for threads in (1, 2):
-            configure_torch(threads)
+            configure_torch(threads, device=settings.device, dtype=settings.dtype)
             competitor = None
             if load != "idle":
                 competitor = multiprocessing.Process(target=_busy, args=(600,))

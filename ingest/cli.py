@@ -24,10 +24,10 @@ from rich.table import Table
 from adapters import (
     AdapterError,
     ModelNotFoundError,
-    configure_torch,
     get_spec,
     load_encoder,
 )
+from adapters.placement import describe_placement
 from adapters.weights import resolve_base
 from ingest._cli_options import (
     CorpusOpt,
@@ -101,7 +101,7 @@ def _list_table(catalog: Catalog, corpus: str) -> Table:
 def _models_table(settings: Settings) -> Table:
     specs = settings.model_specs()
     table = Table(title="model specs")
-    for column in ("id", "base", "adapter", "max tokens", "dtype", "available offline"):
+    for column in ("id", "base", "adapter", "max tokens", "runs on", "available offline"):
         table.add_column(column)
     for spec in specs.values():
         try:
@@ -114,7 +114,7 @@ def _models_table(settings: Settings) -> Table:
             spec.base,
             spec.adapter or "",
             str(spec.max_seq_length or ""),
-            spec.dtype,
+            describe_placement(spec),
             available,
         )
     return table
@@ -211,6 +211,7 @@ def ingest(
         models_file=models_file,
         torch_threads=threads,
     )
+    settings.configure_torch()
     if models:
         out.print(_models_table(settings))
         return
@@ -234,7 +235,6 @@ def ingest(
             get_spec(specs, model_id)
             for model_id in run_model_ids(catalog, corpus, model or [], settings.default_model)
         ]
-        configure_torch(settings.torch_threads)
         report = ingest_paths(
             paths or [],
             corpus=corpus,

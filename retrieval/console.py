@@ -6,6 +6,7 @@ import sys
 from typing import NoReturn
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from retrieval.settings import Settings
@@ -24,6 +25,18 @@ def run_app(app: typer.Typer, handled: tuple[type[Exception], ...]) -> NoReturn:
         if debug:
             raise
         err.print(f"error: {error}", highlight=False, markup=False, soft_wrap=True)
+        sys.exit(1)
+    except ValidationError as error:
+        if debug or error.title != Settings.__name__:
+            raise
+        for problem in error.errors():
+            name = "__".join(str(part) for part in problem["loc"])
+            err.print(
+                f"error: setting {name} (CARDIORAG_{name.upper()}): {problem['msg']}",
+                highlight=False,
+                markup=False,
+                soft_wrap=True,
+            )
         sys.exit(1)
     except typer.Abort:
         sys.exit(130)

@@ -19,7 +19,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from adapters import ModelSpec, load_model_specs
+from adapters import ModelSpec, configure_torch, load_model_specs
+from adapters.placement import DEVICE_PATTERN, DtypeSetting
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +107,17 @@ class Settings(BaseSettings):
         description="Default: every core (1.9x faster than one thread on an idle 2-core machine); "
         "set 1 when other work shares the machine (then one thread was 1.25x faster than two).",
     )
+    device: str = Field(
+        "auto",
+        pattern=DEVICE_PATTERN,
+        description="Where models run: auto (CUDA, then Apple MPS, then the CPU), cpu, cuda, "
+        "cuda:N or mps. A spec's own `device` wins.",
+    )
+    dtype: DtypeSetting = Field(
+        "auto",
+        description="Forces every spec's dtype (float32, bfloat16; float16 on a GPU only); "
+        "auto: each spec's own, which picks bf16 where the hardware computes it natively.",
+    )
     allow_downloads: bool = Field(
         default=False, description="Let model loading fetch weights from a hub (never by default)."
     )
@@ -168,6 +180,14 @@ class Settings(BaseSettings):
             return cls().debug
         except ValueError:
             return False
+
+    def configure_torch(self) -> None:
+        """Apply `torch_threads`, `device` and `dtype` to this process (before loading models).
+
+        Raises:
+            PlacementError: A device this machine lacks, or a dtype the device cannot run.
+        """
+        configure_torch(self.torch_threads, device=self.device, dtype=self.dtype)
 
     def model_specs(self) -> dict[str, ModelSpec]:
         """The shipped model specs with the user's `models_file` merged over them.

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from adapters import Encoder, ModelSpec, configure_torch, load_encoder, load_model_specs
+from adapters.placement import requested_dtype
 from ingest import IngestReport, ingest_paths
 from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
@@ -61,9 +62,50 @@ def specs() -> dict[str, ModelSpec]:
     return load_model_specs()
 
 
+# The dtypes every numerics-sensitive test runs in, whatever this CPU has: bf16 is emulated
+# (slower, same rounding) where the CPU lacks it. CARDIORAG_DTYPE sets the rest of the suite's.
+DTYPES = ("float32", "bfloat16")
+SESSION_DTYPE = os.environ.get("CARDIORAG_DTYPE", "auto")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_torch_thread() -> None:
+    configure_torch(1, dtype=SESSION_DTYPE)
+
+
+@contextmanager
+def dtype_forced(dtype: str) -> Iterator[None]:
+    """Every spec loaded meanwhile computes in `dtype` (CARDIORAG_DTYPE within the process)."""
+    before = requested_dtype()
+    configure_torch(1, dtype=dtype)
+    try:
+        yield
+    finally:
+        configure_torch(1, dtype=before)
+
+
 @pytest.fixture(scope="session")
 def minilm(specs: dict[str, ModelSpec]) -> Encoder:
-    configure_torch(1)
+    return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+
+
+@pytest.fixture(scope="session")
+def minilm_fp32(specs: dict[str, ModelSpec]) -> Encoder:
+    """MiniLM in float32 on any host: the reference that other precisions are held to."""
+    with dtype_forced("float32"):
+        return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+
+
+@pytest.fixture(params=DTYPES)
+def each_dtype(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Runs the test once per dtype, with that dtype forced while it runs."""
+    with dtype_forced(request.param):
+        yield request.param
+
+
+@pytest.fixture
+def minilm_each(each_dtype: str, specs: dict[str, ModelSpec]) -> Encoder:
+    """MiniLM computing in float32, then in bfloat16 (one test run each)."""
     return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters import Encoder, ModelSpec, configure_torch, get_spec, load_encoder
+from adapters import Encoder, ModelSpec, get_spec, load_encoder
 from ingest import DocType, IngestReport, LoadOptions, ingest_paths
 from ingest.pipeline import run_model_ids
 from retrieval import Catalog, Settings, VectorStore
@@ -28,7 +28,7 @@ class IngestContext:
 
     def load(self, spec: ModelSpec) -> Encoder:
         """The spec's encoder, shared with searches (load_encoder keeps one per spec)."""
-        configure_torch(self.settings.torch_threads)
+        self.settings.configure_torch()
         return load_encoder(
             spec,
             cache_dir=self.settings.model_cache_dir,

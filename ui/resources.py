@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import streamlit as st
 
-from adapters import AdapterError, Encoder, ModelSpec, configure_torch, get_spec, load_encoder
+from adapters import AdapterError, Encoder, ModelSpec, get_spec, load_encoder
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 from ui.jobs import JobBoard
 from ui.locked_store import LockedStore
@@ -52,7 +52,7 @@ def specs() -> dict[str, ModelSpec]:
 
 def encoder(model_id: str) -> Encoder:
     """A model's encoder; `load_encoder` keeps one per spec per process."""
-    configure_torch(settings().torch_threads)
+    settings().configure_torch()
     return load_encoder(
         get_spec(specs(), model_id),
         cache_dir=settings().model_cache_dir,
@@ -74,7 +74,7 @@ def warm_up() -> threading.Thread:
     def load() -> None:
         if spec is None:
             return
-        configure_torch(config.torch_threads)
+        config.configure_torch()
         try:
             load_encoder(
                 spec, cache_dir=config.model_cache_dir, allow_downloads=config.allow_downloads
@@ -90,7 +90,7 @@ def warm_up() -> threading.Thread:
 @st.cache_resource(show_spinner="Loading the model...")
 def retriever(corpus: str, model: str) -> Retriever:
     """A retriever over the shared store; its query-embedding cache lives with it."""
-    configure_torch(settings().torch_threads)
+    settings().configure_torch()
     return Retriever(
         corpus, model, settings=settings(), store=store(), catalog=catalog(), specs=specs()
     )

@@ -19,7 +19,7 @@ import logging
 import sys
 from pathlib import Path
 
-from adapters import AdapterError, configure_torch, get_spec, load_encoder
+from adapters import AdapterError, get_spec, load_encoder
 from retrieval import Settings
 
 APP = Path(__file__).with_name("app.py")
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 def preload_default_model(settings: Settings) -> None:
     """Load the default model once; a model that cannot load is left for the page to report."""
-    configure_torch(settings.torch_threads)
+    settings.configure_torch()
     try:
         spec = get_spec(settings.model_specs(), settings.default_model)
         load_encoder(

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from itertools import islice
 from pathlib import Path
 
 import pytest
 
-from adapters import ModelSpec
+from adapters import ModelSpec, placement_for
 from adapters.pairs import PairFields, TrainingData, training_data
 from adapters.training import TrainingOptions, TrainingResult, train_adapter
-from tests.conftest import MODEL_CACHE
+from tests.conftest import MODEL_CACHE, dtype_forced
 
 QA = PairFields("question", "answer")
 # A high rate and short texts: a few steps must move the embeddings measurably.
@@ -43,18 +44,35 @@ def pairs_file(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> P
 
 
 @pytest.fixture(scope="session")
-def trained(
+def train_tiny(
     specs: dict[str, ModelSpec],
     shared_data: Path,
     pairs_file: Path,
     tmp_path_factory: pytest.TempPathFactory,
+) -> Callable[[str], TrainingResult]:
+    """Trains the tiny adapter once per dtype (float32, or bf16 autocast) and keeps the result."""
+    runs: dict[str, TrainingResult] = {}
+
+    def train(dtype: str) -> TrainingResult:
+        if dtype not in runs:
+            with dtype_forced(dtype):
+                runs[dtype] = train_adapter(
+                    specs["minilm"],
+                    tiny_training_data(pairs_file, shared_data),
+                    tmp_path_factory.mktemp(f"adapters-{dtype}") / "minilm-tiny",
+                    TINY_OPTIONS,
+                    cache_dir=MODEL_CACHE,
+                    show_progress=False,
+                    command="pytest",
+                )
+        return runs[dtype]
+
+    return train
+
+
+@pytest.fixture(scope="session")
+def trained(
+    train_tiny: Callable[[str], TrainingResult], specs: dict[str, ModelSpec]
 ) -> TrainingResult:
-    return train_adapter(
-        specs["minilm"],
-        tiny_training_data(pairs_file, shared_data),
-        tmp_path_factory.mktemp("adapters") / "minilm-tiny",
-        TINY_OPTIONS,
-        cache_dir=MODEL_CACHE,
-        show_progress=False,
-        command="pytest",
-    )
+    """The tiny adapter trained as this host trains by default (bf16 autocast where native)."""
+    return train_tiny(placement_for(specs["minilm"]).dtype)

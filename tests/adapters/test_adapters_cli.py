@@ -142,6 +142,7 @@ def test_register_list_and_eval_beside_the_base(
     assert "minilm-tiny" in listed.output
     assert "richardyoung/CardioEmbed-BioLinkBERT" in listed.output
     assert "adapter needs a hub" in listed.output
+    assert "cpu int8" in next(row for row in listed.output.splitlines() if "minilm-int8" in row)
 
     beir = write_tiny_beir(shared_data, tmp_path / "openstax_tiny")
     pairs = write_medquad_pairs(shared_data, tmp_path / "qa.jsonl", 240)

@@ -6,15 +6,32 @@ import numpy as np
 import pytest
 
 from adapters import Encoder, ModelNotFoundError, ModelSpec, load_encoder
-from tests.conftest import MODEL_CACHE
+from tests.conftest import MODEL_CACHE, dtype_forced
 
 
-def test_minilm_encodes_normalised_384_dim_vectors(minilm: Encoder) -> None:
-    vectors = minilm.encode_documents(["The heart has four chambers.", "Aspirin after MI."])
+def test_minilm_encodes_normalised_384_dim_vectors(minilm_each: Encoder, each_dtype: str) -> None:
+    import torch
+
+    assert minilm_each.placement.dtype == each_dtype
+    assert minilm_each.model.dtype == getattr(torch, each_dtype)
+    vectors = minilm_each.encode_documents(["The heart has four chambers.", "Aspirin after MI."])
     assert vectors.shape == (2, 384)
     assert vectors.dtype == np.float32
-    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0], abs=1e-3)
-    assert minilm.max_seq_length == 256
+    # Normalised in float32 whatever the model computes in (bf16 alone leaves norms of 1.0016).
+    assert np.linalg.norm(vectors, axis=1) == pytest.approx([1.0, 1.0], abs=1e-6)
+    assert minilm_each.max_seq_length == 256
+
+
+def test_bf16_vectors_are_close_to_fp32_but_their_own(
+    minilm_fp32: Encoder, specs: dict[str, ModelSpec]
+) -> None:
+    with dtype_forced("bfloat16"):
+        bf16 = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    texts = ["Atrial fibrillation with rapid ventricular response", "What causes syncope?"]
+    cosines = np.sum(bf16.encode_documents(texts) * minilm_fp32.encode_documents(texts), axis=1)
+    assert cosines.min() >= 0.99
+    assert not np.allclose(cosines, 1.0, atol=1e-6)  # really computed in bf16
+    assert bf16.model is not minilm_fp32.model
 
 
 def test_related_texts_are_closer_than_unrelated(minilm: Encoder) -> None:

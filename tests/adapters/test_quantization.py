@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from adapters import Encoder, ModelSpec, load_encoder
-from tests.conftest import MODEL_CACHE, TEXTBOOK
+from tests.conftest import MODEL_CACHE, TEXTBOOK, dtype_forced
 
 MIN_COSINE = 0.93
 MEAN_COSINE = 0.97
@@ -32,9 +32,12 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def test_int8_vectors_match_fp32_within_tolerance(
-    minilm: Encoder, specs: dict[str, ModelSpec], passages: list[str]
+    each_dtype: str, minilm_fp32: Encoder, specs: dict[str, ModelSpec], passages: list[str]
 ) -> None:
+    # An int8 spec quantizes float32 weights on the CPU, whichever dtype the others are forced to.
+    minilm = minilm_fp32
     int8 = load_encoder(specs["minilm-int8"], cache_dir=MODEL_CACHE)
+    assert (int8.placement.device, int8.placement.dtype) == ("cpu", "int8")
     assert int8.model is not minilm.model  # its own weights: the shared base stays fp32
     cosines = _cosines(int8.encode_documents(passages), minilm.encode_documents(passages))
     assert cosines.min() >= MIN_COSINE
@@ -52,9 +55,11 @@ def test_int8_replaces_every_linear_layer(specs: dict[str, ModelSpec]) -> None:
 
 
 def test_int8_with_a_lora_adapter_merges_it(
-    minilm: Encoder, specs: dict[str, ModelSpec], passages: list[str]
+    minilm_fp32: Encoder, specs: dict[str, ModelSpec], passages: list[str]
 ) -> None:
-    cardio = load_encoder(specs["minilm-cardio"], cache_dir=MODEL_CACHE)
+    minilm = minilm_fp32
+    with dtype_forced("float32"):
+        cardio = load_encoder(specs["minilm-cardio"], cache_dir=MODEL_CACHE)
     merged_spec = specs["minilm-cardio"].model_copy(
         update={"id": "minilm-cardio-int8", "quantize": "int8"}
     )

@@ -32,7 +32,7 @@ def test_user_file_overrides_and_adds(tmp_path: Path) -> None:
     [
         ("[models.x\nbase=1", "not valid TOML"),
         ('[models.x]\nbase = "a"\nunknown_key = 1\n', "unknown_key"),
-        ('[models.x]\nbase = "a"\ndtype = "float16"\n', "dtype"),
+        ('[models.x]\nbase = "a"\ndtype = "float8"\n', "dtype"),
     ],
 )
 def test_bad_spec_file_names_the_file_and_the_problem(

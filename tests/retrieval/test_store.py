@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
-from adapters import Encoder
+from adapters import ModelSpec, load_encoder
 from retrieval import (
     CollectionMismatchError,
     RetrievalError,
@@ -31,7 +31,7 @@ from retrieval._edge import EdgeStore
 from retrieval._server import ServerStore
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import StoredPoint, VectorStore
-from tests.conftest import search_dense
+from tests.conftest import DTYPES, MODEL_CACHE, dtype_forced, search_dense
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"
@@ -81,8 +81,13 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
 
 
-@pytest.fixture(scope="module")
-def corpus(shared_data: Path, minilm: Encoder) -> Corpus:
+@pytest.fixture(scope="module", params=DTYPES)
+def corpus(
+    request: pytest.FixtureRequest, shared_data: Path, specs: dict[str, ModelSpec]
+) -> Corpus:
+    """Vectors computed in float32, then in bfloat16: stored, searched and scored alike."""
+    with dtype_forced(request.param):
+        minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
     sections = {r["id"]: r for r in _read_jsonl(shared_data / TEXTBOOK) if r["id"] in SECTION_IDS}
     assert set(sections) == set(SECTION_IDS)
     answers = list(

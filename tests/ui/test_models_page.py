@@ -4,7 +4,7 @@ from collections.abc import Callable
 
 from streamlit.testing.v1 import AppTest
 
-from adapters import ModelSpec
+from adapters import ModelSpec, placement_for
 
 
 def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
@@ -17,6 +17,8 @@ def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
     assert table.loc["minilm-cardio", "kind"] == "LoRA adapter"
     assert table.loc["minilm-cardio", "adapter"].endswith("trained/minilm-cardio")
     assert table.loc["minilm-cardio", "adapter weight"] == 0.5  # served at half its update
+    assert table.loc["minilm", "runs on"] == f"cpu {placement_for(specs['minilm']).dtype}"
+    assert table.loc["minilm-int8", "runs on"] == "cpu int8"
     assert table.loc["minilm", "dimension"] == 384  # from the catalog: the demo corpus has it
     assert 0 < table.loc["minilm-cardio", "adapter weights (MB)"] < 5
 

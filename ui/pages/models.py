@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from adapters import ModelSpec
+from adapters.placement import describe_placement
 from ui import resources
 from ui.guard import shows_errors
 from ui.model_facts import (
@@ -37,6 +38,7 @@ def _row(spec: ModelSpec, measured: Measured | None, dimension: int | None) -> d
         "base": spec.base,
         "adapter": spec.adapter or "",
         "adapter weight": spec.adapter_scale if spec.adapter else None,
+        "runs on": describe_placement(spec),
         "dimension": measured.dimension if measured else dimension,
         "max tokens": spec.max_seq_length,
         "parameters (M)": round(measured.parameters / 1e6, 1) if measured else None,
