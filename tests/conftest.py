@@ -68,8 +68,9 @@ DTYPES = ("float32", "bfloat16")
 SESSION_DTYPE = os.environ.get("CARDIORAG_DTYPE", "auto")
 
 
-@pytest.fixture(scope="session", autouse=True)
-def _one_torch_thread() -> None:
+@pytest.fixture(autouse=True)
+def _session_placement() -> None:
+    """One torch thread and the session's dtype, also after a command run in-process set its own."""
     configure_torch(1, dtype=SESSION_DTYPE)
 
 
