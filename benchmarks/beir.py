@@ -35,7 +35,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from adapters import ModelSpec, get_spec, load_encoder
-from ingest import ingest_paths
+from adapters.context_template import DEFAULT_TEMPLATE
+from ingest import ChunkingSpec, ingest_paths
 from retrieval import (
     Catalog,
     Hit,
@@ -370,6 +371,13 @@ def _ingest_corpus(
     load: Callable[[ModelSpec], Any] = lambda spec: load_encoder(  # noqa: E731
         spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
     )
+    stored = catalog.corpus_chunking(corpus)
+    rebuild = stored is not None and ChunkingSpec(**stored).context_template != DEFAULT_TEMPLATE
+    if rebuild:
+        logger.warning(
+            "corpus %s embeds with another context template than the default: rebuilding it",
+            corpus,
+        )
     report = ingest_paths(
         [beir.corpus_file],
         corpus=corpus,
@@ -377,7 +385,9 @@ def _ingest_corpus(
         store=store,
         catalog=catalog,
         load_encoder=load,
+        recreate=rebuild,
         overlap_tokens=settings.chunk_overlap_tokens,
+        context_template=DEFAULT_TEMPLATE,
         batch_size=settings.embed_batch_size,
         show_progress=show_progress,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.chunking import ChunkingSpec, chunk_document
+from ingest.chunking import Chunker, ChunkingSpec
 from ingest.documents import DocType, Document, Section
 from ingest.errors import (
     EmptyDocumentError,
@@ -15,6 +15,7 @@ from ingest.loaders import LoadOptions, load_documents
 from ingest.pipeline import IngestReport, ingest_paths, remove_source
 
 __all__ = [
+    "Chunker",
     "ChunkingSpec",
     "DocType",
     "Document",
@@ -26,7 +27,6 @@ __all__ = [
     "Section",
     "UnreadableFileError",
     "UnsupportedFormatError",
-    "chunk_document",
     "ingest_paths",
     "load_documents",
     "remove_source",

@@ -1,28 +1,39 @@
 """Token-aware chunking with langchain-text-splitters over the model's own tokenizer.
 
 Chunks never cross sections. A corpus is chunked once, for all its models, so the same chunk
-has the same id in every model's collection and side-by-side comparison joins on ids.
+has the same id in every model's collection and side-by-side comparison joins on ids. Each
+chunk leaves room for the corpus's context header (title, section), which its dense vector
+embeds in front of it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ingest.documents import Document
+from adapters.context_template import ContextTemplate, TemplateError, cut_header
+from ingest.documents import Document, Section
+from ingest.errors import IngestError
 from retrieval.catalog import ChunkRecord
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
 
     from langchain_text_splitters import TextSplitter
+
+logger = logging.getLogger(__name__)
 
 CHUNK_NAMESPACE = uuid.UUID("6f1c3f5e-7a4b-5c0e-9d43-2b8f0c1a9e77")
 # Special tokens ([CLS], [SEP]) that every encoder adds around a chunk.
 SPECIAL_TOKENS = 2
+# A context header takes at most half of a chunk's token budget: a long title is cut, and a
+# chunk always keeps room for its text.
+HEADER_SHARE = 2
 
 
 class ChunkingSpec(BaseModel):
@@ -40,10 +51,22 @@ class ChunkingSpec(BaseModel):
     chunk_tokens: int = Field(ge=16, description="Most tokens in a chunk, special ones excluded.")
     overlap_tokens: int = Field(ge=0, description="Tokens shared by neighbouring chunks.")
     splitter: str = "recursive-character-v1"
+    # "" for corpora built before context headers: they embed the text alone until rebuilt.
+    context_template: str = Field("", description="What dense vectors embed (ContextTemplate).")
 
     def key(self) -> str:
-        """A short hash of the settings; part of every chunk id."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """A short hash of how text is cut; part of every chunk id (the template is not)."""
+        cut = self.model_dump_json(exclude={"context_template"})
+        return hashlib.sha256(cut.encode()).hexdigest()[:16]
+
+    def stored(self) -> dict[str, Any]:
+        """The form kept in the catalog; an empty template is left out, as older corpora have it."""
+        return self.model_dump(exclude={"context_template"} if not self.context_template else None)
+
+    @property
+    def header_tokens(self) -> int:
+        """The most tokens a context header may take."""
+        return self.chunk_tokens // HEADER_SHARE
 
 
 def budget_tokens(max_seq_length: int, prefix_tokens: int) -> int:
@@ -51,20 +74,42 @@ def budget_tokens(max_seq_length: int, prefix_tokens: int) -> int:
     return max_seq_length - SPECIAL_TOKENS - prefix_tokens
 
 
-def make_splitter(count_tokens: Callable[[str], int], spec: ChunkingSpec) -> TextSplitter:
+def make_splitter(
+    count_tokens: Callable[[str], int], spec: ChunkingSpec, chunk_tokens: int | None = None
+) -> TextSplitter:
     """A recursive splitter (paragraphs, lines, words) that measures in the model's tokens.
 
     `count_tokens` is the model's own token counter (`Encoder.count_tokens`); langchain's
     `from_huggingface_tokenizer` does the same but makes the tokenizer warn on every long text.
+    `chunk_tokens` overrides the spec's size (a section whose header takes some of it).
     """
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
+    size = chunk_tokens or spec.chunk_tokens
     return RecursiveCharacterTextSplitter(
         length_function=count_tokens,
-        chunk_size=spec.chunk_tokens,
-        chunk_overlap=min(spec.overlap_tokens, spec.chunk_tokens // 2),
+        chunk_size=size,
+        chunk_overlap=min(spec.overlap_tokens, size // 2),
         add_start_index=True,
     )
+
+
+def context_values(document: Document, section: Section) -> dict[str, Any]:
+    """What a context template can name for a section: title, section and record fields."""
+    return {**document.metadata, "title": document.title, "section": section.title}
+
+
+def dense_header(
+    template: ContextTemplate,
+    values: dict[str, Any],
+    spec: ChunkingSpec,
+    count_tokens: Callable[[str], int],
+) -> tuple[str, bool]:
+    """The context header a chunk is embedded with, cut to the spec's share; whether it was cut.
+
+    Chunking and embedding both call this, so a chunk is sized for the header it gets.
+    """
+    return cut_header(template.header(values), spec.header_tokens, count_tokens)
 
 
 def chunk_id(corpus: str, document: Document, index: int, spec: ChunkingSpec) -> str:
@@ -73,32 +118,79 @@ def chunk_id(corpus: str, document: Document, index: int, spec: ChunkingSpec) ->
     return str(uuid.uuid5(CHUNK_NAMESPACE, name))
 
 
-def chunk_document(
-    corpus: str, document: Document, splitter: TextSplitter, spec: ChunkingSpec
-) -> tuple[ChunkRecord, ...]:
-    """A document's chunks, section by section, with pages and character offsets."""
-    chunks: list[ChunkRecord] = []
-    for section in document.sections:
-        cursor = 0
-        for text in splitter.split_text(section.text):
-            # Not langchain's `start_index`: it steps back by the overlap in tokens from a
-            # position in characters, so it misses a chunk that overlaps its neighbour by more
-            # characters than that and gives -1. Chunks are verbatim and in order, so search
-            # from just after the previous chunk's start.
-            start = section.text.find(text, cursor)
-            cursor = start + 1
-            end = start + len(text)
-            index = len(chunks)
-            chunks.append(
-                ChunkRecord(
-                    chunk_id=chunk_id(corpus, document, index, spec),
-                    chunk_index=index,
-                    text=text,
-                    section=section.title,
-                    page_start=section.page_at(start),
-                    page_end=section.page_at(max(end - 1, start)),
-                    char_start=section.offset + start,
-                    char_end=section.offset + end,
-                )
+class Chunker:
+    """Cuts a corpus's documents so that each chunk plus its context header fits the model."""
+
+    def __init__(self, count_tokens: Callable[[str], int], spec: ChunkingSpec) -> None:
+        self.count_tokens = count_tokens
+        self.spec = spec
+        self.template = ContextTemplate(spec.context_template)
+        self._splitters: dict[int, TextSplitter] = {}
+
+    def _splitter(self, chunk_tokens: int) -> TextSplitter:
+        if chunk_tokens not in self._splitters:
+            self._splitters[chunk_tokens] = make_splitter(
+                self.count_tokens, self.spec, chunk_tokens
             )
-    return tuple(chunks)
+        return self._splitters[chunk_tokens]
+
+    def _room(self, document: Document, section: Section) -> int:
+        """Tokens left for the section's chunks once its header (and its newline) is counted."""
+        if not self.spec.context_template:
+            return self.spec.chunk_tokens
+        values = context_values(document, section)
+        header, was_cut = dense_header(self.template, values, self.spec, self.count_tokens)
+        if was_cut:
+            logger.warning(
+                "document %s (%s): its context header is longer than %d tokens and is cut "
+                "for the dense vectors: %r",
+                document.doc_id,
+                document.source,
+                self.spec.header_tokens,
+                header,
+            )
+        return self.spec.chunk_tokens - (self.count_tokens(header) + 1 if header else 0)
+
+    def check_fields(self, path: Path, documents: Sequence[Document]) -> None:
+        """Refuse a file none of whose documents has a field the template names.
+
+        A field that some records lack is empty for them (its line is left out).
+
+        Raises:
+            IngestError: Naming the file, the unknown fields and the fields it has.
+        """
+        present = {name for document in documents for name in document.metadata}
+        try:
+            self.template.check_fields(present, "this file")
+        except TemplateError as err:
+            raise IngestError(path, str(err)) from err
+
+    def chunk(self, corpus: str, document: Document) -> tuple[ChunkRecord, ...]:
+        """A document's chunks, section by section, with pages and character offsets."""
+        spec = self.spec
+        chunks: list[ChunkRecord] = []
+        for section in document.sections:
+            cursor = 0
+            splitter = self._splitter(self._room(document, section))
+            for text in splitter.split_text(section.text):
+                # Not langchain's `start_index`: it steps back by the overlap in tokens from a
+                # position in characters, so it misses a chunk that overlaps its neighbour by more
+                # characters than that and gives -1. Chunks are verbatim and in order, so search
+                # from just after the previous chunk's start.
+                start = section.text.find(text, cursor)
+                cursor = start + 1
+                end = start + len(text)
+                index = len(chunks)
+                chunks.append(
+                    ChunkRecord(
+                        chunk_id=chunk_id(corpus, document, index, spec),
+                        chunk_index=index,
+                        text=text,
+                        section=section.title,
+                        page_start=section.page_at(start),
+                        page_end=section.page_at(max(end - 1, start)),
+                        char_start=section.offset + start,
+                        char_end=section.offset + end,
+                    )
+                )
+        return tuple(chunks)

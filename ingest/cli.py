@@ -182,6 +182,14 @@ def ingest(
     section_field: Annotated[
         str | None, typer.Option("--section-field", help="JSONL/CSV section field.")
     ] = None,
+    context_template: Annotated[
+        str | None,
+        typer.Option(
+            "--context-template",
+            help="What dense vectors embed, with \\n for new lines; '' the text alone "
+            "[default: the corpus's own; new corpora '{title}\\n{section}\\n{text}'].",
+        ),
+    ] = None,
     data_dir: DataDirOpt = None,
     qdrant_url: QdrantUrlOpt = None,
     sql_url: SqlUrlOpt = None,
@@ -210,6 +218,9 @@ def ingest(
         sql_url=sql_url,
         models_file=models_file,
         torch_threads=threads,
+        context_template=None
+        if context_template is None
+        else context_template.replace("\\n", "\n"),
     )
     settings.configure_torch()
     if models:
@@ -253,6 +264,7 @@ def ingest(
             recreate=recreate,
             dry_run=dry_run,
             overlap_tokens=settings.chunk_overlap_tokens,
+            context_template=settings.context_template,
             batch_size=settings.embed_batch_size,
             show_progress=not quiet and sys.stderr.isatty(),
         )

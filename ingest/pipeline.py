@@ -13,11 +13,13 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
 from adapters import Encoder, ModelSpec
-from ingest.chunking import ChunkingSpec, budget_tokens, chunk_document, make_splitter
+from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate
+from ingest.chunking import Chunker, ChunkingSpec, budget_tokens, dense_header
 from ingest.documents import Document
 from ingest.errors import IngestError
 from ingest.loaders import LoadOptions, discover_files, file_sha256, load_file
@@ -84,15 +86,31 @@ def _no_progress(_stage: str, _done: int, _total: int) -> None:
     """The default progress callback: nobody is listening."""
 
 
+def _requested_chunking(
+    stored: dict[str, Any], overlap_tokens: int, context_template: str | None
+) -> ChunkingSpec:
+    """A corpus's stored chunking with what this run asks for; ensure_corpus refuses a change.
+
+    The stored sizes stay (new models join the corpus's chunks), but the overlap is the user's
+    setting, and so is a context template given on purpose (None: the corpus's own).
+    """
+    asked: dict[str, Any] = {"overlap_tokens": overlap_tokens}
+    if context_template is not None:
+        asked["context_template"] = context_template
+    return ChunkingSpec(**{**stored, **asked})
+
+
 def _chunking_for(
-    corpus: str, catalog: Catalog, encoders: Sequence[Encoder], overlap_tokens: int
+    corpus: str,
+    catalog: Catalog,
+    encoders: Sequence[Encoder],
+    overlap_tokens: int,
+    context_template: str | None,
 ) -> ChunkingSpec:
     """The corpus's stored chunking, or a new one that fits the smallest model of this run."""
     stored = catalog.corpus_chunking(corpus)
     if stored is not None:
-        # The stored sizes stay (new models join the corpus's chunks), but the overlap is the
-        # user's setting: a different one must reach ensure_corpus, which refuses it.
-        spec = ChunkingSpec(**{**stored, "overlap_tokens": overlap_tokens})
+        spec = _requested_chunking(stored, overlap_tokens, context_template)
     else:
         first = encoders[0]
         spec = ChunkingSpec(
@@ -102,6 +120,7 @@ def _chunking_for(
                 for e in encoders
             ),
             overlap_tokens=overlap_tokens,
+            context_template=DEFAULT_TEMPLATE if context_template is None else context_template,
         )
     for encoder in encoders:
         fits = budget_tokens(
@@ -123,11 +142,26 @@ def _sparse_text(chunk: PendingChunk) -> str:
     """What BM25 indexes: the document's title and section, then the chunk.
 
     On MedQuAD the title names the condition a question asks about; indexing it lifted BM25's
-    nDCG@10 from 0.550 to 0.662 (Recall@10 0.77 to 0.94). The dense vectors embed the text only.
+    nDCG@10 from 0.550 to 0.662 (Recall@10 0.77 to 0.94). The dense vectors get the corpus's
+    context header instead (`_dense_texts`).
     """
     meta = chunk.metadata
     heading = [str(meta[key]) for key in ("title", "section") if meta.get(key)]
     return "\n".join([*dict.fromkeys(heading), chunk.text])
+
+
+def _dense_texts(
+    window: Sequence[PendingChunk], chunking: ChunkingSpec, encoder: Encoder
+) -> list[str]:
+    """What the dense vectors embed: each chunk behind its context header, cut as at chunking."""
+    template = ContextTemplate(chunking.context_template)
+    if not chunking.context_template:
+        return [chunk.text for chunk in window]
+    texts = []
+    for chunk in window:
+        header, _ = dense_header(template, chunk.metadata, chunking, encoder.count_tokens)
+        texts.append(template.render(chunk.text, chunk.metadata, header))
+    return texts
 
 
 class _Ingestor:
@@ -139,13 +173,13 @@ class _Ingestor:
         store: VectorStore,
         catalog: Catalog,
         report: IngestReport,
-        chunk: Callable[[Document], DocumentRecord] | None,
+        prepared: _PreparedCorpus | None,
     ) -> None:
         self.corpus = corpus
         self.store = store
         self.catalog = catalog
         self.report = report
-        self.chunk = chunk  # None in a dry run, which writes nothing
+        self.prepared = prepared  # None in a dry run, which writes nothing
 
     def collections(self) -> list[str]:
         return [model.collection for model in self.catalog.corpus_models(self.corpus)]
@@ -197,13 +231,19 @@ class _Ingestor:
             for doc_id, d in incoming.items()
             if doc_id in state.documents and state.documents[doc_id] != d.sha256
         ]
+        if self.prepared is not None and (new or changed):
+            try:
+                self.prepared.check_fields(path, new + changed)
+            except IngestError as err:
+                self.fail(path, loaded.sha256, err)
+                return
         removed = [doc_id for doc_id in state.documents if doc_id not in incoming]
         self.report.added += len(new)
         self.report.updated += len(changed)
         self.report.deleted += len(removed)
         self.report.skipped += len(incoming) - len(new) - len(changed)
         self.report.empty_records += loaded.empty_records
-        if self.chunk is None:
+        if self.prepared is None:
             return
         stale = [d.doc_id for d in changed] + removed
         # Unmarked before their points go: a crash in between leaves chunks to re-embed, never
@@ -211,7 +251,7 @@ class _Ingestor:
         self.catalog.forget_embeddings(self.corpus, stale)
         for collection in self.collections():
             self.store.delete_documents(collection, stale)
-        records = [self.chunk(document) for document in new + changed]
+        records = [self.prepared.chunk(document) for document in new + changed]
         self.report.chunks += sum(len(record.chunks) for record in records)
         self.catalog.write_source(self.corpus, str(path), loaded.sha256, records, stale)
 
@@ -229,6 +269,8 @@ class _Ingestor:
         pending = sorted(
             self.catalog.pending_chunks(self.corpus, encoder.spec.id), key=lambda c: len(c.text)
         )
+        stored = self.catalog.corpus_chunking(self.corpus)
+        chunking = ChunkingSpec(**stored) if stored is not None else None
         with tqdm(
             total=len(pending),
             desc=f"embed {encoder.spec.id}",
@@ -237,8 +279,10 @@ class _Ingestor:
         ) as bar:
             for start in range(0, len(pending), EMBED_WINDOW):
                 window = pending[start : start + EMBED_WINDOW]
-                texts = [c.text for c in window]
-                dense = encoder.encode_documents(texts, batch_size=batch_size)
+                assert chunking is not None  # a corpus with pending chunks exists
+                dense = encoder.encode_documents(
+                    _dense_texts(window, chunking, encoder), batch_size=batch_size
+                )
                 sparse = bm25.embed_documents([_sparse_text(c) for c in window])
                 self.store.upsert(
                     collection,
@@ -288,11 +332,16 @@ def ingest_paths(
     recreate: bool = False,
     dry_run: bool = False,
     overlap_tokens: int = 32,
+    context_template: str | None = None,
     batch_size: int = 32,
     show_progress: bool = False,
     progress: ProgressCallback = _no_progress,
 ) -> IngestReport:
     """Ingest files and folders into `corpus`, embedding with every model in `models`.
+
+    `context_template` is what dense vectors embed (`ContextTemplate`); None keeps an existing
+    corpus's own and gives a new one `DEFAULT_TEMPLATE`. Another than the corpus's is refused:
+    `recreate` rebuilds the corpus with it.
 
     `progress` is told each step (for the web app's progress bar; `show_progress` draws
     tqdm bars on stderr). Returns the report; a file that fails is in `report.failed` and
@@ -313,20 +362,24 @@ def ingest_paths(
         catalog.drop_corpus(corpus)
     if not dry_run:
         _drop_changed_models(corpus, models, store, catalog)
+    if context_template is not None:
+        ContextTemplate(context_template)  # a malformed template fails before any work
     stored = catalog.corpus_chunking(corpus)
     if stored is not None and not dry_run:
-        # Refuse another overlap now, even when nothing needs chunking in this run.
-        catalog.ensure_corpus(corpus, {**stored, "overlap_tokens": overlap_tokens})
+        # Refuse another overlap or template now, even when nothing needs chunking in this run.
+        catalog.ensure_corpus(
+            corpus, _requested_chunking(stored, overlap_tokens, context_template).stored()
+        )
     files, refused = discover_files(paths, options.exclude)
     report.failed.extend(FileFailure(e.path, str(e)) for e in refused)
     prepared = (
         None
         if dry_run
-        else _PreparedCorpus(corpus, store, catalog, models, load_encoder, overlap_tokens)
+        else _PreparedCorpus(
+            corpus, store, catalog, models, load_encoder, overlap_tokens, context_template
+        )
     )
-    ingestor = _Ingestor(
-        corpus, store, catalog, report, None if prepared is None else prepared.chunk
-    )
+    ingestor = _Ingestor(corpus, store, catalog, report, prepared)
     for done, path in enumerate(
         tqdm(files, desc="parse", unit="file", disable=not show_progress), start=1
     ):
@@ -384,36 +437,55 @@ class _PreparedCorpus:
         models: Sequence[ModelSpec],
         load_encoder: EncoderLoader,
         overlap_tokens: int,
+        context_template: str | None,
     ) -> None:
         self.corpus = corpus
         self.overlap_tokens = overlap_tokens
+        self.context_template = context_template
         self.store = store
         self.catalog = catalog
         self.models = models
         self.load_encoder = load_encoder
         self.encoders: list[Encoder] = []
-        self._chunk: Callable[[Document], DocumentRecord] | None = None
+        self._chunker: Chunker | None = None
+
+    def _ready(self) -> Chunker:
+        if self._chunker is None:
+            self._chunker = self._prepare()
+        return self._chunker
+
+    def check_fields(self, path: Path, documents: Sequence[Document]) -> None:
+        """Refuse a file that has no field the context template names (see Chunker)."""
+        self._ready().check_fields(path, documents)
 
     def chunk(self, document: Document) -> DocumentRecord:
         """The document's catalog record with its chunks (loads the models the first time)."""
-        if self._chunk is None:
-            self._chunk = self._prepare()
-        return self._chunk(document)
+        return DocumentRecord(
+            doc_id=document.doc_id,
+            sha256=document.sha256,
+            title=document.title,
+            doc_type=str(document.doc_type),
+            pages=document.pages,
+            metadata=document.metadata,
+            chunks=self._ready().chunk(self.corpus, document),
+        )
 
     def has_work(self) -> bool:
         """Whether any model has chunks to embed; prepares the models if so."""
-        if self._chunk is None and any(
+        if self._chunker is None and any(
             self.catalog.pending_count(self.corpus, spec.id) for spec in self.models
         ):
-            self._chunk = self._prepare()
-        return self._chunk is not None
+            self._chunker = self._prepare()
+        return self._chunker is not None
 
-    def _prepare(self) -> Callable[[Document], DocumentRecord]:
+    def _prepare(self) -> Chunker:
         """Load the encoders, create the corpus and its collections, build the chunker."""
         corpus, catalog = self.corpus, self.catalog
         self.encoders = [self.load_encoder(spec) for spec in self.models]
-        chunking = _chunking_for(corpus, catalog, self.encoders, self.overlap_tokens)
-        catalog.ensure_corpus(corpus, chunking.model_dump())
+        chunking = _chunking_for(
+            corpus, catalog, self.encoders, self.overlap_tokens, self.context_template
+        )
+        catalog.ensure_corpus(corpus, chunking.stored())
         for encoder in self.encoders:
             collection = collection_name(corpus, encoder.spec.id)
             self.store.ensure_collection(collection, encoder.dimension)
@@ -424,20 +496,7 @@ class _PreparedCorpus:
         tokenizer_encoder = next(
             (e for e in self.encoders if e.spec.id == chunking.tokenizer), self.encoders[0]
         )
-        splitter = make_splitter(tokenizer_encoder.count_tokens, chunking)
-
-        def chunk(document: Document) -> DocumentRecord:
-            return DocumentRecord(
-                doc_id=document.doc_id,
-                sha256=document.sha256,
-                title=document.title,
-                doc_type=str(document.doc_type),
-                pages=document.pages,
-                metadata=document.metadata,
-                chunks=chunk_document(corpus, document, splitter, chunking),
-            )
-
-        return chunk
+        return Chunker(tokenizer_encoder.count_tokens, chunking)
 
 
 def remove_source(path: Path, *, corpus: str, store: VectorStore, catalog: Catalog) -> int:

@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         None, description="If set, the web app asks for it (set it when not bound to localhost)."
     )
     chunk_overlap_tokens: int = Field(32, ge=0)
+    context_template: str | None = Field(
+        None,
+        description="What dense vectors embed, e.g. '{title}\\n{section}\\n{text}'; '' the text "
+        "alone. Unset: a corpus keeps its own, a new one gets the default. Set: a corpus built "
+        "with another is refused until rebuilt with `ingest --recreate`.",
+    )
     embed_batch_size: int = Field(32, ge=1)
     upload_max_mb: int = Field(
         50, ge=1, description="Largest file the web app accepts for upload, in megabytes."

@@ -53,6 +53,7 @@ class IngestContext:
             load_encoder=self.load,
             options=options,
             overlap_tokens=self.settings.chunk_overlap_tokens,
+            context_template=self.settings.context_template,
             batch_size=self.settings.embed_batch_size,
             progress=progress,
         )

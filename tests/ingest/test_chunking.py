@@ -10,22 +10,20 @@ from typing import TYPE_CHECKING
 import pytest
 from pydantic import ValidationError
 
-from ingest.chunking import ChunkingSpec, budget_tokens, chunk_document, make_splitter
+from ingest.chunking import Chunker, ChunkingSpec, budget_tokens, make_splitter
 from ingest.documents import DocType, Document, Section
 from ingest.loaders import LoadOptions, load_file
 from retrieval.catalog import ChunkRecord
 
 if TYPE_CHECKING:
-    from langchain_text_splitters import TextSplitter
-
     from adapters import Encoder
 
 SPEC = ChunkingSpec(tokenizer="minilm", chunk_tokens=254, overlap_tokens=32)
 
 
 @pytest.fixture(scope="module")
-def splitter(minilm: Encoder) -> TextSplitter:
-    return make_splitter(minilm.count_tokens, SPEC)
+def chunker(minilm: Encoder) -> Chunker:
+    return Chunker(minilm.count_tokens, SPEC)
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +34,8 @@ def ehag(shared_data: Path) -> Document:
 
 
 @pytest.fixture(scope="module")
-def ehag_chunks(ehag: Document, splitter: TextSplitter) -> tuple[ChunkRecord, ...]:
-    return chunk_document("cardiology", ehag, splitter, SPEC)
+def ehag_chunks(ehag: Document, chunker: Chunker) -> tuple[ChunkRecord, ...]:
+    return chunker.chunk("cardiology", ehag)
 
 
 @pytest.fixture(scope="module")
@@ -109,12 +107,12 @@ def paged_document(pages: list[str]) -> Document:
     )
 
 
-def test_chunk_spanning_a_page_break(splitter: TextSplitter) -> None:
+def test_chunk_spanning_a_page_break(chunker: Chunker) -> None:
     # Short pages of words that carry their page number ("p3w07"): the pages a chunk covers
     # can be read off its own words.
     pages = [" ".join(f"p{page}w{word:02d}" for word in range(20)) for page in range(1, 8)]
     document = paged_document(pages)
-    chunks = chunk_document("c", document, splitter, SPEC)
+    chunks = chunker.chunk("c", document)
     assert len(chunks) > 1
     spanning = 0
     for chunk in chunks:
@@ -132,7 +130,7 @@ def test_chunk_ending_at_a_page_end_stays_on_that_page(minilm: Encoder) -> None:
         "The right atrium is moderately dilated with mild tricuspid regurgitation.",
     ]
     document = paged_document(pages)
-    chunks = chunk_document("c", document, make_splitter(minilm.count_tokens, small), small)
+    chunks = Chunker(minilm.count_tokens, small).chunk("c", document)
     assert [c.text for c in chunks] == pages
     assert [(c.page_start, c.page_end) for c in chunks] == [(1, 1), (2, 2)]
     assert chunks[0].char_end == len(pages[0])
@@ -140,7 +138,7 @@ def test_chunk_ending_at_a_page_end_stays_on_that_page(minilm: Encoder) -> None:
 
 
 def test_markdown_chunks_never_cross_sections(
-    tmp_path: Path, splitter: TextSplitter, openstax_records: list[dict[str, str]]
+    tmp_path: Path, chunker: Chunker, openstax_records: list[dict[str, str]]
 ) -> None:
     # Real text: three long OpenStax sections under headings, one short one.
     longest = sorted(openstax_records, key=lambda r: len(r["text"]))[-3:]
@@ -151,7 +149,7 @@ def test_markdown_chunks_never_cross_sections(
     path = tmp_path / "cardio.md"
     path.write_text(text, encoding="utf-8")
     (document,) = load_file(path, path.read_bytes(), LoadOptions()).documents
-    chunks = chunk_document("c", document, splitter, SPEC)
+    chunks = chunker.chunk("c", document)
     sections = document.sections
     assert len(sections) == 5
     assert len(chunks) > 10
@@ -175,13 +173,13 @@ def test_markdown_chunks_never_cross_sections(
     assert chunks[-1].text == "The heart pumps blood."
 
 
-def test_single_section_record_offsets(splitter: TextSplitter, shared_data: Path) -> None:
+def test_single_section_record_offsets(chunker: Chunker, shared_data: Path) -> None:
     path = next((shared_data / "textbook").glob("*.jsonl")).resolve()
     documents = load_file(path, path.read_bytes(), LoadOptions()).documents
     document = max(documents, key=lambda d: len(d.sections[0].text))
     (section,) = document.sections
     assert section.offset == 0
-    chunks = chunk_document("c", document, splitter, SPEC)
+    chunks = chunker.chunk("c", document)
     assert len(chunks) > 3
     for chunk in chunks:
         assert section.text[chunk.char_start : chunk.char_end] == chunk.text
@@ -189,9 +187,9 @@ def test_single_section_record_offsets(splitter: TextSplitter, shared_data: Path
 
 
 def test_chunk_ids_are_deterministic_and_unique(
-    ehag: Document, splitter: TextSplitter, ehag_chunks: tuple[ChunkRecord, ...]
+    ehag: Document, chunker: Chunker, ehag_chunks: tuple[ChunkRecord, ...]
 ) -> None:
-    again = chunk_document("cardiology", ehag, splitter, SPEC)
+    again = chunker.chunk("cardiology", ehag)
     assert again == ehag_chunks
     ids = [c.chunk_id for c in ehag_chunks]
     assert len(set(ids)) == len(ids)
@@ -199,22 +197,20 @@ def test_chunk_ids_are_deterministic_and_unique(
 
 
 def test_chunk_ids_change_with_version_spec_and_corpus(
-    minilm: Encoder, ehag: Document, splitter: TextSplitter, ehag_chunks: tuple[ChunkRecord, ...]
+    minilm: Encoder, ehag: Document, chunker: Chunker, ehag_chunks: tuple[ChunkRecord, ...]
 ) -> None:
     ids = {c.chunk_id for c in ehag_chunks}
     edited = dataclasses.replace(ehag, sha256="f" * 64)
-    assert ids.isdisjoint(c.chunk_id for c in chunk_document("cardiology", edited, splitter, SPEC))
-    other_corpus = chunk_document("cardiology-dev", ehag, splitter, SPEC)
+    assert ids.isdisjoint(c.chunk_id for c in chunker.chunk("cardiology", edited))
+    other_corpus = chunker.chunk("cardiology-dev", ehag)
     assert ids.isdisjoint(c.chunk_id for c in other_corpus)
     # Same cut, other settings: the texts are the same, the ids are not.
     relabelled = SPEC.model_copy(update={"splitter": "recursive-character-v2"})
-    same_cut = chunk_document("cardiology", ehag, splitter, relabelled)
+    same_cut = Chunker(minilm.count_tokens, relabelled).chunk("cardiology", ehag)
     assert [c.text for c in same_cut] == [c.text for c in ehag_chunks]
     assert ids.isdisjoint(c.chunk_id for c in same_cut)
     less_overlap = SPEC.model_copy(update={"overlap_tokens": 16})
-    recut = chunk_document(
-        "cardiology", ehag, make_splitter(minilm.count_tokens, less_overlap), less_overlap
-    )
+    recut = Chunker(minilm.count_tokens, less_overlap).chunk("cardiology", ehag)
     assert ids.isdisjoint(c.chunk_id for c in recut)
 
 

@@ -111,6 +111,8 @@ def main() -> None:
         request = _request(corpus)
         if request is None:
             return
+        for notice in resources.retriever(request.corpus, request.model).notices:
+            st.info(notice)
         hits, elapsed = _hits(request)
         if not hits:
             st.info("No results. Try another mode, fewer filters or other words.")
