@@ -28,6 +28,7 @@ from rich.table import Table
 from adapters import AdapterError, ModelNotFoundError, ModelSpec, get_spec
 from adapters.adapter_files import read_adapter_info, write_adapter_info
 from adapters.cloze_pairs import cloze_pairs
+from adapters.context_template import ContextTemplate
 from adapters.pairs import PairFields, TextPair, pair_fingerprint, read_pairs, training_data
 from adapters.placement import describe_placement
 from adapters.registry import adapter_spec, register_spec
@@ -37,6 +38,7 @@ from adapters.weights import resolve_base
 from benchmarks.beir import BeirFormatError
 from benchmarks.comparison import compare_on_dataset, compare_separation
 from ingest._cli_options import DataDirOpt, QuietOpt, ThreadsOpt, VerboseOpt
+from ingest.chunking import ChunkingSpec
 from retrieval import Catalog, RetrievalError, SearchMode, Settings
 from retrieval.console import run_app
 from retrieval.logs import configure_logging
@@ -50,6 +52,13 @@ QueryFieldOpt = Annotated[
 ]
 PositiveFieldOpt = Annotated[
     str, typer.Option(help="Field or column of the passage that answers the query.")
+]
+PositiveTitleFieldOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--positive-title-field",
+        help="Field or column put in front of the passage, as its context header (e.g. title).",
+    ),
 ]
 NegativeFieldOpt = Annotated[
     str, typer.Option(help="Field or column of an optional non-answering passage.")
@@ -70,10 +79,18 @@ def _corpus_pairs(
     catalog = Catalog(settings.sql_url_or_default())
     try:
         documents = catalog.chunk_texts_by_document(corpus)
+        contexts = catalog.chunk_contexts_by_document(corpus)
+        chunking = catalog.corpus_chunking(corpus) or {}
     finally:
         catalog.close()
-    spans = span_pairs(documents, per_document=spans_per_document, seed=seed)
-    cloze = cloze_pairs(documents, per_document=cloze_per_document, seed=seed)
+    # The passages carry the corpus's context header: the adapter learns the vectors it serves.
+    template = ContextTemplate(ChunkingSpec(**chunking).context_template if chunking else "")
+    headers = {
+        doc_id: [template.header(values) for values in values_of_chunks]
+        for doc_id, values_of_chunks in contexts.items()
+    }
+    spans = span_pairs(documents, per_document=spans_per_document, seed=seed, headers=headers)
+    cloze = cloze_pairs(documents, per_document=cloze_per_document, seed=seed, headers=headers)
     label = f"corpus {corpus!r} ({len(spans)} span, {len(cloze)} sentence-in-context)"
     return [*spans, *cloze], label
 
@@ -87,6 +104,7 @@ def train(
     ] = None,
     query_field: QueryFieldOpt = "query",
     positive_field: PositiveFieldOpt = "positive",
+    positive_title_field: PositiveTitleFieldOpt = None,
     negative_field: NegativeFieldOpt = "negative",
     exclude_queries: Annotated[
         list[Path] | None,
@@ -169,7 +187,7 @@ def train(
     )
     data = training_data(
         pairs or [],
-        fields=PairFields(query_field, positive_field, negative_field),
+        fields=PairFields(query_field, positive_field, negative_field, positive_title_field),
         exclude=exclude_queries or [],
         extra=extra,
         extra_label=extra_label,

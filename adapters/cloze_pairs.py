@@ -19,7 +19,7 @@ import random
 import re
 from collections.abc import Mapping, Sequence
 
-from adapters.text_pair import TextPair
+from adapters.text_pair import TextPair, headed
 
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 
@@ -37,26 +37,30 @@ def cloze_pairs(
     min_context_words: int = 40,
     keep_sentence: float = 0.1,
     seed: int = 42,
+    headers: Mapping[str, Sequence[str]] | None = None,
 ) -> list[TextPair]:
     """Up to `per_document` (sentence, chunk without it) pairs from each document's chunks.
 
     Sentences shorter than `min_sentence_words` words (headings, list items) are not used as
     queries, nor are chunks left with fewer than `min_context_words` words. A fraction
-    `keep_sentence` of the pairs keeps the sentence in its chunk.
+    `keep_sentence` of the pairs keeps the sentence in its chunk. `headers` (each chunk's
+    context header, in the same order) go in front of the positive, as served vectors have them.
     """
     rng = random.Random(seed)
     pairs: list[TextPair] = []
     for doc_id in sorted(documents):
-        candidates: list[tuple[str, str, str]] = []
-        for chunk in documents[doc_id]:
+        candidates: list[tuple[str, str, str, str]] = []
+        for position, chunk in enumerate(documents[doc_id]):
+            header = headers[doc_id][position] if headers else ""
             sentences = sentences_of(chunk)
             for index, sentence in enumerate(sentences):
                 if len(sentence.split()) < min_sentence_words:
                     continue
                 context = " ".join(sentences[:index] + sentences[index + 1 :])
                 if len(context.split()) >= min_context_words:
-                    candidates.append((sentence, context, chunk))
-        for sentence, context, chunk in rng.sample(candidates, min(per_document, len(candidates))):
+                    candidates.append((sentence, context, chunk, header))
+        chosen = rng.sample(candidates, min(per_document, len(candidates)))
+        for sentence, context, chunk, header in chosen:
             positive = chunk if rng.random() < keep_sentence else context
-            pairs.append(TextPair(sentence, positive))
+            pairs.append(TextPair(sentence, headed(header, positive)))
     return pairs

@@ -19,16 +19,21 @@ from typing import Any
 
 from adapters.errors import PairsFileError
 from adapters.span_pairs import passage_span_pairs
-from adapters.text_pair import TextPair
+from adapters.text_pair import TextPair, headed
 
 
 @dataclass(frozen=True, slots=True)
 class PairFields:
-    """Which columns of a pairs file hold the texts; `negative` is optional in every row."""
+    """Which columns of a pairs file hold the texts; `negative` is optional in every row.
+
+    `positive_title` names a column (e.g. MedQuAD's `title`) that goes in front of the
+    positive passage, as the context header does for the vectors an adapter will serve.
+    """
 
     query: str = "query"
     positive: str = "positive"
     negative: str = "negative"
+    positive_title: str | None = None
 
 
 def _text(row: dict[str, object], column: str, role: str, path: Path, line: int) -> str:
@@ -44,9 +49,12 @@ def _pair_from_row(row: dict[str, object], fields: PairFields, path: Path, line:
     negative = row.get(fields.negative)
     if negative is not None and not isinstance(negative, str):
         raise PairsFileError(path, line, f"{fields.negative!r} must be text")
+    title = row.get(fields.positive_title) if fields.positive_title else None
+    if title is not None and not isinstance(title, str):
+        raise PairsFileError(path, line, f"{fields.positive_title!r} must be text")
     return TextPair(
         _text(row, fields.query, "query", path, line),
-        _text(row, fields.positive, "positive", path, line),
+        headed((title or "").strip(), _text(row, fields.positive, "positive", path, line)),
         (negative or "").strip() or None,
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from adapters.text_pair import TextPair
+from adapters.text_pair import TextPair, headed
 
 
 def _span(words: Sequence[str], start: int, length: int) -> str:
@@ -35,11 +35,14 @@ def span_pairs(
     min_words: int = 24,
     max_words: int = 96,
     seed: int = 42,
+    headers: Mapping[str, Sequence[str]] | None = None,
 ) -> list[TextPair]:
     """Up to `per_document` (anchor, positive) pairs from each document's ordered chunk texts.
 
     The positive is the start of the next chunk when there is one (an adjacent span), else an
     overlapping span of the anchor's chunk. Chunks shorter than `min_words` words are skipped.
+    `headers` (each chunk's context header, in the same order) go in front of the positive, as
+    the served vectors embed passages.
     """
     rng = random.Random(seed)
     pairs: list[TextPair] = []
@@ -52,12 +55,15 @@ def span_pairs(
             start = rng.randint(0, len(words) - length)
             following = chunks[index + 1] if index + 1 < len(chunks) else []
             if len(following) >= min_words:
+                source = index + 1
                 positive = _span(
                     following, 0, rng.randint(min_words, min(max_words, len(following)))
                 )
             else:
+                source = index
                 positive = _overlapping(rng, words, start, length, min_words)
-            pairs.append(TextPair(_span(words, start, length), positive))
+            header = headers[doc_id][source] if headers else ""
+            pairs.append(TextPair(_span(words, start, length), headed(header, positive)))
     return pairs
 
 

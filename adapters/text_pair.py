@@ -12,3 +12,8 @@ class TextPair:
     query: str
     positive: str
     negative: str | None = None
+
+
+def headed(header: str, passage: str) -> str:
+    """A passage as its dense vector embeds it: behind its context header, if it has one."""
+    return f"{header}\n{passage}" if header else passage

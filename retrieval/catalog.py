@@ -697,6 +697,23 @@ class Catalog:
                 texts.setdefault(doc_id, []).append(text)
         return texts
 
+    def chunk_contexts_by_document(self, corpus: str) -> dict[str, list[dict[str, Any]]]:
+        """Each chunk's title, section and record fields, in `chunk_texts_by_document`'s order."""
+        contexts: dict[str, list[dict[str, Any]]] = {}
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            rows = session.execute(
+                select(DocumentRow.doc_id, DocumentRow.title, DocumentRow.meta, ChunkRow.section)
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                .where(DocumentRow.corpus_id == corpus_id)
+                .order_by(DocumentRow.doc_id, ChunkRow.chunk_index)
+            )
+            for doc_id, title, meta, section in rows:
+                contexts.setdefault(doc_id, []).append(
+                    {**(meta or {}), "title": title, "section": section}
+                )
+        return contexts
+
     def metadata_keys(self, corpus: str) -> set[str]:
         """Every record field that some document of the corpus keeps as metadata."""
         keys: set[str] = set()

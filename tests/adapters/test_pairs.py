@@ -184,3 +184,54 @@ def test_cloze_pairs_come_from_an_ingested_corpus(textbook_corpus: str, catalog)
         assert any(pair.query in chunk and pair.positive != chunk for chunk in chunks) or any(
             pair.positive == chunk for chunk in chunks
         )
+
+
+def test_mined_passages_carry_the_corpus_context_header(textbook_corpus: str, catalog) -> None:
+    from adapters.context_template import ContextTemplate
+
+    documents = catalog.chunk_texts_by_document(textbook_corpus)
+    contexts = catalog.chunk_contexts_by_document(textbook_corpus)
+    assert {doc: len(texts) for doc, texts in documents.items()} == {
+        doc: len(values) for doc, values in contexts.items()
+    }
+    template = ContextTemplate(catalog.corpus_chunking(textbook_corpus)["context_template"])
+    headers = {doc: [template.header(v) for v in values] for doc, values in contexts.items()}
+    for mined in (
+        span_pairs(documents, per_document=2, headers=headers),
+        cloze_pairs(documents, per_document=2, headers=headers),
+    ):
+        assert mined
+        every_header = {h for hs in headers.values() for h in hs}
+        for pair in mined:
+            [header] = [h for h in every_header if pair.positive.startswith(h + "\n")]
+            assert not pair.query.startswith(header)  # the query side stays bare text
+            assert pair.positive[len(header) + 1 :].strip()
+    # Without headers, the same seed gives the same pairs, bare.
+    bare = span_pairs(documents, per_document=2)
+    headed = span_pairs(documents, per_document=2, headers=headers)
+    assert [p.query for p in bare] == [p.query for p in headed]
+    assert all(h.positive.endswith(b.positive) for b, h in zip(bare, headed, strict=True))
+
+
+def test_a_title_field_goes_in_front_of_the_positive(tmp_path: Path) -> None:
+    rows = [
+        {
+            "question": "What is syncope?",
+            "answer": "A brief loss of consciousness.",
+            "t": "Syncope",
+        },
+        {"question": "What is a stent?", "answer": "A small mesh tube."},  # no title: bare
+    ]
+    pairs = read_pairs(
+        _write_jsonl(tmp_path / "qa.jsonl", rows),
+        PairFields("question", "answer", positive_title="t"),
+    )
+    assert [pair.positive for pair in pairs] == [
+        "Syncope\nA brief loss of consciousness.",
+        "A small mesh tube.",
+    ]
+    with pytest.raises(PairsFileError, match="'t' must be text"):
+        read_pairs(
+            _write_jsonl(tmp_path / "bad.jsonl", [{**rows[0], "t": 3}]),
+            PairFields("question", "answer", positive_title="t"),
+        )
