@@ -180,6 +180,7 @@ class _Ingestor:
         self.catalog = catalog
         self.report = report
         self.prepared = prepared  # None in a dry run, which writes nothing
+        self.unrecorded: list[tuple[str, str, str]] = []
 
     def collections(self) -> list[str]:
         return [model.collection for model in self.catalog.corpus_models(self.corpus)]
@@ -188,8 +189,19 @@ class _Ingestor:
         reason = str(error) if isinstance(error, IngestError) else f"{path}: {error}"
         logger.warning("failed: %s", reason)
         self.report.failed.append(FileFailure(str(path), reason))
-        if not self.report.dry_run:
+        if self.report.dry_run:
+            return
+        if self.corpus in self.catalog.corpus_names():
             self.catalog.record_failure(self.corpus, str(path), sha256, reason)
+        else:  # a new corpus is created by its first good file, which may come later
+            self.unrecorded.append((str(path), sha256, reason))
+
+    def record_deferred_failures(self) -> None:
+        """Record the failures seen before the corpus existed, now that a good file made it."""
+        if self.unrecorded and self.corpus in self.catalog.corpus_names():
+            for path, sha256, reason in self.unrecorded:
+                self.catalog.record_failure(self.corpus, path, sha256, reason)
+        self.unrecorded.clear()
 
     def ingest_file(self, path: Path, options: LoadOptions) -> None:
         try:
@@ -385,6 +397,7 @@ def ingest_paths(
     ):
         ingestor.ingest_file(path, options)
         progress("parse", done, len(files))
+    ingestor.record_deferred_failures()
     if prepared is not None and prepared.has_work():
         bm25 = Bm25Encoder()
         for encoder in prepared.encoders:

@@ -431,6 +431,36 @@ def test_bad_files_fail_alone(
     assert_consistent(store, catalog)
 
 
+def test_a_bad_first_file_of_a_new_corpus_loses_nothing_else(
+    run: Callable[..., Any],
+    workdir: Path,
+    sections: dict[str, dict[str, Any]],
+    store: EdgeStore,
+    catalog: Catalog,
+) -> None:
+    # The corpus does not exist until a good file creates it; the bad one comes first.
+    broken_pdf = workdir / "a-corrupt.pdf"
+    broken_pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    good = write_jsonl(workdir / "b.jsonl", pick(sections, SECTIONS_A))
+    report = run([broken_pdf, good])
+    assert [f.path for f in report.failed] == [str(broken_pdf)]
+    assert report.added == len(SECTIONS_A)
+    listed = catalog.list_documents(CORPUS)
+    assert {d.source for d in listed if d.status == "ready"} == {str(good)}
+    assert {d.source for d in listed if d.status == "failed"} == {str(broken_pdf)}
+    assert_consistent(store, catalog)
+
+
+def test_only_bad_files_create_no_corpus_and_say_why(
+    run: Callable[..., Any], workdir: Path, catalog: Catalog
+) -> None:
+    broken_pdf = workdir / "corrupt.pdf"
+    broken_pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    report = run([broken_pdf])
+    assert [f.path for f in report.failed] == [str(broken_pdf)]
+    assert CORPUS not in catalog.corpus_names()
+
+
 def test_a_good_file_that_breaks_keeps_its_documents(
     run: Callable[..., Any],
     workdir: Path,
