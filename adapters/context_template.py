@@ -88,6 +88,22 @@ class ContextTemplate:
             return f"{header}\n{text}" if header else text
         return self._render_lines({**values, TEXT_FIELD: text}, with_text=True)
 
+    def dense_text(
+        self,
+        text: str,
+        values: Mapping[str, object],
+        max_header_tokens: int,
+        count_tokens: Callable[[str], int],
+    ) -> str:
+        """What a chunk's dense vector embeds: its header, cut to `max_header_tokens`, and text.
+
+        Ingest embeds chunks with it, and search measures a hit against the query with it.
+        """
+        if not self.template:
+            return text
+        header, _ = cut_header(self.header(values), max_header_tokens, count_tokens)
+        return self.render(text, values, header)
+
     def _render_lines(self, values: Mapping[str, object], *, with_text: bool) -> str:
         lines = []
         for line in self.template.split("\n"):

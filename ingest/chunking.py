@@ -99,19 +99,6 @@ def context_values(document: Document, section: Section) -> dict[str, Any]:
     return {**document.metadata, "title": document.title, "section": section.title}
 
 
-def dense_header(
-    template: ContextTemplate,
-    values: dict[str, Any],
-    spec: ChunkingSpec,
-    count_tokens: Callable[[str], int],
-) -> tuple[str, bool]:
-    """The context header a chunk is embedded with, cut to the spec's share; whether it was cut.
-
-    Chunking and embedding both call this, so a chunk is sized for the header it gets.
-    """
-    return cut_header(template.header(values), spec.header_tokens, count_tokens)
-
-
 def chunk_id(corpus: str, document: Document, index: int, spec: ChunkingSpec) -> str:
     """UUID5 of (corpus, document id and version, chunk index, chunking settings)."""
     name = f"{corpus}\x1f{document.doc_id}\x1f{document.sha256}\x1f{index}\x1f{spec.key()}"
@@ -139,7 +126,10 @@ class Chunker:
         if not self.spec.context_template:
             return self.spec.chunk_tokens
         values = context_values(document, section)
-        header, was_cut = dense_header(self.template, values, self.spec, self.count_tokens)
+        # The same cut as ContextTemplate.dense_text makes when the chunk is embedded.
+        header, was_cut = cut_header(
+            self.template.header(values), self.spec.header_tokens, self.count_tokens
+        )
         if was_cut:
             logger.warning(
                 "document %s (%s): its context header is longer than %d tokens and is cut "

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 
 from adapters import Encoder, ModelSpec
 from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate
-from ingest.chunking import Chunker, ChunkingSpec, budget_tokens, dense_header
+from ingest.chunking import Chunker, ChunkingSpec, budget_tokens
 from ingest.documents import Document
 from ingest.errors import IngestError
 from ingest.loaders import LoadOptions, discover_files, file_sha256, load_file
@@ -155,13 +155,10 @@ def _dense_texts(
 ) -> list[str]:
     """What the dense vectors embed: each chunk behind its context header, cut as at chunking."""
     template = ContextTemplate(chunking.context_template)
-    if not chunking.context_template:
-        return [chunk.text for chunk in window]
-    texts = []
-    for chunk in window:
-        header, _ = dense_header(template, chunk.metadata, chunking, encoder.count_tokens)
-        texts.append(template.render(chunk.text, chunk.metadata, header))
-    return texts
+    return [
+        template.dense_text(c.text, c.metadata, chunking.header_tokens, encoder.count_tokens)
+        for c in window
+    ]
 
 
 class _Ingestor:
