@@ -17,6 +17,14 @@ from adapters.errors import AdapterError
 
 DEFAULT_TEMPLATE = "{title}\n{section}\n{text}"
 TEXT_FIELD = "text"
+# A header takes at most half of a chunk's token budget: a long title is cut, and a chunk always
+# keeps room for its text.
+HEADER_SHARE = 2
+
+
+def header_budget(chunk_tokens: int) -> int:
+    """The most tokens a context header may take in a corpus of chunks of `chunk_tokens`."""
+    return chunk_tokens // HEADER_SHARE
 
 
 class TemplateError(AdapterError, ValueError):

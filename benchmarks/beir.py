@@ -321,7 +321,7 @@ def evaluate_dataset(
         if store is None:
             store = opened.enter_context(open_store(settings))
         step(f"ingesting {beir.name}", 0, total)
-        corpus, ingest_seconds = _ingest_corpus(
+        corpus, ingest_seconds = ingest_beir_corpus(
             beir, requested, settings, specs, store, catalog, show_progress
         )
         results: dict[str, dict[str, ModeResult]] = {}
@@ -345,7 +345,7 @@ def evaluate_dataset(
     return DatasetRun(beir, corpus, chunks, ingest_seconds, results)
 
 
-def _ingest_corpus(
+def ingest_beir_corpus(
     beir: BeirSet,
     requested: Sequence[str],
     settings: Settings,

@@ -18,6 +18,7 @@ from rich.console import Console
 from adapters import AdapterError
 from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
+from benchmarks.calibration import off_topic_questions, run_calibration, write_calibrations
 from benchmarks.datasets.cli import app as datasets_app
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.report import RunOutput, file_hash, recorded_run
@@ -186,6 +187,66 @@ def separation(
             seed=seed,
         ),
     )
+
+
+@app.command()
+def calibrate(
+    dataset: Annotated[
+        list[str] | None,
+        typer.Option(help="BEIR set; repeat [default: openstax_glossary, medquad_cardio_dev]."),
+    ] = None,
+    model: Models = None,
+    mode: Annotated[
+        list[SearchMode] | None,
+        typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
+    ] = None,
+    off_topic: Annotated[
+        int, typer.Option(min=0, help="Off-topic MedQuAD questions searched in the textbook.")
+    ] = 200,
+    write: Annotated[
+        bool, typer.Option(help="Merge the curves into retrieval/calibration.json.")
+    ] = True,
+    data_dir: DataDir = None,
+    out: Out = None,
+    json_path: JsonPath = None,
+    threads: Threads = None,
+    seed: Seed = 0,
+    verbose: Verbose = 1,
+    quiet: Quiet = False,
+) -> None:
+    """Fit, per model and mode, the curve from the best hit's cosine to P(it answers)."""
+    settings = _settings(data_dir, threads, verbose, quiet)
+    roots = [settings.datasets_dir, settings.data_dir / "data"]
+    try:
+        sets = [
+            read_beir(resolve_dataset(name, roots))
+            for name in dataset or ["openstax_glossary", "medquad_cardio_dev"]
+        ]
+    except (BeirFormatError, FileNotFoundError) as err:
+        raise typer.BadParameter(str(err), param_hint="--dataset") from err
+    questions = off_topic_questions(
+        settings.datasets_dir / "medquad" / "medquad_visible.jsonl", off_topic, seed
+    )
+    output: list[RunOutput] = []
+
+    def produce() -> RunOutput:
+        output.append(
+            run_calibration(
+                sets,
+                model or ["minilm"],
+                list(dict.fromkeys(mode or list(SearchMode))),
+                settings,
+                questions,
+                show_progress=not quiet and sys.stderr.isatty(),
+            )
+        )
+        return output[0]
+
+    _record_and_show(
+        settings, "calibration", "+".join(model or ["minilm"]), out, json_path, produce
+    )
+    if write:
+        write_calibrations(output[0].payload["calibrations"])
 
 
 app.command("speed")(speed)

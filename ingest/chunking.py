@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.context_template import ContextTemplate, TemplateError, cut_header
+from adapters.context_template import ContextTemplate, TemplateError, cut_header, header_budget
 from ingest.documents import Document, Section
 from ingest.errors import IngestError
 from retrieval.catalog import ChunkRecord
@@ -31,9 +31,6 @@ logger = logging.getLogger(__name__)
 CHUNK_NAMESPACE = uuid.UUID("6f1c3f5e-7a4b-5c0e-9d43-2b8f0c1a9e77")
 # Special tokens ([CLS], [SEP]) that every encoder adds around a chunk.
 SPECIAL_TOKENS = 2
-# A context header takes at most half of a chunk's token budget: a long title is cut, and a
-# chunk always keeps room for its text.
-HEADER_SHARE = 2
 
 
 class ChunkingSpec(BaseModel):
@@ -66,7 +63,7 @@ class ChunkingSpec(BaseModel):
     @property
     def header_tokens(self) -> int:
         """The most tokens a context header may take."""
-        return self.chunk_tokens // HEADER_SHARE
+        return header_budget(self.chunk_tokens)
 
 
 def budget_tokens(max_seq_length: int, prefix_tokens: int) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from retrieval.answer import AnswerSentence, ExtractiveAnswer
 from retrieval.catalog import BenchmarkRun, Catalog, Judgment
+from retrieval.confidence import Assessment
 from retrieval.errors import (
     CollectionMismatchError,
     CorpusConfigError,
@@ -25,6 +26,7 @@ from retrieval.store import ScoredChunk, VectorStore, collection_name, open_stor
 __all__ = [
     "DEFAULT_FUSION",
     "AnswerSentence",
+    "Assessment",
     "BenchmarkRun",
     "Catalog",
     "CollectionMismatchError",

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from adapters import Encoder
+from retrieval.confidence import Assessment
 from retrieval.hits import Hit
 
 # Sentence ends: ., ! or ? followed by space and an upper-case letter or digit. Hand-written:
@@ -41,10 +42,18 @@ class ExtractiveAnswer:
     query: str
     sentences: list[AnswerSentence]
     hits: list[Hit]
+    assessment: Assessment | None = None  # None: not assessed (extract_answer alone)
+
+    @property
+    def weak(self) -> bool:
+        """Whether the best hit is too weak to answer from (then no sentence is quoted)."""
+        return self.assessment is not None and self.assessment.weak
 
     @property
     def text(self) -> str:
-        """The sentences with their [n] markers, in reading order."""
+        """The sentences with their [n] markers, in reading order; or why there are none."""
+        if self.weak and self.assessment is not None:
+            return self.assessment.message or ""
         return " ".join(f"{s.text} [{s.number}]" for s in self.sentences)
 
 

@@ -21,10 +21,11 @@ from typing import Any
 import numpy as np
 
 from adapters import Encoder, ModelSpec, get_spec, load_encoder
-from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate
+from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate, header_budget
 from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
 from retrieval.answer import ExtractiveAnswer, extract_answer
 from retrieval.catalog import Catalog
+from retrieval.confidence import Assessment, assess, calibration_for
 from retrieval.errors import (
     CorpusNotEmbeddedError,
     EmptyQueryError,
@@ -105,6 +106,9 @@ class Retriever:
         self.model = model or self._default_model()
         self._encoders: dict[str, Encoder] = {}
         self._encoder(self.model)  # fail now, not at the first query
+        chunking = self.catalog.corpus_chunking(self.corpus) or {}
+        self._template = ContextTemplate(chunking.get("context_template", ""))
+        self._header_tokens = header_budget(int(chunking.get("chunk_tokens", 0)))
         self.notices: list[str] = [n for n in [self._template_notice()] if n]
         for notice in self.notices:
             logger.warning("%s", notice)
@@ -261,16 +265,68 @@ class Retriever:
         )
         return hits
 
+    def best_cosine(
+        self,
+        query: str,
+        hits: Sequence[Hit],
+        *,
+        mode: SearchMode | str = SearchMode.DENSE,
+        model: str | None = None,
+    ) -> float | None:
+        """The dense cosine of the query to the best of `hits` (found in `mode`); None: no hits.
+
+        In dense mode that is its score; in the others its chunk is embedded once more, with
+        its context header, as the index has it.
+        """
+        if not hits:
+            return None
+        best = hits[0]
+        if SearchMode(mode) is SearchMode.DENSE:
+            return best.score
+        model_id = model or self.model
+        encoder = self._encoder(model_id)
+        text = self._template.dense_text(
+            best.text, best.metadata, self._header_tokens, encoder.count_tokens
+        )
+        query_vector = np.asarray(self._embed_query(model_id, query), dtype=np.float32)
+        return float(encoder.encode_documents([text])[0] @ query_vector)
+
+    def assess(
+        self,
+        query: str,
+        hits: Sequence[Hit],
+        *,
+        mode: SearchMode | str = SearchMode.DENSE,
+        model: str | None = None,
+    ) -> Assessment:
+        """How likely the best of `hits` (found for `query` in `mode`) is to answer it.
+
+        Its `best_cosine`, mapped by the curve calibrated for this model and mode
+        (`retrieval.confidence`); a model without one is never called weak.
+        """
+        spec = self._encoder(model or self.model).spec
+        calibration = calibration_for(spec.spec_hash, str(SearchMode(mode)))
+        if calibration is None or not hits:
+            return assess(calibration, hits[0].score if hits else None)
+        return assess(calibration, self.best_cosine(query, hits, mode=mode, model=model))
+
     def answer(
         self, query: str, k: int = 5, *, max_sentences: int = 3, **options: Any
     ) -> ExtractiveAnswer:
         """An extractive answer: the sentences of the top `k` hits that best answer the query.
 
-        `options` are those of `search` (mode, filters, model...). No LLM is involved.
+        `options` are those of `search` (mode, filters, model...). No LLM is involved. When
+        the best hit is weak (`assess`), no sentence is quoted and the answer says so.
         """
         hits = self.search(query, k, **options)
-        encoder = self._encoder(options.get("model") or self.model)
-        return extract_answer(query, hits, encoder, max_sentences)
+        model_id = options.get("model") or self.model
+        assessment = self.assess(
+            query, hits, mode=options.get("mode", SearchMode.DENSE), model=model_id
+        )
+        if assessment.weak:
+            return ExtractiveAnswer(query, [], hits, assessment)
+        answer = extract_answer(query, hits, self._encoder(model_id), max_sentences)
+        return ExtractiveAnswer(query, answer.sentences, hits, assessment)
 
     def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:
         """The same query by several models, with their pairwise agreement on chunk ids."""

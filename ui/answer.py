@@ -13,6 +13,7 @@ import streamlit as st
 
 from retrieval import Hit
 from retrieval.answer import extract_answer
+from retrieval.confidence import WEAK_MESSAGE
 from ui import resources
 from ui.cards import link_citations
 
@@ -45,10 +46,23 @@ def _generated(query: str, hits: Sequence[Hit], *, mode: str, model: str) -> str
         return None
 
 
-def show_answer(query: str, hits: Sequence[Hit], *, mode: str, model: str) -> None:
-    """Draw the answer box; its [n] markers link to the cards of the hits."""
+def show_answer(
+    query: str, hits: Sequence[Hit], *, mode: str, model: str, weak: bool = False
+) -> None:
+    """Draw the answer box; its [n] markers link to the cards of the hits.
+
+    When the best hit is weak, neither the chat model nor the extraction answers from it: the
+    box says so, and the hits below stay for the reader to judge.
+    """
     top = list(hits[:ANSWER_HITS])
     with st.container(border=True, key="search.answer"):
+        if weak:
+            st.markdown("**Answer**")
+            st.markdown(
+                f"{WEAK_MESSAGE}: the best passage found is unlikely to answer the question, "
+                "so no answer is given from it. The hits below are the closest there are."
+            )
+            return
         configured = bool(resources.settings().chat_model)
         text = _generated(query, top, mode=mode, model=model) if configured else None
         if text is not None:

@@ -111,12 +111,16 @@ def main() -> None:
         request = _request(corpus)
         if request is None:
             return
-        for notice in resources.retriever(request.corpus, request.model).notices:
+        retriever = resources.retriever(request.corpus, request.model)
+        for notice in retriever.notices:
             st.info(notice)
         hits, elapsed = _hits(request)
         if not hits:
             st.info("No results. Try another mode, fewer filters or other words.")
             return
+        assessment = retriever.assess(request.query, hits, mode=request.mode)
+        if assessment.weak:
+            st.warning(assessment.message)
         # The answer box stands above the hits but is filled after them: the cards are on
         # screen while the answer's sentences are still being scored.
         answer_box = st.container()
@@ -127,7 +131,9 @@ def main() -> None:
         for hit in hits:
             hit_card(hit, query=request.query, mode=request.mode, corpus=corpus)
         with answer_box:
-            show_answer(request.query, hits, mode=request.mode, model=request.model)
+            show_answer(
+                request.query, hits, mode=request.mode, model=request.model, weak=assessment.weak
+            )
 
 
 main()

@@ -1,0 +1,80 @@
+"""How likely the best hit is to answer the query: a calibrated probability per model and mode.
+
+Why: a ranking always has a first hit, even when nothing in the corpus answers. The best hit's
+dense cosine to the query says more. For each model and search mode, a logistic curve maps that
+cosine to the chance that the best hit is relevant. The curve is fitted on the evaluation sets'
+queries, with their relevance judgments, and on off-topic questions that no passage answers
+(`benchmarks calibrate`; the curves, and the false-alarm rates they give, are in
+docs/calibration.md). Below WEAK_BELOW the search says that the evidence is weak.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
+WEAK_BELOW = 0.5
+WEAK_MESSAGE = "No passage in this corpus answers this well"
+
+
+@dataclass(frozen=True, slots=True)
+class Calibration:
+    """P(best hit relevant) = 1 / (1 + exp(-(intercept + slope x cosine)))."""
+
+    intercept: float
+    slope: float
+
+    def probability(self, cosine: float) -> float:
+        """The chance that a best hit at this dense cosine to the query answers it."""
+        return 1.0 / (1.0 + math.exp(-(self.intercept + self.slope * cosine)))
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """What a search can say about its best hit: its calibrated confidence, and if it is weak.
+
+    `confidence` is None where the model has no calibration (then nothing is called weak).
+    """
+
+    confidence: float | None
+    weak: bool
+
+    @property
+    def message(self) -> str | None:
+        """The sentence shown above the hits when the evidence is weak."""
+        if not self.weak:
+            return None
+        if self.confidence is None:
+            return f"{WEAK_MESSAGE}: nothing was found."
+        return f"{WEAK_MESSAGE} (confidence {self.confidence:.0%} that the best hit answers)."
+
+
+@cache
+def _calibrations(path: Path) -> dict[tuple[str, str], Calibration]:
+    """(spec hash, mode) -> curve, from the shipped file; a missing file means none."""
+    if not path.is_file():
+        return {}
+    document = json.loads(path.read_text(encoding="utf-8"))
+    return {
+        (entry["spec_hash"], entry["mode"]): Calibration(entry["intercept"], entry["slope"])
+        for entry in document["calibrations"]
+    }
+
+
+def calibration_for(spec_hash: str, mode: str, path: Path = CALIBRATION_FILE) -> Calibration | None:
+    """The curve fitted for this exact spec (its hash) and mode, if there is one."""
+    return _calibrations(path).get((spec_hash, mode))
+
+
+def assess(calibration: Calibration | None, best_cosine: float | None) -> Assessment:
+    """The assessment of a result whose best hit has this dense cosine (None: no hits)."""
+    if best_cosine is None:
+        return Assessment(None, weak=True)
+    if calibration is None:
+        return Assessment(None, weak=False)
+    confidence = calibration.probability(best_cosine)
+    return Assessment(confidence, weak=confidence < WEAK_BELOW)
