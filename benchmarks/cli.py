@@ -50,6 +50,10 @@ Models = Annotated[
     list[str] | None,
     typer.Option("--model", "-m", help="Model spec id; repeat for several [default: minilm]."),
 ]
+Modes = Annotated[
+    list[SearchMode] | None,
+    typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
+]
 Threads = Annotated[int | None, typer.Option(min=1, help="torch threads.")]
 Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log lines.")]
 Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")]
@@ -98,10 +102,7 @@ def quality(
         typer.Option(help="BEIR folder, or the name of a set under DATASETS_DIR/eval."),
     ],
     model: Models = None,
-    mode: Annotated[
-        list[SearchMode] | None,
-        typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
-    ] = None,
+    mode: Modes = None,
     fusion: Annotated[
         FusionMethod, typer.Option(help="How hybrid mode fuses dense and sparse.")
     ] = DEFAULT_FUSION,
@@ -196,10 +197,7 @@ def calibrate(
         typer.Option(help="BEIR set; repeat [default: openstax_glossary, medquad_cardio_dev]."),
     ] = None,
     model: Models = None,
-    mode: Annotated[
-        list[SearchMode] | None,
-        typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
-    ] = None,
+    mode: Modes = None,
     off_topic: Annotated[
         int, typer.Option(min=0, help="Off-topic MedQuAD questions searched in the textbook.")
     ] = 200,
