@@ -262,3 +262,20 @@ def test_lora_targets_query_and_value_where_peft_has_no_default(
     assert _target_modules(mpnet.model, None) == ["q", "v"]  # MPNet's attention names
     assert _target_modules(minilm.model, None) is None  # peft's BERT default: query, value
     assert _target_modules(mpnet.model, ("q",)) == ["q"]
+
+
+def test_the_reload_check_compares_like_with_like_and_catches_an_adapter_with_no_effect(
+    trained: TrainingResult, specs: dict[str, ModelSpec], tmp_path: Path
+) -> None:
+    from adapters.training import RELOAD_TOLERANCE, _check_reload
+    from adapters.weights import resolve_base
+
+    source = resolve_base(specs["minilm"], cache_dir=MODEL_CACHE, allow_downloads=False)
+    # The published adapter reloads to the trained model, bf16 autocast or not.
+    difference = _check_reload(trained.model, specs["minilm"], source, trained.out, 64)
+    assert difference <= RELOAD_TOLERANCE
+    assert trained.info.training["reload_max_difference"] <= RELOAD_TOLERANCE
+    # The same files with every LoRA B matrix zeroed load fine but change nothing.
+    inert = _scaled_copy(trained.out, tmp_path / "inert", 0.0)
+    with pytest.raises(AdapterError, match="does not reproduce the trained model"):
+        _check_reload(trained.model, specs["minilm"], source, inert, 64)
