@@ -8,7 +8,8 @@ answers them, so their best hit counts as not relevant. A logistic curve from co
 P(relevant) is fitted on all of it. `retrieval/calibration.json` keeps the curve for that
 spec hash and mode.
 
-The report gives, per set:
+A result is weak below the cosine under which FALSE_ALARM_SHARE of the relevant best hits of
+all sets fall (see retrieval/confidence.py for why not at even odds). The report gives, per set:
 - how often a relevant best hit is called weak (false alarms);
 - how often a non-relevant best hit is called weak (caught);
 - how often an off-topic question is called weak.
@@ -34,7 +35,7 @@ from adapters import get_spec
 from benchmarks.beir import BeirSet, ingest_beir_corpus
 from benchmarks.report import RunOutput, markdown_table, model_provenance, provenance
 from retrieval import Catalog, Retriever, SearchMode, Settings, open_store
-from retrieval.confidence import CALIBRATION_FILE, WEAK_BELOW, Calibration
+from retrieval.confidence import CALIBRATION_FILE, FALSE_ALARM_SHARE, Calibration
 
 OFF_TOPIC_SET = "openstax_glossary"  # a cardiovascular textbook: no answer to other topics
 K = 10
@@ -68,7 +69,8 @@ def off_topic_questions(medquad_file: Path, count: int, seed: int) -> list[str]:
 def fit_logistic(cosines: Sequence[float], relevant: Sequence[bool]) -> Calibration:
     """Maximum-likelihood intercept and slope of P(relevant | cosine), by Newton's method.
 
-    A tiny ridge term keeps the fit finite when the two classes barely overlap.
+    A tiny ridge term keeps the fit finite when the two classes barely overlap. `weak_below` is
+    the FALSE_ALARM_SHARE quantile of the relevant best hits' cosines.
     """
     x = np.column_stack([np.ones(len(cosines)), np.asarray(cosines, dtype=np.float64)])
     y = np.asarray(relevant, dtype=np.float64)
@@ -81,7 +83,11 @@ def fit_logistic(cosines: Sequence[float], relevant: Sequence[bool]) -> Calibrat
         weights -= step
         if np.abs(step).max() < 1e-9:
             break
-    return Calibration(round(float(weights[0]), 4), round(float(weights[1]), 4))
+    good = [cosine for cosine, ok in zip(cosines, relevant, strict=True) if ok]
+    weak_below = float(np.quantile(good, FALSE_ALARM_SHARE)) if good else 0.0
+    return Calibration(
+        round(float(weights[0]), 4), round(float(weights[1]), 4), round(weak_below, 4)
+    )
 
 
 def _observe(
@@ -108,7 +114,7 @@ def _observe(
 
 
 def _rates(observations: Sequence[Observation], curve: Calibration) -> dict[str, Any]:
-    weak = [curve.probability(o.cosine) < WEAK_BELOW for o in observations]
+    weak = [o.cosine < curve.weak_below for o in observations]
     judged = [(o, w) for o, w in zip(observations, weak, strict=True) if not o.off_topic]
     off = [w for o, w in zip(observations, weak, strict=True) if o.off_topic]
     good = [w for o, w in judged if o.relevant]
@@ -191,6 +197,7 @@ def run_calibration(
                             "mode": str(mode),
                             "intercept": curve.intercept,
                             "slope": curve.slope,
+                            "weak_below": curve.weak_below,
                             "observations": len(observed),
                             "per_set": {
                                 b.name: _rates([o for o in observed if o.dataset == b.name], curve)
@@ -205,7 +212,7 @@ def run_calibration(
         "models": model_provenance(specs, list(model_ids)),
         "sets": [beir.name for beir in sets],
         "off_topic_questions": len(off_topic),
-        "weak_below": WEAK_BELOW,
+        "false_alarm_share": FALSE_ALARM_SHARE,
         "calibrations": curves,
     }
     return RunOutput(payload, calibration_markdown(payload))
@@ -222,7 +229,9 @@ def calibration_markdown(payload: dict[str, Any]) -> str:
     ]  # fmt: skip
     return "\n\n".join(
         [
-            f"## Calibration of the best hit's confidence (weak below {WEAK_BELOW:.0%})",
+            "## Calibration of the best hit's confidence",
+            "Weak: a best hit's cosine below the curve's `weak_below`, under which "
+            f"{FALSE_ALARM_SHARE:.0%} of the relevant best hits of all sets fall.",
             f"{payload['off_topic_questions']} off-topic MedQuAD questions searched in "
             f"{OFF_TOPIC_SET}. False alarms: relevant best hits called weak; caught: "
             "non-relevant best hits called weak.",
@@ -241,7 +250,10 @@ def write_calibrations(curves: Sequence[dict[str, Any]], path: Path = CALIBRATIO
         not in {(curve["spec_hash"], curve["mode"]) for curve in curves}
     ]
     fitted = [
-        {key: curve[key] for key in ("model", "spec_hash", "mode", "intercept", "slope")}
+        {
+            key: curve[key]
+            for key in ("model", "spec_hash", "mode", "intercept", "slope", "weak_below")
+        }
         for curve in curves
     ]
     document = {

@@ -5,7 +5,12 @@ dense cosine to the query says more. For each model and search mode, a logistic 
 cosine to the chance that the best hit is relevant. The curve is fitted on the evaluation sets'
 queries, with their relevance judgments, and on off-topic questions that no passage answers
 (`benchmarks calibrate`; the curves, and the false-alarm rates they give, are in
-docs/calibration.md). Below WEAK_BELOW the search says that the evidence is weak.
+docs/calibration.md).
+
+A result is called weak when its best hit's cosine is below the curve's `weak_below`: the
+cosine under which only FALSE_ALARM_SHARE of the relevant best hits of the evaluation sets fall.
+A cut at even odds would also flag near misses, which are common among real questions (a
+neighbouring passage judged not relevant), and call one answerable question in ten weak.
 """
 
 from __future__ import annotations
@@ -17,16 +22,17 @@ from functools import cache
 from pathlib import Path
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
-WEAK_BELOW = 0.5
+FALSE_ALARM_SHARE = 0.02
 WEAK_MESSAGE = "No passage in this corpus answers this well"
 
 
 @dataclass(frozen=True, slots=True)
 class Calibration:
-    """P(best hit relevant) = 1 / (1 + exp(-(intercept + slope x cosine)))."""
+    """P(best hit relevant) = 1 / (1 + exp(-(intercept + slope x cosine))); weak below a cosine."""
 
     intercept: float
     slope: float
+    weak_below: float
 
     def probability(self, cosine: float) -> float:
         """The chance that a best hit at this dense cosine to the query answers it."""
@@ -60,7 +66,9 @@ def _calibrations(path: Path) -> dict[tuple[str, str], Calibration]:
         return {}
     document = json.loads(path.read_text(encoding="utf-8"))
     return {
-        (entry["spec_hash"], entry["mode"]): Calibration(entry["intercept"], entry["slope"])
+        (entry["spec_hash"], entry["mode"]): Calibration(
+            entry["intercept"], entry["slope"], entry["weak_below"]
+        )
         for entry in document["calibrations"]
     }
 
@@ -76,5 +84,6 @@ def assess(calibration: Calibration | None, best_cosine: float | None) -> Assess
         return Assessment(None, weak=True)
     if calibration is None:
         return Assessment(None, weak=False)
-    confidence = calibration.probability(best_cosine)
-    return Assessment(confidence, weak=confidence < WEAK_BELOW)
+    return Assessment(
+        calibration.probability(best_cosine), weak=best_cosine < calibration.weak_below
+    )

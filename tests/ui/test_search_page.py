@@ -117,3 +117,16 @@ def test_odd_queries_show_no_traceback(open_app: Callable[..., AppTest]) -> None
     for query in ["x" * 5000, "[](javascript:alert(1)) **", "ÄÖü 心臓 ❤️", ":red[big]"]:
         app.text_input(key="search.query").input(query).run()
         assert not app.exception, query
+
+
+def test_an_off_topic_question_is_told_that_nothing_answers_it_well(
+    open_app: Callable[..., AppTest],
+) -> None:
+    app = _search(open_app(), "How is glaucoma treated with eye drops?")
+    [warning] = [w.value for w in app.warning]
+    assert warning.startswith("No passage in this corpus answers this well (confidence ")
+    answer = next(m.value for m in app.markdown if "no answer is given" in m.value)
+    assert "](#hit-" not in answer  # nothing quoted from the weak hits
+    assert app.subheader  # the closest hits stay for the reader to judge
+    answered = _search(open_app(), "what causes the heart sounds")
+    assert not answered.warning
