@@ -49,6 +49,9 @@ METADATA_KEYS = (
     "mode",
     "model",
 )
+# Set on every document of a result: how likely its best document is to answer
+# (`Retriever.assess`), and whether that is too weak to answer from.
+CONFIDENCE_KEYS = ("best_hit_confidence", "weak_evidence")
 
 # LangChain's `invoke` forwards its own keyword arguments (e.g. `verbose`) to the retriever.
 _LANGCHAIN_KWARGS = frozenset({"verbose"})
@@ -174,4 +177,10 @@ class CardioRetriever(BaseRetriever):
         model = options["model"] or self.retriever.model
         hits = self.retriever.search(query, **options)
         logger.debug("CardioRetriever: %d documents (%s, %s)", len(hits), mode, model)
-        return [hit_to_document(hit, mode=mode, model=model) for hit in hits]
+        assessment = self.retriever.assess(query, hits, mode=mode, model=model)
+        documents = [hit_to_document(hit, mode=mode, model=model) for hit in hits]
+        for document in documents:
+            document.metadata.update(
+                zip(CONFIDENCE_KEYS, (assessment.confidence, assessment.weak), strict=True)
+            )
+        return documents

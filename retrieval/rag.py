@@ -25,8 +25,15 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
-from langchain_core.runnables import Runnable, RunnableLambda, RunnableParallel, RunnablePassthrough
+from langchain_core.runnables import (
+    Runnable,
+    RunnableBranch,
+    RunnableLambda,
+    RunnableParallel,
+    RunnablePassthrough,
+)
 
+from retrieval.confidence import WEAK_MESSAGE
 from retrieval.errors import RetrievalError
 from retrieval.hits import Hit
 from retrieval.langchain_retriever import hit_to_document
@@ -40,6 +47,10 @@ SYSTEM_PROMPT = (
     "sources do not answer the question, say so; do not add outside knowledge."
 )
 HUMAN_PROMPT = "Sources:\n\n{sources}\n\nQuestion: {question}"
+WEAK_ANSWER = (
+    f"{WEAK_MESSAGE}: the sources found are unlikely to answer the question, so no answer is "
+    "given from them."
+)
 # init_chat_model's ImportError: "Initializing ChatOllama requires the langchain-ollama package."
 _REQUIRES_PACKAGE = re.compile(r"requires the ([\w.-]+) package")
 
@@ -77,10 +88,19 @@ def format_sources(documents: Sequence[Document]) -> str:
     return "\n\n".join(blocks)
 
 
+def weak_evidence(documents: Sequence[Document]) -> bool:
+    """No sources, or a best source that `CardioRetriever` marked too weak to answer from."""
+    return not documents or bool(documents[0].metadata.get("weak_evidence"))
+
+
 def build_answer_chain(llm: BaseChatModel) -> Runnable[dict[str, Any], str]:
-    """A chain from `{"question", "sources"}` (documents already retrieved) to the answer."""
+    """A chain from `{"question", "sources"}` (documents already retrieved) to the answer.
+
+    With weak evidence (`weak_evidence`) the chat model is not asked: the answer says so,
+    instead of an answer composed from passages that do not answer.
+    """
     prompt = ChatPromptTemplate.from_messages([("system", SYSTEM_PROMPT), ("human", HUMAN_PROMPT)])
-    return (
+    generate = (
         {
             "sources": itemgetter("sources") | RunnableLambda(format_sources),
             "question": itemgetter("question"),
@@ -88,6 +108,10 @@ def build_answer_chain(llm: BaseChatModel) -> Runnable[dict[str, Any], str]:
         | prompt
         | llm
         | StrOutputParser()
+    )
+    return RunnableBranch(
+        (lambda inputs: weak_evidence(inputs["sources"]), RunnableLambda(lambda _: WEAK_ANSWER)),
+        generate,
     )
 
 

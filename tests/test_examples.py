@@ -75,6 +75,25 @@ def test_rag_chain_answers_from_numbered_cited_sources(
     assert "[4]" not in prompt
 
 
+def test_rag_chain_does_not_answer_from_weak_evidence(
+    rag_chain: ModuleType, textbook_retriever: Retriever
+) -> None:
+    from retrieval.rag import WEAK_ANSWER
+
+    llm = FakeListChatModel(responses=["Timolol drops lower the eye pressure [1]."])
+    recorder = PromptRecorder()
+    chain = rag_chain.build_rag_chain(CardioRetriever(retriever=textbook_retriever, k=3), llm)
+
+    result = chain.invoke(
+        "How is glaucoma treated with eye drops?", config={"callbacks": [recorder]}
+    )
+
+    assert result["answer"] == WEAK_ANSWER
+    assert recorder.prompts == []  # the chat model was not asked
+    assert result["sources"] and all(d.metadata["weak_evidence"] for d in result["sources"])
+    assert 0 < result["sources"][0].metadata["best_hit_confidence"] < 0.5
+
+
 def test_format_sources_numbers_documents_with_their_citations(
     rag_chain: ModuleType, textbook_retriever: Retriever
 ) -> None:

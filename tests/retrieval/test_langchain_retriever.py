@@ -28,6 +28,7 @@ def test_documents_are_the_hits_with_their_citations(textbook_retriever: Retriev
         assert doc.page_content == hit.text
         meta = doc.metadata
         assert set(METADATA_KEYS) <= set(meta)
+        assert meta["weak_evidence"] is False and 0.5 < meta["best_hit_confidence"] <= 1
         assert meta["chunk_id"] == hit.chunk_id
         assert meta["doc_id"] == hit.doc_id
         assert meta["doc_id"] in SMALL_TEXTBOOK_SECTIONS
