@@ -381,6 +381,7 @@ def train_adapter(
     reload_difference = _check_reload(model, base, source, staged, options.max_seq_length)
     seconds = earlier_seconds + time.perf_counter() - started
     state = trainer.state
+    autocast = options.autocast_dtype(placement)
     info = AdapterInfo(
         base=base.base,
         base_spec=base.id,
@@ -388,8 +389,8 @@ def train_adapter(
         max_seq_length=options.max_seq_length,
         options=asdict(options)
         | {
-            "bf16": options.autocast_dtype(placement) == "bfloat16",
-            "autocast": options.autocast_dtype(placement),
+            "bf16": autocast == "bfloat16",
+            "autocast": autocast,
             "device": placement.device,
             "target_modules": target_modules,
         },
@@ -475,6 +476,7 @@ def _trainer(
         adapter_name=ADAPTER_NAME,
     )
     metric = "eval_heldout_cosine_ndcg@10"
+    autocast = options.autocast_dtype(placement)
     args = SentenceTransformerTrainingArguments(
         output_dir=str(work / "checkpoints"),
         num_train_epochs=options.epochs,
@@ -484,8 +486,8 @@ def _trainer(
         warmup_steps=options.warmup_ratio,  # a float below 1 is a ratio in transformers 5
         seed=options.seed,
         data_seed=options.seed,
-        bf16=options.autocast_dtype(placement) == "bfloat16",
-        fp16=options.autocast_dtype(placement) == "float16",
+        bf16=autocast == "bfloat16",
+        fp16=autocast == "float16",
         use_cpu=placement.device == "cpu",
         batch_sampler=BatchSamplers.NO_DUPLICATES,
         eval_strategy="steps",

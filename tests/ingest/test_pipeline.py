@@ -72,6 +72,12 @@ def write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> Path:
     return path
 
 
+def write_broken_pdf(path: Path) -> Path:
+    """A file that starts like a PDF and is binary noise after: pypdf cannot read it."""
+    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    return path
+
+
 def write_markdown(path: Path, records: Sequence[dict[str, Any]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     parts = [f"# {records[0]['chapter']}\n"]
@@ -414,7 +420,7 @@ def test_bad_files_fail_alone(
     lines = [json.dumps(r) for r in pick(sections, SECTIONS_B)]
     broken_jsonl.write_text(lines[0] + "\n" + lines[1][:-10] + "\n" + lines[2] + "\n")
     broken_pdf = workdir / "d.pdf"
-    broken_pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    write_broken_pdf(broken_pdf)
 
     report = run([workdir])
 
@@ -440,7 +446,7 @@ def test_a_bad_first_file_of_a_new_corpus_loses_nothing_else(
 ) -> None:
     # The corpus does not exist until a good file creates it; the bad one comes first.
     broken_pdf = workdir / "a-corrupt.pdf"
-    broken_pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    write_broken_pdf(broken_pdf)
     good = write_jsonl(workdir / "b.jsonl", pick(sections, SECTIONS_A))
     report = run([broken_pdf, good])
     assert [f.path for f in report.failed] == [str(broken_pdf)]
@@ -455,7 +461,7 @@ def test_only_bad_files_create_no_corpus_and_say_why(
     run: Callable[..., Any], workdir: Path, catalog: Catalog
 ) -> None:
     broken_pdf = workdir / "corrupt.pdf"
-    broken_pdf.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
+    write_broken_pdf(broken_pdf)
     report = run([broken_pdf])
     assert [f.path for f in report.failed] == [str(broken_pdf)]
     assert CORPUS not in catalog.corpus_names()

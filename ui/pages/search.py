@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from retrieval import Hit, SearchMode
+from retrieval import Assessment, Hit, SearchMode
 from ui import resources
 from ui.answer import show_answer
 from ui.cards import hit_card
@@ -86,18 +86,21 @@ def _request(corpus: str) -> SearchRequest | None:
     )
 
 
-def _hits(request: SearchRequest) -> tuple[list[Hit], float]:
-    """The request's hits and search time in ms; a rerun with the same request reuses them."""
+def _hits(request: SearchRequest) -> tuple[list[Hit], float, Assessment]:
+    """The request's hits, search time in ms and how well the best one answers.
+
+    A rerun with the same request reuses them: assessing a hybrid hit embeds it once more.
+    """
     last = st.session_state.get("search.last")
     if last is not None and last[0] == request:
-        return last[1], last[2]
+        return last[1], last[2], last[3]
+    retriever = resources.retriever(request.corpus, request.model)
     started = time.perf_counter()
-    hits = resources.retriever(request.corpus, request.model).search(
-        request.query, request.k, mode=request.mode, filters=request.filters()
-    )
+    hits = retriever.search(request.query, request.k, mode=request.mode, filters=request.filters())
     elapsed = (time.perf_counter() - started) * 1000
-    st.session_state["search.last"] = (request, hits, elapsed)
-    return hits, elapsed
+    assessment = retriever.assess(request.query, hits, mode=request.mode)
+    st.session_state["search.last"] = (request, hits, elapsed, assessment)
+    return hits, elapsed, assessment
 
 
 def main() -> None:
@@ -111,14 +114,12 @@ def main() -> None:
         request = _request(corpus)
         if request is None:
             return
-        retriever = resources.retriever(request.corpus, request.model)
-        for notice in retriever.notices:
+        for notice in resources.retriever(request.corpus, request.model).notices:
             st.info(notice)
-        hits, elapsed = _hits(request)
+        hits, elapsed, assessment = _hits(request)
         if not hits:
             st.info("No results. Try another mode, fewer filters or other words.")
             return
-        assessment = retriever.assess(request.query, hits, mode=request.mode)
         if assessment.weak:
             st.warning(assessment.message)
         # The answer box stands above the hits but is filled after them: the cards are on
