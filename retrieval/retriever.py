@@ -122,9 +122,7 @@ class Retriever:
         A corpus keeps the template it was built with (older ones: none, the text alone) until
         the user rebuilds it; searching it works meanwhile, and says so.
         """
-        built = ContextTemplate(
-            (self.catalog.corpus_chunking(self.corpus) or {}).get("context_template", "")
-        )
+        built = self._template
         wanted = ContextTemplate(
             DEFAULT_TEMPLATE
             if self.settings.context_template is None
