@@ -187,9 +187,14 @@ def corpus_for(dataset: str) -> str:
 
 def doc_run(hits: Sequence[Hit]) -> dict[str, float]:
     """Chunk hits as a document run: each `doc_id` scored 1/rank of its best-ranked chunk."""
+    return ranked_documents([hit.doc_id for hit in hits])
+
+
+def ranked_documents(doc_ids: Sequence[str]) -> dict[str, float]:
+    """The documents of chunks in rank order, each scored 1/rank of its first chunk."""
     run: dict[str, float] = {}
-    for hit in hits:
-        run[hit.doc_id] = max(run.get(hit.doc_id, 0.0), 1.0 / hit.rank)
+    for rank, doc_id in enumerate(doc_ids, start=1):
+        run.setdefault(doc_id, 1.0 / rank)
     return run
 
 

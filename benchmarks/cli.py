@@ -112,6 +112,13 @@ def quality(
     depth: Annotated[
         int, typer.Option(min=10, help="Chunks fetched per query for the evaluated run.")
     ] = 100,
+    reference: Annotated[
+        bool,
+        typer.Option(
+            help="Also run a plain LangChain pipeline (title + text, dense) with the first "
+            "model's base; it needs the dev extra."
+        ),
+    ] = False,
     data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
@@ -144,7 +151,9 @@ def quality(
             model or ["minilm"],
             list(dict.fromkeys(mode or list(SearchMode))),
             settings,
-            options=QualityOptions(depth=depth, fusion=fusion, rrf_k=rrf_k, seed=seed),
+            options=QualityOptions(
+                depth=depth, fusion=fusion, rrf_k=rrf_k, seed=seed, reference=reference
+            ),
             show_progress=not quiet and sys.stderr.isatty(),
         ),
     )

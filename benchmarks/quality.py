@@ -18,6 +18,8 @@ import numpy as np
 
 from adapters import ModelSpec
 from adapters.bootstrap import mean_ci
+from adapters.placement import placement_for
+from adapters.weights import resolve_base
 from benchmarks.beir import (
     METRICS,
     BeirSet,
@@ -25,7 +27,11 @@ from benchmarks.beir import (
     ModeResult,
     StepCallback,
     evaluate_dataset,
+    means,
+    per_query_scores,
+    ranked_documents,
 )
+from benchmarks.langchain_reference import ReferenceOptions, reference_quality
 from benchmarks.report import (
     RunOutput,
     bar_plot_with_intervals,
@@ -38,6 +44,12 @@ from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, SearchMode, Setting
 
 PERMUTATIONS = 10_000
 PLOTTED = ("nDCG@10", "Recall@10")
+# The plain LangChain pipeline's row: dense search only, with the first model's base weights.
+REFERENCE = "langchain"
+REFERENCE_PIPELINE = (
+    "RecursiveCharacterTextSplitter 1000/200 over title + newline + text, HuggingFaceEmbeddings, "
+    "QdrantVectorStore :memory: (exact)"
+)
 
 
 def paired_p_value(first: Sequence[float], second: Sequence[float], *, seed: int = 0) -> float:
@@ -70,6 +82,7 @@ class QualityOptions:
     fusion: FusionMethod = DEFAULT_FUSION
     rrf_k: int | None = None
     seed: int = 0
+    reference: bool = False  # also run the plain LangChain pipeline (dense)
 
     def hybrid_options(self) -> dict[str, Any]:
         """Keyword arguments of `Retriever.search` for hybrid mode."""
@@ -135,6 +148,7 @@ def quality_payload(
                     result, evaluated.results[first][mode], list(METRICS), seed=options.seed
                 )
                 for mode, result in modes.items()
+                if mode in evaluated.results[first]
             }
     return {
         "dataset": beir.name,
@@ -151,8 +165,9 @@ def quality_payload(
             "seed": options.seed,
             "confidence": 0.95,
             "permutations": PERMUTATIONS,
+            "reference": options.reference,
         },
-        "models": model_provenance(specs, models),
+        "models": _provenance(specs, models),
         **started_provenance,
         "ingest_seconds": evaluated.ingest_seconds,
         "results": results,
@@ -161,6 +176,37 @@ def quality_payload(
         "versus_first": versus_first,
         "latency_ms": latency,
     }
+
+
+def _provenance(specs: dict[str, ModelSpec], models: Sequence[str]) -> dict[str, Any]:
+    provenance_of = model_provenance(specs, [model for model in models if model != REFERENCE])
+    if REFERENCE in models:
+        first = specs[models[0]]
+        provenance_of[REFERENCE] = {"base": first.base, "pipeline": REFERENCE_PIPELINE}
+    return provenance_of
+
+
+def reference_result(
+    beir: BeirSet, spec: ModelSpec, settings: Settings, depth: int, show_progress: bool
+) -> ModeResult:
+    """The plain LangChain pipeline on the set, with `spec`'s base weights and dtype."""
+    placement = placement_for(spec)
+    ran = reference_quality(
+        str(resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)),
+        beir.corpus_file,
+        beir.queries,
+        ReferenceOptions(
+            depth=depth,
+            threads=settings.torch_threads,
+            device=placement.device,
+            dtype=str(placement.torch_dtype).removeprefix("torch."),
+            progress=show_progress,
+        ),
+    )
+    per_query = per_query_scores(
+        beir.qrels, {query: ranked_documents(ids) for query, ids in ran.ranked.items()}
+    )
+    return ModeResult(means(per_query), per_query, ran.latencies_ms)
 
 
 def _cell(payload: dict[str, Any], model: str, mode: str, metric: str) -> str:
@@ -228,6 +274,8 @@ def quality_figures(payload: dict[str, Any]) -> dict[str, Any]:
                     payload["results"][model][mode][metric],
                     *payload["intervals"][model][mode][metric],
                 )
+                if mode in payload["results"][model]
+                else (np.nan, np.nan, np.nan)
                 for mode in modes
             ]
             for model in payload["results"]
@@ -270,6 +318,12 @@ def run_quality(
         store=store,
         catalog=catalog,
     )
+    if options.reference:
+        evaluated.results[REFERENCE] = {
+            str(SearchMode.DENSE): reference_result(
+                beir, specs[model_ids[0]], settings, options.depth, show_progress
+            )
+        }
     payload = quality_payload(evaluated, specs, options, started)
     return RunOutput(payload, quality_markdown(payload), quality_figures(payload))
 

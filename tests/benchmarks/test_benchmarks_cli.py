@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from benchmarks.beir import BeirFormatError, corpus_for, doc_run, read_beir
 from benchmarks.cli import app
+from benchmarks.langchain_reference import beir_documents
 from benchmarks.quality import paired_p_value
 from retrieval import Catalog
 from tests.conftest import TINY_BEIR_DOCUMENTS as DOCUMENTS
@@ -39,13 +40,16 @@ def _invoke(*args: str) -> SimpleNamespace:
     return SimpleNamespace(code=result.exit_code, output=result.output, error=result.exception)
 
 
-def _quality(folder: Path, data_dir: Path, out: Path, *models: str) -> dict:
+def _quality(
+    folder: Path, data_dir: Path, out: Path, *models: str, extra: tuple[str, ...] = ()
+) -> dict:
     model_args = [arg for model in models for arg in ("--model", model)]
     result = _invoke(
         "quality",
         "--dataset",
         str(folder),
         *model_args,
+        *extra,
         "--mode",
         "dense",
         "--mode",
@@ -102,6 +106,32 @@ def test_quality_scores_compares_records_and_reuses_its_corpus(
     second = _quality(tiny_beir, data_dir, tmp_path / "second.json", "minilm", "minilm-cardio")
     assert second["ingest_seconds"] == {}  # unchanged corpus: nothing embedded again
     assert second["results"] == first["results"]
+
+
+def test_the_langchain_reference_is_a_dense_row_paired_with_the_first_model(
+    tiny_beir: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "reference.json"
+    payload = _quality(tiny_beir, tmp_path / "bench", out, "minilm", extra=("--reference",))
+
+    assert set(payload["results"]) == {"minilm", "langchain"}
+    assert set(payload["results"]["langchain"]) == {"dense"}
+    assert payload["models"]["langchain"]["base"] == payload["models"]["minilm"]["base"]
+    assert "title + newline + text" in payload["models"]["langchain"]["pipeline"]
+    assert payload["results"]["langchain"]["dense"]["Recall@10"] > 0.5
+    assert set(payload["versus_first"]["langchain"]) == {"dense"}
+    assert payload["latency_ms"]["langchain"]["dense"]["p50"] > 0
+    folder = next((tmp_path / "bench" / "runs").iterdir())
+    assert "| langchain | dense |" in (folder / "report.md").read_text()
+
+
+def test_the_reference_embeds_each_title_before_its_text(tiny_beir: Path) -> None:
+    records = [json.loads(line) for line in (tiny_beir / "corpus.jsonl").read_text().splitlines()]
+    documents = beir_documents(tiny_beir / "corpus.jsonl")
+
+    assert [d.metadata["doc_id"] for d in documents] == [str(r["_id"]) for r in records]
+    first = records[0]
+    assert documents[0].page_content == f"{first['title']}\n{first['text']}"
 
 
 def test_separation_of_two_models_on_the_same_pairs(shared_data: Path, tmp_path: Path) -> None:
