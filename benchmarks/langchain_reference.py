@@ -93,13 +93,13 @@ def _embeddings(
     )
 
 
-def _vector_store(chunks: Sequence[Any], embeddings: Any) -> Any:
-    """The chunks split, embedded and stored in qdrant-client's in-memory local mode."""
+def _vector_store(documents: Sequence[Any], embeddings: Any) -> Any:
+    """The documents split, embedded and stored in qdrant-client's in-memory local mode."""
     from langchain_qdrant import QdrantVectorStore
     from langchain_text_splitters import RecursiveCharacterTextSplitter
 
     splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_CHARS, chunk_overlap=OVERLAP_CHARS)
-    split = splitter.split_documents(chunks)
+    split = splitter.split_documents(documents)
     store = QdrantVectorStore.from_documents(
         split, embeddings, location=":memory:", collection_name="reference"
     )
