@@ -20,6 +20,7 @@ How the figures are made:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import re
@@ -180,9 +181,17 @@ def read_beir(folder: Path) -> BeirSet:
     return BeirSet(folder.name, corpus_file, len(doc_ids), queries, qrels, issues)
 
 
-def corpus_for(dataset: str) -> str:
-    """The corpus a BEIR set is ingested into: `beir-<folder name>`."""
-    return "beir-" + re.sub(r"[^a-z0-9_-]", "-", dataset.lower())
+def corpus_for(dataset: str, context_template: str = DEFAULT_TEMPLATE) -> str:
+    """The corpus a BEIR set is ingested into: `beir-<folder name>`.
+
+    A set embedded with another context template than the default gets a corpus of its own,
+    `beir-<folder name>-tpl-<hash>`, so runs of both templates can be compared and neither
+    rebuilds the other.
+    """
+    corpus = "beir-" + re.sub(r"[^a-z0-9_-]", "-", dataset.lower())
+    if context_template == DEFAULT_TEMPLATE:
+        return corpus
+    return f"{corpus}-tpl-{hashlib.sha256(context_template.encode()).hexdigest()[:8]}"
 
 
 def doc_run(hits: Sequence[Hit]) -> dict[str, float]:
@@ -301,6 +310,7 @@ def evaluate_dataset(
     on_step: StepCallback | None = None,
     store: VectorStore | None = None,
     catalog: Catalog | None = None,
+    context_template: str = DEFAULT_TEMPLATE,
 ) -> DatasetRun:
     """Ingest the set's corpus for each model (once: unchanged files are skipped), then search.
 
@@ -327,7 +337,7 @@ def evaluate_dataset(
             store = opened.enter_context(open_store(settings))
         step(f"ingesting {beir.name}", 0, total)
         corpus, ingest_seconds = ingest_beir_corpus(
-            beir, requested, settings, specs, store, catalog, show_progress
+            beir, requested, settings, specs, store, catalog, show_progress, context_template
         )
         results: dict[str, dict[str, ModeResult]] = {}
         for index, model_id in enumerate(requested):
@@ -358,6 +368,7 @@ def ingest_beir_corpus(
     store: VectorStore,
     catalog: Catalog,
     show_progress: bool,
+    context_template: str = DEFAULT_TEMPLATE,
 ) -> tuple[str, dict[str, float]]:
     """The set's corpus name, and the seconds each model spent embedding what was new.
 
@@ -365,8 +376,9 @@ def ingest_beir_corpus(
     changed since they embedded it or is no longer listed: embedding the whole corpus again
     for a model this run does not score is left to a run that asks for it (its search would
     refuse the stale vectors until then), and a model without a spec cannot embed at all.
+    A corpus built with another template than `context_template` is rebuilt.
     """
-    corpus = corpus_for(beir.name)
+    corpus = corpus_for(beir.name, context_template)
     in_step = [
         model.model_id
         for model in catalog.corpus_models(corpus)
@@ -377,11 +389,12 @@ def ingest_beir_corpus(
         spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
     )
     stored = catalog.corpus_chunking(corpus)
-    rebuild = stored is not None and ChunkingSpec(**stored).context_template != DEFAULT_TEMPLATE
+    rebuild = stored is not None and ChunkingSpec(**stored).context_template != context_template
     if rebuild:
         logger.warning(
-            "corpus %s embeds with another context template than the default: rebuilding it",
+            "corpus %s embeds with another context template than %r: rebuilding it",
             corpus,
+            context_template,
         )
     report = ingest_paths(
         [beir.corpus_file],
@@ -392,7 +405,7 @@ def ingest_beir_corpus(
         load_encoder=load,
         recreate=rebuild,
         overlap_tokens=settings.chunk_overlap_tokens,
-        context_template=DEFAULT_TEMPLATE,
+        context_template=context_template,
         batch_size=settings.embed_batch_size,
         show_progress=show_progress,
     )

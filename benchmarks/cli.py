@@ -7,6 +7,7 @@ the JSON document where scripts expect it.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -16,10 +17,12 @@ import typer
 from rich.console import Console
 
 from adapters import AdapterError
+from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.calibration import off_topic_questions, run_calibration, write_calibrations
 from benchmarks.datasets.cli import app as datasets_app
+from benchmarks.paired_runs import RunsNotComparableError, compare_runs, comparison_markdown
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.report import RunOutput, file_hash, recorded_run
 from benchmarks.separation import run_separation, sample_pairs
@@ -119,6 +122,14 @@ def quality(
             "model's base; it needs the dev extra."
         ),
     ] = False,
+    context_template: Annotated[
+        str,
+        typer.Option(
+            "--context-template",
+            help="What dense vectors embed (write \\n for a new line; '' for the text alone); "
+            "a template other than the default gets a corpus of its own.",
+        ),
+    ] = DEFAULT_TEMPLATE.replace("\n", "\\n"),
     data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
@@ -152,11 +163,45 @@ def quality(
             list(dict.fromkeys(mode or list(SearchMode))),
             settings,
             options=QualityOptions(
-                depth=depth, fusion=fusion, rrf_k=rrf_k, seed=seed, reference=reference
+                depth=depth,
+                fusion=fusion,
+                rrf_k=rrf_k,
+                seed=seed,
+                reference=reference,
+                context_template=context_template.replace("\\n", "\n"),
             ),
             show_progress=not quiet and sys.stderr.isatty(),
         ),
     )
+
+
+@app.command()
+def compare(
+    first: Annotated[Path, typer.Argument(help="JSON of a quality run (e.g. before a change).")],
+    second: Annotated[Path, typer.Argument(help="JSON of another run of the same set.")],
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the comparison's JSON here.")
+    ] = None,
+    seed: Seed = 0,
+) -> None:
+    """Pair two quality runs of one set on the same queries: second minus first, with intervals.
+
+    Each model and mode that both runs hold gets the mean per-query difference in nDCG@10,
+    Recall@10 and MRR@10, its 95% bootstrap interval and a paired permutation p-value.
+    """
+    runs = []
+    for path in (first, second):
+        try:
+            runs.append(json.loads(path.read_text(encoding="utf-8")))
+        except (OSError, json.JSONDecodeError) as err:
+            raise typer.BadParameter(f"{path}: {err}", param_hint="FIRST/SECOND") from err
+    try:
+        compared = compare_runs(runs[0], runs[1], seed=seed)
+    except RunsNotComparableError as err:
+        raise typer.BadParameter(str(err), param_hint="FIRST/SECOND") from err
+    if json_path is not None:
+        json_path.write_text(json.dumps(compared, indent=1), encoding="utf-8")
+    console.print(comparison_markdown(compared), markup=False, highlight=False, soft_wrap=True)
 
 
 @app.command()

@@ -18,6 +18,7 @@ import numpy as np
 
 from adapters import ModelSpec
 from adapters.bootstrap import mean_ci
+from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.placement import placement_for
 from adapters.weights import resolve_base
 from benchmarks.beir import (
@@ -44,6 +45,8 @@ from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, SearchMode, Setting
 
 PERMUTATIONS = 10_000
 PLOTTED = ("nDCG@10", "Recall@10")
+# Kept per query in the JSON, so that runs made apart can be paired (`benchmarks compare`).
+PER_QUERY = ("nDCG@10", "Recall@10", "MRR@10")
 # The plain LangChain pipeline's row: dense search only, with the first model's base weights.
 REFERENCE = "langchain"
 REFERENCE_PIPELINE = (
@@ -83,6 +86,7 @@ class QualityOptions:
     rrf_k: int | None = None
     seed: int = 0
     reference: bool = False  # also run the plain LangChain pipeline (dense)
+    context_template: str = DEFAULT_TEMPLATE
 
     def hybrid_options(self) -> dict[str, Any]:
         """Keyword arguments of `Retriever.search` for hybrid mode."""
@@ -129,9 +133,18 @@ def quality_payload(
     beir: BeirSet = evaluated.beir
     models = list(evaluated.results)
     first = models[0]
-    results, intervals, latency, versus_first = {}, {}, {}, {}
+    results, intervals, latency, versus_first, per_query = {}, {}, {}, {}, {}
     for model_id, modes in evaluated.results.items():
         results[model_id] = {mode: result.metrics for mode, result in modes.items()}
+        per_query[model_id] = {
+            mode: {
+                metric: {
+                    query: round(value, 4) for query, value in result.per_query[metric].items()
+                }
+                for metric in PER_QUERY
+            }
+            for mode, result in modes.items()
+        }
         intervals[model_id] = {
             mode: _intervals(result, options.seed) for mode, result in modes.items()
         }
@@ -166,6 +179,7 @@ def quality_payload(
             "confidence": 0.95,
             "permutations": PERMUTATIONS,
             "reference": options.reference,
+            "context_template": options.context_template,
         },
         "models": _provenance(specs, models),
         **started_provenance,
@@ -175,7 +189,12 @@ def quality_payload(
         "compared_with": first,
         "versus_first": versus_first,
         "latency_ms": latency,
+        "per_query": per_query,
     }
+
+
+def _rounded(values: dict[str, float]) -> dict[str, float]:
+    return {query: round(value, 4) for query, value in values.items()}
 
 
 def _provenance(specs: dict[str, ModelSpec], models: Sequence[str]) -> dict[str, Any]:
@@ -240,7 +259,7 @@ def quality_markdown(payload: dict[str, Any]) -> str:
     if payload["versus_first"]:
         first = payload["compared_with"]
         compared_rows = [
-            [model, mode, *(_difference(by_metric[metric]) for metric in METRICS)]
+            [model, mode, *(difference_cell(by_metric[metric]) for metric in METRICS)]
             for model, modes in payload["versus_first"].items()
             for mode, by_metric in modes.items()
         ]
@@ -256,7 +275,8 @@ def quality_markdown(payload: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _difference(compared: dict[str, float]) -> str:
+def difference_cell(compared: dict[str, float]) -> str:
+    """A paired difference as tables show it: mean [interval] (p-value)."""
     return (
         f"{compared['mean']:+.3f} [{compared['low']:+.3f}, {compared['high']:+.3f}] "
         f"(p={compared['p_value']:.3g})"
@@ -317,6 +337,7 @@ def run_quality(
         on_step=on_step,
         store=store,
         catalog=catalog,
+        context_template=options.context_template,
     )
     if options.reference:
         evaluated.results[REFERENCE] = {

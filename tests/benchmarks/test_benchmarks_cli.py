@@ -12,6 +12,7 @@ from types import SimpleNamespace
 import pytest
 from typer.testing import CliRunner
 
+from adapters.context_template import DEFAULT_TEMPLATE
 from benchmarks.beir import BeirFormatError, corpus_for, doc_run, read_beir
 from benchmarks.cli import app
 from benchmarks.langchain_reference import beir_documents
@@ -132,6 +133,64 @@ def test_the_reference_embeds_each_title_before_its_text(tiny_beir: Path) -> Non
     assert [d.metadata["doc_id"] for d in documents] == [str(r["_id"]) for r in records]
     first = records[0]
     assert documents[0].page_content == f"{first['title']}\n{first['text']}"
+
+
+def test_two_templates_get_two_corpora_and_compare_pairs_them_per_query(
+    tiny_beir: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "bench"
+    headed = _quality(tiny_beir, data_dir, tmp_path / "headed.json", "minilm")
+    text_only = _quality(
+        tiny_beir, data_dir, tmp_path / "text.json", "minilm", extra=("--context-template", "")
+    )
+
+    assert headed["corpus"] == "beir-openstax_tiny"
+    assert text_only["corpus"].startswith("beir-openstax_tiny-tpl-")
+    assert (headed["options"]["context_template"], text_only["options"]["context_template"]) == (
+        "{title}\n{section}\n{text}",
+        "",
+    )
+    per_query = headed["per_query"]["minilm"]["dense"]["nDCG@10"]
+    assert len(per_query) == QUERIES
+    catalog = Catalog(f"sqlite:///{data_dir / 'catalog.db'}")
+    assert catalog.corpus_chunking(headed["corpus"])["context_template"] == DEFAULT_TEMPLATE
+    assert "context_template" not in catalog.corpus_chunking(text_only["corpus"])
+
+    out = tmp_path / "compared.json"
+    result = CliRunner().invoke(
+        app,
+        ["compare", str(tmp_path / "text.json"), str(tmp_path / "headed.json"), "--json", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    compared = json.loads(out.read_text())
+    rows = {(row["model"], row["mode"]): row for row in compared["rows"]}
+    assert set(rows) == {("minilm", "dense"), ("minilm", "hybrid")}
+    dense = rows["minilm", "dense"]
+    mean = (
+        headed["results"]["minilm"]["dense"]["nDCG@10"]
+        - text_only["results"]["minilm"]["dense"]["nDCG@10"]
+    )
+    assert dense["difference"]["nDCG@10"]["mean"] == pytest.approx(mean, abs=1e-3)
+    assert "| minilm | dense |" in result.output
+
+
+def test_compare_refuses_runs_of_different_sets_or_without_per_query_values(
+    tmp_path: Path,
+) -> None:
+    run = {"dataset": "a", "dataset_hash": "1", "results": {}, "per_query": {}}
+    other = {**run, "dataset": "b", "dataset_hash": "2"}
+    old = {key: value for key, value in run.items() if key != "per_query"}
+    for name, payload in {"run": run, "other": other, "old": old}.items():
+        (tmp_path / f"{name}.json").write_text(json.dumps(payload))
+
+    different = CliRunner().invoke(
+        app, ["compare", str(tmp_path / "run.json"), str(tmp_path / "other.json")]
+    )
+    assert different.exit_code == 2 and "different sets" in different.output
+    older = CliRunner().invoke(
+        app, ["compare", str(tmp_path / "old.json"), str(tmp_path / "run.json")]
+    )
+    assert older.exit_code == 2 and "no per-query values" in older.output
 
 
 def test_separation_of_two_models_on_the_same_pairs(shared_data: Path, tmp_path: Path) -> None:
