@@ -79,11 +79,8 @@ class StoreFetch:
         while len(kept) < depth and fetched < reach:
             page = self._search(k=size, offset=fetched, with_dense=True)
             fetched += len(page)
-            for chunk in page:
-                if keep is None or keep.admit(chunk):
-                    kept.append(chunk)
-                    if len(kept) == depth:
-                        break
+            kept += page[: depth - len(kept)] if keep is None else keep.admit(page)
+            self.deadline.check()
             if len(page) < size:
                 break
             size = min(reach - fetched, 2 * (depth - len(kept)) + 10)
