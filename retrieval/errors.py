@@ -109,16 +109,22 @@ class InvalidRequestError(RetrievalError, ValueError):
 
 
 class RequestTooLargeError(InvalidRequestError):
-    """A request that reaches deeper into the ranking than the `max_results` setting allows."""
+    """A request that reaches deeper into the ranking than the `max_results` setting allows.
 
-    def __init__(self, argument: str, value: int, limit: int) -> None:
+    Attributes:
+        limit: The setting's value.
+    """
+
+    def __init__(
+        self, argument: str, value: int, limit: int, *, problem: str, allowed: str
+    ) -> None:
         self.limit = limit
         super().__init__(
             argument,
             value,
-            f"values with offset + k <= {limit} (the setting max_results, "
-            "CARDIORAG_MAX_RESULTS); page with a smaller k, or raise the setting",
-            problem=f"it reaches past result {limit}",
+            f"{allowed} (the setting max_results, CARDIORAG_MAX_RESULTS); ask for fewer "
+            "results per page, or raise the setting",
+            problem=problem,
         )
 
 
@@ -132,7 +138,8 @@ class UnknownFilterError(InvalidRequestError):
             "filters",
             field,
             ", ".join(known),
-            message=f"no document has a field {field!r} to filter on; fields: {', '.join(known)}",
+            message=f"filters: no document has a field {field!r} to filter on; fields: "
+            f"{', '.join(known)}",
         )
 
 

@@ -281,12 +281,23 @@ class Retriever:
         """Refuse a request deeper than `max_results`: its cost grows with the depth."""
         limit = self.settings.max_results
         if request.depth > limit:
-            argument, value = (
-                ("k", request.k) if request.k > request.offset else ("offset", request.offset)
+            argument = "offset" if request.offset > limit else "k"
+            raise RequestTooLargeError(
+                argument,
+                getattr(request, argument),
+                limit,
+                problem=f"offset + k = {request.depth} reaches past result {limit}",
+                allowed=f"values with offset + k <= {limit}",
             )
-            raise RequestTooLargeError(argument, value, limit)
-        if request.candidates > limit:
-            raise RequestTooLargeError("candidates", request.candidates, limit)
+        # The default prefetch stays allowed under a smaller limit; it widens to the depth.
+        if request.candidates > max(limit, DEFAULT_CANDIDATES):
+            raise RequestTooLargeError(
+                "candidates",
+                request.candidates,
+                limit,
+                problem=f"each hybrid branch would fetch more than {limit} chunks",
+                allowed=f"at most {max(limit, DEFAULT_CANDIDATES)}",
+            )
 
     def best_cosine(
         self,
