@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from typer.testing import CliRunner
 
+from benchmarks.cli import app
 from ingest import ingest_paths
 from retrieval import (
     Catalog,
@@ -173,3 +175,11 @@ def test_pages_follow_one_ranking_after_duplicates_are_dropped(
     pages = [retriever.search(QUERY, k=5, offset=o, mode=mode) for o in (0, 5, 10, 15)]
     assert [h.chunk_id for page in pages for h in page] == [h.chunk_id for h in whole]
     assert [h.rank for page in pages for h in page] == list(range(1, len(whole) + 1))
+
+
+def test_the_cli_refuses_a_depth_past_the_limit_naming_the_option(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["quality", "--dataset", "any", "--depth", "5000", "--data-dir", str(tmp_path)]
+    )
+    assert result.exit_code == 2
+    assert "--depth" in result.output and "max_results (1000)" in result.output
