@@ -253,7 +253,7 @@ class Retriever:
             score_threshold=request.score_threshold,
             fusion=request.fusion,
             rrf_k=request.rrf_k,
-            candidates=max(request.candidates, request.depth),
+            candidates=request.candidates,  # StoreFetch widens it to each call's depth
             hnsw_ef=request.hnsw_ef,
         )
         fetch = StoreFetch(self.store, collection_name(self.corpus, model_id), base, deadline)
