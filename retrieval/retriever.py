@@ -272,9 +272,13 @@ class Retriever:
             Hit.from_scored(rank, chunk, self._bm25.matched_terms(request.query, chunk.text))
             for rank, chunk in enumerate(found, start=request.offset + 1)
         ]
+        # The query stays out of the log (clinical text); the timeout's message, shown to the
+        # person who typed it, names it.
         logger.debug(
-            "%s: %d hits in %.1f ms", deadline.request, len(hits), deadline.elapsed_s() * 1000
-        )
+            "%s search with %s (k=%d, offset=%d): %d hits in %.1f ms",
+            request.mode, model_id, request.k, request.offset, len(hits),
+            deadline.elapsed_s() * 1000,
+        )  # fmt: skip
         return hits
 
     def _check_depth(self, request: SearchRequest) -> None:
@@ -409,7 +413,7 @@ class Retriever:
 
 
 def _describe(request: SearchRequest, model_id: str) -> str:
-    """The request in a few words, for logs and a timeout's message."""
+    """The request in a few words, for a timeout's message."""
     query = request.query if len(request.query) <= 40 else request.query[:37] + "..."
     return (
         f"{request.mode} search with {model_id} for {query!r} "
