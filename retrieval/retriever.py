@@ -237,6 +237,7 @@ class Retriever:
         self._check_depth(request)
         model_id = request.model or self.model
         conditions = to_conditions(request.filters, self._fields)
+        self._encoder(model_id)  # loading a model (once per process) is not the request's time
         deadline = Deadline(self.settings.search_timeout_s, _describe(request, model_id))
         wants_dense = request.mode is not SearchMode.SPARSE or request.mmr
         dense = self._embed_query(model_id, request.query) if wants_dense else None
