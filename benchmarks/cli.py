@@ -145,6 +145,12 @@ def quality(
     if rrf_k is not None and fusion is not FusionMethod.RRF:
         raise typer.BadParameter("applies to --fusion rrf only", param_hint="--rrf-k")
     settings = _settings(data_dir, threads, verbose, quiet)
+    if depth > settings.max_results:
+        raise typer.BadParameter(
+            f"{depth} is past the setting max_results ({settings.max_results}); pass at most "
+            "that, or raise CARDIORAG_MAX_RESULTS",
+            param_hint="--depth",
+        )
     try:
         beir = read_beir(
             resolve_dataset(dataset, [settings.datasets_dir, settings.data_dir / "data"])

@@ -30,7 +30,7 @@ from ingest.chunking import ChunkingSpec, budget_tokens, make_splitter
 from retrieval import SearchMode
 from retrieval._edge import EdgeStore
 from retrieval.query import StoreQuery
-from retrieval.retriever import DEFAULT_HNSW_EF
+from retrieval.request import DEFAULT_HNSW_EF
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import StoredPoint
 

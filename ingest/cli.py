@@ -230,12 +230,12 @@ def ingest(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(settings.sql_url_or_default())
     catalog.create_schema()
+    if list_documents:  # the catalog alone: works while another process holds the store
+        out.print(_list_table(catalog, corpus))
+        return
     with open_store(settings) as store:
         if migrate_to and migrate_sql_url:
             _migrate(corpus, store, catalog, settings, migrate_to, migrate_sql_url, migrate_api_key)
-            return
-        if list_documents:
-            out.print(_list_table(catalog, corpus))
             return
         if remove is not None:
             removed = remove_source(remove, corpus=corpus, store=store, catalog=catalog)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +15,9 @@ from ingest.pdf import load_pdf
 from ingest.records import FieldMap, load_csv, load_jsonl
 from ingest.text import load_text
 
+logger = logging.getLogger(__name__)
+
+_LOOP = "a symbolic link that loops or points to nothing"
 SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".markdown", ".jsonl", ".csv"})
 
 # Words in a file's path that say what kind of document it is, checked in this order.
@@ -57,17 +61,24 @@ def discover_files(
     """
     found: list[Path] = []
     refused: list[IngestError] = []
-    for path in paths:
-        path = Path(path).expanduser().resolve()
+    for given in paths:
+        try:
+            path = Path(given).expanduser().resolve()
+        except RuntimeError:  # Python 3.11's resolve() on a link that leads back to itself
+            refused.append(IngestError(Path(given).absolute(), _LOOP))
+            continue
         if path.is_dir():
-            found.extend(
-                p
-                for p in sorted(path.rglob("*"))
-                if p.is_file()
-                and p.suffix.lower() in SUPPORTED_SUFFIXES
-                and not any(part.startswith(".") for part in p.relative_to(path).parts)
-                and not any(fnmatch.fnmatch(p.name, pattern) for pattern in exclude)
-            )
+            for p in sorted(path.rglob("*")):
+                if any(part.startswith(".") for part in p.relative_to(path).parts) or any(
+                    fnmatch.fnmatch(p.name, pattern) for pattern in exclude
+                ):
+                    continue
+                if p.is_symlink() and not p.exists():
+                    logger.warning("skipped %s: %s", p, _LOOP)
+                elif p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES:
+                    found.append(p)
+        elif path.is_symlink() and not path.exists():
+            refused.append(IngestError(path, _LOOP))
         elif not path.exists():
             refused.append(IngestError(path, "no such file or folder"))
         elif path.suffix.lower() not in SUPPORTED_SUFFIXES:

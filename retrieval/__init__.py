@@ -10,7 +10,10 @@ from retrieval.errors import (
     CorpusConfigError,
     CorpusNotEmbeddedError,
     EmptyQueryError,
+    InvalidRequestError,
+    RequestTooLargeError,
     RetrievalError,
+    SearchTimeoutError,
     StaleEmbeddingsError,
     StoreLockedError,
     StoreUnavailableError,
@@ -19,6 +22,7 @@ from retrieval.errors import (
 )
 from retrieval.hits import Hit
 from retrieval.query import DEFAULT_FUSION, FusionMethod, SearchMode
+from retrieval.request import SearchRequest
 from retrieval.retriever import Comparison, PairAgreement, Retriever
 from retrieval.settings import Settings
 from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
@@ -37,12 +41,16 @@ __all__ = [
     "ExtractiveAnswer",
     "FusionMethod",
     "Hit",
+    "InvalidRequestError",
     "Judgment",
     "PairAgreement",
+    "RequestTooLargeError",
     "RetrievalError",
     "Retriever",
     "ScoredChunk",
     "SearchMode",
+    "SearchRequest",
+    "SearchTimeoutError",
     "Settings",
     "StaleEmbeddingsError",
     "StoreLockedError",

@@ -275,18 +275,35 @@ class ServerStore(VectorStore):
             if self.server.quantization != "none"
             else None,
         )
-        dense = [float(x) for x in (() if query.dense is None else query.dense)]
-        sparse = models.SparseVector(
-            indices=query.sparse.indices if query.sparse else [],
-            values=query.sparse.values if query.sparse else [],
-        )
-        common = {
+        common: dict[str, object] = {
             "limit": query.k,
             "offset": query.offset,
             "score_threshold": query.score_threshold,
             "with_payload": True,
             "with_vectors": [DENSE_VECTOR] if query.with_dense else False,
+            "timeout": query.timeout_s,
         }
+        try:
+            points = self._query_points(name, query, common, query_filter, dense_params)
+        except (UnexpectedResponse, ResponseHandlingException) as error:
+            raise _unavailable(error, self.location) from error
+        return [
+            scored_chunk(point.id, point.score, point.payload, point.vector) for point in points
+        ]
+
+    def _query_points(
+        self,
+        name: str,
+        query: StoreQuery,
+        common: dict[str, object],
+        query_filter: models.Filter | None,
+        dense_params: models.SearchParams,
+    ) -> list[models.ScoredPoint]:
+        dense = [float(x) for x in (() if query.dense is None else query.dense)]
+        sparse = models.SparseVector(
+            indices=query.sparse.indices if query.sparse else [],
+            values=query.sparse.values if query.sparse else [],
+        )
         if query.mode is SearchMode.HYBRID:
             fusion = (
                 models.RrfQuery(rrf=models.Rrf(k=query.rrf_k))
@@ -323,10 +340,7 @@ class ServerStore(VectorStore):
                 search_params=dense_params if is_dense else None,
                 **common,
             )
-        return [
-            scored_chunk(point.id, point.score, point.payload, point.vector)
-            for point in response.points
-        ]
+        return response.points
 
     def finish_writes(self, name: str) -> None:
         """Nothing to do: the server indexes in the background and upserts waited."""

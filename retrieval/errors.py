@@ -85,22 +85,88 @@ class StaleEmbeddingsError(RetrievalError, ValueError):
         )
 
 
-class UnknownFilterError(RetrievalError, ValueError):
+class InvalidRequestError(RetrievalError, ValueError):
+    """A search argument the API does not accept: it names the argument and what it takes.
+
+    Attributes:
+        argument: The argument's name as `Retriever.search` spells it (`k`, `mode`...).
+        value: What the caller passed.
+        allowed: What the argument takes, in words (`an integer >= 1`, `dense, sparse, hybrid`).
+    """
+
+    def __init__(
+        self, argument: str, value: object, allowed: str, *, problem: str = "", message: str = ""
+    ) -> None:
+        self.argument = argument
+        self.value = value
+        self.allowed = allowed
+        shown = repr(value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        found = f"{argument}={shown} ({type(value).__name__}) is not accepted"
+        super().__init__(
+            message or f"{found}{': ' + problem if problem else ''}; {argument} takes {allowed}"
+        )
+
+
+class RequestTooLargeError(InvalidRequestError):
+    """A request that reaches deeper into the ranking than the `max_results` setting allows.
+
+    Attributes:
+        limit: The setting's value.
+    """
+
+    def __init__(
+        self, argument: str, value: int, limit: int, *, problem: str, allowed: str
+    ) -> None:
+        self.limit = limit
+        super().__init__(
+            argument,
+            value,
+            f"{allowed} (the setting max_results, CARDIORAG_MAX_RESULTS); ask for fewer "
+            "results per page, or raise the setting",
+            problem=problem,
+        )
+
+
+class UnknownFilterError(InvalidRequestError):
     """A filter on a metadata field that no document of the corpus has."""
 
     def __init__(self, field: str, known: list[str]) -> None:
         self.field = field
         self.known = known
         super().__init__(
-            f"no document has a field {field!r} to filter on; fields: {', '.join(known)}"
+            "filters",
+            field,
+            ", ".join(known),
+            message=f"filters: no document has a field {field!r} to filter on; fields: "
+            f"{', '.join(known)}",
         )
 
 
-class EmptyQueryError(RetrievalError, ValueError):
+class EmptyQueryError(InvalidRequestError):
     """A query with no text."""
 
     def __init__(self) -> None:
-        super().__init__("the query is empty; type what you are looking for")
+        super().__init__(
+            "query",
+            "",
+            "text with a non-space character",
+            message="the query is empty; type what you are looking for",
+        )
+
+
+class SearchTimeoutError(RetrievalError, TimeoutError):
+    """A search that ran past the `search_timeout_s` setting; nothing partial is returned."""
+
+    def __init__(self, request: str, elapsed_s: float, limit_s: float) -> None:
+        self.request = request
+        self.elapsed_s = elapsed_s
+        self.limit_s = limit_s
+        super().__init__(
+            f"{request} took {elapsed_s:.1f} s, past the limit of {limit_s:g} s (the setting "
+            "search_timeout_s, CARDIORAG_SEARCH_TIMEOUT_S); ask for fewer results or narrow "
+            "the filters"
+        )
 
 
 class CatalogUnavailableError(RetrievalError, ConnectionError):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from retrieval.errors import UnknownFilterError
+from retrieval.errors import InvalidRequestError, UnknownFilterError
 from retrieval.query import Condition, FieldMatch, FieldRange
 from retrieval.store import PAYLOAD_FIELDS
 
@@ -16,7 +16,9 @@ CHUNK_FIELDS = PAYLOAD_FIELDS | {"page"}
 def _range(key: str, value: Mapping[str, Any]) -> FieldRange:
     unknown = set(value) - {"gte", "lte"}
     if unknown:
-        raise ValueError(f"filter {key!r}: a range takes 'gte' and 'lte', not {sorted(unknown)}")
+        raise InvalidRequestError(
+            "filters", {key: value}, f"for {key!r} a range with 'gte' and/or 'lte' (numbers)"
+        )
     return FieldRange(key, gte=value.get("gte"), lte=value.get("lte"))
 
 
@@ -27,7 +29,9 @@ def _pages(value: Any) -> list[Condition]:
     elif isinstance(value, tuple | list) and len(value) == 2:
         first, last = value
     else:
-        raise ValueError(f"filter 'page' takes a page number or (first, last), not {value!r}")
+        raise InvalidRequestError(
+            "filters", {"page": value}, "for 'page' a page number or (first, last)"
+        )
     return [FieldRange("page_start", lte=last), FieldRange("page_end", gte=first)]
 
 

@@ -23,10 +23,11 @@ from typing import Any
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, field_validator
+from pydantic import ConfigDict
 
 from retrieval.hits import Hit
 from retrieval.query import SearchMode
+from retrieval.request import Filters, Mode, ModelId, SearchRequest, TopK
 from retrieval.retriever import Retriever
 
 logger = logging.getLogger(__name__)
@@ -123,26 +124,11 @@ class CardioRetriever(BaseRetriever):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     retriever: Retriever
-    k: int = 4
-    mode: str = SearchMode.DENSE.value
-    filters: dict[str, Any] | None = None
-    model: str | None = None
-
-    @field_validator("k")
-    @classmethod
-    def _k_positive(cls, k: int) -> int:
-        if k < 1:
-            raise ValueError(f"k must be >= 1, got {k}")
-        return k
-
-    @field_validator("mode")
-    @classmethod
-    def _known_mode(cls, mode: str) -> str:
-        try:
-            return SearchMode(mode).value
-        except ValueError as err:
-            known = ", ".join(m.value for m in SearchMode)
-            raise ValueError(f"mode must be one of {known}, got {mode!r}") from err
+    # The same types as `SearchRequest`'s, so a field is checked as a call's keyword is.
+    k: TopK = 4
+    mode: Mode = SearchMode.DENSE
+    filters: Filters = None
+    model: ModelId = None
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
@@ -160,22 +146,17 @@ class CardioRetriever(BaseRetriever):
 
         Raises:
             TypeError: For a keyword argument `Retriever.search` does not take.
+            InvalidRequestError: For a value it does not take (naming the argument).
         """
         options = {key: value for key, value in kwargs.items() if key not in _LANGCHAIN_KWARGS}
         unknown = sorted(set(options) - _search_options())
         if unknown:
             allowed = ", ".join(sorted(_search_options()))
             raise TypeError(f"CardioRetriever got unknown search options {unknown}; use {allowed}")
-        options = {
-            "k": self.k,
-            "mode": self.mode,
-            "filters": self.filters,
-            "model": self.model,
-            **options,
-        }
-        mode = SearchMode(options["mode"]).value
-        model = options["model"] or self.retriever.model
-        hits = self.retriever.search(query, **options)
+        defaults = {"k": self.k, "mode": self.mode, "filters": self.filters, "model": self.model}
+        request = SearchRequest.of(query, **(defaults | options))
+        mode, model = request.mode.value, request.model or self.retriever.model
+        hits = self.retriever.run(request)
         logger.debug("CardioRetriever: %d documents (%s, %s)", len(hits), mode, model)
         assessment = self.retriever.assess(query, hits, mode=mode, model=model)
         documents = [hit_to_document(hit, mode=mode, model=model) for hit in hits]

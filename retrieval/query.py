@@ -68,6 +68,8 @@ class StoreQuery:
     """One search request to a collection; all conditions must hold.
 
     `candidates` is how many chunks each branch of a hybrid search fetches before fusion.
+    `timeout_s` is how long a server may take (whole seconds; the embedded store has no timeout
+    of its own, see `retrieval.deadline`).
     """
 
     mode: SearchMode
@@ -83,3 +85,4 @@ class StoreQuery:
     hnsw_ef: int | None = None  # HNSW beam width for the dense search; None = Qdrant's default
     exact: bool = False  # brute-force dense search (ground truth for recall checks)
     with_dense: bool = False
+    timeout_s: int | None = None

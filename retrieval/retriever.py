@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import re
-import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -26,12 +24,16 @@ from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
 from retrieval.answer import ExtractiveAnswer, extract_answer
 from retrieval.catalog import Catalog
 from retrieval.confidence import Assessment, assess, calibration_for
+from retrieval.deadline import Deadline
+from retrieval.diversity import mmr_order
 from retrieval.errors import (
     CorpusNotEmbeddedError,
-    EmptyQueryError,
+    InvalidRequestError,
+    RequestTooLargeError,
     StaleEmbeddingsError,
     UnknownCorpusError,
 )
+from retrieval.fetch import StoreFetch
 from retrieval.filters import to_conditions
 from retrieval.hits import Hit
 from retrieval.query import (
@@ -41,18 +43,12 @@ from retrieval.query import (
     SearchMode,
     StoreQuery,
 )
+from retrieval.request import DEFAULT_CANDIDATES, DEFAULT_HNSW_EF, SearchRequest
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
-from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
+from retrieval.store import VectorStore, collection_name, open_store
 
 logger = logging.getLogger(__name__)
-
-# Two chunks whose dense vectors are this close say the same thing: keep the better one.
-NEAR_DUPLICATE_COSINE = 0.97
-# Measured on MedQuAD (27.6k chunks): Qdrant's default beam lost 0.013 nDCG@10 to exact
-# search; ef=256 recovers most of it for well under a millisecond more per query.
-DEFAULT_HNSW_EF = 256
-_SPACES = re.compile(r"\s+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,76 +188,121 @@ class Retriever:
         mmr_lambda: float = 0.5,
         dedupe: bool = True,
         rrf_k: int = DEFAULT_RRF_K,
-        candidates: int = 100,
+        candidates: int = DEFAULT_CANDIDATES,
         hnsw_ef: int | None = DEFAULT_HNSW_EF,
     ) -> list[Hit]:
         """The best `k` chunks for `query`, after skipping `offset`.
 
+        A request reaches at most `max_results` deep (offset + k, a setting, 1000 by default)
+        and runs at most `search_timeout_s` seconds; its cost is bounded by that depth.
+
         Args:
             query: What to look for, in words.
-            k: How many hits to return.
+            k: How many hits to return (an integer >= 1).
             mode: dense, sparse (BM25) or hybrid (both, fused in one Query API request).
             model: Model id; default: this retriever's model.
             filters: Metadata conditions, all of which must hold: a value or list of values
                 per field (`{"doc_type": ["textbook", "guideline"]}`), `{"gte": .., "lte": ..}`
                 for numbers, and `page: n` or `page: (first, last)` for page ranges.
-            offset: Hits to skip (for paging).
+            offset: Hits to skip (for paging; an integer >= 0). Pages follow one ranking:
+                duplicates are dropped before the page is cut.
             score_threshold: Drop hits scoring below it (its scale depends on the mode).
             fusion: dbsf (scores normalised, then summed) or rrf (ranks), for hybrid mode.
             mmr: Re-rank candidates by maximal marginal relevance for diverse hits.
             mmr_lambda: 1 = relevance only, 0 = diversity only.
             dedupe: Drop near-identical chunks (same text, or dense cosine >= 0.97).
             rrf_k: RRF's constant: 1/(rrf_k + rank) per list (hybrid with fusion rrf).
-            candidates: Chunks each branch of a hybrid search fetches before fusion.
+            candidates: Chunks each branch of a hybrid search fetches before fusion, at
+                least; it widens to cover offset + k, so deep pages are not cut short.
             hnsw_ef: HNSW beam width of the dense search (higher: better recall, slower).
 
         Returns:
-            Hits ranked from 1, best first.
+            Hits ranked from 1 (offset + 1 for a later page), best first.
+
+        Raises:
+            InvalidRequestError: An argument of the wrong type or out of range (it names the
+                argument and what it takes); EmptyQueryError and UnknownFilterError are kinds.
+            RequestTooLargeError: offset + k (or candidates) past `max_results`.
+            SearchTimeoutError: The search ran past `search_timeout_s`.
         """
-        if not query.strip():
-            raise EmptyQueryError()
-        if k < 1 or offset < 0:
-            raise ValueError(f"k must be >= 1 and offset >= 0, got k={k}, offset={offset}")
-        mode, model_id = SearchMode(mode), model or self.model
-        started = time.perf_counter()
-        dense = self._embed_query(model_id, query) if mode is not SearchMode.SPARSE or mmr else None
-        post_process = mmr or dedupe
-        store_query = StoreQuery(
-            mode=mode,
-            k=(offset + k) * 3 if post_process else k,
+        request = SearchRequest.of(
+            query, k=k, mode=mode, model=model, filters=filters, offset=offset,
+            score_threshold=score_threshold, fusion=fusion, mmr=mmr, mmr_lambda=mmr_lambda,
+            dedupe=dedupe, rrf_k=rrf_k, candidates=candidates, hnsw_ef=hnsw_ef,
+        )  # fmt: skip
+        return self.run(request)
+
+    def run(self, request: SearchRequest) -> list[Hit]:
+        """Search with a validated request (`search` builds one from its arguments)."""
+        self._check_depth(request)
+        model_id = request.model or self.model
+        conditions = to_conditions(request.filters, self._fields)
+        self._encoder(model_id)  # loading a model (once per process) is not the request's time
+        deadline = Deadline(self.settings.search_timeout_s, _describe(request, model_id))
+        wants_dense = request.mode is not SearchMode.SPARSE or request.mmr
+        dense = self._embed_query(model_id, request.query) if wants_dense else None
+        deadline.check()
+        base = StoreQuery(
+            mode=request.mode,
+            k=request.k,
             dense=dense,
-            sparse=self._bm25.embed_query(query) if mode is not SearchMode.DENSE else None,
-            conditions=to_conditions(filters, self._fields),
-            offset=0 if post_process else offset,
-            score_threshold=score_threshold,
-            fusion=FusionMethod(fusion),
-            rrf_k=rrf_k,
-            candidates=candidates,
-            hnsw_ef=hnsw_ef,
-            with_dense=post_process,
+            sparse=self._bm25.embed_query(request.query)
+            if request.mode is not SearchMode.DENSE
+            else None,
+            conditions=conditions,
+            offset=request.offset,
+            score_threshold=request.score_threshold,
+            fusion=request.fusion,
+            rrf_k=request.rrf_k,
+            candidates=request.candidates,  # StoreFetch widens it to each call's depth
+            hnsw_ef=request.hnsw_ef,
         )
-        found = self.store.search(collection_name(self.corpus, model_id), store_query)
-        # Equal fused scores (RRF gives ties when two lists swap two chunks) come back in any
-        # order; the chunk id settles them so the same query always gives the same ranking.
-        found.sort(key=lambda chunk: (-chunk.score, chunk.chunk_id))
-        if dedupe:
-            found = _drop_near_duplicates(found)
-        if mmr and dense is not None:
-            found = _mmr(found, dense, mmr_lambda, offset + k)
-        if post_process:
-            found = found[offset : offset + k]
+        fetch = StoreFetch(self.store, collection_name(self.corpus, model_id), base, deadline)
+        if request.mmr and dense is not None:
+            reach = 3 * request.depth
+            pool = fetch.ranked(depth=reach, unique=request.dedupe, reach=reach)
+            vectors = np.asarray([chunk.dense for chunk in pool], dtype=np.float32)
+            order = mmr_order(dense, vectors, request.mmr_lambda, request.depth)
+            found = [pool[i] for i in order][request.offset :]
+        elif request.dedupe:
+            found = fetch.ranked(depth=request.depth, unique=True)[request.offset :]
+        else:
+            found = fetch.page()
+        deadline.check()
         hits = [
-            Hit.from_scored(rank, chunk, self._bm25.matched_terms(query, chunk.text))
-            for rank, chunk in enumerate(found, start=offset + 1)
+            Hit.from_scored(rank, chunk, self._bm25.matched_terms(request.query, chunk.text))
+            for rank, chunk in enumerate(found, start=request.offset + 1)
         ]
+        # The query stays out of the log (clinical text); the timeout's message, shown to the
+        # person who typed it, names it.
         logger.debug(
-            "%s search with %s: %d hits in %.1f ms",
-            mode,
-            model_id,
-            len(hits),
-            (time.perf_counter() - started) * 1000,
-        )
+            "%s search with %s (k=%d, offset=%d): %d hits in %.1f ms",
+            request.mode, model_id, request.k, request.offset, len(hits),
+            deadline.elapsed_s() * 1000,
+        )  # fmt: skip
         return hits
+
+    def _check_depth(self, request: SearchRequest) -> None:
+        """Refuse a request deeper than `max_results`: its cost grows with the depth."""
+        limit = self.settings.max_results
+        if request.depth > limit:
+            argument = "offset" if request.offset > limit else "k"
+            raise RequestTooLargeError(
+                argument,
+                getattr(request, argument),
+                limit,
+                problem=f"offset + k = {request.depth} reaches past result {limit}",
+                allowed=f"values with offset + k <= {limit}",
+            )
+        # The default prefetch stays allowed under a smaller limit; it widens to the depth.
+        if request.candidates > max(limit, DEFAULT_CANDIDATES):
+            raise RequestTooLargeError(
+                "candidates",
+                request.candidates,
+                limit,
+                problem=f"each hybrid branch would fetch more than {limit} chunks",
+                allowed=f"at most {max(limit, DEFAULT_CANDIDATES)}",
+            )
 
     def best_cosine(
         self,
@@ -316,21 +357,28 @@ class Retriever:
         `options` are those of `search` (mode, filters, model...). No LLM is involved. When
         the best hit is weak (`assess`), no sentence is quoted and the answer says so.
         """
-        hits = self.search(query, k, **options)
-        model_id = options.get("model") or self.model
-        assessment = self.assess(
-            query, hits, mode=options.get("mode", SearchMode.DENSE), model=model_id
-        )
+        request = SearchRequest.of(query, k=k, **options)
+        hits = self.run(request)
+        model_id = request.model or self.model
+        assessment = self.assess(query, hits, mode=request.mode, model=model_id)
         if assessment.weak:
             return ExtractiveAnswer(query, [], hits, assessment)
         answer = extract_answer(query, hits, self._encoder(model_id), max_sentences)
         return ExtractiveAnswer(query, answer.sentences, hits, assessment)
 
     def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:
-        """The same query by several models, with their pairwise agreement on chunk ids."""
-        if len(models) < 2:
-            raise ValueError("compare needs at least two models")
-        hits = {model_id: self.search(query, k, model=model_id, **options) for model_id in models}
+        """The same query by several models, with their pairwise agreement on chunk ids.
+
+        Raises:
+            InvalidRequestError: Fewer than two model ids, or a bad search option.
+        """
+        if isinstance(models, str) or len(models) < 2:
+            raise InvalidRequestError("models", models, "a list of at least two model ids")
+        request = SearchRequest.of(query, k=k, **options)
+        hits = {
+            model_id: self.run(request.model_copy(update={"model": model_id}))
+            for model_id in models
+        }
         ids = {model_id: [hit.chunk_id for hit in found] for model_id, found in hits.items()}
         pairs = [
             PairAgreement(
@@ -365,36 +413,10 @@ class Retriever:
         self.close()
 
 
-def _drop_near_duplicates(found: list[ScoredChunk]) -> list[ScoredChunk]:
-    """Keep the best of chunks with the same text or near-identical dense vectors."""
-    kept: list[ScoredChunk] = []
-    texts: set[str] = set()
-    vectors: list[np.ndarray] = []
-    for chunk in found:
-        text = _SPACES.sub(" ", chunk.text).strip().lower()
-        vector = np.asarray(chunk.dense) if chunk.dense is not None else None
-        if text in texts or (
-            vector is not None
-            and any(float(vector @ other) >= NEAR_DUPLICATE_COSINE for other in vectors)
-        ):
-            continue
-        kept.append(chunk)
-        texts.add(text)
-        if vector is not None:
-            vectors.append(vector)
-    return kept
-
-
-def _mmr(
-    found: list[ScoredChunk], query: Sequence[float], lambda_mult: float, k: int
-) -> list[ScoredChunk]:
-    """Re-rank by maximal marginal relevance (langchain_core's implementation)."""
-    from langchain_core.vectorstores.utils import maximal_marginal_relevance
-
-    candidates = [chunk for chunk in found if chunk.dense is not None]
-    if not candidates:
-        return found
-    order = maximal_marginal_relevance(
-        np.asarray(query), [list(chunk.dense or ()) for chunk in candidates], lambda_mult, k
+def _describe(request: SearchRequest, model_id: str) -> str:
+    """The request in a few words, for a timeout's message."""
+    query = request.query if len(request.query) <= 40 else request.query[:37] + "..."
+    return (
+        f"{request.mode} search with {model_id} for {query!r} "
+        f"(k={request.k}, offset={request.offset})"
     )
-    return [candidates[i] for i in order]

@@ -248,7 +248,9 @@ time.sleep(120)
 """
 
 
-def test_store_held_by_another_process(workspace: Workspace) -> None:
+def test_store_held_by_another_process_refuses_writes_but_not_listing(
+    workspace: Workspace,
+) -> None:
     holder = subprocess.Popen(
         [sys.executable, "-c", HOLDER, str(workspace.data_dir / "qdrant")],
         cwd=workspace.root,
@@ -260,9 +262,12 @@ def test_store_held_by_another_process(workspace: Workspace) -> None:
     try:
         assert holder.stdout.readline().strip() == "ready", holder.stderr.read()
         run = ingest(workspace.text, "--data-dir", workspace.data_dir, cwd=workspace.root)
+        listed = ingest("--list", "--data-dir", workspace.data_dir, cwd=workspace.root)
     finally:
         holder.kill()
         holder.wait(timeout=30)
+    assert listed.returncode == 0, listed.stderr
+    assert workspace.text.name in listed.stdout and "ready" in listed.stdout
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     (line,) = run.stderr.strip().splitlines()

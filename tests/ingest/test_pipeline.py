@@ -28,6 +28,7 @@ from retrieval import (
 from retrieval._edge import EdgeStore
 from retrieval.store import VectorStore
 from tests.conftest import search_dense
+from tests.robustness.bad_inputs import write_broken_pdf
 
 CORPUS = "cardio"
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"
@@ -69,12 +70,6 @@ def workdir(tmp_path: Path) -> Path:
 def write_jsonl(path: Path, records: Sequence[dict[str, Any]]) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records))
-    return path
-
-
-def write_broken_pdf(path: Path) -> Path:
-    """A file that starts like a PDF and is binary noise after: pypdf cannot read it."""
-    path.write_bytes(b"%PDF-1.7\n" + bytes(range(256)) * 8)
     return path
 
 
@@ -434,26 +429,6 @@ def test_bad_files_fail_alone(
     assert {d.source for d in listed if d.status == "ready"} == {str(good), str(markdown)}
     assert {(d.source, d.error) for d in listed if d.status == "failed"} == set(failures.items())
     assert catalog.doc_id_owners(CORPUS, list(SECTIONS_B)) == {}
-    assert_consistent(store, catalog)
-
-
-def test_a_bad_first_file_of_a_new_corpus_loses_nothing_else(
-    run: Callable[..., Any],
-    workdir: Path,
-    sections: dict[str, dict[str, Any]],
-    store: EdgeStore,
-    catalog: Catalog,
-) -> None:
-    # The corpus does not exist until a good file creates it; the bad one comes first.
-    broken_pdf = workdir / "a-corrupt.pdf"
-    write_broken_pdf(broken_pdf)
-    good = write_jsonl(workdir / "b.jsonl", pick(sections, SECTIONS_A))
-    report = run([broken_pdf, good])
-    assert [f.path for f in report.failed] == [str(broken_pdf)]
-    assert report.added == len(SECTIONS_A)
-    listed = catalog.list_documents(CORPUS)
-    assert {d.source for d in listed if d.status == "ready"} == {str(good)}
-    assert {d.source for d in listed if d.status == "failed"} == {str(broken_pdf)}
     assert_consistent(store, catalog)
 
 

@@ -18,7 +18,10 @@ import pytest
 from pydantic import SecretStr
 
 from retrieval._server import ServerStore
+from retrieval.deadline import Deadline
 from retrieval.errors import StoreUnavailableError
+from retrieval.fetch import StoreFetch
+from retrieval.query import SearchMode, StoreQuery
 from retrieval.settings import ServerSettings
 from retrieval.sparse import SparseVector
 from retrieval.store import StoredPoint
@@ -34,6 +37,7 @@ class FakeQdrant:
 
     url: str = ""
     requests: list[tuple[str, str, dict]] = field(default_factory=list)
+    query_strings: list[str] = field(default_factory=list)
     failures: dict[tuple[str, str], list[int]] = field(default_factory=dict)
 
     def answer(self, method: str, path: str) -> tuple[int, dict]:
@@ -42,6 +46,8 @@ class FakeQdrant:
                 return statuses.pop(0), {"status": {"error": "scripted failure"}, "time": 0}
         if method == "GET" and path == "/collections":
             result: object = {"collections": []}
+        elif path.endswith("/points/query"):
+            result = {"points": []}
         elif path.endswith("/points") or "/points/" in path or path.endswith("/index"):
             result = {"operation_id": 1, "status": "completed"}
         else:
@@ -57,8 +63,9 @@ def fake_qdrant() -> Iterator[FakeQdrant]:
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            path = self.path.split("?")[0]
+            path, _, query_string = self.path.partition("?")
             state.requests.append((self.command, path, body))
+            state.query_strings.append(query_string)
             status, payload = state.answer(self.command, path)
             data = json.dumps(payload).encode()
             self.send_response(status)
@@ -175,3 +182,26 @@ def test_a_closed_port_is_unreachable_not_a_traceback() -> None:
         match=re.escape(f"cannot reach the Qdrant server at http://127.0.0.1:{port}"),
     ):
         ServerStore.connect(f"http://127.0.0.1:{port}", None, ServerSettings(retries=1, **FAST))
+
+
+def test_a_search_sends_the_time_left_and_prefetches_past_the_page(
+    fake_qdrant: FakeQdrant,
+) -> None:
+    store = ServerStore.connect(fake_qdrant.url, None, ServerSettings(**FAST))
+    query = StoreQuery(
+        SearchMode.HYBRID, k=10, offset=200, dense=[0.1, 0.2, 0.3],
+        sparse=SparseVector([1], [1.0]), candidates=100,
+    )  # fmt: skip
+    assert StoreFetch(store, "c__m", query, Deadline(7.0, "a hybrid search")).page() == []
+    (index,) = [i for i, r in enumerate(fake_qdrant.requests) if r[1].endswith("/points/query")]
+    body = fake_qdrant.requests[index][2]
+    assert "timeout=7" in fake_qdrant.query_strings[index]
+    assert (body["limit"], body["offset"]) == (10, 200)
+    assert [prefetch["limit"] for prefetch in body["prefetch"]] == [210, 210]
+
+
+def test_a_failed_search_is_one_line_naming_the_server(fake_qdrant: FakeQdrant) -> None:
+    fake_qdrant.failures[("POST", "/collections/c__m/points/query")] = [503]
+    store = ServerStore.connect(fake_qdrant.url, None, ServerSettings(**FAST))
+    with pytest.raises(StoreUnavailableError, match="answered HTTP 503"):
+        store.search("c__m", StoreQuery(SearchMode.DENSE, k=3, dense=[0.1, 0.2, 0.3]))

@@ -130,3 +130,15 @@ def test_an_off_topic_question_is_told_that_nothing_answers_it_well(
     assert app.subheader  # the closest hits stay for the reader to judge
     answered = _search(open_app(), "what causes the heart sounds")
     assert not answered.warning
+
+
+def test_a_request_past_the_limit_is_a_red_box_naming_the_argument_and_the_setting(
+    open_app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CARDIORAG_MAX_RESULTS", "5")  # the page asks for 10 results by default
+    app = open_app()
+    app.text_input(key="search.query").input("heart sounds").run()
+    assert not app.exception
+    [error] = app.error
+    assert "k=10" in error.value and "offset + k <= 5" in error.value
+    assert "CARDIORAG_MAX_RESULTS" in error.value

@@ -1,0 +1,47 @@
+"""Near-duplicate filtering and MMR on vectors: exact checks against the definitions."""
+
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+from langchain_core.vectorstores.utils import maximal_marginal_relevance
+
+import retrieval.diversity
+from retrieval.diversity import NearDuplicateFilter, mmr_order
+from retrieval.store import ScoredChunk
+
+
+def test_docstring_examples_run() -> None:
+    failures, tried = doctest.testmod(retrieval.diversity, verbose=False)
+    assert tried and not failures
+
+
+def unit_vectors(count: int, dim: int, seed: int) -> np.ndarray:
+    vectors = np.random.default_rng(seed).normal(size=(count, dim)).astype(np.float32)
+    return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+@pytest.mark.parametrize("lambda_mult", [0.0, 0.3, 0.5, 1.0])
+def test_mmr_picks_what_langchains_definition_picks(lambda_mult: float) -> None:
+    vectors, query = unit_vectors(60, 16, seed=1), unit_vectors(1, 16, seed=2)[0]
+    expected = maximal_marginal_relevance(query, vectors.tolist(), lambda_mult, 12)
+    assert mmr_order(query, vectors, lambda_mult, 12) == expected
+
+
+def test_pages_keep_what_one_pass_keeps() -> None:
+    base = unit_vectors(40, 8, seed=3)
+    # Every fifth chunk nearly repeats an earlier one; every seventh repeats a text.
+    vectors = [base[i] if i % 5 else base[max(i - 3, 0)] * 0.999 + 0.001 for i in range(40)]
+    chunks = [
+        ScoredChunk(str(i), 1 - i / 100, f"text {i % 7 if i % 7 == 0 else i}", dense=tuple(v))
+        for i, v in enumerate(vectors)
+    ]
+    whole = [c.chunk_id for c in NearDuplicateFilter(capacity=25).admit(chunks)]
+    paged = NearDuplicateFilter(capacity=25)
+    by_pages = [
+        c.chunk_id for start in range(0, 40, 9) for c in paged.admit(chunks[start : start + 9])
+    ]
+    assert by_pages == whole and len(whole) == 25
+    assert "0" in whole and "7" not in whole and "5" not in whole
