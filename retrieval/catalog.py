@@ -26,9 +26,14 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     insert,
+    inspect,
     select,
+)
+from sqlalchemy import (
+    text as sql_text,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -117,6 +122,16 @@ class ChunkRow(_Base):
     page_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
     char_start: Mapped[int] = mapped_column(Integer)
     char_end: Mapped[int] = mapped_column(Integer)
+    # Added after the first catalogs were written: create_schema adds them to older ones.
+    part: Mapped[str] = mapped_column(String(16), default="body", server_default="body")
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+# Chunk columns that catalogs written before them lack, as ALTER TABLE defines them.
+_ADDED_CHUNK_COLUMNS = {
+    "part": "VARCHAR(16) NOT NULL DEFAULT 'body'",
+    "ocr": "BOOLEAN NOT NULL DEFAULT false",
+}
 
 
 class EmbeddingRow(_Base):
@@ -196,6 +211,8 @@ class ChunkRecord:
     page_end: int | None
     char_start: int
     char_end: int
+    part: str = "body"  # body, references, front or back (retrieval.store.DOCUMENT_PARTS)
+    ocr: bool = False  # its text comes from OCR of a scanned page
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,8 +317,18 @@ class Catalog:
         """Create missing tables (idempotent)."""
         try:
             _Base.metadata.create_all(self.engine)
+            self._add_missing_columns()
         except OperationalError as err:
             raise self._unavailable(err) from err
+
+    def _add_missing_columns(self) -> None:
+        """Add the chunk columns newer than a catalog (part, ocr), with their defaults."""
+        present = {column["name"] for column in inspect(self.engine).get_columns("chunks")}
+        with self.engine.begin() as connection:
+            for name, definition in _ADDED_CHUNK_COLUMNS.items():
+                if name not in present:
+                    alter = f"ALTER TABLE chunks ADD COLUMN {name} {definition}"
+                    connection.execute(sql_text(alter))
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -514,6 +541,8 @@ class Catalog:
                                 "page_end": c.page_end,
                                 "char_start": c.char_start,
                                 "char_end": c.char_end,
+                                "part": c.part,
+                                "ocr": c.ocr,
                             }
                             for c in document.chunks
                         ],
@@ -618,6 +647,8 @@ class Catalog:
                         "page_end": chunk.page_end,
                         "char_start": chunk.char_start,
                         "char_end": chunk.char_end,
+                        "part": chunk.part,
+                        "ocr": chunk.ocr,
                     },
                 )
                 for chunk, document, path in rows

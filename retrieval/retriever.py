@@ -32,7 +32,7 @@ from retrieval.errors import (
     StaleEmbeddingsError,
     UnknownCorpusError,
 )
-from retrieval.filters import to_conditions
+from retrieval.filters import part_conditions, to_conditions
 from retrieval.hits import Hit
 from retrieval.query import (
     DEFAULT_FUSION,
@@ -43,7 +43,13 @@ from retrieval.query import (
 )
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
-from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
+from retrieval.store import (
+    DEFAULT_PARTS,
+    ScoredChunk,
+    VectorStore,
+    collection_name,
+    open_store,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -185,6 +191,7 @@ class Retriever:
         mode: SearchMode | str = SearchMode.DENSE,
         model: str | None = None,
         filters: Mapping[str, Any] | None = None,
+        parts: Sequence[str] | None = DEFAULT_PARTS,
         offset: int = 0,
         score_threshold: float | None = None,
         fusion: FusionMethod | str = DEFAULT_FUSION,
@@ -205,6 +212,9 @@ class Retriever:
             filters: Metadata conditions, all of which must hold: a value or list of values
                 per field (`{"doc_type": ["textbook", "guideline"]}`), `{"gte": .., "lte": ..}`
                 for numbers, and `page: n` or `page: (first, last)` for page ranges.
+            parts: The document parts to search: some of body, references, front (title
+                block, licence), back (funding, conflicts); None for all. Chunks stored
+                without a part are body.
             offset: Hits to skip (for paging).
             score_threshold: Drop hits scoring below it (its scale depends on the mode).
             fusion: dbsf (scores normalised, then summed) or rrf (ranks), for hybrid mode.
@@ -231,7 +241,7 @@ class Retriever:
             k=(offset + k) * 3 if post_process else k,
             dense=dense,
             sparse=self._bm25.embed_query(query) if mode is not SearchMode.DENSE else None,
-            conditions=to_conditions(filters, self._fields),
+            conditions=to_conditions(filters, self._fields) + part_conditions(parts),
             offset=0 if post_process else offset,
             score_threshold=score_threshold,
             fusion=FusionMethod(fusion),

@@ -1,0 +1,51 @@
+"""Page furniture: running heads, footers and page numbers, found by repetition and place.
+
+A line in the top or bottom margin whose text (digits aside) recurs at about the same height
+on many pages is a running head or footer; a bare number in a margin is a page number.
+Neither is something a reader would quote, so neither is indexed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+from ingest.pdf_layout import Line
+
+# The top and bottom margins, as a share of the page height.
+_MARGIN = 0.1
+# A margin line recurring on at least this share of the pages (and on 2 or more) is furniture.
+_MIN_SHARE = 0.25
+_PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,5}(\s+(of|/)\s+\d{1,5})?$", re.IGNORECASE)
+
+
+def _key(line: Line) -> tuple[int, str]:
+    """The line's text with its numbers blanked, and its height rounded to 6 points."""
+    return round(line.top / 6), re.sub(r"\d+", "#", line.text.lower()).strip()
+
+
+def _in_margin(line: Line, height: float) -> bool:
+    return line.top < height * _MARGIN or line.bottom > height * (1 - _MARGIN)
+
+
+def drop_furniture(pages: Sequence[Sequence[Line]], heights: Sequence[float]) -> list[list[Line]]:
+    """Each page's lines without its running heads, footers and page numbers."""
+    seen: Counter[tuple[int, str]] = Counter()
+    for lines, height in zip(pages, heights, strict=True):
+        seen.update({_key(line) for line in lines if _in_margin(line, height)})
+    least = max(2, math.ceil(_MIN_SHARE * len(pages)))
+    kept: list[list[Line]] = []
+    for lines, height in zip(pages, heights, strict=True):
+        kept.append(
+            [
+                line
+                for line in lines
+                if not (
+                    _in_margin(line, height)
+                    and (seen[_key(line)] >= least or _PAGE_NUMBER.match(line.text.strip()))
+                )
+            ]
+        )
+    return kept
