@@ -33,8 +33,12 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-# A page with fewer characters than this is treated as an image (a scan) without a text layer.
+# A page with an image and fewer characters than this has no text layer: a scan.
 _MIN_TEXT_CHARS_PER_PAGE = 20
+# So is a page mostly covered by an image with only a few characters (a stamped page number,
+# a fax header) on top of it.
+_SCAN_AREA_SHARE = 0.5
+_MAX_CHARS_ON_SCAN = 200
 # Files with at least this many pages show a progress bar, page by page.
 _PROGRESS_PAGES = 50
 
@@ -78,6 +82,19 @@ def _title(reader: PdfReader, path: Path) -> str:
     return title if len(title) > 3 else path.name
 
 
+def _is_scan(page: Page) -> bool:
+    """Whether the page is an image of text rather than text (it then goes through OCR)."""
+    chars = len(page.chars)
+    if chars >= _MAX_CHARS_ON_SCAN or not page.images:
+        return False
+    area = sum(
+        max(0.0, min(image["x1"], page.width) - max(image["x0"], 0.0))
+        * max(0.0, min(image["bottom"], page.height) - max(image["top"], 0.0))
+        for image in page.images
+    )
+    return chars < _MIN_TEXT_CHARS_PER_PAGE or area >= _SCAN_AREA_SHARE * page.width * page.height
+
+
 def _text_page(page: Page, number: int) -> tuple[list[Line], list[PageTable]]:
     """A page with a text layer: its tables (captioned) and the lines outside them."""
     page = inside(page)
@@ -111,13 +128,13 @@ def _read_pages(path: Path, data: bytes, count: int) -> _Pages:
             found.heights.append(float(page.height))
             lines: list[Line] = []
             try:
-                if len(page.chars) >= _MIN_TEXT_CHARS_PER_PAGE:
-                    lines, tables = _text_page(page, number)
-                    found.tables.extend(tables)
-                elif page.images:
+                if _is_scan(page):
                     rendered = rendered or pypdfium2.PdfDocument(data)
                     lines = ocr_page(rendered, number - 1, path)
                     found.ocr.append(number)
+                elif page.chars:
+                    lines, tables = _text_page(page, number)
+                    found.tables.extend(tables)
             except OcrError as err:
                 logger.warning("%s", err)
                 found.failed.append((number, err.reason))

@@ -87,14 +87,13 @@ def read_outline(reader: PdfReader, path: Path) -> list[OutlineEntry] | None:
         )
         return None
     entries = [entry for entry in entries if entry[0] and entry[0].lower() != "untitled"]
-    # A first top entry with children is the document's title: its children are top level.
-    lifted = len(entries) > 1 and entries[0][1] == 0 and entries[1][1] > 0
-    found: list[OutlineEntry] = []
-    for index, (title, depth, number) in enumerate(entries):
-        if lifted and index > 0 and depth == 0:
-            lifted = False
-        if not (lifted and index == 0):
-            found.append(OutlineEntry(title, depth - 1 if lifted else depth, number + 1))
+    # A single top entry is the document's title: its children are the top-level headings.
+    lift = 1 if [depth for _, depth, _ in entries].count(0) == 1 and len(entries) > 1 else 0
+    found = [
+        OutlineEntry(title, depth - lift, number + 1)
+        for title, depth, number in entries
+        if depth >= lift
+    ]
     return found or None
 
 
@@ -149,6 +148,10 @@ def font_headings(lines: Sequence[Line]) -> list[Heading]:
         found.append((index, end))
         index = end
     sizes = sorted({lines[start].size for start, _ in found}, reverse=True)
+    largest = [span for span in found if lines[span[0]].size == sizes[0]] if found else []
+    if len(largest) == 1 and largest[0] == found[0] and lines[found[0][0]].page == 1:
+        # The one line set largest, first on page 1, is the document's title, not a heading.
+        found, sizes = found[1:], sizes[1:]
     return [
         Heading(
             start,

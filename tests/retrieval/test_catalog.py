@@ -165,6 +165,8 @@ def test_pending_chunks_carry_the_payload_metadata(corpus: Catalog) -> None:
             "page_end": record.page_end,
             "char_start": record.char_start,
             "char_end": record.char_end,
+            "part": record.part,
+            "ocr": record.ocr,
         }
 
 
