@@ -2,9 +2,9 @@
 
 Chunks never cross sections, and a table section is cut only between its rows, each piece
 repeating the table's caption and header row. A corpus is chunked once, for all its models, so
-the same chunk has the same id in every model's collection and side-by-side comparison joins on ids. Each
-chunk leaves room for the corpus's context header (title, section), which its dense vector
-embeds in front of it.
+the same chunk has the same id in every model's collection and side-by-side comparison joins on
+ids. Each chunk leaves room for the corpus's context header (title, section), which its dense
+vector embeds in front of it.
 """
 
 from __future__ import annotations

@@ -6,8 +6,8 @@ import io
 import logging
 from pathlib import Path
 
-import pytest
 import pytesseract
+import pytest
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
@@ -264,7 +264,8 @@ def ehag(shared_data: Path) -> Document:
 
 def test_ehag_sections_follow_its_headings(ehag: Document) -> None:
     titles = [s.title or "" for s in ehag.sections]
-    assert "Epidemiology > Age-specific incidence, prevalence, and trends of heart failure" in titles
+    trail = "Epidemiology > Age-specific incidence, prevalence, and trends of heart failure"
+    assert trail in titles
     assert any(title.startswith("Safety and efficacy of guideline-recommended") for title in titles)
 
 
