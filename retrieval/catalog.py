@@ -261,6 +261,7 @@ class DocumentSummary:
     status: str
     updated_at: dt.datetime
     error: str | None = None
+    ocr_pages: int = 0  # pages whose text came from OCR (scans)
 
 
 @dataclass(slots=True)
@@ -886,6 +887,13 @@ class Catalog:
                     .group_by(ChunkRow.document_pk, EmbeddingRow.model_id)
                 ).all()
             }
+            ocr_pages: dict[int, set[int]] = {}
+            for pk, first, last in session.execute(
+                select(ChunkRow.document_pk, ChunkRow.page_start, ChunkRow.page_end).where(
+                    in_corpus, ChunkRow.ocr.is_(True), ChunkRow.page_start.is_not(None)
+                )
+            ).all():
+                ocr_pages.setdefault(pk, set()).update(range(first, (last or first) + 1))
             summaries = []
             rows = session.execute(
                 select(DocumentRow, SourceRow.path)
@@ -907,6 +915,7 @@ class Catalog:
                         models=done,
                         status="ready" if len(done) == len(models) else "pending",
                         updated_at=document.updated_at,
+                        ocr_pages=len(ocr_pages.get(document.id, ())),
                     )
                 )
             for source in session.scalars(

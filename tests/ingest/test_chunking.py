@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from ingest.chunking import Chunker, ChunkingSpec, budget_tokens, make_splitter
-from ingest.documents import DocType, Document, Section
+from ingest.documents import DocType, Document, Section, SectionKind
 from ingest.loaders import LoadOptions, load_file
 from retrieval.catalog import ChunkRecord
 
@@ -94,6 +94,33 @@ def test_pdf_chunks_know_their_sections_parts_and_pages(
     assert ehag_chunks[-1].page_end == 13
     assert {c.page_start for c in ehag_chunks} == set(range(1, 14))
     assert {c.part for c in ehag_chunks} == {"body", "front", "back", "references"}
+
+
+def test_table_is_cut_between_rows_repeating_caption_and_header(chunker: Chunker) -> None:
+    caption = "Table 2 Doses of guideline-recommended drugs"
+    head = ["| Drug | Starting dose | Target dose |", "| --- | --- | --- |"]
+    rows = [f"| drug{n} | {n} mg once daily | {2 * n} mg twice daily |" for n in range(60)]
+    table = Section(
+        text="\n".join([caption, "", *head, *rows]),
+        title="Management",
+        page_breaks=((0, 8),),
+        kind=SectionKind.TABLE,
+    )
+    document = dataclasses.replace(paged_document(["x"]), sections=(table,))
+    chunks = chunker.chunk("c", document)
+    assert len(chunks) > 1
+    seen: list[str] = []
+    for chunk in chunks:
+        lines = chunk.text.splitlines()
+        assert lines[:4] == [caption, "", *head]
+        assert all(line in rows for line in lines[4:])  # whole rows only
+        assert chunker.count_tokens(chunk.text) <= SPEC.chunk_tokens
+        assert (chunk.page_start, chunk.page_end, chunk.section) == (8, 8, "Management")
+        assert table.text[chunk.char_start : chunk.char_end] == "\n".join(lines[4:]) or (
+            chunk.char_start == 0 and table.text[: chunk.char_end] == chunk.text
+        )
+        seen += lines[4:]
+    assert seen == rows  # every row once, in order
 
 
 def paged_document(pages: list[str]) -> Document:

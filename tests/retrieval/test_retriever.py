@@ -138,6 +138,20 @@ def test_filters_on_type_source_id_pages_and_record_fields(
     assert retriever.search(query, k=10, filters={"doc_type": "guideline"}) == []
 
 
+def test_reference_lists_and_title_blocks_are_left_out_unless_asked(retriever: Retriever) -> None:
+    # The title of ehag110.pdf's first reference: BM25 finds it in the reference list only.
+    query = "Sex-specific risk factors for new-onset heart failure: the PREVEND study"
+    default = retriever.search(query, 10, mode="sparse")
+    assert {hit.part for hit in default} == {"body"}
+    everything = retriever.search(query, 10, mode="sparse", parts=None)
+    assert everything[0].part == "references"
+    assert everything[0].citation == "ehag110.pdf, p. 10"
+    only = retriever.search(query, 5, mode="hybrid", parts=("references", "front"))
+    assert {hit.part for hit in only} <= {"references", "front"}
+    with pytest.raises(ValueError, match="parts takes some of"):
+        retriever.search(query, parts=("bibliography",))
+
+
 def test_filter_on_a_field_no_document_has_lists_the_fields(retriever: Retriever) -> None:
     with pytest.raises(UnknownFilterError) as info:
         retriever.search("valves", filters={"specialty": "cardiology"})
