@@ -1,7 +1,7 @@
 """Page furniture: running heads, footers and page numbers, found by repetition and place.
 
-A line in the top or bottom margin whose text (digits aside) recurs at about the same height
-on many pages is a running head or footer; a bare number in a margin is a page number.
+A line in the top or bottom margin whose text (digits aside) recurs in the same margin on many
+pages is a running head or footer; a bare number in a margin is a page number.
 Neither is something a reader would quote, so neither is indexed.
 """
 
@@ -21,9 +21,9 @@ _MIN_SHARE = 0.25
 _PAGE_NUMBER = re.compile(r"^(page\s+)?\d{1,5}(\s+(of|/)\s+\d{1,5})?$", re.IGNORECASE)
 
 
-def _key(line: Line) -> tuple[int, str]:
-    """The line's text with its numbers blanked, and its height rounded to 6 points."""
-    return round(line.top / 6), re.sub(r"\d+", "#", line.text.lower()).strip()
+def _key(line: Line, height: float) -> tuple[bool, str]:
+    """Which margin the line is in (top or bottom) and its text without numbers."""
+    return line.top < height / 2, " ".join(re.sub(r"\d+", " ", line.text.lower()).split())
 
 
 def _in_margin(line: Line, height: float) -> bool:
@@ -34,7 +34,7 @@ def drop_furniture(pages: Sequence[Sequence[Line]], heights: Sequence[float]) ->
     """Each page's lines without its running heads, footers and page numbers."""
     seen: Counter[tuple[int, str]] = Counter()
     for lines, height in zip(pages, heights, strict=True):
-        seen.update({_key(line) for line in lines if _in_margin(line, height)})
+        seen.update({_key(line, height) for line in lines if _in_margin(line, height)})
     least = max(2, math.ceil(_MIN_SHARE * len(pages)))
     kept: list[list[Line]] = []
     for lines, height in zip(pages, heights, strict=True):
@@ -44,7 +44,7 @@ def drop_furniture(pages: Sequence[Sequence[Line]], heights: Sequence[float]) ->
                 for line in lines
                 if not (
                     _in_margin(line, height)
-                    and (seen[_key(line)] >= least or _PAGE_NUMBER.match(line.text.strip()))
+                    and (seen[_key(line, height)] >= least or _PAGE_NUMBER.match(line.text.strip()))
                 )
             ]
         )
