@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import statistics
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,7 @@ _GUTTER_BAND = (0.35, 0.65)
 # A page is two-column when at most this share of its words crosses the gutter...
 _MAX_CROSSING = 0.05
 # ...and each side holds at least this share of them.
-_MIN_SIDE = 0.2
+_MIN_SIDE = 0.05
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 # Dot leaders and rules typed as characters: layout, not text.
 _LEADERS = re.compile(r"(\.\s?){4,}|(-\s){4,}-?")
@@ -101,6 +102,14 @@ def find_gutter(words: Sequence[dict[str, Any]], width: float) -> float | None:
     return float(best)
 
 
+def _text_size(words: Sequence[dict[str, Any]]) -> float:
+    """The font size (points, to 0.5) most of the page's characters are set in."""
+    sizes: Counter[float] = Counter()
+    for word in words:
+        sizes[round(float(word["size"]) * 2) / 2] += len(word["text"])
+    return sizes.most_common(1)[0][0] if sizes else 0.0
+
+
 def _group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Words of one column grouped into lines, top to bottom, each line left to right."""
     lines: list[list[dict[str, Any]]] = []
@@ -161,21 +170,28 @@ def page_lines(
         for word in page.extract_words(x_tolerance=X_TOLERANCE, extra_attrs=["size", "fontname"])
         if not excluded(word)
     ]
-    gutter = find_gutter(words, page.width)
+    # Columns are where the text is: labels of a figure, set smaller, may sit across the gutter.
+    text_words = [word for word in words if word["size"] >= _text_size(words) - 1]
+    gutter = find_gutter(text_words, page.width)
     if gutter is None:
         return _lines(number, words, 0), None, []
-    crossing_tops = [
-        word["top"]
-        for word in words
-        if word["x0"] < gutter + _GUTTER_HALF_WIDTH and word["x1"] > gutter - _GUTTER_HALF_WIDTH
-    ]
+    size = _text_size(words)
+
+    def spans(word: dict[str, Any]) -> bool:
+        """A word across the gutter in text, or in a row of small print only (not a label)."""
+        if word["x0"] >= gutter + _GUTTER_HALF_WIDTH or word["x1"] <= gutter - _GUTTER_HALF_WIDTH:
+            return False
+        row = [w for w in words if abs(w["top"] - word["top"]) <= _LINE_TOLERANCE]
+        return word["size"] >= size - 1 or all(w["size"] < size - 1 for w in row)
+
+    crossing_tops = [word["top"] for word in words if spans(word)]
     full_width: list[dict[str, Any]] = []
     sides: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
     for word in words:
         if any(abs(word["top"] - top) <= _LINE_TOLERANCE for top in crossing_tops):
             full_width.append(word)
         else:
-            sides[0 if word["x1"] <= gutter else 1].append(word)
+            sides[0 if word["x0"] + word["x1"] <= 2 * gutter else 1].append(word)
     rows = _lines(number, full_width, 0)
     tops = sorted(row.top for row in rows)
     lines = rows + _lines(number, sides[0], 0) + _lines(number, sides[1], 1)

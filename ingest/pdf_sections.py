@@ -31,6 +31,9 @@ _BACK = re.compile(
     r"supplementary (material|data)",
     re.IGNORECASE,
 )
+# A figure's caption is a paragraph of its own, wherever it interrupts the prose.
+# ("Figure 2 Molecular mechanisms...", not prose that starts a line with "Figure 2 shows").
+_CAPTION = re.compile(r"^(Figure|FIGURE|Fig\.)\s+\d+[A-Za-z]?\s+[A-Z]")
 # Paragraphs that are front matter wherever they stand (licence, dates, correspondence).
 _FRONT = re.compile(
     r"^(©|\(c\)|copyright|this is an open access|received\b|accepted\b|published by|"
@@ -69,15 +72,23 @@ class _Block:
         self.text += text
 
 
-def _opens_paragraph(previous: Line | None, line: Line) -> bool:
+def _opens_paragraph(previous: Line | None, line: Line, *, in_caption: bool) -> bool:
+    """Whether `line` starts a paragraph rather than continuing the one `previous` is in.
+
+    Prose flows on from one column (or page) to the next; a figure caption does not, and text
+    after a caption in another column or band is the prose the caption interrupted.
+    """
     if previous is None or line.new_paragraph or abs(line.size - previous.size) >= 1:
+        return True
+    if _CAPTION.match(line.text):
         return True
     same_column = (previous.page, previous.band, previous.column) == (
         line.page, line.band, line.column
     )  # fmt: skip
-    if not same_column:
-        return False
     gap = line.top - previous.bottom
+    if not same_column:
+        # A caption's next line sits right below it, even when it is a row of its own.
+        return in_caption and not (line.page == previous.page and 0 <= gap < line.size)
     # A first-line indent is a few points; a bigger step is text hanging after a label.
     indented = previous.x0 + _INDENT < line.x0 < previous.x0 + _MAX_INDENT * line.size
     return gap > 0.6 * line.size or indented
@@ -87,10 +98,12 @@ def _paragraphs(lines: Sequence[Line], compounds: frozenset[str]) -> list[list[t
     """Paragraphs as (text, page) runs, one run per page the paragraph touches."""
     paragraphs: list[list[tuple[str, int]]] = []
     previous: Line | None = None
+    in_caption = False
     for line in lines:
         text = line.text.strip()
-        if _opens_paragraph(previous, line) or not paragraphs:
+        if _opens_paragraph(previous, line, in_caption=in_caption) or not paragraphs:
             paragraphs.append([(text, line.page)])
+            in_caption = bool(_CAPTION.match(text))
         else:
             runs = paragraphs[-1]
             last_text, last_page = runs[-1]
