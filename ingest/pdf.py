@@ -19,7 +19,7 @@ from pypdf.errors import PdfReadError, PyPdfError
 from tqdm.auto import tqdm
 
 from ingest.documents import DocType, Document
-from ingest.errors import EmptyDocumentError, IngestError, OcrError, UnreadableFileError
+from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
 from ingest.ocr import ocr_page
 from ingest.pdf_furniture import drop_furniture
 from ingest.pdf_headings import font_headings, outline_headings, read_outline
@@ -186,5 +186,3 @@ def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> 
         failed_pages=tuple(found.failed),
     )
 
-
-__all__ = ["IngestError", "load_pdf"]
