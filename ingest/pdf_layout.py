@@ -171,12 +171,11 @@ def page_lines(
         if not excluded(word)
     ]
     # Columns are where the text is: labels of a figure, set smaller, may sit across the gutter.
-    text_words = [word for word in words if word["size"] >= _text_size(words) - 1]
+    size = _text_size(words)
+    text_words = [word for word in words if word["size"] >= size - 1]
     gutter = find_gutter(text_words, page.width)
     if gutter is None:
         return _lines(number, words, 0), None, []
-    size = _text_size(words)
-
     def spans(word: dict[str, Any]) -> bool:
         """A word across the gutter in text, or in a row of small print only (not a label)."""
         if word["x0"] >= gutter + _GUTTER_HALF_WIDTH or word["x1"] <= gutter - _GUTTER_HALF_WIDTH:
