@@ -185,4 +185,3 @@ def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> 
         ocr_pages=tuple(found.ocr),
         failed_pages=tuple(found.failed),
     )
-

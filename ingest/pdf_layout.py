@@ -114,7 +114,12 @@ def _group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     """Words of one column grouped into lines, top to bottom, each line left to right."""
     lines: list[list[dict[str, Any]]] = []
     for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
-        if lines and abs(word["top"] - lines[-1][0]["top"]) <= _LINE_TOLERANCE:
+        first = lines[-1][0] if lines else None
+        # Same top, or (a sub- or superscript) its middle within the line's first word.
+        if first is not None and (
+            abs(word["top"] - first["top"]) <= _LINE_TOLERANCE
+            or first["top"] < (word["top"] + word["bottom"]) / 2 < first["bottom"]
+        ):
             lines[-1].append(word)
         else:
             lines.append([word])
@@ -176,6 +181,7 @@ def page_lines(
     gutter = find_gutter(text_words, page.width)
     if gutter is None:
         return _lines(number, words, 0), None, []
+
     def spans(word: dict[str, Any]) -> bool:
         """A word across the gutter in text, or in a row of small print only (not a label)."""
         if word["x0"] >= gutter + _GUTTER_HALF_WIDTH or word["x1"] <= gutter - _GUTTER_HALF_WIDTH:
