@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
+from ingest.pdf_headings import LARGER, body_size
 from ingest.pdf_layout import Line
 
 # The top and bottom margins, as a share of the page height.
@@ -32,20 +33,21 @@ def _in_margin(line: Line, height: float) -> bool:
 
 def drop_furniture(pages: Sequence[Sequence[Line]], heights: Sequence[float]) -> list[list[Line]]:
     """Each page's lines without its running heads, footers and page numbers."""
-    seen: Counter[tuple[int, str]] = Counter()
+    seen: Counter[tuple[bool, str]] = Counter()
     for lines, height in zip(pages, heights, strict=True):
         seen.update({_key(line, height) for line in lines if _in_margin(line, height)})
     least = max(2, math.ceil(_MIN_SHARE * len(pages)))
-    kept: list[list[Line]] = []
-    for lines, height in zip(pages, heights, strict=True):
-        kept.append(
-            [
-                line
-                for line in lines
-                if not (
-                    _in_margin(line, height)
-                    and (seen[_key(line, height)] >= least or _PAGE_NUMBER.match(line.text.strip()))
-                )
-            ]
+    # A heading set larger than the text ("Chapter 3" atop each chapter) is never furniture.
+    largest = body_size([line for lines in pages for line in lines]) + LARGER
+
+    def furniture(line: Line, height: float) -> bool:
+        return (
+            _in_margin(line, height)
+            and line.size < largest
+            and (seen[_key(line, height)] >= least or bool(_PAGE_NUMBER.match(line.text.strip())))
         )
-    return kept
+
+    return [
+        [line for line in lines if not furniture(line, height)]
+        for lines, height in zip(pages, heights, strict=True)
+    ]

@@ -23,7 +23,7 @@ from ingest.pdf_layout import Line
 logger = logging.getLogger(__name__)
 
 # Points above the body size from which a line counts as set larger.
-_LARGER = 1.5
+LARGER = 1.5
 _MAX_HEADING_CHARS = 150
 _CAPTION = re.compile(r"^(table|fig\.?|figure|box)\s+\w", re.IGNORECASE)
 # Headings that journals leave out of their outlines but that open the body.
@@ -112,7 +112,7 @@ def body_size(lines: Sequence[Line]) -> float:
 def _looks_like_heading(line: Line, body: float) -> bool:
     text = line.text.strip()
     return (
-        (line.size >= body + _LARGER or (line.bold and line.size >= body))
+        (line.size >= body + LARGER or (line.bold and line.size >= body))
         and len(text) <= _MAX_HEADING_CHARS
         and any(char.isalpha() for char in text)
         and not text.endswith((".", ",", ";"))

@@ -203,6 +203,18 @@ def test_table_is_its_own_section_as_markdown(article: Document) -> None:
     assert "Bisoprolol" not in body_text(article).replace(table.text, "")
 
 
+def test_a_heading_atop_every_page_is_not_a_running_head(tmp_path: Path) -> None:
+    pdf = _Journal(format="A4", unit="mm")
+    for chapter in range(1, 5):
+        pdf.add_page()
+        pdf.set_font("Helvetica", style="B", size=16)
+        pdf.text(20, 20, f"Chapter {chapter}")
+        _lines(pdf, 20, 40, [f"Text of chapter {chapter} on atrial fibrillation."] * 3)
+    document = load(tmp_path, bytes(pdf.output()), "chapters.pdf")
+    assert [s.title for s in document.sections] == [f"Chapter {n}" for n in range(1, 5)]
+    assert all(RUNNING_HEAD not in s.text for s in document.sections)
+
+
 def test_outline_to_missing_pages_is_ignored_with_a_warning(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
