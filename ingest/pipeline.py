@@ -485,6 +485,7 @@ class _PreparedCorpus:
             pages=document.pages,
             metadata=document.metadata,
             chunks=self._ready().chunk(self.corpus, document),
+            ocr_pages=document.ocr_pages,
         )
 
     def has_work(self) -> bool:

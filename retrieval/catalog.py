@@ -103,6 +103,8 @@ class DocumentRow(_Base):
     doc_type: Mapped[str] = mapped_column(String(32))
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Added after the first catalogs were written: create_schema adds it to older ones.
+    ocr_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
@@ -127,10 +129,13 @@ class ChunkRow(_Base):
     ocr: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
-# Chunk columns that catalogs written before them lack, as ALTER TABLE defines them.
-_ADDED_CHUNK_COLUMNS = {
-    "part": "VARCHAR(16) NOT NULL DEFAULT 'body'",
-    "ocr": "BOOLEAN NOT NULL DEFAULT false",
+# Columns that catalogs written before them lack, as ALTER TABLE defines them, by table.
+_ADDED_COLUMNS = {
+    "chunks": {
+        "part": "VARCHAR(16) NOT NULL DEFAULT 'body'",
+        "ocr": "BOOLEAN NOT NULL DEFAULT false",
+    },
+    "documents": {"ocr_pages": "INTEGER NOT NULL DEFAULT 0"},
 }
 
 
@@ -226,6 +231,7 @@ class DocumentRecord:
     pages: int | None
     metadata: dict[str, Any]
     chunks: tuple[ChunkRecord, ...]
+    ocr_pages: tuple[int, ...] = ()  # pages whose text came from OCR
 
 
 @dataclass(frozen=True, slots=True)
@@ -323,13 +329,15 @@ class Catalog:
             raise self._unavailable(err) from err
 
     def _add_missing_columns(self) -> None:
-        """Add the chunk columns newer than a catalog (part, ocr), with their defaults."""
-        present = {column["name"] for column in inspect(self.engine).get_columns("chunks")}
+        """Add the columns newer than a catalog (part, ocr, ocr_pages), with their defaults."""
+        inspector = inspect(self.engine)
         with self.engine.begin() as connection:
-            for name, definition in _ADDED_CHUNK_COLUMNS.items():
-                if name not in present:
-                    alter = f"ALTER TABLE chunks ADD COLUMN {name} {definition}"
-                    connection.execute(sql_text(alter))
+            for table, columns in _ADDED_COLUMNS.items():
+                present = {column["name"] for column in inspector.get_columns(table)}
+                for name, definition in columns.items():
+                    if name not in present:
+                        alter = f"ALTER TABLE {table} ADD COLUMN {name} {definition}"
+                        connection.execute(sql_text(alter))
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -525,6 +533,7 @@ class Catalog:
                     doc_type=document.doc_type,
                     pages=document.pages,
                     meta=document.metadata,
+                    ocr_pages=len(document.ocr_pages),
                 )
                 session.add(row)
                 session.flush()
@@ -887,13 +896,6 @@ class Catalog:
                     .group_by(ChunkRow.document_pk, EmbeddingRow.model_id)
                 ).all()
             }
-            ocr_pages: dict[int, set[int]] = {}
-            for pk, first, last in session.execute(
-                select(ChunkRow.document_pk, ChunkRow.page_start, ChunkRow.page_end).where(
-                    in_corpus, ChunkRow.ocr.is_(True), ChunkRow.page_start.is_not(None)
-                )
-            ).all():
-                ocr_pages.setdefault(pk, set()).update(range(first, (last or first) + 1))
             summaries = []
             rows = session.execute(
                 select(DocumentRow, SourceRow.path)
@@ -915,7 +917,7 @@ class Catalog:
                         models=done,
                         status="ready" if len(done) == len(models) else "pending",
                         updated_at=document.updated_at,
-                        ocr_pages=len(ocr_pages.get(document.id, ())),
+                        ocr_pages=document.ocr_pages,
                     )
                 )
             for source in session.scalars(
