@@ -1,9 +1,10 @@
 """Token-aware chunking with langchain-text-splitters over the model's own tokenizer.
 
-Chunks never cross sections. A corpus is chunked once, for all its models, so the same chunk
-has the same id in every model's collection and side-by-side comparison joins on ids. Each
-chunk leaves room for the corpus's context header (title, section), which its dense vector
-embeds in front of it.
+Chunks never cross sections, and a table section is cut only between its rows, each piece
+repeating the table's caption and header row. A corpus is chunked once, for all its models, so
+the same chunk has the same id in every model's collection and side-by-side comparison joins on
+ids. Each chunk leaves room for the corpus's context header (title, section), which its dense
+vector embeds in front of it.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from adapters.context_template import ContextTemplate, TemplateError, cut_header, header_budget
-from ingest.documents import Document, Section
+from ingest.documents import Document, Section, SectionKind
 from ingest.errors import IngestError
 from retrieval.catalog import ChunkRecord
 
@@ -152,32 +153,71 @@ class Chunker:
         except TemplateError as err:
             raise IngestError(path, str(err)) from err
 
+    def _text_pieces(self, section: Section, room: int) -> list[tuple[str, int, int]]:
+        """Prose cut by the recursive splitter: (text, start, end) in the section's text."""
+        pieces = []
+        cursor = 0
+        for text in self._splitter(room).split_text(section.text):
+            # Not langchain's `start_index`: it steps back by the overlap in tokens from a
+            # position in characters, so it misses a chunk that overlaps its neighbour by more
+            # characters than that and gives -1. Chunks are verbatim and in order, so search
+            # from just after the previous chunk's start.
+            start = section.text.find(text, cursor)
+            cursor = start + 1
+            pieces.append((text, start, start + len(text)))
+        return pieces
+
+    def _table_pieces(self, section: Section, room: int) -> list[tuple[str, int, int]]:
+        """A Markdown table cut between rows; each piece starts with the caption and header.
+
+        A single row longer than `room` stays whole: a row cut in two loses what ties its
+        cells together (the model reads its first `room` tokens; BM25 all of it).
+        """
+        lines = section.text.split("\n")
+        rule = next((i for i, line in enumerate(lines) if line.startswith("| ---")), None)
+        if rule is None or rule == len(lines) - 1:
+            return [(section.text, 0, len(section.text))]
+        head = "\n".join(lines[: rule + 1])
+        budget = room - self.count_tokens(head)
+        pieces: list[tuple[str, int, int]] = []
+        rows: list[str] = []
+        start = end = len(head) + 1
+        used = 0
+        for line in lines[rule + 1 :]:
+            tokens = self.count_tokens(line) + 1
+            if rows and used + tokens > budget:
+                pieces.append(("\n".join([head, *rows]), start if pieces else 0, end))
+                rows, used, start = [], 0, end + 1
+            rows.append(line)
+            used += tokens
+            end = start + len("\n".join(rows))
+        pieces.append(("\n".join([head, *rows]), start if pieces else 0, end))
+        return pieces
+
     def chunk(self, corpus: str, document: Document) -> tuple[ChunkRecord, ...]:
         """A document's chunks, section by section, with pages and character offsets."""
-        spec = self.spec
         chunks: list[ChunkRecord] = []
+        ocr_pages = frozenset(document.ocr_pages)
         for section in document.sections:
-            cursor = 0
-            splitter = self._splitter(self._room(document, section))
-            for text in splitter.split_text(section.text):
-                # Not langchain's `start_index`: it steps back by the overlap in tokens from a
-                # position in characters, so it misses a chunk that overlaps its neighbour by more
-                # characters than that and gives -1. Chunks are verbatim and in order, so search
-                # from just after the previous chunk's start.
-                start = section.text.find(text, cursor)
-                cursor = start + 1
-                end = start + len(text)
+            room = self._room(document, section)
+            cut = self._table_pieces if section.kind is SectionKind.TABLE else self._text_pieces
+            for text, start, end in cut(section, room):
+                page_start = section.page_at(start)
+                page_end = section.page_at(max(end - 1, start))
                 index = len(chunks)
                 chunks.append(
                     ChunkRecord(
-                        chunk_id=chunk_id(corpus, document, index, spec),
+                        chunk_id=chunk_id(corpus, document, index, self.spec),
                         chunk_index=index,
                         text=text,
                         section=section.title,
-                        page_start=section.page_at(start),
-                        page_end=section.page_at(max(end - 1, start)),
+                        page_start=page_start,
+                        page_end=page_end,
                         char_start=section.offset + start,
                         char_end=section.offset + end,
+                        part=str(section.part),
+                        ocr=page_start is not None
+                        and any(page in ocr_pages for page in range(page_start, page_end + 1)),
                     )
                 )
         return tuple(chunks)

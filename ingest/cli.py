@@ -70,6 +70,7 @@ def _report_table(report: IngestReport) -> Table:
         ("documents unchanged", report.skipped),
         (f"documents {prefix}removed from their files", report.deleted),
         ("files failed", len(report.failed)),
+        ("pages left out (of files ingested)", len(report.failed_pages)),
         ("records without text (skipped)", report.empty_records),
         ("chunks written", report.chunks),
         ("seconds", f"{report.seconds:.1f}"),
@@ -272,6 +273,13 @@ def ingest(
     for failure in report.failed:
         err.print(
             f"[red]failed[/red] {failure.reason}", highlight=False, markup=True, soft_wrap=True
+        )
+    for failure in report.failed_pages:
+        err.print(
+            f"[yellow]page left out[/yellow] {failure.reason}",
+            highlight=False,
+            markup=True,
+            soft_wrap=True,
         )
     if json_path is not None:
         payload = dataclasses.asdict(report) | {

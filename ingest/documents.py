@@ -18,18 +18,37 @@ class DocType(enum.StrEnum):
     QA = "qa"
 
 
+class DocPart(enum.StrEnum):
+    """Which part of a document a section belongs to; search leaves all but `body` out."""
+
+    BODY = "body"
+    REFERENCES = "references"
+    FRONT = "front"  # title block, authors' addresses, licence, received/accepted dates
+    BACK = "back"  # funding, conflicts of interest, acknowledgements, data availability
+
+
+class SectionKind(enum.StrEnum):
+    """Prose is cut anywhere; a table (Markdown rows) only between rows."""
+
+    TEXT = "text"
+    TABLE = "table"
+
+
 @dataclass(frozen=True, slots=True)
 class Section:
-    """A run of text that chunks never cross (a Markdown section, a record, a whole PDF).
+    """A run of text that chunks never cross (a Markdown section, a record, a PDF section).
 
     `page_breaks` holds (char offset, page number) pairs in order: the page that starts at
-    each offset. Empty where the source has no pages.
+    each offset. Empty where the source has no pages. `title` is the heading trail
+    ("Management > Pharmacological therapy").
     """
 
     text: str
     title: str | None = None
     page_breaks: tuple[tuple[int, int], ...] = ()
     offset: int = 0  # where the section starts in the document's full text
+    part: DocPart = DocPart.BODY
+    kind: SectionKind = SectionKind.TEXT
 
     def page_at(self, offset: int) -> int | None:
         """The page that holds character `offset`, or None for unpaged text."""
@@ -57,3 +76,5 @@ class Document:
     sections: tuple[Section, ...]
     pages: int | None = None
     metadata: dict[str, Any] = field(default_factory=dict)
+    ocr_pages: tuple[int, ...] = ()  # pages read by OCR (no text layer)
+    failed_pages: tuple[tuple[int, str], ...] = ()  # (page, reason) of pages left out

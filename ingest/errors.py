@@ -33,3 +33,11 @@ class MissingFieldError(IngestError, KeyError):
 
 class EmptyDocumentError(IngestError, ValueError):
     """A file with no text to index (empty, or a PDF of scanned images)."""
+
+
+class OcrError(IngestError, RuntimeError):
+    """A page without a text layer that OCR could not read (or Tesseract is not installed)."""
+
+    def __init__(self, path: Path | str, page: int, reason: str) -> None:
+        self.page = page
+        super().__init__(path, f"page {page}: {reason}")

@@ -1,22 +1,57 @@
-"""PDF loading with pypdf: text per page, page numbers kept, unreadable PDFs named as such."""
+"""PDF loading that keeps what a reader sees: headings, columns, tables, parts and pages.
+
+pdfplumber (MIT) reads each page's words with their fonts and its ruled tables, page by page,
+so memory stays bounded however long the file; pages without a text layer go through OCR
+(`ingest.ocr`). pypdf opens the file first: it names encrypted and corrupt files, and reads the
+outline and the title. See docs/pdf.md.
+"""
 
 from __future__ import annotations
 
 import io
 import logging
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader
-from pypdf.errors import FileNotDecryptedError, PdfReadError, PyPdfError
+from pypdf.errors import PdfReadError, PyPdfError
+from tqdm.auto import tqdm
 
-from ingest.documents import DocType, Document, Section
-from ingest.errors import EmptyDocumentError, UnreadableFileError
+from ingest.documents import DocType, Document
+from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
+from ingest.ocr import ocr_page
+from ingest.pdf_furniture import drop_furniture
+from ingest.pdf_headings import font_headings, outline_headings, read_outline
+from ingest.pdf_layout import Line, band_of, inside, page_lines
+from ingest.pdf_sections import build_sections
+from ingest.pdf_tables import PageTable, find_tables, take_captions
+
+if TYPE_CHECKING:
+    import pypdfium2
+    from pdfplumber.page import Page
 
 logger = logging.getLogger(__name__)
 
-# A page with fewer characters than this is treated as an image (a scan) without a text layer.
+# A page with an image and fewer characters than this has no text layer: a scan.
 _MIN_TEXT_CHARS_PER_PAGE = 20
-_PAGE_SEPARATOR = "\n\n"
+# So is a page mostly covered by an image with only a few characters (a stamped page number,
+# a fax header) on top of it.
+_SCAN_AREA_SHARE = 0.5
+_MAX_CHARS_ON_SCAN = 200
+# Files with at least this many pages show a progress bar, page by page.
+_PROGRESS_PAGES = 50
+
+
+@dataclass(slots=True)
+class _Pages:
+    """What the page-by-page pass keeps: lines, tables, heights, OCR'd and failed pages."""
+
+    lines: list[list[Line]] = field(default_factory=list)
+    heights: list[float] = field(default_factory=list)
+    tables: list[PageTable] = field(default_factory=list)
+    ocr: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _open(path: Path, data: bytes) -> PdfReader:
@@ -38,15 +73,6 @@ def _open(path: Path, data: bytes) -> PdfReader:
     return reader
 
 
-def _page_texts(path: Path, reader: PdfReader) -> list[str]:
-    try:
-        return [page.extract_text() or "" for page in reader.pages]
-    except FileNotDecryptedError as err:
-        raise UnreadableFileError(path, "encrypted PDF; decrypt it first") from err
-    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError) as err:
-        raise UnreadableFileError(path, f"corrupt PDF: text extraction failed ({err})") from err
-
-
 def _title(reader: PdfReader, path: Path) -> str:
     try:
         title = (reader.metadata or {}).get("/Title")
@@ -56,32 +82,106 @@ def _title(reader: PdfReader, path: Path) -> str:
     return title if len(title) > 3 else path.name
 
 
-def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> Document:
-    """One document per PDF: its pages joined, with each page's start offset kept.
+def _is_scan(page: Page) -> bool:
+    """Whether the page is an image of text rather than text (it then goes through OCR)."""
+    chars = len(page.chars)
+    if chars >= _MAX_CHARS_ON_SCAN or not page.images:
+        return False
+    area = sum(
+        max(0.0, min(image["x1"], page.width) - max(image["x0"], 0.0))
+        * max(0.0, min(image["bottom"], page.height) - max(image["top"], 0.0))
+        for image in page.images
+    )
+    return chars < _MIN_TEXT_CHARS_PER_PAGE or area >= _SCAN_AREA_SHARE * page.width * page.height
 
-    It parses `data`, the bytes that were hashed, so the version and the content agree.
+
+def _text_page(page: Page, number: int) -> tuple[list[Line], list[PageTable]]:
+    """A page with a text layer: its tables (captioned) and the lines outside them."""
+    page = inside(page)
+    tables = find_tables(page, number)
+    lines, gutter, rows = page_lines(page, number, [table.bbox for table in tables])
+    tables, lines = take_captions(tables, lines)
+    placed = [
+        replace(
+            table,
+            band=band_of(table.bbox[1], rows),
+            column=1 if gutter is not None and table.bbox[0] >= gutter else 0,
+        )
+        for table in tables
+    ]
+    return lines, placed
+
+
+def _read_pages(path: Path, data: bytes, count: int) -> _Pages:
+    """Every page, one at a time (its parsed objects are released before the next)."""
+    import pdfplumber
+    import pypdfium2
+    from pdfminer.psparser import PSException
+
+    found = _Pages()
+    rendered: pypdfium2.PdfDocument | None = None
+    with (
+        pdfplumber.open(io.BytesIO(data)) as pdf,
+        tqdm(total=count, desc=path.name, unit="page", disable=count < _PROGRESS_PAGES) as bar,
+    ):
+        for number, page in enumerate(pdf.pages, start=1):
+            found.heights.append(float(page.height))
+            lines: list[Line] = []
+            try:
+                if _is_scan(page):
+                    rendered = rendered or pypdfium2.PdfDocument(data)
+                    lines = ocr_page(rendered, number - 1, path)
+                    found.ocr.append(number)
+                elif page.chars:
+                    lines, tables = _text_page(page, number)
+                    found.tables.extend(tables)
+            except OcrError as err:
+                logger.warning("%s", err)
+                found.failed.append((number, err.reason))
+            except (PSException, ValueError, KeyError, TypeError, IndexError) as err:
+                logger.warning("%s: page %d is unreadable (%s); it is left out", path, number, err)
+                found.failed.append((number, f"page {number}: unreadable ({err})"))
+            finally:
+                page.close()
+            found.lines.append(lines)
+            bar.update()
+    if rendered is not None:
+        rendered.close()
+    return found
+
+
+def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> Document:
+    """One document per PDF: sections by heading, tables apart, parts tagged, pages kept.
+
+    It parses `data`, the bytes that were hashed, so the version and the content agree. A
+    page that cannot be read (or OCR'd) is left out and recorded in `failed_pages`.
+
+    Raises:
+        EmptyDocumentError: No page gave any text.
+        UnreadableFileError: Corrupt or encrypted.
     """
     reader = _open(path, data)
-    pages = _page_texts(path, reader)
-    if not pages:
+    count = len(reader.pages)
+    if count == 0:
         raise EmptyDocumentError(path, "the PDF has no pages")
-    if all(len(text.strip()) < _MIN_TEXT_CHARS_PER_PAGE for text in pages):
-        raise EmptyDocumentError(
-            path, "no extractable text: the pages look like scanned images; run OCR first"
-        )
-    breaks = []
-    offset = 0
-    for number, text in enumerate(pages, start=1):
-        breaks.append((offset, number))
-        offset += len(text) + len(_PAGE_SEPARATOR)
-    full_text = _PAGE_SEPARATOR.join(pages)
-    logger.debug("read %d pages, %d characters from a PDF", len(pages), len(full_text))
+    outline = read_outline(reader, path)
+    found = _read_pages(path, data, count)
+    pages = drop_furniture(found.lines, found.heights)
+    lines = [line for page in pages for line in page]
+    headings = outline_headings(lines, outline) if outline else font_headings(lines)
+    sections = build_sections(lines, headings, found.tables)
+    if not sections:
+        reasons = "; ".join(reason for _, reason in found.failed[:3])
+        raise EmptyDocumentError(path, f"no extractable text{': ' + reasons if reasons else ''}")
+    logger.debug("read %d pages (%d by OCR) into %d sections", count, len(found.ocr), len(sections))
     return Document(
         doc_id=str(path),
         source=str(path),
         title=_title(reader, path),
         doc_type=doc_type or DocType.ARTICLE,
         sha256=sha256,
-        sections=(Section(text=full_text, page_breaks=tuple(breaks)),),
-        pages=len(pages),
+        sections=sections,
+        pages=count,
+        ocr_pages=tuple(found.ocr),
+        failed_pages=tuple(found.failed),
     )

@@ -68,6 +68,8 @@ class IngestReport:
     empty_records: int = 0
     chunks: int = 0
     failed: list[FileFailure] = field(default_factory=list)
+    # Pages left out of files that were ingested (a scan OCR could not read), with reasons.
+    failed_pages: list[FileFailure] = field(default_factory=list)
     models: list[ModelRun] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -252,6 +254,11 @@ class _Ingestor:
         self.report.deleted += len(removed)
         self.report.skipped += len(incoming) - len(new) - len(changed)
         self.report.empty_records += loaded.empty_records
+        self.report.failed_pages.extend(
+            FileFailure(str(path), f"{path}: {reason}")
+            for document in new + changed
+            for _, reason in document.failed_pages
+        )
         if self.prepared is None:
             return
         stale = [d.doc_id for d in changed] + removed
@@ -478,6 +485,7 @@ class _PreparedCorpus:
             pages=document.pages,
             metadata=document.metadata,
             chunks=self._ready().chunk(self.corpus, document),
+            ocr_pages=document.ocr_pages,
         )
 
     def has_work(self) -> bool:

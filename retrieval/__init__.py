@@ -25,10 +25,19 @@ from retrieval.query import DEFAULT_FUSION, FusionMethod, SearchMode
 from retrieval.request import SearchRequest
 from retrieval.retriever import Comparison, PairAgreement, Retriever
 from retrieval.settings import Settings
-from retrieval.store import ScoredChunk, VectorStore, collection_name, open_store
+from retrieval.store import (
+    DEFAULT_PARTS,
+    DOCUMENT_PARTS,
+    ScoredChunk,
+    VectorStore,
+    collection_name,
+    open_store,
+)
 
 __all__ = [
     "DEFAULT_FUSION",
+    "DEFAULT_PARTS",
+    "DOCUMENT_PARTS",
     "AnswerSentence",
     "Assessment",
     "BenchmarkRun",

@@ -19,7 +19,14 @@ from typing import IO
 import qdrant_edge as qe
 
 from retrieval.errors import RetrievalError, StoreLockedError
-from retrieval.query import Condition, FieldMatch, FusionMethod, SearchMode, StoreQuery
+from retrieval.query import (
+    Condition,
+    FieldExclude,
+    FieldMatch,
+    FusionMethod,
+    SearchMode,
+    StoreQuery,
+)
 from retrieval.store import (
     CONTENT_KEY,
     DENSE_VECTOR,
@@ -42,9 +49,12 @@ def _edge_filter(conditions: Sequence[Condition]) -> qe.Filter | None:
     if not conditions:
         return None
     must = []
+    must_not = []
     for condition in conditions:
         key = f"{METADATA_KEY}.{condition.key}"
-        if isinstance(condition, FieldMatch):
+        if isinstance(condition, FieldExclude):
+            must_not.append(qe.FieldCondition(key=key, match=qe.MatchAny(list(condition.values))))
+        elif isinstance(condition, FieldMatch):
             must.append(qe.FieldCondition(key=key, match=qe.MatchAny(list(condition.values))))
         else:
             must.append(
@@ -52,7 +62,7 @@ def _edge_filter(conditions: Sequence[Condition]) -> qe.Filter | None:
                     key=key, range=qe.RangeFloat(gte=condition.gte, lte=condition.lte)
                 )
             )
-    return qe.Filter(must=must)
+    return qe.Filter(must=must or None, must_not=must_not or None)
 
 
 _META_FILE = "collection.json"

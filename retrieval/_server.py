@@ -15,7 +15,14 @@ from qdrant_client import QdrantClient, models
 from qdrant_client.http.exceptions import ResponseHandlingException, UnexpectedResponse
 
 from retrieval.errors import StoreUnavailableError
-from retrieval.query import Condition, FieldMatch, FusionMethod, SearchMode, StoreQuery
+from retrieval.query import (
+    Condition,
+    FieldExclude,
+    FieldMatch,
+    FusionMethod,
+    SearchMode,
+    StoreQuery,
+)
 from retrieval.settings import ServerSettings
 from retrieval.store import (
     CONTENT_KEY,
@@ -71,9 +78,14 @@ def _server_filter(conditions: Sequence[Condition]) -> models.Filter | None:
     if not conditions:
         return None
     must: list[models.Condition] = []
+    must_not: list[models.Condition] = []
     for condition in conditions:
         key = f"{METADATA_KEY}.{condition.key}"
-        if isinstance(condition, FieldMatch):
+        if isinstance(condition, FieldExclude):
+            must_not.append(
+                models.FieldCondition(key=key, match=models.MatchAny(any=list(condition.values)))
+            )
+        elif isinstance(condition, FieldMatch):
             must.append(
                 models.FieldCondition(key=key, match=models.MatchAny(any=list(condition.values)))
             )
@@ -83,7 +95,7 @@ def _server_filter(conditions: Sequence[Condition]) -> models.Filter | None:
                     key=key, range=models.Range(gte=condition.gte, lte=condition.lte)
                 )
             )
-    return models.Filter(must=must)
+    return models.Filter(must=must or None, must_not=must_not or None)
 
 
 _SCROLL_PAGE = 1000

@@ -26,9 +26,14 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    false,
     func,
     insert,
+    inspect,
     select,
+)
+from sqlalchemy import (
+    text as sql_text,
 )
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -98,6 +103,8 @@ class DocumentRow(_Base):
     doc_type: Mapped[str] = mapped_column(String(32))
     pages: Mapped[int | None] = mapped_column(Integer, nullable=True)
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Added after the first catalogs were written: create_schema adds it to older ones.
+    ocr_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=_now)
 
@@ -117,6 +124,19 @@ class ChunkRow(_Base):
     page_end: Mapped[int | None] = mapped_column(Integer, nullable=True)
     char_start: Mapped[int] = mapped_column(Integer)
     char_end: Mapped[int] = mapped_column(Integer)
+    # Added after the first catalogs were written: create_schema adds them to older ones.
+    part: Mapped[str] = mapped_column(String(16), default="body", server_default="body")
+    ocr: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+# Columns that catalogs written before them lack, as ALTER TABLE defines them, by table.
+_ADDED_COLUMNS = {
+    "chunks": {
+        "part": "VARCHAR(16) NOT NULL DEFAULT 'body'",
+        "ocr": "BOOLEAN NOT NULL DEFAULT false",
+    },
+    "documents": {"ocr_pages": "INTEGER NOT NULL DEFAULT 0"},
+}
 
 
 class EmbeddingRow(_Base):
@@ -196,6 +216,8 @@ class ChunkRecord:
     page_end: int | None
     char_start: int
     char_end: int
+    part: str = "body"  # body, references, front or back (retrieval.store.DOCUMENT_PARTS)
+    ocr: bool = False  # its text comes from OCR of a scanned page
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +231,7 @@ class DocumentRecord:
     pages: int | None
     metadata: dict[str, Any]
     chunks: tuple[ChunkRecord, ...]
+    ocr_pages: tuple[int, ...] = ()  # pages whose text came from OCR
 
 
 @dataclass(frozen=True, slots=True)
@@ -244,6 +267,7 @@ class DocumentSummary:
     status: str
     updated_at: dt.datetime
     error: str | None = None
+    ocr_pages: int = 0  # pages whose text came from OCR (scans)
 
 
 @dataclass(slots=True)
@@ -300,8 +324,20 @@ class Catalog:
         """Create missing tables (idempotent)."""
         try:
             _Base.metadata.create_all(self.engine)
+            self._add_missing_columns()
         except OperationalError as err:
             raise self._unavailable(err) from err
+
+    def _add_missing_columns(self) -> None:
+        """Add the columns newer than a catalog (part, ocr, ocr_pages), with their defaults."""
+        inspector = inspect(self.engine)
+        with self.engine.begin() as connection:
+            for table, columns in _ADDED_COLUMNS.items():
+                present = {column["name"] for column in inspector.get_columns(table)}
+                for name, definition in columns.items():
+                    if name not in present:
+                        alter = f"ALTER TABLE {table} ADD COLUMN {name} {definition}"
+                        connection.execute(sql_text(alter))
 
     def close(self) -> None:
         """Release pooled connections."""
@@ -497,6 +533,7 @@ class Catalog:
                     doc_type=document.doc_type,
                     pages=document.pages,
                     meta=document.metadata,
+                    ocr_pages=len(document.ocr_pages),
                 )
                 session.add(row)
                 session.flush()
@@ -514,6 +551,8 @@ class Catalog:
                                 "page_end": c.page_end,
                                 "char_start": c.char_start,
                                 "char_end": c.char_end,
+                                "part": c.part,
+                                "ocr": c.ocr,
                             }
                             for c in document.chunks
                         ],
@@ -618,6 +657,8 @@ class Catalog:
                         "page_end": chunk.page_end,
                         "char_start": chunk.char_start,
                         "char_end": chunk.char_end,
+                        "part": chunk.part,
+                        "ocr": chunk.ocr,
                     },
                 )
                 for chunk, document, path in rows
@@ -876,6 +917,7 @@ class Catalog:
                         models=done,
                         status="ready" if len(done) == len(models) else "pending",
                         updated_at=document.updated_at,
+                        ocr_pages=document.ocr_pages,
                     )
                 )
             for source in session.scalars(

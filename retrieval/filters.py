@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from retrieval.errors import InvalidRequestError, UnknownFilterError
-from retrieval.query import Condition, FieldMatch, FieldRange
-from retrieval.store import PAYLOAD_FIELDS
+from retrieval.query import Condition, FieldExclude, FieldMatch, FieldRange
+from retrieval.store import DOCUMENT_PARTS, PAYLOAD_FIELDS
 
 # `page` is a range over a chunk's pages; the rest are the chunk fields of the store layout.
 CHUNK_FIELDS = PAYLOAD_FIELDS | {"page"}
@@ -33,6 +33,21 @@ def _pages(value: Any) -> list[Condition]:
             "filters", {"page": value}, "for 'page' a page number or (first, last)"
         )
     return [FieldRange("page_start", lte=last), FieldRange("page_end", gte=first)]
+
+
+def part_conditions(parts: Iterable[str] | None) -> tuple[Condition, ...]:
+    """Conditions for chunks of the document `parts` asked for; None asks for every part.
+
+    A chunk stored before parts were recorded has no `part` and counts as body: with body
+    among `parts` the others are excluded (must_not), so such chunks still match.
+    """
+    if parts is None:
+        return ()
+    wanted = tuple(dict.fromkeys(parts))  # SearchRequest has checked them
+    if "body" not in wanted:
+        return (FieldMatch("part", wanted),)
+    excluded = tuple(part for part in DOCUMENT_PARTS if part not in wanted)
+    return (FieldExclude("part", excluded),) if excluded else ()
 
 
 def to_conditions(filters: Mapping[str, Any] | None, known: Iterable[str]) -> tuple[Condition, ...]:

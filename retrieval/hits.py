@@ -32,6 +32,16 @@ class Hit:
     matched_terms: tuple[str, ...] = ()
 
     @property
+    def ocr(self) -> bool:
+        """Whether the text was read by OCR from a scanned page (it may hold misread words)."""
+        return bool(self.metadata.get("ocr"))
+
+    @property
+    def part(self) -> str:
+        """The document part: body, references, front or back (chunks without one: body)."""
+        return str(self.metadata.get("part") or "body")
+
+    @property
     def citation(self) -> str:
         """`ehag110.pdf, p. 3` for paged sources; `title - section` otherwise."""
         if self.page_start is not None:

@@ -60,7 +60,15 @@ class FieldRange:
     lte: float | None = None
 
 
-Condition = FieldMatch | FieldRange
+@dataclass(frozen=True, slots=True)
+class FieldExclude:
+    """A metadata field equal to none of `values` (a chunk without the field passes)."""
+
+    key: str
+    values: tuple[str | int | bool, ...]
+
+
+Condition = FieldMatch | FieldRange | FieldExclude
 
 
 @dataclass(frozen=True, slots=True)

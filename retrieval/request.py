@@ -9,12 +9,13 @@ corpus (filter fields) are checked by the retriever, which knows both.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from retrieval.errors import EmptyQueryError, InvalidRequestError
 from retrieval.query import DEFAULT_FUSION, DEFAULT_RRF_K, FusionMethod, SearchMode
+from retrieval.store import DEFAULT_PARTS, DOCUMENT_PARTS
 
 # Measured on MedQuAD (27.6k chunks): Qdrant's default beam lost 0.013 nDCG@10 to exact
 # search; ef=256 recovers most of it for well under a millisecond more per query.
@@ -36,6 +37,11 @@ Filters = Annotated[
     ),
 ]
 ModelId = Annotated[str | None, Field(description="None or a model id (see `ingest --models`)")]
+Part = Literal["body", "references", "front", "back"]  # retrieval.store.DOCUMENT_PARTS
+Parts = Annotated[
+    tuple[Part, ...] | None,
+    Field(min_length=1, description=f"None (every part) or some of {', '.join(DOCUMENT_PARTS)}"),
+]
 
 
 class SearchRequest(BaseModel):
@@ -58,6 +64,7 @@ valid integer; k takes an integer >= 1
     mode: Mode = SearchMode.DENSE
     model: ModelId = None
     filters: Filters = None
+    parts: Parts = DEFAULT_PARTS
     offset: Offset = 0
     score_threshold: Annotated[float | None, Field(description="None or a number")] = None
     fusion: Annotated[FusionMethod, Field(description=f"one of {_FUSIONS}")] = DEFAULT_FUSION

@@ -34,7 +34,7 @@ from retrieval.errors import (
     UnknownCorpusError,
 )
 from retrieval.fetch import StoreFetch
-from retrieval.filters import to_conditions
+from retrieval.filters import part_conditions, to_conditions
 from retrieval.hits import Hit
 from retrieval.query import (
     DEFAULT_FUSION,
@@ -46,7 +46,7 @@ from retrieval.query import (
 from retrieval.request import DEFAULT_CANDIDATES, DEFAULT_HNSW_EF, SearchRequest
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
-from retrieval.store import VectorStore, collection_name, open_store
+from retrieval.store import DEFAULT_PARTS, VectorStore, collection_name, open_store
 
 logger = logging.getLogger(__name__)
 
@@ -181,6 +181,7 @@ class Retriever:
         mode: SearchMode | str = SearchMode.DENSE,
         model: str | None = None,
         filters: Mapping[str, Any] | None = None,
+        parts: Sequence[str] | None = DEFAULT_PARTS,
         offset: int = 0,
         score_threshold: float | None = None,
         fusion: FusionMethod | str = DEFAULT_FUSION,
@@ -204,6 +205,9 @@ class Retriever:
             filters: Metadata conditions, all of which must hold: a value or list of values
                 per field (`{"doc_type": ["textbook", "guideline"]}`), `{"gte": .., "lte": ..}`
                 for numbers, and `page: n` or `page: (first, last)` for page ranges.
+            parts: The document parts to search: some of body, references, front (title
+                block, licence), back (funding, conflicts); None for all. Chunks stored
+                without a part are body.
             offset: Hits to skip (for paging; an integer >= 0). Pages follow one ranking:
                 duplicates are dropped before the page is cut.
             score_threshold: Drop hits scoring below it (its scale depends on the mode).
@@ -226,7 +230,7 @@ class Retriever:
             SearchTimeoutError: The search ran past `search_timeout_s`.
         """
         request = SearchRequest.of(
-            query, k=k, mode=mode, model=model, filters=filters, offset=offset,
+            query, k=k, mode=mode, model=model, filters=filters, parts=parts, offset=offset,
             score_threshold=score_threshold, fusion=fusion, mmr=mmr, mmr_lambda=mmr_lambda,
             dedupe=dedupe, rrf_k=rrf_k, candidates=candidates, hnsw_ef=hnsw_ef,
         )  # fmt: skip
@@ -236,7 +240,7 @@ class Retriever:
         """Search with a validated request (`search` builds one from its arguments)."""
         self._check_depth(request)
         model_id = request.model or self.model
-        conditions = to_conditions(request.filters, self._fields)
+        conditions = to_conditions(request.filters, self._fields) + part_conditions(request.parts)
         self._encoder(model_id)  # loading a model (once per process) is not the request's time
         deadline = Deadline(self.settings.search_timeout_s, _describe(request, model_id))
         wants_dense = request.mode is not SearchMode.SPARSE or request.mmr

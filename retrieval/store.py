@@ -5,8 +5,10 @@ collection with `vector_name=DENSE_VECTOR`, `sparse_vector_name=SPARSE_VECTOR`):
 - one collection per (corpus, model), cosine distance, point id = chunk id (a UUID);
 - named vectors: `dense` (the model's embedding) and `bm25` (sparse, IDF modifier);
 - payload: `page_content` (chunk text) and `metadata` (doc_id, source, title, section,
-  page_start, page_end, char_start, char_end, chunk_index, doc_type, and the document's
-  own fields); payload indexes on `metadata.doc_id`, `metadata.doc_type`, `metadata.source`.
+  page_start, page_end, char_start, char_end, chunk_index, doc_type, part, ocr, and the
+  document's own fields); payload indexes on `metadata.doc_id`, `metadata.doc_type`,
+  `metadata.source`, `metadata.part`. Chunks stored before `part` existed have none: they are
+  body text.
 """
 
 from __future__ import annotations
@@ -27,12 +29,16 @@ DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
 CONTENT_KEY = "page_content"
 METADATA_KEY = "metadata"
-INDEXED_FIELDS = ("doc_id", "doc_type", "source")
+INDEXED_FIELDS = ("doc_id", "doc_type", "source", "part")
+# The parts of a document a chunk can come from (`part` in its payload); search leaves all but
+# DEFAULT_PARTS out unless asked. ingest.DocPart has the same values.
+DOCUMENT_PARTS = ("body", "references", "front", "back")
+DEFAULT_PARTS = ("body",)
 # Metadata keys CardioRAG sets on every chunk; a record's own field of the same name is kept
 # as `record_<name>`. Hits and LangChain documents add the last five.
 PAYLOAD_FIELDS = frozenset(
     {"doc_id", "source", "title", "doc_type", "section", "chunk_index", "page_start", "page_end",
-     "char_start", "char_end"}
+     "char_start", "char_end", "part", "ocr"}
 )  # fmt: skip
 RESERVED_FIELDS = PAYLOAD_FIELDS | {"chunk_id", "score", "rank", "citation", "matched_terms",
                                     "mode", "model"}  # fmt: skip

@@ -39,8 +39,14 @@ def _heading(hit: Hit) -> str:
 
 
 def _where(hit: Hit) -> str:
-    """The citation (with pages for paged sources) and the document type."""
-    return escape_markdown(" · ".join(part for part in (hit.citation, hit.doc_type) if part))
+    """The citation, document type, a part other than the body, and an OCR mark."""
+    labels = (
+        hit.citation,
+        hit.doc_type,
+        hit.part if hit.part != "body" else "",
+        "OCR (scanned page)" if hit.ocr else "",
+    )
+    return escape_markdown(" · ".join(label for label in labels if label))
 
 
 def is_local_pdf(hit: Hit) -> bool:

@@ -11,7 +11,7 @@ import pytest
 from pydantic import ValidationError
 
 from ingest.chunking import Chunker, ChunkingSpec, budget_tokens, make_splitter
-from ingest.documents import DocType, Document, Section
+from ingest.documents import DocType, Document, Section, SectionKind
 from ingest.loaders import LoadOptions, load_file
 from retrieval.catalog import ChunkRecord
 
@@ -62,12 +62,16 @@ def test_pdf_chunks_fit_the_model(minilm: Encoder, ehag_chunks: tuple[ChunkRecor
 def test_pdf_chunk_offsets_slice_the_text_back(
     ehag: Document, ehag_chunks: tuple[ChunkRecord, ...]
 ) -> None:
-    text = ehag.sections[0].text
+    # The document's full text: its sections end to end, a blank line apart.
+    text = "\n\n".join(section.text for section in ehag.sections)
+    tables = {section.offset for section in ehag.sections if section.kind == "table"}
     assert [c.chunk_index for c in ehag_chunks] == list(range(len(ehag_chunks)))
     for chunk in ehag_chunks:
         assert 0 <= chunk.char_start < chunk.char_end <= len(text)
-        assert text[chunk.char_start : chunk.char_end] == chunk.text
-        assert chunk.section is None
+        # A table's later pieces repeat its caption and header in front of their rows.
+        assert chunk.text.endswith(text[chunk.char_start : chunk.char_end])
+        if chunk.char_start not in tables and "| --- |" not in chunk.text:
+            assert text[chunk.char_start : chunk.char_end] == chunk.text
     starts = [c.char_start for c in ehag_chunks]
     assert starts == sorted(set(starts))
     # Neighbours share some text (the overlap), and no text is dropped.
@@ -76,18 +80,47 @@ def test_pdf_chunk_offsets_slice_the_text_back(
     assert all(mask[i] for i, char in enumerate(text) if not char.isspace())
 
 
-def test_pdf_chunks_know_their_pages(ehag: Document, ehag_chunks: tuple[ChunkRecord, ...]) -> None:
-    section = ehag.sections[0]
-    bounds = [start for start, _ in section.page_breaks] + [len(section.text)]
-    page_text = {n: section.text[bounds[n - 1] : bounds[n]] for n in range(1, 14)}
+def test_pdf_chunks_know_their_sections_parts_and_pages(
+    ehag: Document, ehag_chunks: tuple[ChunkRecord, ...]
+) -> None:
     for chunk in ehag_chunks:
         assert 1 <= chunk.page_start <= chunk.page_end <= 13
-        lines = chunk.text.splitlines()
-        assert lines[0] in page_text[chunk.page_start]
-        assert lines[-1] in page_text[chunk.page_end]
+        (section,) = [
+            s for s in ehag.sections if s.offset <= chunk.char_start < s.offset + len(s.text)
+        ]
+        assert (chunk.section, chunk.part) == (section.title, section.part)
+        assert chunk.page_start == section.page_at(chunk.char_start - section.offset)
     assert ehag_chunks[0].page_start == 1
     assert ehag_chunks[-1].page_end == 13
     assert {c.page_start for c in ehag_chunks} == set(range(1, 14))
+    assert {c.part for c in ehag_chunks} == {"body", "front", "back", "references"}
+
+
+def test_table_is_cut_between_rows_repeating_caption_and_header(chunker: Chunker) -> None:
+    caption = "Table 2 Doses of guideline-recommended drugs"
+    head = ["| Drug | Starting dose | Target dose |", "| --- | --- | --- |"]
+    rows = [f"| drug{n} | {n} mg once daily | {2 * n} mg twice daily |" for n in range(60)]
+    table = Section(
+        text="\n".join([caption, "", *head, *rows]),
+        title="Management",
+        page_breaks=((0, 8),),
+        kind=SectionKind.TABLE,
+    )
+    document = dataclasses.replace(paged_document(["x"]), sections=(table,))
+    chunks = chunker.chunk("c", document)
+    assert len(chunks) > 1
+    seen: list[str] = []
+    for chunk in chunks:
+        lines = chunk.text.splitlines()
+        assert lines[:4] == [caption, "", *head]
+        assert all(line in rows for line in lines[4:])  # whole rows only
+        assert chunker.count_tokens(chunk.text) <= SPEC.chunk_tokens
+        assert (chunk.page_start, chunk.page_end, chunk.section) == (8, 8, "Management")
+        assert table.text[chunk.char_start : chunk.char_end] == "\n".join(lines[4:]) or (
+            chunk.char_start == 0 and table.text[: chunk.char_end] == chunk.text
+        )
+        seen += lines[4:]
+    assert seen == rows  # every row once, in order
 
 
 def paged_document(pages: list[str]) -> Document:

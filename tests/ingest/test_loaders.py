@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import itertools
 import json
 import random
 import sys
@@ -75,11 +76,6 @@ def ehag(ehag_path: Path) -> Document:
 
 
 @pytest.fixture(scope="module")
-def ehag_pypdf_pages(ehag_path: Path) -> list[str]:
-    return [page.extract_text() for page in PdfReader(ehag_path).pages]
-
-
-@pytest.fixture(scope="module")
 def one_page_pdf(ehag_path: Path) -> bytes:
     # A PDF with a text layer (page 1 of ehag110.pdf), to build odd PDFs from.
     writer = PdfWriter()
@@ -100,28 +96,24 @@ def test_pdf_keeps_its_pages_title_and_hash(ehag: Document, ehag_path: Path) -> 
     assert ehag.sha256 == hashlib.sha256(ehag_path.read_bytes()).hexdigest()
     assert ehag.title == PdfReader(ehag_path).metadata.title.strip()
     assert ehag.title.startswith("Heart failure in the elderly")
-    (section,) = ehag.sections
-    assert section.offset == 0
-    assert [page for _, page in section.page_breaks] == list(range(1, 14))
+    assert ehag.sections[0].offset == 0
+    pages = {page for section in ehag.sections for _, page in section.page_breaks}
+    assert pages == set(range(1, 14))
 
 
-def test_pdf_text_of_each_page_maps_to_that_page(
-    ehag: Document, ehag_pypdf_pages: list[str]
-) -> None:
-    section = ehag.sections[0]
-    cursor = 0
-    for number, page_text in enumerate(ehag_pypdf_pages, start=1):
-        start = section.text.find(page_text, cursor)
-        assert start >= cursor, f"page {number} not found in order"
-        assert section.page_at(start) == number
-        assert section.page_at(start + len(page_text) - 1) == number
-        cursor = start + len(page_text)
-    # A sentence from the middle of page 3, found by text alone.
-    page_3 = ehag_pypdf_pages[2]
-    snippet = page_3[len(page_3) // 2 : len(page_3) // 2 + 120]
-    assert section.text.count(snippet) == 1
-    assert section.page_at(section.text.index(snippet)) == 3
-    assert section.page_at(len(section.text) - 1) == 13
+def test_pdf_sections_lie_end_to_end_in_the_full_text(ehag: Document) -> None:
+    for section, following in itertools.pairwise(ehag.sections):
+        assert following.offset == section.offset + len(section.text) + 2
+
+
+def test_pdf_text_maps_to_its_page(ehag: Document) -> None:
+    # A sentence of page 3 and one of page 9, found by text alone.
+    for snippet, page in (
+        ("The median 1-year mortality rate was 14.5%", 3),
+        ("Heart replacement therapies such as heart transplantation", 9),
+    ):
+        (section,) = [s for s in ehag.sections if snippet in s.text]
+        assert section.page_at(section.text.index(snippet)) == page
 
 
 def test_pdf_page_at_is_none_for_unpaged_text(tmp_path: Path) -> None:
@@ -154,7 +146,7 @@ def test_pdf_of_zero_bytes_is_empty(tmp_path: Path) -> None:
     assert "0 bytes" in caught.value.reason
 
 
-def test_pdf_of_blank_pages_asks_for_ocr(tmp_path: Path) -> None:
+def test_pdf_of_blank_pages_is_empty(tmp_path: Path) -> None:
     writer = PdfWriter()
     writer.add_blank_page(width=595, height=842)
     writer.add_blank_page(width=595, height=842)
@@ -162,7 +154,7 @@ def test_pdf_of_blank_pages_asks_for_ocr(tmp_path: Path) -> None:
     with pytest.raises(EmptyDocumentError) as caught:
         load(path)
     assert_names(caught.value, path)
-    assert "OCR" in caught.value.reason
+    assert "no extractable text" in caught.value.reason
 
 
 def test_pdf_with_a_password_is_refused(tmp_path: Path, one_page_pdf: bytes) -> None:
@@ -181,7 +173,7 @@ def test_pdf_encrypted_without_user_password_opens(tmp_path: Path, one_page_pdf:
     path = write(tmp_path / "owner-only.pdf", pdf_bytes(writer))
     doc = only(load(path))
     assert doc.pages == 1
-    assert "European Heart Journal" in doc.sections[0].text
+    assert any("Creative Commons" in section.text for section in doc.sections)
 
 
 def test_pdf_type_from_folder_and_forced(tmp_path: Path, one_page_pdf: bytes) -> None:

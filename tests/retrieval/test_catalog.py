@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import doctest
 import uuid
 from pathlib import Path
@@ -144,6 +145,21 @@ def test_write_source_then_read_it_back(corpus: Catalog) -> None:
     }
 
 
+def test_a_catalog_older_than_parts_and_ocr_gets_their_columns(corpus: Catalog) -> None:
+    corpus.write_source(CORPUS, "/data/old.pdf", "a" * 64, [_document("old")], [])
+    with corpus.engine.begin() as connection:  # the schema as catalogs had it before
+        for table, column in (("chunks", "part"), ("chunks", "ocr"), ("documents", "ocr_pages")):
+            connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
+    corpus.create_schema()
+    pending = corpus.pending_chunks(CORPUS, MODELS[0].model_id)
+    assert {(c.metadata["part"], c.metadata["ocr"]) for c in pending} == {("body", False)}
+    (listed,) = corpus.list_documents(CORPUS)
+    assert listed.ocr_pages == 0
+    scanned = dataclasses.replace(_document("scan"), ocr_pages=(2, 3))
+    corpus.write_source(CORPUS, "/data/scan.pdf", "b" * 64, [scanned], [])
+    assert {d.doc_id: d.ocr_pages for d in corpus.list_documents(CORPUS)} == {"old": 0, "scan": 2}
+
+
 def test_pending_chunks_carry_the_payload_metadata(corpus: Catalog) -> None:
     document = _document("m46661-s00", chunks=2, chapter="Cardiac Cycle", module_id="m46661")
     corpus.write_source(CORPUS, "/data/textbook.jsonl", "e" * 64, [document], [])
@@ -165,6 +181,8 @@ def test_pending_chunks_carry_the_payload_metadata(corpus: Catalog) -> None:
             "page_end": record.page_end,
             "char_start": record.char_start,
             "char_end": record.char_end,
+            "part": record.part,
+            "ocr": record.ocr,
         }
 
 

@@ -18,6 +18,7 @@ from retrieval import (
     CollectionMismatchError,
     CorpusNotEmbeddedError,
     EmptyQueryError,
+    InvalidRequestError,
     Retriever,
     Settings,
     UnknownCorpusError,
@@ -136,6 +137,22 @@ def test_filters_on_type_source_id_pages_and_record_fields(
     in_chapter = retriever.search(query, k=10, filters={"chapter": chapter})
     assert in_chapter and {h.metadata["chapter"] for h in in_chapter} == {chapter}
     assert retriever.search(query, k=10, filters={"doc_type": "guideline"}) == []
+
+
+def test_reference_lists_and_title_blocks_are_left_out_unless_asked(retriever: Retriever) -> None:
+    # The title of ehag110.pdf's first reference: BM25 finds it in the reference list only.
+    query = "Sex-specific risk factors for new-onset heart failure: the PREVEND study"
+    default = retriever.search(query, 10, mode="sparse")
+    assert {hit.part for hit in default} == {"body"}
+    everything = retriever.search(query, 10, mode="sparse", parts=None)
+    references = [hit for hit in everything if hit.part == "references"]
+    assert references[0].citation == "ehag110.pdf, p. 10"
+    only = retriever.search(query, 5, mode="hybrid", parts=("references", "front"))
+    assert {hit.part for hit in only} <= {"references", "front"}
+    with pytest.raises(InvalidRequestError, match="parts takes None .every part. or some of body"):
+        retriever.search(query, parts=("bibliography",))
+    with pytest.raises(InvalidRequestError, match="parts"):
+        retriever.search(query, parts=())
 
 
 def test_filter_on_a_field_no_document_has_lists_the_fields(retriever: Retriever) -> None:

@@ -128,7 +128,7 @@ def test_collection_layout_follows_the_cluster_settings(fake_qdrant: FakeQdrant)
         "scalar": {"type": "int8", "quantile": 0.99, "always_ram": True}
     }
     indexes = [r[2]["field_name"] for r in fake_qdrant.requests if r[1].endswith("/index")]
-    assert indexes == ["metadata.doc_id", "metadata.doc_type", "metadata.source"]
+    assert indexes == ["metadata.doc_id", "metadata.doc_type", "metadata.source", "metadata.part"]
 
 
 def test_single_server_defaults_send_no_quantization(fake_qdrant: FakeQdrant) -> None:

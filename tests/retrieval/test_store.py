@@ -29,8 +29,10 @@ from retrieval import (
 )
 from retrieval._edge import EdgeStore
 from retrieval._server import ServerStore
+from retrieval.filters import part_conditions
+from retrieval.query import SearchMode, StoreQuery
 from retrieval.sparse import Bm25Encoder
-from retrieval.store import StoredPoint, VectorStore
+from retrieval.store import DEFAULT_PARTS, StoredPoint, VectorStore
 from tests.conftest import DTYPES, MODEL_CACHE, dtype_forced, search_dense
 
 REPO = Path(__file__).resolve().parents[2]
@@ -287,6 +289,21 @@ def test_search_dense_filters_by_doc_type(filled: VectorStore, name: str, corpus
     both = search_dense(filled, name, vector, k=len(corpus.points), doc_types=["qa", "textbook"])
     assert len(both) == len(corpus.points)
     assert search_dense(filled, name, vector, k=5, doc_types=["guideline"]) == []
+
+
+def test_points_stored_without_a_part_are_body_text(
+    filled: VectorStore, name: str, corpus: Corpus
+) -> None:
+    # Collections written before chunks had a `part` are searched as they always were.
+    vector = corpus.query_vectors["g0192"].tolist()
+
+    def found(parts: tuple[str, ...] | None) -> int:
+        conditions = part_conditions(parts)
+        query = StoreQuery(SearchMode.DENSE, len(corpus.points), vector, conditions=conditions)
+        return len(filled.search(name, query))
+
+    assert found(DEFAULT_PARTS) == found(None) == len(corpus.points)
+    assert found(("references", "front")) == 0
 
 
 def test_both_backends_return_the_same_hits(store: EdgeStore, name: str, corpus: Corpus) -> None:

@@ -192,3 +192,20 @@ def test_search_in_a_real_browser_shows_the_cited_answer_and_cards(
         assert text in page.inner_text('[data-testid="stMain"]'), name
         assert "Traceback" not in page.inner_text("body")
         _shoot(page, name)
+
+
+def test_first_clinical_question_gets_management_passages_not_bibliography(
+    app_url: str, browser_page
+) -> None:
+    # Issue 16: this query used to return ehag110.pdf's title block and reference list.
+    page = browser_page
+    page.goto(app_url)
+    settle(page)
+    search(
+        page, "What is the first-line treatment for heart failure with reduced ejection fraction?"
+    )
+    captions = page.locator('[data-testid="stCaptionContainer"]').all_inner_texts()
+    cards = [text for text in captions if " score " in text]
+    assert any(re.match(r"ehag110\.pdf, pp?\. [789]", text) for text in cards[:3]), cards
+    assert not any("references" in text or "front" in text for text in cards), cards
+    _shoot(page, "search_pdf")

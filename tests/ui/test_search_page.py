@@ -54,6 +54,18 @@ def test_filters_keep_to_one_document_type_and_pdf_hits_open_their_page(
     assert "doc=" in links[0].proto.query_string
 
 
+def test_reference_list_comes_back_with_the_checkbox(open_app: Callable[..., AppTest]) -> None:
+    query = "Sex-specific risk factors for new-onset heart failure: the PREVEND study"
+    app = open_app()
+    app.segmented_control(key="search.mode").set_value("sparse")
+    _search(app, query)
+    where = [c.value for c in app.caption if "sparse score" in c.value]
+    assert where and not any("references" in text for text in where)
+    app.checkbox(key="search.every_part").check().run()
+    where = [c.value for c in app.caption if "sparse score" in c.value]
+    assert any(text.startswith("ehag110.pdf, p. 10 · article · references") for text in where)
+
+
 def test_generated_answer_from_a_configured_chat_model(
     open_app: Callable[..., AppTest], monkeypatch: pytest.MonkeyPatch
 ) -> None:

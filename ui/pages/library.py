@@ -107,6 +107,7 @@ def _documents(corpus: str) -> None:
                 "title": d.title,
                 "type": d.doc_type,
                 "pages": d.pages,
+                "pages OCR'd": d.ocr_pages,
                 "chunks": d.chunks,
                 "models": ", ".join(d.models),
                 "status": d.status,

@@ -8,7 +8,7 @@ from typing import Any
 
 import streamlit as st
 
-from retrieval import Assessment, Hit, SearchMode
+from retrieval import DEFAULT_PARTS, Assessment, Hit, SearchMode
 from ui import resources
 from ui.answer import show_answer
 from ui.cards import hit_card
@@ -28,6 +28,8 @@ class SearchRequest:
     doc_types: tuple[str, ...]
     sources: tuple[str, ...]
     pages: tuple[int, int] | None
+    # None: every part; otherwise the document parts searched (body text by default).
+    parts: tuple[str, ...] | None = DEFAULT_PARTS
 
     def filters(self) -> dict[str, Any]:
         """The request's filters in `Retriever.search`'s shape."""
@@ -72,6 +74,10 @@ def _request(corpus: str) -> SearchRequest | None:
         page_to = last.number_input(
             "To page", 1, value=max(found.max_page, 1), key="search.page_to"
         )
+        every_part = st.checkbox(
+            "Also search reference lists, title blocks and back matter (funding, conflicts)",
+            key="search.every_part",
+        )
     if not query.strip():
         return None
     return SearchRequest(
@@ -83,6 +89,7 @@ def _request(corpus: str) -> SearchRequest | None:
         tuple(doc_types),
         tuple(sources),
         (int(page_from), int(page_to)) if use_pages else None,
+        None if every_part else DEFAULT_PARTS,
     )
 
 
@@ -96,7 +103,13 @@ def _hits(request: SearchRequest) -> tuple[list[Hit], float, Assessment]:
         return last[1], last[2], last[3]
     retriever = resources.retriever(request.corpus, request.model)
     started = time.perf_counter()
-    hits = retriever.search(request.query, request.k, mode=request.mode, filters=request.filters())
+    hits = retriever.search(
+        request.query,
+        request.k,
+        mode=request.mode,
+        filters=request.filters(),
+        parts=request.parts,
+    )
     elapsed = (time.perf_counter() - started) * 1000
     assessment = retriever.assess(request.query, hits, mode=request.mode)
     st.session_state["search.last"] = (request, hits, elapsed, assessment)

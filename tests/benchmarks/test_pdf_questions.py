@@ -1,0 +1,43 @@
+"""The PDF question set: every answer phrase is in the body text the parser gives its PDF, and a
+hit answers only from its own PDF."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.pdf_questions import read_questions
+from ingest.documents import DocPart
+from ingest.pdf import load_pdf
+from retrieval import Hit
+
+
+@pytest.fixture(scope="module")
+def body_texts(shared_data: Path) -> dict[str, str]:
+    texts = {}
+    for path in sorted((shared_data / "pdfs").glob("*.pdf")):
+        document = load_pdf(path, path.read_bytes(), "0" * 64, None)
+        body = " ".join(s.text for s in document.sections if s.part is DocPart.BODY)
+        texts[path.name] = " ".join(body.split())
+    return texts
+
+
+def test_every_answer_is_body_text_of_its_pdf(body_texts: dict[str, str]) -> None:
+    questions = read_questions()
+    assert len(questions) >= 20
+    assert len({q.id for q in questions}) == len(questions)
+    for question in questions:
+        text = body_texts[question.source]
+        assert any(" ".join(a.split()) in text for a in question.answers), question.id
+
+
+def test_a_hit_answers_only_from_its_own_pdf() -> None:
+    question = read_questions()[0]
+    text = f"Indeed, above the age of 50, {question.answers[0]}."
+
+    def hit(source: str) -> Hit:
+        return Hit("c", "d", 1, 1.0, text, "t", source, None, 2, 2, "article")
+
+    assert question.answered_by(hit(f"/data/pdfs/{question.source}"))
+    assert not question.answered_by(hit("/data/pdfs/other.pdf"))
