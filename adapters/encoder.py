@@ -149,16 +149,19 @@ class SharedBase:
             self.model.disable_adapters()
 
 
-_loaded: dict[tuple[str, Placement], Encoder] = {}
+_loaded: dict[tuple[str, Placement, str], Encoder] = {}
 _bases: dict[tuple[object, ...], SharedBase] = {}
 _load_lock = threading.Lock()
 
 
-def _base_key(spec: ModelSpec, source: str, placement: Placement) -> tuple[object, ...]:
+def _base_key(
+    spec: ModelSpec, source: str, placement: Placement, instance: str
+) -> tuple[object, ...]:
     """Specs with equal keys share one loaded base; an int8 base has its adapter merged in."""
     if spec.quantize == "none":
-        return (source, spec.revision, placement, spec.trust_remote_code)
+        return (instance, source, spec.revision, placement, spec.trust_remote_code)
     return (
+        instance,
         source,
         spec.revision,
         placement,
@@ -169,10 +172,10 @@ def _base_key(spec: ModelSpec, source: str, placement: Placement) -> tuple[objec
 
 
 def _load_base(
-    spec: ModelSpec, source: str, adapter_dir: Path | None, *, allow_downloads: bool
+    spec: ModelSpec, source: str, adapter_dir: Path | None, *, allow_downloads: bool, instance: str
 ) -> SharedBase:
     placement = placement_for(spec)
-    key = _base_key(spec, source, placement)
+    key = _base_key(spec, source, placement, instance)
     if key in _bases:
         return _bases[key]
     from sentence_transformers import SentenceTransformer
@@ -203,8 +206,18 @@ def _load_base(
     return base
 
 
-def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = False) -> Encoder:
+SHARED = "shared"
+
+
+def load_encoder(
+    spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = False, instance: str = SHARED
+) -> Encoder:
     """Load a spec once per process (per device and dtype) and return the same Encoder later.
+
+    Encoders of one `instance` share their base's weights and its lock, which an encode holds
+    from its first batch to its last. A background job names its own instance (the app's
+    `jobs`): its long embedding runs then never hold the lock that a search waits for, at the
+    cost of one more copy of the base in memory.
 
     Raises:
         PlacementError: When the spec or the settings name a device or dtype not available here.
@@ -213,13 +226,15 @@ def load_encoder(spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = Fa
             any weights load).
     """
     with _load_lock:
-        key = (spec.spec_hash, placement_for(spec))  # CARDIORAG_DTYPE may change in a process
+        key = (spec.spec_hash, placement_for(spec), instance)  # CARDIORAG_DTYPE may change
         if key in _loaded:
             return _loaded[key]
         source = resolve_base(spec, cache_dir=cache_dir, allow_downloads=allow_downloads)
         adapter_dir = _local_adapter(spec, source, allow_downloads=allow_downloads)
         started = time.perf_counter()
-        base = _load_base(spec, source, adapter_dir, allow_downloads=allow_downloads)
+        base = _load_base(
+            spec, source, adapter_dir, allow_downloads=allow_downloads, instance=instance
+        )
         adapter_name = None
         if spec.adapter is not None and spec.quantize == "none":  # int8: merged into the base
             adapter_name = _attach_adapter(base, spec, adapter_dir)

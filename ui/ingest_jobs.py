@@ -16,6 +16,9 @@ from ingest.pipeline import run_model_ids
 from retrieval import Catalog, Settings, VectorStore
 from ui.jobs import Progress
 
+# The encoder instance of background jobs (see load_encoder).
+JOBS = "jobs"
+
 
 @dataclass(frozen=True, slots=True)
 class IngestContext:
@@ -27,12 +30,16 @@ class IngestContext:
     specs: dict[str, ModelSpec]
 
     def load(self, spec: ModelSpec) -> Encoder:
-        """The spec's encoder, shared with searches (load_encoder keeps one per spec)."""
+        """The spec's encoder for jobs: a copy of its own, so searches never wait for a batch.
+
+        Jobs share it with each other (load_encoder keeps one per spec and instance).
+        """
         self.settings.configure_torch()
         return load_encoder(
             spec,
             cache_dir=self.settings.model_cache_dir,
             allow_downloads=self.settings.allow_downloads,
+            instance=JOBS,
         )
 
     def run(
