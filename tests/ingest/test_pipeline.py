@@ -178,7 +178,7 @@ def test_first_ingest_stores_every_chunk_with_its_payload(
     assert {d.status for d in listed.values()} == {"ready"}
     assert {d.models for d in listed.values()} == {("minilm",)}
     assert listed[CARDIAC_CYCLE].doc_type == "textbook"
-    assert listed[str(markdown)].doc_type == "article"
+    assert listed[str(markdown)].doc_type == "note"
 
     # A glossary definition finds its section, with the payload a citation needs.
     query = minilm.encode_queries([glossary_definition(shared_data, "g0192")])[0]
@@ -195,7 +195,7 @@ def test_first_ingest_stores_every_chunk_with_its_payload(
     assert top.text == record["text"][top.metadata["char_start"] : top.metadata["char_end"]]
 
     markdown_hits = search_dense(
-        store, model_run.collection, query.tolist(), k=20, doc_types=["article"]
+        store, model_run.collection, query.tolist(), k=20, doc_types=["note"]
     )
     assert {h.metadata["doc_id"] for h in markdown_hits} == {str(markdown)}
     assert {h.metadata["section"] for h in markdown_hits} <= {
