@@ -8,12 +8,13 @@ from typing import Any
 
 import streamlit as st
 
-from retrieval import Assessment, Hit, SearchMode
+from retrieval import Assessment, Hit
 from ui import resources
 from ui.answer import show_answer
 from ui.cards import hit_card
 from ui.corpus import choose_corpus, embedded_models, facets, model_label
 from ui.guard import shows_errors
+from ui.mode import choose_mode
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,9 +59,7 @@ def _request(corpus: str) -> SearchRequest | None:
         format_func=model_label,
         key="search.model",
     )
-    mode = middle.segmented_control(
-        "Mode", [m.value for m in SearchMode], default="hybrid", key="search.mode"
-    )
+    mode = choose_mode(middle, "search.mode")
     k = right.number_input("Results", 1, 50, 10, key="search.k")
     found = facets(corpus)
     with st.expander("Filters"):
@@ -78,7 +77,7 @@ def _request(corpus: str) -> SearchRequest | None:
         corpus,
         model,
         query.strip(),
-        mode or "hybrid",
+        mode,
         int(k),
         tuple(doc_types),
         tuple(sources),
