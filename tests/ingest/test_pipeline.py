@@ -399,6 +399,24 @@ def test_remove_source_file_and_folder(
     assert_consistent(store, catalog)
 
 
+def test_progress_names_each_model_loading_then_counts_its_chunks_from_zero(
+    run: Callable[..., Any], corpus_files: list[Path], two_specs: dict[str, ModelSpec]
+) -> None:
+    told: list[tuple[str, int, int]] = []
+    report = run(
+        corpus_files,
+        models=list(two_specs.values()),
+        progress=lambda stage, done, total: told.append((stage, done, total)),
+    )
+    chunks = report.models[0].chunks
+    assert told[:2] == [("load minilm", 0, 2), ("load minilm-b", 1, 2)]  # before any file
+    assert [t for t in told if t[0] == "parse"] == [("parse", 1, 2), ("parse", 2, 2)]
+    for model_id in two_specs:
+        embedded = [t for t in told if t[0] == f"embed {model_id}"]
+        assert embedded[0] == (f"embed {model_id}", 0, chunks)
+        assert embedded[-1] == (f"embed {model_id}", chunks, chunks)
+
+
 # -- 6. bad files -------------------------------------------------------------------------------
 
 
