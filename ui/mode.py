@@ -10,9 +10,7 @@ from retrieval import SearchMode
 DEFAULT_MODE = SearchMode.HYBRID
 
 
-def choose_mode(where: DeltaGenerator, key: str) -> str:
+def choose_mode(where: DeltaGenerator, key: str, default: str = DEFAULT_MODE.value) -> str:
     """Draw the mode control in `where` (a column); a cleared control means the default."""
-    mode = where.segmented_control(
-        "Mode", [m.value for m in SearchMode], default=DEFAULT_MODE.value, key=key
-    )
+    mode = where.segmented_control("Mode", [m.value for m in SearchMode], default=default, key=key)
     return mode or DEFAULT_MODE.value

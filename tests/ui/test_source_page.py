@@ -5,6 +5,8 @@ from urllib.parse import parse_qsl
 
 from streamlit.testing.v1 import AppTest
 
+FRAILTY = "frailty in older patients with heart failure"
+
 
 def test_a_pdf_hit_opens_its_page_and_pages_through_the_file(
     open_app: Callable[..., AppTest],
@@ -37,3 +39,22 @@ def test_the_source_page_opens_only_catalogued_documents(
     app.switch_page("pages/source.py").run()
     assert not app.exception
     assert "No PDF to show" in app.warning[0].value
+
+
+def test_the_source_page_links_back_to_the_same_results(open_app: Callable[..., AppTest]) -> None:
+    app = open_app()
+    app.segmented_control(key="search.mode").set_value("dense")
+    app.multiselect(key="search.doc_types").select("article")
+    app.text_input(key="search.query").input(FRAILTY).run()
+    results = [s.value for s in app.subheader]
+    link = app.get("page_link")[0].proto
+    assert "/" not in dict(parse_qsl(link.query_string))["doc"]  # no server path in the URL
+    app.query_params.update(dict(parse_qsl(link.query_string)))
+    app.switch_page("pages/source.py").run()
+    assert [p.proto.label for p in app.get("page_link")] == ["Back to the results"]
+    app.switch_page("pages/search.py").run()
+    assert not app.exception, app.exception
+    assert app.text_input(key="search.query").value == FRAILTY
+    assert app.segmented_control(key="search.mode").value == "dense"
+    assert app.multiselect(key="search.doc_types").value == ["article"]
+    assert [s.value for s in app.subheader] == results
