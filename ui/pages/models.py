@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from adapters import ModelSpec
@@ -30,22 +32,40 @@ def _dimensions() -> dict[str, int]:
     }
 
 
+def _adapter(spec: ModelSpec) -> str:
+    """The adapter and the share of its update served; a local folder by its name alone."""
+    if not spec.adapter:
+        return ""
+    name = Path(spec.adapter).name if Path(spec.adapter).is_absolute() else spec.adapter
+    return f"{name} ×{spec.adapter_scale:g}"
+
+
 def _row(spec: ModelSpec, measured: Measured | None, dimension: int | None) -> dict[str, object]:
     adapter_mb = adapter_megabytes(spec)
     return {
         "model": spec.id,
-        "kind": "LoRA adapter" if spec.adapter else "base model",
         "base": spec.base,
-        "adapter": spec.adapter or "",
-        "adapter weight": spec.adapter_scale if spec.adapter else None,
+        "LoRA adapter": _adapter(spec),
         "runs on": describe_placement(spec),
-        "dimension": measured.dimension if measured else dimension,
+        "dim": measured.dimension if measured else dimension,
         "max tokens": spec.max_seq_length,
-        "parameters (M)": round(measured.parameters / 1e6, 1) if measured else None,
-        "size in memory (MB)": round(measured.megabytes) if measured else None,
-        "adapter weights (MB)": round(adapter_mb, 2) if adapter_mb is not None else None,
+        "params (M)": round(measured.parameters / 1e6, 1) if measured else None,
+        "memory (MB)": round(measured.megabytes) if measured else None,
+        "adapter (MB)": round(adapter_mb, 2) if adapter_mb is not None else None,
         "description": spec.description,
     }
+
+
+# Narrow numbers, room for the description: the table fits the page instead of scrolling.
+COLUMNS = {
+    "model": st.column_config.TextColumn(width="small", pinned=True),
+    "dim": st.column_config.NumberColumn(width=50),
+    "max tokens": st.column_config.NumberColumn(width=80),
+    "params (M)": st.column_config.NumberColumn(width=80),
+    "memory (MB)": st.column_config.NumberColumn(width=90),
+    "adapter (MB)": st.column_config.NumberColumn(width=90),
+    "description": st.column_config.TextColumn(width="large"),
+}
 
 
 def _details(spec: ModelSpec) -> None:
@@ -71,6 +91,9 @@ def main() -> None:
         st.dataframe(
             [_row(spec, measured.get(spec.id), dimensions.get(spec.id)) for spec in specs.values()],
             hide_index=True,
+            width="stretch",
+            column_config=COLUMNS,
+            placeholder="",  # an empty cell is blank, not "None"
             key="models.table",
         )
         left, right = st.columns([3, 1], vertical_alignment="bottom")
