@@ -3,6 +3,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 FRAILTY = "frailty in older patients with heart failure"
@@ -31,11 +32,12 @@ def test_a_pdf_hit_opens_its_page_and_pages_through_the_file(
     assert app.markdown[1].value != text
 
 
+@pytest.mark.parametrize("doc", ["../../../etc/passwd", "/etc/passwd", "passwd"])
 def test_the_source_page_opens_only_catalogued_documents(
-    open_app: Callable[..., AppTest],
+    open_app: Callable[..., AppTest], doc: str
 ) -> None:
     app = open_app()
-    app.query_params.update({"corpus": "cardiology", "doc": "../../../etc/passwd", "page": "1"})
+    app.query_params.update({"corpus": "cardiology", "doc": doc, "page": "1"})
     app.switch_page("pages/source.py").run()
     assert not app.exception
     assert "No PDF to show" in app.warning[0].value
