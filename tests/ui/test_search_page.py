@@ -142,3 +142,12 @@ def test_a_request_past_the_limit_is_a_red_box_naming_the_argument_and_the_setti
     [error] = app.error
     assert "k=10" in error.value and "offset + k <= 5" in error.value
     assert "CARDIORAG_MAX_RESULTS" in error.value
+
+
+def test_the_source_filter_names_files_without_server_paths(
+    open_app: Callable[..., AppTest], demo_dir: Path
+) -> None:
+    app = open_app()
+    sources = app.multiselect(key="search.sources")
+    assert "ehag110.pdf" in sources.options
+    assert not any(str(demo_dir.parent) in option for option in sources.options)
