@@ -110,6 +110,8 @@ def test_a_store_held_by_another_process_is_explained_not_traced(
     [error] = app.error
     assert "in use by another process" in error.value
     assert "CARDIORAG_DATA_DIR" in error.value
+    assert "the embedded store at qdrant (" in error.value  # not the server's path
+    assert str(demo_dir.parent) not in error.value
 
 
 def test_odd_queries_show_no_traceback(open_app: Callable[..., AppTest]) -> None:

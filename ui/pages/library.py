@@ -11,7 +11,7 @@ import streamlit as st
 from ingest import DocType, IngestReport
 from ui import resources
 from ui.corpus import choose_corpus, embedded_models, model_label, shown_paths
-from ui.guard import shows_errors
+from ui.guard import shows_errors, without_server_paths
 from ui.ingest_jobs import (
     IngestContext,
     embed_corpus,
@@ -80,7 +80,7 @@ def _job(job: Job) -> None:
         if job.status == "running":
             st.progress(job.fraction, text=progress_text(job.stage, job.done, job.total))
         elif job.status == "failed":
-            st.error(job.error or "failed")
+            st.error(without_server_paths(job.error or "failed"))
         elif isinstance(job.result, IngestReport):
             _report(job.result)
 
