@@ -14,6 +14,7 @@ import streamlit as st
 from ingest import remove_source
 from retrieval.catalog import DocumentSummary
 from ui import resources
+from ui.corpus import facets
 from ui.paths import ShownPaths
 
 PENDING_KEY = "library.remove_pending"  # the source waiting for its confirmation
@@ -63,6 +64,7 @@ def removal_form(corpus: str, documents: Sequence[DocumentSummary], paths: Shown
                 Path(pending), corpus=corpus, store=resources.store(), catalog=resources.catalog()
             )
             st.session_state[FLASH_KEY] = f"Removed {paths.shown(pending)}: {_what(going)}."
+            facets.clear()  # the Search filters and the Source page forget the file now
             del st.session_state[PENDING_KEY]
             st.rerun()
         if no.button("Cancel", key="library.remove_cancel"):

@@ -117,6 +117,8 @@ def test_remove_asks_first_then_says_what_it_removed(
     assert all(not f.endswith("ehag110.pdf") for f in app.dataframe[0].value["file"])
     app.run()
     assert not app.success  # said once
+    app.switch_page("pages/search.py").run()
+    assert "ehag110.pdf" not in app.multiselect(key="search.sources").options  # not 30 s later
 
 
 def test_cancel_removes_nothing(open_app: Callable[..., AppTest]) -> None:

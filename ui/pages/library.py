@@ -10,7 +10,7 @@ import streamlit as st
 
 from ingest import DocType, IngestReport
 from ui import resources
-from ui.corpus import choose_corpus, embedded_models, model_label, shown_paths
+from ui.corpus import choose_corpus, embedded_models, facets, model_label, shown_paths
 from ui.guard import shows_errors, without_server_paths
 from ui.ingest_jobs import (
     IngestContext,
@@ -95,6 +95,7 @@ def _jobs() -> None:
         for job in board.jobs()[:5]:
             _job(job)
         if running and not board.running():
+            facets.clear()  # the filters, the shown paths and the Source page see them at once
             st.rerun()  # the document list and the pickers now see the new documents
 
     show()
