@@ -80,7 +80,8 @@ class IngestReport:
 
 
 EncoderLoader = Callable[[ModelSpec], Encoder]
-# Told (stage, done, total) as work advances: stage "parse" counts files, "embed <model>" chunks.
+# Told (stage, done, total) as work advances: stage "parse" counts files, "load <model>" the
+# models loaded so far (of the run's), "embed <model>" chunks.
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -287,6 +288,7 @@ class _Ingestor:
         )
         stored = self.catalog.corpus_chunking(self.corpus)
         chunking = ChunkingSpec(**stored) if stored is not None else None
+        progress(f"embed {encoder.spec.id}", 0, len(pending))
         with tqdm(
             total=len(pending),
             desc=f"embed {encoder.spec.id}",
@@ -392,7 +394,14 @@ def ingest_paths(
         None
         if dry_run
         else _PreparedCorpus(
-            corpus, store, catalog, models, load_encoder, overlap_tokens, context_template
+            corpus,
+            store,
+            catalog,
+            models,
+            load_encoder,
+            overlap_tokens,
+            context_template,
+            progress,
         )
     )
     ingestor = _Ingestor(corpus, store, catalog, report, prepared)
@@ -455,8 +464,10 @@ class _PreparedCorpus:
         load_encoder: EncoderLoader,
         overlap_tokens: int,
         context_template: str | None,
+        progress: ProgressCallback,
     ) -> None:
         self.corpus = corpus
+        self.progress = progress
         self.overlap_tokens = overlap_tokens
         self.context_template = context_template
         self.store = store
@@ -499,7 +510,9 @@ class _PreparedCorpus:
     def _prepare(self) -> Chunker:
         """Load the encoders, create the corpus and its collections, build the chunker."""
         corpus, catalog = self.corpus, self.catalog
-        self.encoders = [self.load_encoder(spec) for spec in self.models]
+        for loaded, spec in enumerate(self.models):
+            self.progress(f"load {spec.id}", loaded, len(self.models))  # a model loads for seconds
+            self.encoders.append(self.load_encoder(spec))
         chunking = _chunking_for(
             corpus, catalog, self.encoders, self.overlap_tokens, self.context_template
         )

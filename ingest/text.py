@@ -10,6 +10,7 @@ from ingest.errors import EmptyDocumentError, UnreadableFileError
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$", re.MULTILINE)
 _BINARY_SNIFF_BYTES = 8192
+_TITLE_MAX_CHARS = 120  # a longer first line is a paragraph, not a title
 
 
 def decode_text(path: Path, data: bytes, encoding: str) -> str:
@@ -56,21 +57,37 @@ def markdown_sections(text: str) -> tuple[Section, ...]:
     return tuple(s for s in sections if s.text.strip())
 
 
+def text_title(text: str, *, is_markdown: bool, fallback: str) -> str:
+    """A title for a text file: its first Markdown heading, else its first line if short.
+
+    An uploaded note's first line usually names it ("Echo report, 3 May"); the file's stem
+    (`scan_0042`) is the last resort.
+    """
+    heading = _HEADING.search(text) if is_markdown else None
+    if heading:
+        return heading.group(2).strip()
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return first.lstrip("#").strip() if 0 < len(first) <= _TITLE_MAX_CHARS else fallback
+
+
 def load_text(
     path: Path, data: bytes, sha256: str, doc_type: DocType | None, encoding: str
 ) -> Document:
-    """One document per file; Markdown (.md, .markdown) is split into heading sections."""
+    """One document per file; Markdown (.md, .markdown) is split into heading sections.
+
+    Without a type from the caller or the path (`path_doc_type`), a text file is a note:
+    articles and books come as PDFs, and a bare .txt or .md is most often a clinical note.
+    """
     text = decode_text(path, data, encoding)
     if not text.strip():
         raise EmptyDocumentError(path, "the file has no text")
     is_markdown = path.suffix.lower() in {".md", ".markdown"}
     sections = markdown_sections(text) if is_markdown else (Section(text=text),)
-    first_heading = _HEADING.search(text) if is_markdown else None
     return Document(
         doc_id=str(path),
         source=str(path),
-        title=first_heading.group(2).strip() if first_heading else path.stem,
-        doc_type=doc_type or DocType.ARTICLE,
+        title=text_title(text, is_markdown=is_markdown, fallback=path.stem),
+        doc_type=doc_type or DocType.NOTE,
         sha256=sha256,
         sections=sections,
     )

@@ -9,9 +9,11 @@ from pathlib import Path, PurePath
 import streamlit as st
 
 from retrieval import Hit
+from ui.corpus import shown_paths
 from ui.highlight import escape_markdown, highlight
 
 SOURCE_PAGE = "pages/source.py"  # relative to ui/app.py, as st.page_link wants it
+SEARCH_PAGE = "pages/search.py"  # where the Source page leads back to
 _MARKER = re.compile(r"\[(\d+)\]")
 
 
@@ -66,5 +68,9 @@ def hit_card(hit: Hit, *, query: str, mode: str, corpus: str) -> None:
                 SOURCE_PAGE,
                 label=f"Open {PurePath(hit.source).name} at page {hit.page_start}",
                 icon=":material/picture_as_pdf:",
-                query_params={"corpus": corpus, "doc": hit.doc_id, "page": str(hit.page_start)},
+                query_params={
+                    "corpus": corpus,
+                    "doc": shown_paths(corpus).shown(hit.source),
+                    "page": str(hit.page_start),
+                },
             )

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ui import resources
+from ui.paths import ShownPaths
+from ui.uploads import upload_folder
 
 CORPUS_KEY = "app.corpus"  # plain state: outlives page switches, unlike a widget's own key
 
@@ -55,3 +57,15 @@ def facets(corpus: str) -> Facets:
         sources=tuple(sorted({d.source for d in documents})),
         max_page=max((d.pages or 0 for d in documents), default=0),
     )
+
+
+def shown_paths(corpus: str) -> ShownPaths:
+    """How the corpus's paths are shown in a browser: from its upload folder or source root."""
+    upload_root = upload_folder(resources.settings().data_dir, corpus)
+    return ShownPaths.for_corpus(upload_root.resolve(), facets(corpus).sources)
+
+
+def source_of(corpus: str, shown: str) -> str | None:
+    """The catalogued source a browser names by its shown path; None for anything else."""
+    paths = shown_paths(corpus)
+    return next((s for s in facets(corpus).sources if paths.shown(s) == shown), None)

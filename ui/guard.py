@@ -10,9 +10,17 @@ import streamlit as st
 from adapters import AdapterError
 from ingest import IngestError
 from retrieval import RetrievalError, StoreLockedError
+from ui import resources
+from ui.paths import ShownPaths
 
 # Errors whose message says what to do; anything else is a bug and propagates.
 USER_ERRORS = (RetrievalError, AdapterError, IngestError)
+
+
+def without_server_paths(message: str) -> str:
+    """An error message with the data dir's absolute path taken out: a browser shows it."""
+    data_dir = resources.settings().data_dir
+    return ShownPaths([data_dir, data_dir.resolve()]).scrub(message)
 
 
 @contextmanager
@@ -22,8 +30,9 @@ def shows_errors() -> Iterator[None]:
         yield
     except StoreLockedError as error:
         st.error(
-            f"The document store is in use by another process. {error}. Then reload this page.",
+            f"The document store is in use by another process. {without_server_paths(str(error))}. "
+            "Then reload this page.",
             icon=":material/lock:",
         )
     except USER_ERRORS as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(without_server_paths(str(error)), icon=":material/error:")

@@ -82,3 +82,34 @@ def embed_corpus(
     """A job that embeds every chunk of a corpus with one more model (no file is re-read)."""
     spec = get_spec(context.specs, model_id)
     return lambda progress: context.run([], corpus, [spec], progress)
+
+
+def progress_text(stage: str, done: int, total: int) -> str:
+    """A job's progress in words, in the units its stage counts (see `ProgressCallback`)."""
+    verb, _, model_id = stage.partition(" ")
+    if verb == "load":
+        return f"loading model {model_id}…"
+    if verb == "embed":
+        return f"embedding with {model_id}: {done:,} of {total:,} chunks"
+    if verb == "parse":
+        return f"reading files: {done:,} of {total:,}"
+    return "starting…"  # queued: the worker thread has not reported yet
+
+
+def report_summary(report: IngestReport) -> str:
+    """What a job did: documents by outcome (when it read files), chunks each model embedded.
+
+    A re-embedding reads no file, so its line is the models' alone, not a row of zeros.
+    """
+    parts = []
+    counts = (report.added, report.updated, report.skipped, report.deleted, len(report.failed))
+    if any(counts):
+        parts.append(
+            f"{report.added} added, {report.updated} updated, {report.skipped} unchanged, "
+            f"{report.deleted} removed, {len(report.failed)} failed"
+        )
+    parts.extend(
+        f"{run.model_id} embedded {run.chunks:,} chunks in {run.seconds:.1f} s"
+        for run in report.models
+    )
+    return " · ".join([*(parts or ["nothing to do"]), f"{report.seconds:.1f} s in all"])

@@ -230,7 +230,7 @@ def test_dry_run_writes_nothing_and_list_shows_the_ingested(workspace: Workspace
         if line.startswith("│")
     ]
     rows = {cells[0]: cells for cells in table if cells[0]}
-    assert rows["heart.md"][1:3] == ["article", "Heart"]
+    assert rows["heart.md"][1:3] == ["note", "Heart"]
     assert rows["heart.md"][-2:] == ["minilm", "ready"]
     assert rows["af.txt"][-1] == "ready"
     assert "stenosis.txt" not in rows  # the dry run wrote nothing

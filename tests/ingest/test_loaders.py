@@ -190,9 +190,9 @@ def test_txt_is_one_section_of_the_exact_text(tmp_path: Path) -> None:
     text = "Atrial fibrillation raises the risk of stroke.\n\nAnticoagulation lowers it.\n"
     path = write(tmp_path / "af-summary.txt", text)
     doc = only(load(path))
-    assert doc.title == "af-summary"
+    assert doc.title == "Atrial fibrillation raises the risk of stroke."
     assert doc.doc_id == doc.source == str(path)
-    assert doc.doc_type is DocType.ARTICLE
+    assert doc.doc_type is DocType.NOTE
     assert doc.sha256 == hashlib.sha256(text.encode()).hexdigest()
     assert len(doc.sections) == 1
     assert doc.sections[0].text == text
@@ -303,7 +303,22 @@ def test_markdown_with_crlf_line_ends(tmp_path: Path) -> None:
 def test_txt_headings_are_not_sections(tmp_path: Path) -> None:
     doc = only(load(write(tmp_path / "heart.txt", MARKDOWN)))
     assert len(doc.sections) == 1
-    assert doc.title == "heart"
+    assert doc.title == "Read this before the chapters."
+
+
+def test_a_text_file_is_a_note_titled_by_its_first_line(tmp_path: Path) -> None:
+    text = "\n\n  Echo report, 3 May  \n\nLVEF 35%, moderate mitral regurgitation.\n"
+    doc = only(load(write(tmp_path / "uploads" / "cardiology" / "scan_0042.txt", text)))
+    assert (doc.title, doc.doc_type) == ("Echo report, 3 May", DocType.NOTE)
+    hinted = only(load(write(tmp_path / "guidelines" / "af.md", "No heading here.\n")))
+    assert (hinted.title, hinted.doc_type) == ("No heading here.", DocType.GUIDELINE)
+
+
+def test_a_text_file_whose_first_line_is_a_paragraph_is_titled_by_its_stem(
+    tmp_path: Path,
+) -> None:
+    doc = only(load(write(tmp_path / "scan_0042.txt", "word " * 40)))
+    assert doc.title == "scan_0042"
 
 
 # -- JSONL ---------------------------------------------------------------------------------

@@ -178,7 +178,7 @@ def test_first_ingest_stores_every_chunk_with_its_payload(
     assert {d.status for d in listed.values()} == {"ready"}
     assert {d.models for d in listed.values()} == {("minilm",)}
     assert listed[CARDIAC_CYCLE].doc_type == "textbook"
-    assert listed[str(markdown)].doc_type == "article"
+    assert listed[str(markdown)].doc_type == "note"
 
     # A glossary definition finds its section, with the payload a citation needs.
     query = minilm.encode_queries([glossary_definition(shared_data, "g0192")])[0]
@@ -195,7 +195,7 @@ def test_first_ingest_stores_every_chunk_with_its_payload(
     assert top.text == record["text"][top.metadata["char_start"] : top.metadata["char_end"]]
 
     markdown_hits = search_dense(
-        store, model_run.collection, query.tolist(), k=20, doc_types=["article"]
+        store, model_run.collection, query.tolist(), k=20, doc_types=["note"]
     )
     assert {h.metadata["doc_id"] for h in markdown_hits} == {str(markdown)}
     assert {h.metadata["section"] for h in markdown_hits} <= {
@@ -397,6 +397,24 @@ def test_remove_source_file_and_folder(
     report = run([workdir])  # the removed files come back as new
     assert (report.added, report.skipped) == (len(SECTIONS_A) + 1, len(SECTIONS_B))
     assert_consistent(store, catalog)
+
+
+def test_progress_names_each_model_loading_then_counts_its_chunks_from_zero(
+    run: Callable[..., Any], corpus_files: list[Path], two_specs: dict[str, ModelSpec]
+) -> None:
+    told: list[tuple[str, int, int]] = []
+    report = run(
+        corpus_files,
+        models=list(two_specs.values()),
+        progress=lambda stage, done, total: told.append((stage, done, total)),
+    )
+    chunks = report.models[0].chunks
+    assert told[:2] == [("load minilm", 0, 2), ("load minilm-b", 1, 2)]  # before any file
+    assert [t for t in told if t[0] == "parse"] == [("parse", 1, 2), ("parse", 2, 2)]
+    for model_id in two_specs:
+        embedded = [t for t in told if t[0] == f"embed {model_id}"]
+        assert embedded[0] == (f"embed {model_id}", 0, chunks)
+        assert embedded[-1] == (f"embed {model_id}", chunks, chunks)
 
 
 # -- 6. bad files -------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from streamlit.testing.v1 import AppTest
 
 from retrieval import Catalog
 from ui import resources
+from ui.mode import DEFAULT_MODE
 from ui.qrels import qrels_tsv, queries_jsonl, query_id
 
 QUERY = "what does the mitral valve do"  # the adapter moves 2 of 10 dense hits (headers on)
@@ -69,3 +70,10 @@ def test_a_judgment_is_stored_and_exported_as_beir_qrels(
         qrels_tsv([judgment]) == f"query-id\tcorpus-id\tscore\n{query_id(QUERY)}\t{chunk_id}\t1\n"
     )
     assert json.loads(queries_jsonl([judgment])) == {"_id": query_id(QUERY), "text": QUERY}
+
+
+def test_compare_opens_on_the_mode_search_opens_on(open_app: Callable[..., AppTest]) -> None:
+    app = open_app("pages/compare.py")
+    assert app.segmented_control(key="compare.mode").value == DEFAULT_MODE == "hybrid"
+    app.switch_page("pages/search.py").run()
+    assert app.segmented_control(key="search.mode").value == DEFAULT_MODE

@@ -1,13 +1,51 @@
-"""Background jobs embed with encoders of their own, so a search never waits for their batches."""
+"""Background jobs: what they tell the user, and encoders of their own so a search never waits."""
 
 from __future__ import annotations
 
 import threading
 
+import pytest
+
 from adapters import Encoder, ModelSpec
+from ingest import IngestReport
+from ingest.pipeline import FileFailure, ModelRun
 from retrieval import Catalog, Settings
 from retrieval._edge import EdgeStore
-from ui.ingest_jobs import IngestContext
+from ui.ingest_jobs import IngestContext, progress_text, report_summary
+
+
+@pytest.mark.parametrize(
+    ("stage", "done", "total", "text"),
+    [
+        ("queued", 0, 0, "starting…"),
+        ("load mpnet", 0, 1, "loading model mpnet…"),
+        ("parse", 2, 3, "reading files: 2 of 3"),
+        ("embed mpnet", 0, 1914, "embedding with mpnet: 0 of 1,914 chunks"),
+    ],
+)
+def test_progress_is_told_in_the_units_of_its_stage(
+    stage: str, done: int, total: int, text: str
+) -> None:
+    assert progress_text(stage, done, total) == text
+
+
+def test_a_reembedding_is_summed_up_by_what_each_model_embedded() -> None:
+    report = IngestReport("cardiology", seconds=466.3)
+    report.models.append(ModelRun("mpnet", "cardiology__mpnet", 1914, 466.0))
+    assert report_summary(report) == "mpnet embedded 1,914 chunks in 466.0 s · 466.3 s in all"
+
+
+def test_an_ingest_is_summed_up_by_documents_then_models() -> None:
+    report = IngestReport("cardiology", added=1, failed=[FileFailure("x.pdf", "bad")], seconds=2)
+    report.models.append(ModelRun("minilm", "cardiology__minilm", 3, 1.25))
+    assert report_summary(report) == (
+        "1 added, 0 updated, 0 unchanged, 0 removed, 1 failed · "
+        "minilm embedded 3 chunks in 1.2 s · 2.0 s in all"
+    )
+
+
+def test_a_run_with_nothing_to_do_says_so() -> None:
+    assert report_summary(IngestReport("cardiology")) == "nothing to do · 0.0 s in all"
 
 
 def test_a_search_encodes_while_a_job_holds_its_model(

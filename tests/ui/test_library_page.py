@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -71,12 +72,14 @@ def test_bad_uploads_show_their_errors_and_do_not_stop_the_others(
     app = _wait_for_jobs(app)
     errors = [e.value for e in app.error]
     assert any(e.startswith("broken.pdf was not ingested: ") for e in errors), errors
+    assert not any(str(demo_dir.parent) in e for e in errors), errors  # no server path
     assert any("1 added" in c.value and "1 failed" in c.value for c in app.caption)
     uploads = demo_dir / "uploads" / "cardiology"
     assert sorted(p.name for p in uploads.iterdir()) == ["broken.pdf", "pericarditis.md"]
     assert not (demo_dir.parent / "evil.exe").exists()
     table = app.dataframe[0].value
-    assert table[table["file"] == "broken.pdf"].iloc[0]["status"] == "failed"
+    broken = table[table["file"] == "broken.pdf"].iloc[0]
+    assert broken["status"] == "failed" and str(demo_dir.parent) not in broken["error"]
 
 
 def test_a_file_over_the_upload_limit_is_refused(
@@ -90,14 +93,57 @@ def test_a_file_over_the_upload_limit_is_refused(
     ]
 
 
-def test_remove_a_document(open_app: Callable[..., AppTest], demo_dir: Path) -> None:
+def test_remove_asks_first_then_says_what_it_removed(
+    open_app: Callable[..., AppTest], demo_dir: Path
+) -> None:
     app = open_app("pages/library.py")
-    pdf = next(o for o in app.selectbox(key="library.remove").options if o.endswith("ehag110.pdf"))
-    app.selectbox(key="library.remove").select(pdf)
+    remove = app.selectbox(key="library.remove")
+    assert "ehag110.pdf" in remove.options  # relative to the corpus's source root
+    assert not any(str(demo_dir.parent) in option for option in remove.options)
+    remove.select_index(remove.options.index("ehag110.pdf"))
     app.button(key="library.remove_button").click().run()
+    [question] = [w.value for w in app.warning if w.value.startswith("Remove ehag110.pdf")]
+    assert "1 document, " in question and "embedded by minilm, minilm-cardio" in question
+    assert "ehag110.pdf" in list(app.dataframe[0].value["file"])  # nothing gone yet
+    app.button(key="library.remove_confirm").click().run()
     assert not app.exception
+    [done] = [s.value for s in app.success]
+    assert done.startswith("Removed ehag110.pdf: 1 document, ")
+    assert done.endswith(" chunks, embedded by minilm, minilm-cardio.")
     catalog = Catalog(f"sqlite:///{demo_dir / 'catalog.db'}")
     sources = {d.source for d in catalog.list_documents("cardiology")}
     catalog.close()
     assert sources and not any(s.endswith("ehag110.pdf") for s in sources)
     assert all(not f.endswith("ehag110.pdf") for f in app.dataframe[0].value["file"])
+    app.run()
+    assert not app.success  # said once
+    app.switch_page("pages/search.py").run()
+    assert "ehag110.pdf" not in app.multiselect(key="search.sources").options  # not 30 s later
+
+
+def test_cancel_removes_nothing(open_app: Callable[..., AppTest]) -> None:
+    app = open_app("pages/library.py")
+    app.button(key="library.remove_button").click().run()
+    app.button(key="library.remove_cancel").click().run()
+    assert not app.warning and not app.success
+    assert len(app.dataframe[0].value) == 16
+
+
+def test_the_documents_table_leaves_empty_cells_blank(open_app: Callable[..., AppTest]) -> None:
+    app = open_app("pages/library.py")
+    table = app.dataframe[0]
+    assert table.value["pages"].isna().any()  # textbook sections have no pages
+    assert table.proto.placeholder == ""  # shown blank, not "None"
+
+
+def test_embedding_with_another_model_counts_its_chunks_and_time(
+    open_app: Callable[..., AppTest],
+) -> None:
+    app = open_app("pages/library.py")
+    app.selectbox(key="library.model").select("minilm-int8")
+    app.button(key="library.embed").click().run()
+    app = _wait_for_jobs(app)
+    [summary] = [c.value for c in app.caption if "minilm-int8" in c.value]
+    assert re.fullmatch(r"minilm-int8 embedded \d+ chunks in [\d.]+ s · [\d.]+ s in all", summary)
+    chunks = int(summary.split()[2])
+    assert chunks == sum(app.dataframe[0].value["chunks"])

@@ -122,6 +122,8 @@ def test_a_store_held_by_another_process_is_explained_not_traced(
     [error] = app.error
     assert "in use by another process" in error.value
     assert "CARDIORAG_DATA_DIR" in error.value
+    assert "the embedded store at qdrant (" in error.value  # not the server's path
+    assert str(demo_dir.parent) not in error.value
 
 
 def test_odd_queries_show_no_traceback(open_app: Callable[..., AppTest]) -> None:
@@ -154,3 +156,12 @@ def test_a_request_past_the_limit_is_a_red_box_naming_the_argument_and_the_setti
     [error] = app.error
     assert "k=10" in error.value and "offset + k <= 5" in error.value
     assert "CARDIORAG_MAX_RESULTS" in error.value
+
+
+def test_the_source_filter_names_files_without_server_paths(
+    open_app: Callable[..., AppTest], demo_dir: Path
+) -> None:
+    app = open_app()
+    sources = app.multiselect(key="search.sources")
+    assert "ehag110.pdf" in sources.options
+    assert not any(str(demo_dir.parent) in option for option in sources.options)

@@ -3,7 +3,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import parse_qsl
 
+import pytest
 from streamlit.testing.v1 import AppTest
+
+FRAILTY = "frailty in older patients with heart failure"
 
 
 def test_a_pdf_hit_opens_its_page_and_pages_through_the_file(
@@ -29,11 +32,31 @@ def test_a_pdf_hit_opens_its_page_and_pages_through_the_file(
     assert app.markdown[1].value != text
 
 
+@pytest.mark.parametrize("doc", ["../../../etc/passwd", "/etc/passwd", "passwd"])
 def test_the_source_page_opens_only_catalogued_documents(
-    open_app: Callable[..., AppTest],
+    open_app: Callable[..., AppTest], doc: str
 ) -> None:
     app = open_app()
-    app.query_params.update({"corpus": "cardiology", "doc": "../../../etc/passwd", "page": "1"})
+    app.query_params.update({"corpus": "cardiology", "doc": doc, "page": "1"})
     app.switch_page("pages/source.py").run()
     assert not app.exception
     assert "No PDF to show" in app.warning[0].value
+
+
+def test_the_source_page_links_back_to_the_same_results(open_app: Callable[..., AppTest]) -> None:
+    app = open_app()
+    app.segmented_control(key="search.mode").set_value("dense")
+    app.multiselect(key="search.doc_types").select("article")
+    app.text_input(key="search.query").input(FRAILTY).run()
+    results = [s.value for s in app.subheader]
+    link = app.get("page_link")[0].proto
+    assert "/" not in dict(parse_qsl(link.query_string))["doc"]  # no server path in the URL
+    app.query_params.update(dict(parse_qsl(link.query_string)))
+    app.switch_page("pages/source.py").run()
+    assert [p.proto.label for p in app.get("page_link")] == ["Back to the results"]
+    app.switch_page("pages/search.py").run()
+    assert not app.exception, app.exception
+    assert app.text_input(key="search.query").value == FRAILTY
+    assert app.segmented_control(key="search.mode").value == "dense"
+    assert app.multiselect(key="search.doc_types").value == ["article"]
+    assert [s.value for s in app.subheader] == results

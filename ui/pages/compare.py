@@ -10,11 +10,12 @@ from dataclasses import dataclass
 
 import streamlit as st
 
-from retrieval import Comparison, Hit, SearchMode
+from retrieval import Comparison, Hit
 from ui import resources
 from ui.corpus import choose_corpus, embedded_models, model_label
 from ui.guard import shows_errors
 from ui.highlight import escape_markdown, highlight
+from ui.mode import choose_mode
 from ui.qrels import qrels_tsv, queries_jsonl
 
 SNIPPET_CHARS = 400
@@ -139,16 +140,14 @@ def main() -> None:
             format_func=model_label,
             key="compare.models",
         )
-        mode = middle.segmented_control(
-            "Mode", [m.value for m in SearchMode], default="dense", key="compare.mode"
-        )
+        mode = choose_mode(middle, "compare.mode")
         k = int(right.number_input("Results", 1, 50, 10, key="compare.k"))
         if not query.strip() or len(chosen) < 2:
             st.caption("Type a query and pick two models or more.")
             _export(corpus)
             return
         comparison = resources.retriever(corpus, chosen[0]).compare(
-            query.strip(), chosen, k, mode=mode or "dense"
+            query.strip(), chosen, k, mode=mode
         )
         _agreement(comparison)
         judged = {

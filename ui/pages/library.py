@@ -6,16 +6,21 @@ second while they run) and the other pages stay usable meanwhile.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
-from ingest import DocType, IngestReport, remove_source
+from ingest import DocType, IngestReport
 from ui import resources
-from ui.corpus import choose_corpus, embedded_models, model_label
-from ui.guard import shows_errors
-from ui.ingest_jobs import IngestContext, embed_corpus, ingest_files
+from ui.corpus import choose_corpus, embedded_models, facets, model_label, shown_paths
+from ui.guard import shows_errors, without_server_paths
+from ui.ingest_jobs import (
+    IngestContext,
+    embed_corpus,
+    ingest_files,
+    progress_text,
+    report_summary,
+)
 from ui.jobs import Job
+from ui.removal import removal_form, show_flash
 from ui.uploads import save_uploads, upload_folder
 
 AUTO_TYPE = "detect"
@@ -62,22 +67,20 @@ def _upload_form(corpus: str | None) -> None:
 
 
 def _report(report: IngestReport) -> None:
-    st.caption(
-        f"{report.added} added, {report.updated} updated, {report.skipped} unchanged, "
-        f"{report.deleted} removed, {report.chunks} chunks, {len(report.failed)} failed "
-        f"({report.seconds:.1f} s)"
-    )
+    st.caption(report_summary(report))
+    paths = shown_paths(report.corpus)
     for failure in report.failed:
-        st.error(f"{Path(failure.path).name} was not ingested: {failure.reason}")
+        reason = paths.scrub(failure.reason).removeprefix(f"{paths.shown(failure.path)}: ")
+        st.error(f"{paths.shown(failure.path)} was not ingested: {reason}")
 
 
 def _job(job: Job) -> None:
     with st.container(border=True):
         st.markdown(f"**{job.label}** · {job.status} · {job.seconds:.0f} s")
         if job.status == "running":
-            st.progress(job.fraction, text=f"{job.stage}: {job.done} of {job.total}")
+            st.progress(job.fraction, text=progress_text(job.stage, job.done, job.total))
         elif job.status == "failed":
-            st.error(job.error or "failed")
+            st.error(without_server_paths(job.error or "failed"))
         elif isinstance(job.result, IngestReport):
             _report(job.result)
 
@@ -92,6 +95,7 @@ def _jobs() -> None:
         for job in board.jobs()[:5]:
             _job(job)
         if running and not board.running():
+            facets.clear()  # the filters, the shown paths and the Source page see them at once
             st.rerun()  # the document list and the pickers now see the new documents
 
     show()
@@ -99,11 +103,12 @@ def _jobs() -> None:
 
 def _documents(corpus: str) -> None:
     documents = resources.catalog().list_documents(corpus)
+    paths = shown_paths(corpus)
     st.markdown(f"**Documents in {corpus}** ({len(documents)})")
     st.dataframe(
         [
             {
-                "file": Path(d.source).name,
+                "file": paths.shown(d.source),
                 "title": d.title,
                 "type": d.doc_type,
                 "pages": d.pages,
@@ -111,22 +116,15 @@ def _documents(corpus: str) -> None:
                 "chunks": d.chunks,
                 "models": ", ".join(d.models),
                 "status": d.status,
-                "error": d.error or "",
+                "error": paths.scrub(d.error or ""),
             }
             for d in documents
         ],
         hide_index=True,
+        placeholder="",  # an empty cell is blank, not "None"
         key="library.documents",
     )
-    sources = sorted({d.source for d in documents})
-    left, right = st.columns([3, 1], vertical_alignment="bottom")
-    chosen = left.selectbox("Remove a file and all its documents", sources, key="library.remove")
-    if right.button("Remove", key="library.remove_button", disabled=not sources) and chosen:
-        removed = remove_source(
-            Path(chosen), corpus=corpus, store=resources.store(), catalog=resources.catalog()
-        )
-        st.success(f"Removed {Path(chosen).name} ({removed} documents).")
-        st.rerun()
+    removal_form(corpus, documents, paths)
 
 
 def _reembed(corpus: str) -> None:
@@ -149,6 +147,7 @@ def _reembed(corpus: str) -> None:
 def main() -> None:
     """Draw the page."""
     st.title("Library")
+    show_flash()
     with shows_errors():
         corpus = choose_corpus()
         _upload_form(corpus)

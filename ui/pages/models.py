@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from adapters import ModelSpec
 from adapters.placement import describe_placement
 from ui import resources
 from ui.guard import shows_errors
+from ui.highlight import escape_markdown
 from ui.model_facts import (
     Measured,
     adapter_info,
@@ -30,22 +33,51 @@ def _dimensions() -> dict[str, int]:
     }
 
 
+def _shown(location: str) -> str:
+    """A hub id or `pkg:` name as it is; a local folder by its name alone (no server path)."""
+    return Path(location).name if Path(location).is_absolute() else location
+
+
+def _adapter(spec: ModelSpec) -> str:
+    """The adapter and the share of its update served."""
+    return f"{_shown(spec.adapter)} ×{spec.adapter_scale:g}" if spec.adapter else ""
+
+
 def _row(spec: ModelSpec, measured: Measured | None, dimension: int | None) -> dict[str, object]:
     adapter_mb = adapter_megabytes(spec)
     return {
         "model": spec.id,
-        "kind": "LoRA adapter" if spec.adapter else "base model",
-        "base": spec.base,
-        "adapter": spec.adapter or "",
-        "adapter weight": spec.adapter_scale if spec.adapter else None,
+        "LoRA adapter": _adapter(spec),
         "runs on": describe_placement(spec),
-        "dimension": measured.dimension if measured else dimension,
+        "dim": measured.dimension if measured else dimension,
         "max tokens": spec.max_seq_length,
-        "parameters (M)": round(measured.parameters / 1e6, 1) if measured else None,
-        "size in memory (MB)": round(measured.megabytes) if measured else None,
-        "adapter weights (MB)": round(adapter_mb, 2) if adapter_mb is not None else None,
-        "description": spec.description,
+        "params (M)": round(measured.parameters / 1e6, 1) if measured else None,
+        "memory (MB)": round(measured.megabytes) if measured else None,
+        "adapter (MB)": round(adapter_mb, 2) if adapter_mb is not None else None,
     }
+
+
+# Eight columns, 680 px in all: the table fits even a centred page; base and description go
+# below it.
+COLUMNS = {
+    "model": st.column_config.TextColumn(width=125),
+    "LoRA adapter": st.column_config.TextColumn(width=115),
+    "runs on": st.column_config.TextColumn(width=95),
+    "dim": st.column_config.NumberColumn(width=45),
+    "max tokens": st.column_config.NumberColumn(width=70),
+    "params (M)": st.column_config.NumberColumn(width=70),
+    "memory (MB)": st.column_config.NumberColumn(width=85),
+    "adapter (MB)": st.column_config.NumberColumn(width=75),
+}
+
+
+def _descriptions(specs: dict[str, ModelSpec]) -> None:
+    """Each spec's base and description: long text, read better as lines than as cells."""
+    lines = [
+        f"- **{escape_markdown(s.id)}** (`{_shown(s.base)}`): {escape_markdown(s.description)}"
+        for s in specs.values()
+    ]
+    st.markdown("\n".join(lines))
 
 
 def _details(spec: ModelSpec) -> None:
@@ -71,8 +103,12 @@ def main() -> None:
         st.dataframe(
             [_row(spec, measured.get(spec.id), dimensions.get(spec.id)) for spec in specs.values()],
             hide_index=True,
+            width="stretch",
+            column_config=COLUMNS,
+            placeholder="",  # an empty cell is blank, not "None"
             key="models.table",
         )
+        _descriptions(specs)
         left, right = st.columns([3, 1], vertical_alignment="bottom")
         chosen = left.selectbox("Load a model to measure it", list(specs), key="models.load")
         if right.button("Load", key="models.load_button") and chosen:

@@ -8,12 +8,15 @@ from typing import Any
 
 import streamlit as st
 
-from retrieval import DEFAULT_PARTS, Assessment, Hit, SearchMode
+from retrieval import DEFAULT_PARTS, Assessment, Hit
 from ui import resources
 from ui.answer import show_answer
 from ui.cards import hit_card
-from ui.corpus import choose_corpus, embedded_models, facets, model_label
+from ui.corpus import choose_corpus, embedded_models, facets, model_label, shown_paths
 from ui.guard import shows_errors
+from ui.mode import DEFAULT_MODE, choose_mode
+
+LAST_KEY = "search.last"  # (request, hits, ms, assessment) of the results on screen
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,39 +46,68 @@ class SearchRequest:
         return filters
 
 
+def _last_request(corpus: str) -> SearchRequest | None:
+    """The request of the results last shown for this corpus, if any.
+
+    The widgets open on it: back from the Source page (where Streamlit dropped the widgets'
+    state), the page shows the same query, options and results.
+    """
+    last = st.session_state.get(LAST_KEY)
+    return last[0] if last is not None and last[0].corpus == corpus else None
+
+
 def _request(corpus: str) -> SearchRequest | None:
     models = embedded_models(corpus)
     if not models:
         st.warning(f"No model has embedded corpus {corpus!r} yet: ingest documents on Library.")
         return None
-    default_model = resources.settings().default_model
+    last = _last_request(corpus)
+    chosen_model = last.model if last else resources.settings().default_model
     query = st.text_input(
-        "Query", key="search.query", placeholder="e.g. what causes the heart sounds?"
+        "Query",
+        value=last.query if last else "",
+        key="search.query",
+        placeholder="e.g. what causes the heart sounds?",
     )
     left, middle, right = st.columns([2, 2, 1])
     model = left.selectbox(
         "Model",
         models,
-        index=models.index(default_model) if default_model in models else 0,
+        index=models.index(chosen_model) if chosen_model in models else 0,
         format_func=model_label,
         key="search.model",
     )
-    mode = middle.segmented_control(
-        "Mode", [m.value for m in SearchMode], default="hybrid", key="search.mode"
-    )
-    k = right.number_input("Results", 1, 50, 10, key="search.k")
+    mode = choose_mode(middle, "search.mode", last.mode if last else DEFAULT_MODE.value)
+    k = right.number_input("Results", 1, 50, last.k if last else 10, key="search.k")
     found = facets(corpus)
     with st.expander("Filters"):
-        doc_types = st.multiselect("Document type", found.doc_types, key="search.doc_types")
-        sources = st.multiselect("Source", found.sources, key="search.sources")
-        use_pages = st.toggle("Only these pages (paged sources)", key="search.use_pages")
-        first, last = st.columns(2)
-        page_from = first.number_input("From page", 1, value=1, key="search.page_from")
-        page_to = last.number_input(
-            "To page", 1, value=max(found.max_page, 1), key="search.page_to"
+        doc_types = st.multiselect(
+            "Document type",
+            found.doc_types,
+            default=[t for t in last.doc_types if t in found.doc_types] if last else None,
+            key="search.doc_types",
+        )
+        sources = st.multiselect(
+            "Source",
+            found.sources,
+            default=[s for s in last.sources if s in found.sources] if last else None,
+            format_func=shown_paths(corpus).shown,
+            key="search.sources",
+        )
+        pages = last.pages if last else None
+        use_pages = st.toggle(
+            "Only these pages (paged sources)", value=pages is not None, key="search.use_pages"
+        )
+        first, last_page = st.columns(2)
+        page_from = first.number_input(
+            "From page", 1, value=pages[0] if pages else 1, key="search.page_from"
+        )
+        page_to = last_page.number_input(
+            "To page", 1, value=pages[1] if pages else max(found.max_page, 1), key="search.page_to"
         )
         every_part = st.checkbox(
             "Also search reference lists, title blocks and back matter (funding, conflicts)",
+            value=last is not None and last.parts is None,
             key="search.every_part",
         )
     if not query.strip():
@@ -84,7 +116,7 @@ def _request(corpus: str) -> SearchRequest | None:
         corpus,
         model,
         query.strip(),
-        mode or "hybrid",
+        mode,
         int(k),
         tuple(doc_types),
         tuple(sources),
@@ -98,7 +130,7 @@ def _hits(request: SearchRequest) -> tuple[list[Hit], float, Assessment]:
 
     A rerun with the same request reuses them: assessing a hybrid hit embeds it once more.
     """
-    last = st.session_state.get("search.last")
+    last = st.session_state.get(LAST_KEY)
     if last is not None and last[0] == request:
         return last[1], last[2], last[3]
     retriever = resources.retriever(request.corpus, request.model)
@@ -112,7 +144,7 @@ def _hits(request: SearchRequest) -> tuple[list[Hit], float, Assessment]:
     )
     elapsed = (time.perf_counter() - started) * 1000
     assessment = retriever.assess(request.query, hits, mode=request.mode)
-    st.session_state["search.last"] = (request, hits, elapsed, assessment)
+    st.session_state[LAST_KEY] = (request, hits, elapsed, assessment)
     return hits, elapsed, assessment
 
 

@@ -1,7 +1,8 @@
 """Source: the PDF page a hit came from, shown as the PDF itself, with its text and the file.
 
-Only files the catalog lists as a corpus's sources are opened: the query parameters name a
-document id, never a path.
+Only files the catalog lists as a corpus's sources are opened: the query parameter `doc` is
+the file's path as the browser sees it (relative to the corpus's upload folder or source
+root, `ui.paths`), resolved here against the catalog; anything else is refused.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from pathlib import Path
 import streamlit as st
 
 from ui import resources
+from ui.cards import SEARCH_PAGE
+from ui.corpus import source_of
 from ui.guard import shows_errors
 from ui.highlight import escape_markdown
 
@@ -39,18 +42,17 @@ def _one_page_pdf(path: str, modified: float, number: int) -> bytes:
     return buffer.getvalue()
 
 
-def _source_path(corpus: str, doc_id: str) -> Path | None:
-    owner = resources.catalog().doc_id_owners(corpus, [doc_id]).get(doc_id)
-    return Path(owner) if owner else None
-
-
 def main() -> None:
     """Draw the page for `?corpus=...&doc=...&page=...`."""
     st.title("Source")
+    # The Search page opens on the last request and reuses its hits: the same results.
+    st.page_link(SEARCH_PAGE, label="Back to the results", icon=":material/arrow_back:")
     params = st.query_params
-    corpus, doc_id = params.get("corpus", ""), params.get("doc", "")
+    corpus, doc = params.get("corpus", ""), params.get("doc", "")
     with shows_errors():
-        path = _source_path(corpus, doc_id) if corpus and doc_id else None
+        known = corpus in resources.catalog().corpus_names()
+        source = source_of(corpus, doc) if known and doc else None
+        path = Path(source) if source is not None else None
         if path is None or path.suffix.lower() != ".pdf" or not path.is_file():
             st.warning("No PDF to show: open this page from a search result's link.")
             return
