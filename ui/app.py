@@ -12,7 +12,7 @@ import streamlit as st
 from ui import resources
 from ui.auth import password_accepted
 
-PAGES = Path(__file__).parent / "pages"
+PAGES = Path(__file__).parent / "views"
 
 
 def _locked() -> None:
@@ -23,7 +23,7 @@ def main() -> None:
     """Set up the page, ask for the password if one is set, then run the chosen page."""
     st.set_page_config(page_title="CardioRAG", page_icon=":anatomical_heart:", layout="wide")
     if not password_accepted(resources.settings()):
-        # Navigation is still declared: without it Streamlit would list and serve ui/pages/.
+        # Navigation is still declared: without it Streamlit would list the pages.
         st.navigation([st.Page(_locked, title="CardioRAG")], position="hidden").run()
         return
     st.sidebar.markdown("### CardioRAG")

@@ -12,8 +12,8 @@ from retrieval import Hit
 from ui.corpus import shown_paths
 from ui.highlight import escape_markdown, highlight
 
-SOURCE_PAGE = "pages/source.py"  # relative to ui/app.py, as st.page_link wants it
-SEARCH_PAGE = "pages/search.py"  # where the Source page leads back to
+SOURCE_PAGE = "views/source.py"  # relative to ui/app.py, as st.page_link wants it
+SEARCH_PAGE = "views/search.py"  # where the Source page leads back to
 _MARKER = re.compile(r"\[(\d+)\]")
 
 

@@ -14,11 +14,11 @@ def test_every_page_is_listed_and_opens_without_error(open_app: Callable[..., Ap
     assert [title.value for title in app.title] == ["Search"]
     assert app.sidebar.selectbox(key="app.corpus_picker").value == "cardiology"
     for page, title in [
-        ("pages/compare.py", "Compare models"),
-        ("pages/library.py", "Library"),
-        ("pages/models.py", "Models"),
-        ("pages/benchmarks.py", "Benchmarks"),
-        ("pages/source.py", "Source"),
+        ("views/compare.py", "Compare models"),
+        ("views/library.py", "Library"),
+        ("views/models.py", "Models"),
+        ("views/benchmarks.py", "Benchmarks"),
+        ("views/source.py", "Source"),
     ]:
         app.switch_page(page).run()
         assert not app.exception, (page, app.exception)
@@ -33,9 +33,9 @@ def test_password_guards_every_page_when_set(
     app = AppTest.from_file(str(APP), default_timeout=120)
     app.run()
     assert not app.exception
-    assert not app.title  # no page drawn, and no page of ui/pages/ reachable
+    assert not app.title  # no page drawn, and no page of ui/views/ reachable
     with pytest.raises(ValueError, match="Could not find a navigation page"):
-        app.switch_page("pages/library.py")
+        app.switch_page("views/library.py")
     app.text_input(key="auth.password").input("wrong")
     app.button[0].click().run()
     assert [e.value for e in app.error] == ["Wrong password."]

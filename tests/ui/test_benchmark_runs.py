@@ -37,7 +37,7 @@ def test_a_quality_run_started_on_the_page_is_stored_and_shown(
     datasets = tmp_path / "datasets"
     write_tiny_beir(shared_data, datasets / "eval" / "openstax_tiny")
     monkeypatch.setenv("CARDIORAG_DATA", str(datasets))
-    app = open_app("pages/benchmarks.py")
+    app = open_app("views/benchmarks.py")
     assert app.selectbox(key="benchmarks.dataset").options == ["openstax_tiny"]
     app.multiselect(key="benchmarks.models").set_value(["minilm"])
     app.button[0].click().run()
@@ -61,5 +61,5 @@ def test_a_folder_that_is_no_beir_set_is_not_offered(
 ) -> None:
     (tmp_path / "datasets" / "eval" / "not_a_set").mkdir(parents=True)
     monkeypatch.setenv("CARDIORAG_DATA", str(tmp_path / "datasets"))
-    app = open_app("pages/benchmarks.py")
+    app = open_app("views/benchmarks.py")
     assert any("No evaluation sets found" in message.value for message in app.info)

@@ -209,3 +209,21 @@ def test_first_clinical_question_gets_management_passages_not_bibliography(
     assert any(re.match(r"ehag110\.pdf, pp?\. [789]", text) for text in cards[:3]), cards
     assert not any("references" in text or "front" in text for text in cards), cards
     _shoot(page, "search_pdf")
+
+
+def test_a_page_opened_by_its_address_asks_for_the_password_first(
+    demo_dir: Path, browser_page
+) -> None:
+    # Streamlit serves a `pages/` folder beside the entry point by address, past app.py's
+    # password form: /library opened the Library (uploads, Remove) to anyone.
+    port = _free_port()
+    process = start_app(demo_dir, port, {"CARDIORAG_UI_PASSWORD": "s3cret-heart"})
+    try:
+        for address in ("library", "models", "source"):
+            browser_page.goto(f"http://127.0.0.1:{port}/{address}")
+            settle(browser_page)
+            assert browser_page.get_by_label("Password", exact=True).count() == 1, address
+            assert browser_page.locator("h1").all_inner_texts() == [], address
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

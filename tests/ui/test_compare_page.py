@@ -17,7 +17,7 @@ MODELS = ["minilm", "minilm-cardio"]
 
 
 def _compare(open_app: Callable[..., AppTest]) -> AppTest:
-    app = open_app("pages/compare.py")
+    app = open_app("views/compare.py")
     app.segmented_control(key="compare.mode").set_value("dense")
     app.text_input(key="compare.query").input(QUERY).run()
     assert not app.exception, app.exception
@@ -73,7 +73,7 @@ def test_a_judgment_is_stored_and_exported_as_beir_qrels(
 
 
 def test_compare_opens_on_the_mode_search_opens_on(open_app: Callable[..., AppTest]) -> None:
-    app = open_app("pages/compare.py")
+    app = open_app("views/compare.py")
     assert app.segmented_control(key="compare.mode").value == DEFAULT_MODE == "hybrid"
-    app.switch_page("pages/search.py").run()
+    app.switch_page("views/search.py").run()
     assert app.segmented_control(key="search.mode").value == DEFAULT_MODE

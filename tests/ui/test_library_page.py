@@ -41,7 +41,7 @@ def test_an_upload_is_ingested_and_searchable(
     open_app: Callable[..., AppTest], demo_dir: Path
 ) -> None:
     app = _upload(
-        open_app("pages/library.py"), [("pericarditis.md", NOTE.encode(), "text/markdown")]
+        open_app("views/library.py"), [("pericarditis.md", NOTE.encode(), "text/markdown")]
     )
     app = _wait_for_jobs(app)
     assert any("1 added" in c.value and "0 failed" in c.value for c in app.caption)
@@ -51,7 +51,7 @@ def test_an_upload_is_ingested_and_searchable(
     assert set(row["models"].split(", ")) == {"minilm", "minilm-cardio"}
     saved = demo_dir / "uploads" / "cardiology" / "pericarditis.md"
     assert saved.read_text() == NOTE
-    app.switch_page("pages/search.py").run()
+    app.switch_page("views/search.py").run()
     app.text_input(key="search.query").input("friction rub and chest pain on leaning forward").run()
     assert app.subheader[0].value.startswith("1. Pericarditis follow-up")
 
@@ -60,7 +60,7 @@ def test_bad_uploads_show_their_errors_and_do_not_stop_the_others(
     open_app: Callable[..., AppTest], demo_dir: Path
 ) -> None:
     app = _upload(
-        open_app("pages/library.py"),
+        open_app("views/library.py"),
         [
             ("../../evil.exe", b"MZ\x90\x00", "application/octet-stream"),
             ("broken.pdf", b"%PDF-1.7 this is not really a PDF", "application/pdf"),
@@ -86,7 +86,7 @@ def test_a_file_over_the_upload_limit_is_refused(
     open_app: Callable[..., AppTest], monkeypatch
 ) -> None:
     monkeypatch.setenv("CARDIORAG_UPLOAD_MAX_MB", "1")
-    app = _upload(open_app("pages/library.py"), [("big.txt", b"heart " * 400_000, "text/plain")])
+    app = _upload(open_app("views/library.py"), [("big.txt", b"heart " * 400_000, "text/plain")])
     assert [e.value for e in app.error] == [
         "big.txt was not ingested: 2.3 MB is over the upload limit of 1 MB "
         "(setting upload_max_mb, CARDIORAG_UPLOAD_MAX_MB)"
@@ -96,7 +96,7 @@ def test_a_file_over_the_upload_limit_is_refused(
 def test_remove_asks_first_then_says_what_it_removed(
     open_app: Callable[..., AppTest], demo_dir: Path
 ) -> None:
-    app = open_app("pages/library.py")
+    app = open_app("views/library.py")
     remove = app.selectbox(key="library.remove")
     assert "ehag110.pdf" in remove.options  # relative to the corpus's source root
     assert not any(str(demo_dir.parent) in option for option in remove.options)
@@ -117,12 +117,12 @@ def test_remove_asks_first_then_says_what_it_removed(
     assert all(not f.endswith("ehag110.pdf") for f in app.dataframe[0].value["file"])
     app.run()
     assert not app.success  # said once
-    app.switch_page("pages/search.py").run()
+    app.switch_page("views/search.py").run()
     assert "ehag110.pdf" not in app.multiselect(key="search.sources").options  # not 30 s later
 
 
 def test_cancel_removes_nothing(open_app: Callable[..., AppTest]) -> None:
-    app = open_app("pages/library.py")
+    app = open_app("views/library.py")
     app.button(key="library.remove_button").click().run()
     app.button(key="library.remove_cancel").click().run()
     assert not app.warning and not app.success
@@ -130,7 +130,7 @@ def test_cancel_removes_nothing(open_app: Callable[..., AppTest]) -> None:
 
 
 def test_the_documents_table_leaves_empty_cells_blank(open_app: Callable[..., AppTest]) -> None:
-    app = open_app("pages/library.py")
+    app = open_app("views/library.py")
     table = app.dataframe[0]
     assert table.value["pages"].isna().any()  # textbook sections have no pages
     assert table.proto.placeholder == ""  # shown blank, not "None"
@@ -139,7 +139,7 @@ def test_the_documents_table_leaves_empty_cells_blank(open_app: Callable[..., Ap
 def test_embedding_with_another_model_counts_its_chunks_and_time(
     open_app: Callable[..., AppTest],
 ) -> None:
-    app = open_app("pages/library.py")
+    app = open_app("views/library.py")
     app.selectbox(key="library.model").select("minilm-int8")
     app.button(key="library.embed").click().run()
     app = _wait_for_jobs(app)

@@ -11,7 +11,7 @@ from adapters import ModelSpec, placement_for
 def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
     open_app: Callable[..., AppTest], specs: dict[str, ModelSpec]
 ) -> None:
-    app = open_app("pages/models.py")
+    app = open_app("views/models.py")
     table = app.dataframe[0].value.set_index("model")
     assert set(table.index) == set(specs)
     assert table.loc["minilm", "LoRA adapter"] == ""
@@ -26,7 +26,7 @@ def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
 def test_the_models_table_fits_the_page_and_leaves_empty_cells_blank(
     open_app: Callable[..., AppTest],
 ) -> None:
-    app = open_app("pages/models.py")
+    app = open_app("views/models.py")
     table = app.dataframe[0]
     assert table.value["params (M)"].isna().all()  # nothing measured yet
     assert table.proto.placeholder == ""  # shown blank, not "None"
@@ -41,7 +41,7 @@ def test_the_models_table_fits_the_page_and_leaves_empty_cells_blank(
 
 
 def test_loading_a_model_measures_it(open_app: Callable[..., AppTest]) -> None:
-    app = open_app("pages/models.py")
+    app = open_app("views/models.py")
     app.selectbox(key="models.load").select("minilm")
     app.button(key="models.load_button").click().run()
     assert not app.exception
@@ -50,7 +50,7 @@ def test_loading_a_model_measures_it(open_app: Callable[..., AppTest]) -> None:
 
 
 def test_an_adapter_shows_its_model_card_and_eval_table(open_app: Callable[..., AppTest]) -> None:
-    app = open_app("pages/models.py")
+    app = open_app("views/models.py")
     [expander] = [e for e in app.expander if e.label.startswith("minilm-cardio")]
     evaluation = expander.dataframe[0].value.set_index("metric")
     assert evaluation.loc["nDCG@10", "adapter"] > evaluation.loc["nDCG@10", "base"]

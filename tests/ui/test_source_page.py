@@ -18,7 +18,7 @@ def test_a_pdf_hit_opens_its_page_and_pages_through_the_file(
     link = app.get("page_link")[0].proto
     page = int(link.label.rsplit(" ", 1)[1])
     app.query_params.update(dict(parse_qsl(link.query_string)))
-    app.switch_page("pages/source.py").run()
+    app.switch_page("views/source.py").run()
     assert not app.exception
     assert app.markdown[0].value == f"**ehag110.pdf**, page {page} of 13"
     viewer = app.get("bidi_component")[0]
@@ -38,7 +38,7 @@ def test_the_source_page_opens_only_catalogued_documents(
 ) -> None:
     app = open_app()
     app.query_params.update({"corpus": "cardiology", "doc": doc, "page": "1"})
-    app.switch_page("pages/source.py").run()
+    app.switch_page("views/source.py").run()
     assert not app.exception
     assert "No PDF to show" in app.warning[0].value
 
@@ -52,9 +52,9 @@ def test_the_source_page_links_back_to_the_same_results(open_app: Callable[..., 
     link = app.get("page_link")[0].proto
     assert "/" not in dict(parse_qsl(link.query_string))["doc"]  # no server path in the URL
     app.query_params.update(dict(parse_qsl(link.query_string)))
-    app.switch_page("pages/source.py").run()
+    app.switch_page("views/source.py").run()
     assert [p.proto.label for p in app.get("page_link")] == ["Back to the results"]
-    app.switch_page("pages/search.py").run()
+    app.switch_page("views/search.py").run()
     assert not app.exception, app.exception
     assert app.text_input(key="search.query").value == FRAILTY
     assert app.segmented_control(key="search.mode").value == "dense"
