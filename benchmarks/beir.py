@@ -247,7 +247,8 @@ class ModeResult:
         }
 
 
-def _forget_query_vectors(retriever: Retriever) -> None:
+def forget_query_vectors(retriever: Retriever) -> None:
+    """Empty the Retriever's query-vector cache, so the next search embeds its query."""
     # The Retriever caches query vectors; without this, the second mode would reuse the
     # first mode's vectors and its latency would leave out the embedding.
     cache = getattr(retriever, "_embed_query", None)
@@ -267,7 +268,7 @@ def run_mode(
     """Search every query in one mode: its metrics, per-query values and latencies."""
     first = next(iter(beir.queries.values()))
     retriever.search(first, K, mode=mode, dedupe=False, **options)  # warm-up, untimed
-    _forget_query_vectors(retriever)
+    forget_query_vectors(retriever)
     run: dict[str, dict[str, float]] = {}
     latencies: list[float] = []
     for query_id, text in tqdm(

@@ -2,7 +2,8 @@ r"""Search latency while a background job embeds with the same base model (issue
 
 One process, as the web app runs: a job thread ingests files into a corpus of its own with an
 adapter on the base model (minilm-cardio on minilm), while the main thread searches another
-corpus with the base, one query after another, until the job ends. Run once with the job on
+corpus with the base until the job ends: each query a new one (no cached query vector), with a
+pause between searches as a person reading the hits would take. Run once with the job on
 its own encoder instance (what the app does) and once sharing the searches' encoder
 (`--shared`, the app before): shared, a search waits for the job's current encode call to
 release the base's lock.
@@ -21,6 +22,7 @@ from pathlib import Path
 
 from adapters import get_spec, load_encoder
 from adapters.encoder import SHARED
+from benchmarks.beir import forget_query_vectors
 from benchmarks.report import machine
 from benchmarks.speed_search import percentiles, read_queries
 from ingest import ingest_paths
@@ -31,7 +33,13 @@ MEDQUAD_QUERIES = Path("../shared/data/eval/medquad_cardio_dev/queries.jsonl")
 
 
 def measure(
-    settings: Settings, corpus: str, data: list[Path], queries: list[str], *, shared: bool
+    settings: Settings,
+    corpus: str,
+    data: list[Path],
+    queries: list[str],
+    *,
+    shared: bool,
+    pause_s: float,
 ) -> dict[str, object]:
     """Search latencies (ms) from the job's start to its end, and what the job embedded."""
     specs = settings.model_specs()
@@ -67,15 +75,18 @@ def measure(
         latencies = []
         while worker.is_alive():
             query = queries[len(latencies) % len(queries)]
+            forget_query_vectors(retriever)
             began = time.perf_counter()
             retriever.search(query, 10, mode="hybrid")
             latencies.append((time.perf_counter() - began) * 1000)
+            time.sleep(pause_s)
         job_seconds = time.perf_counter() - started
     catalog.close()
     (done,) = report
     chunks = sum(run.chunks for run in done.models)  # type: ignore[attr-defined]
     return {
         "job_encoder": instance,
+        "pause_s": pause_s,
         "searches": len(latencies),
         "latency_ms": {**percentiles(latencies), "max_ms": round(max(latencies), 1)},
         "job_seconds": round(job_seconds, 1),
@@ -94,6 +105,7 @@ def main() -> None:
         "--queries", type=Path, default=Path("../shared/data/eval/medquad_cardio_dev/queries.jsonl")
     )
     parser.add_argument("--shared", action="store_true", help="the job shares the search encoder")
+    parser.add_argument("--pause", type=float, default=0.5, help="seconds between searches")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir)
@@ -101,7 +113,12 @@ def main() -> None:
     result = {
         "machine": machine(),
         **measure(
-            settings, args.corpus, args.data, read_queries(args.queries, 200), shared=args.shared
+            settings,
+            args.corpus,
+            args.data,
+            read_queries(args.queries, 1000),
+            shared=args.shared,
+            pause_s=args.pause,
         ),
     }
     print(json.dumps(result, indent=1))
