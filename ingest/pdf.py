@@ -1,7 +1,8 @@
 """PDF loading that keeps what a reader sees: headings, columns, tables, parts and pages.
 
-pdfplumber (MIT) reads each page's words with their fonts and its ruled tables, page by page,
-so memory stays bounded however long the file; pages without a text layer go through OCR
+PDFium (pypdfium2) reads each page's words with their fonts, page by page, so memory stays
+bounded however long the file; pdfplumber (MIT) reads the pages that may hold a ruled table
+(`ingest.pdf_text` says why both); pages without a text layer go through OCR
 (`ingest.ocr`). pypdf opens the file first: it names encrypted and corrupt files, and reads the
 outline and the title. See docs/pdf.md.
 """
@@ -10,9 +11,11 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
@@ -23,11 +26,13 @@ from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
 from ingest.ocr import ocr_page
 from ingest.pdf_furniture import drop_furniture
 from ingest.pdf_headings import font_headings, outline_headings, read_outline
-from ingest.pdf_layout import Line, band_of, inside, page_lines
+from ingest.pdf_layout import X_TOLERANCE, Line, band_of, inside, page_lines, plumber_words
 from ingest.pdf_sections import build_sections
 from ingest.pdf_tables import PageTable, find_tables, take_captions
+from ingest.pdf_text import PageText, read_page
 
 if TYPE_CHECKING:
+    import pdfplumber
     import pypdfium2
     from pdfplumber.page import Page
 
@@ -41,6 +46,34 @@ _SCAN_AREA_SHARE = 0.5
 _MAX_CHARS_ON_SCAN = 200
 # Files with at least this many pages show a progress bar, page by page.
 _PROGRESS_PAGES = 50
+
+
+class _LazyPlumber:
+    """pdfplumber's view of the file, opened on the first page that needs it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pdf: pdfplumber.PDF | None = None
+
+    def __enter__(self) -> _LazyPlumber:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+
+    @contextmanager
+    def page(self, number: int) -> Iterator[Page]:
+        """Page `number` (from 1), closed (its parsed objects freed) on leaving."""
+        import pdfplumber
+
+        if self._pdf is None:
+            self._pdf = pdfplumber.open(io.BytesIO(self._data))
+        page = self._pdf.pages[number - 1]
+        try:
+            yield page
+        finally:
+            page.close()
 
 
 @dataclass(slots=True)
@@ -82,24 +115,35 @@ def _title(reader: PdfReader, path: Path) -> str:
     return title if len(title) > 3 else path.name
 
 
-def _is_scan(page: Page) -> bool:
+def _is_scan(text: PageText) -> bool:
     """Whether the page is an image of text rather than text (it then goes through OCR)."""
-    chars = len(page.chars)
-    if chars >= _MAX_CHARS_ON_SCAN or not page.images:
+    if text.chars >= _MAX_CHARS_ON_SCAN or not text.images:
         return False
     area = sum(
-        max(0.0, min(image["x1"], page.width) - max(image["x0"], 0.0))
-        * max(0.0, min(image["bottom"], page.height) - max(image["top"], 0.0))
-        for image in page.images
+        max(0.0, min(x1, text.width) - max(x0, 0.0))
+        * max(0.0, min(bottom, text.height) - max(top, 0.0))
+        for x0, top, x1, bottom in text.images
     )
-    return chars < _MIN_TEXT_CHARS_PER_PAGE or area >= _SCAN_AREA_SHARE * page.width * page.height
+    return (
+        text.chars < _MIN_TEXT_CHARS_PER_PAGE or area >= _SCAN_AREA_SHARE * text.width * text.height
+    )
 
 
-def _text_page(page: Page, number: int) -> tuple[list[Line], list[PageTable]]:
-    """A page with a text layer: its tables (captioned) and the lines outside them."""
-    page = inside(page)
-    tables = find_tables(page, number)
-    lines, gutter, rows = page_lines(page, number, [table.bbox for table in tables])
+def _text_page(
+    text: PageText, plumbed: Page | None, number: int
+) -> tuple[list[Line], list[PageTable]]:
+    """A page with a text layer: its tables (captioned) and the lines outside them.
+
+    `plumbed` is the page as pdfplumber reads it, given only where PDFium's words will not do:
+    the page may hold a ruled table, or has characters PDFium cannot map to Unicode.
+    """
+    words: Sequence[Mapping[str, Any]] = text.words
+    tables: list[PageTable] = []
+    if plumbed is not None:
+        plumbed = inside(plumbed)
+        tables = find_tables(plumbed, number) if text.may_hold_table else []
+        words = plumber_words(plumbed) if text.unmapped else words
+    lines, gutter, rows = page_lines(words, text.width, number, [table.bbox for table in tables])
     tables, lines = take_captions(tables, lines)
     placed = [
         replace(
@@ -112,41 +156,64 @@ def _text_page(page: Page, number: int) -> tuple[list[Line], list[PageTable]]:
     return lines, placed
 
 
+def _read_page(
+    document: pypdfium2.PdfDocument, plumber: _LazyPlumber, number: int, path: Path, found: _Pages
+) -> list[Line]:
+    """One page's lines (its tables go to `found`); PDFium's page is closed before the next."""
+    page = document[number - 1]
+    try:
+        text = read_page(page, X_TOLERANCE)
+    finally:
+        page.close()
+    found.heights.append(text.height)
+    if _is_scan(text):
+        lines = ocr_page(document, number - 1, path)
+        found.ocr.append(number)
+        return lines
+    if not text.chars:
+        return []
+    if not (text.may_hold_table or text.unmapped):
+        lines, tables = _text_page(text, None, number)
+    else:
+        with plumber.page(number) as plumbed:
+            lines, tables = _text_page(text, plumbed, number)
+    found.tables.extend(tables)
+    return lines
+
+
 def _read_pages(path: Path, data: bytes, count: int) -> _Pages:
     """Every page, one at a time (its parsed objects are released before the next)."""
-    import pdfplumber
     import pypdfium2
     from pdfminer.psparser import PSException
 
     found = _Pages()
-    rendered: pypdfium2.PdfDocument | None = None
     with (
-        pdfplumber.open(io.BytesIO(data)) as pdf,
+        pypdfium2.PdfDocument(data) as document,
+        _LazyPlumber(data) as plumber,
         tqdm(total=count, desc=path.name, unit="page", disable=count < _PROGRESS_PAGES) as bar,
     ):
-        for number, page in enumerate(pdf.pages, start=1):
-            found.heights.append(float(page.height))
+        for number in range(1, count + 1):
             lines: list[Line] = []
+            heights = len(found.heights)
             try:
-                if _is_scan(page):
-                    rendered = rendered or pypdfium2.PdfDocument(data)
-                    lines = ocr_page(rendered, number - 1, path)
-                    found.ocr.append(number)
-                elif page.chars:
-                    lines, tables = _text_page(page, number)
-                    found.tables.extend(tables)
+                lines = _read_page(document, plumber, number, path, found)
             except OcrError as err:
                 logger.warning("%s", err)
                 found.failed.append((number, err.reason))
-            except (PSException, ValueError, KeyError, TypeError, IndexError) as err:
+            except (
+                PSException,
+                pypdfium2.PdfiumError,
+                ValueError,
+                KeyError,
+                TypeError,
+                IndexError,
+            ) as err:
                 logger.warning("%s: page %d is unreadable (%s); it is left out", path, number, err)
                 found.failed.append((number, f"page {number}: unreadable ({err})"))
-            finally:
-                page.close()
+            if len(found.heights) == heights:  # the page failed before its size was read
+                found.heights.append(found.heights[-1] if found.heights else 0.0)
             found.lines.append(lines)
             bar.update()
-    if rendered is not None:
-        rendered.close()
     return found
 
 

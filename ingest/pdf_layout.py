@@ -1,8 +1,9 @@
 """A PDF page as lines in reading order: columns read one after the other, fonts kept.
 
-pdfplumber gives words with their size and font; this module groups them into lines, finds a
-two-column page's gutter and orders full-width rows, left column and right column by bands, so
-a two-column article is read the way a person reads it rather than across the gutter.
+Words come with their size and font (from PDFium, `ingest.pdf_text`, or pdfplumber); this module
+groups them into lines, finds a two-column page's gutter and orders full-width rows, left column
+and right column by bands, so a two-column article is read the way a person reads it rather
+than across the gutter.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -155,30 +156,36 @@ def band_of(top: float, full_width_tops: Sequence[float]) -> int:
     return sum(1 for row in full_width_tops if row <= top + 0.01)
 
 
+def plumber_words(page: Page) -> list[dict[str, Any]]:
+    """The page's words as pdfplumber reads them, with size and font."""
+    return page.extract_words(x_tolerance=X_TOLERANCE, extra_attrs=["size", "fontname"])
+
+
 def page_lines(
-    page: Page, number: int, exclude: Sequence[tuple[float, float, float, float]] = ()
+    page_words: Sequence[Mapping[str, Any]],
+    width: float,
+    number: int,
+    exclude: Sequence[tuple[float, float, float, float]] = (),
 ) -> tuple[list[Line], float | None, list[float]]:
     """The page's lines in reading order, leaving out words inside `exclude` boxes (tables).
+
+    `page_words` are pdfplumber's words, or `ingest.pdf_text`'s, which are read the same way.
 
     Returns:
         The lines, the gutter's x (None: one column) and the tops of full-width rows.
     """
 
-    def excluded(word: dict[str, Any]) -> bool:
+    def excluded(word: Mapping[str, Any]) -> bool:
         return any(
             x0 - 1 <= word["x0"] and word["x1"] <= x1 + 1 and top - 1 <= word["top"] <= bottom
             for x0, top, x1, bottom in exclude
         )
 
-    words = [
-        word
-        for word in page.extract_words(x_tolerance=X_TOLERANCE, extra_attrs=["size", "fontname"])
-        if not excluded(word)
-    ]
+    words = [dict(word) for word in page_words if not excluded(word)]
     # Columns are where the text is: labels of a figure, set smaller, may sit across the gutter.
     size = _text_size(words)
     text_words = [word for word in words if word["size"] >= size - 1]
-    gutter = find_gutter(text_words, page.width)
+    gutter = find_gutter(text_words, width)
     if gutter is None:
         return _lines(number, words, 0), None, []
 

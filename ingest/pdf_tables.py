@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from ingest.pdf_layout import X_TOLERANCE, Line
+from ingest.pdf_rules import on_sheet
 
 if TYPE_CHECKING:
     from pdfplumber.page import Page
@@ -94,6 +95,8 @@ def find_tables(page: Page, number: int) -> list[PageTable]:
     """The page's ruled tables with at least a header and one row, top to bottom."""
     found: list[PageTable] = []
     for table in page.find_tables():
+        if not on_sheet(table.bbox, page.width, page.height):
+            continue
         cells = table.extract(x_tolerance=X_TOLERANCE)
         if any(cell is None for row in cells for cell in row) and len(table.rows) > 1:
             cells = _reread(page, table)

@@ -1,0 +1,208 @@
+"""A PDF page's words, with their font size and name, read from PDFium's text layer.
+
+Why: pdfminer, under pdfplumber, interprets every content stream in Python (about 0.3 s a page
+on this machine), which made parsing most of a PDF's ingest time. PDFium (pypdfium2, BSD/Apache)
+does it in C. This module reads the characters through PDFium's C API and groups them into
+words the way pdfplumber's `extract_words` does (lines by top, then x gaps), so the layout code
+gets the same words. pdfplumber stays for pages that may hold a ruled table (`ingest.pdf_rules`
+says which): its table finder needs pdfminer's lines and rectangles.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from dataclasses import dataclass
+from typing import TypedDict
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+
+from ingest.pdf_rules import Box, read_drawing
+
+# Characters whose tops differ by at most this (points) are on one line (pdfplumber's default).
+_Y_TOLERANCE = 3.0
+# PDFium's code for a hyphen that a line break put in (it is shown, and ends the line's word).
+_LINE_END_HYPHEN = 2
+# Skewed characters (a "downloaded from" strip up the margin) are not the page's text.
+_MAX_ANGLE = 0.01
+
+
+class Word(TypedDict):
+    """A word where pdfplumber's `extract_words(extra_attrs=["size", "fontname"])` puts it."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    fontname: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """What the layout needs of a page: words, character count, images, a table or not.
+
+    `unmapped` counts characters PDFium could not map to Unicode (a ligature whose ToUnicode
+    entry it rejects, read as its raw code): pdfminer reads those right, so such a page is read
+    by pdfplumber instead.
+
+    Boxes are (x0, top, x1, bottom) in points from the top-left corner, as pdfplumber's.
+    """
+
+    width: float
+    height: float
+    words: list[Word]
+    chars: int
+    images: list[Box]
+    may_hold_table: bool
+    unmapped: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Char:
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    fontname: str
+    after_space: bool
+
+
+class _FontNames:
+    """Base font names by PDFium font handle, each read once per page."""
+
+    def __init__(self) -> None:
+        self._names: dict[int | None, str] = {}
+        self._buffer = ctypes.create_string_buffer(256)
+
+    def of(self, text_object: object) -> str:
+        font = pdfium_c.FPDFTextObj_GetFont(text_object)
+        key = ctypes.cast(font, ctypes.c_void_p).value
+        name = self._names.get(key)
+        if name is None:
+            length = pdfium_c.FPDFFont_GetBaseFontName(font, self._buffer, len(self._buffer))
+            name = self._buffer.raw[: max(length - 1, 0)].decode("utf-8", "replace")
+            self._names[key] = name
+        return name
+
+
+def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tuple[list[_Char], int]:
+    """The page's characters in PDFium's order, and how many PDFium could not map to Unicode.
+
+    Spaces and the breaks PDFium generates are not characters; they mark the next one.
+    """
+    raw = textpage.raw
+    fonts = _FontNames()
+    box = pdfium_c.FS_RECTF()
+    matrix = pdfium_c.FS_MATRIX()
+    found: list[_Char] = []
+    last: _Char | None = None
+    unmapped = 0
+    after_space = False
+    for index in range(pdfium_c.FPDFText_CountChars(raw)):
+        code = pdfium_c.FPDFText_GetUnicode(raw, index)
+        hyphen = code == _LINE_END_HYPHEN
+        text = "-" if hyphen else chr(code)
+        if (
+            pdfium_c.FPDFText_IsGenerated(raw, index) == 1
+            or text.isspace()
+            or (code < 32 and not hyphen)
+        ):
+            after_space = True
+            continue
+        if abs(pdfium_c.FPDFText_GetCharAngle(raw, index)) > _MAX_ANGLE or not (
+            pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
+        ):
+            continue
+        unmapped += pdfium_c.FPDFText_HasUnicodeMapError(raw, index) == 1
+        pdfium_c.FPDFText_GetMatrix(raw, index, matrix)
+        size = pdfium_c.FPDFText_GetFontSize(raw, index) * (math.hypot(matrix.c, matrix.d) or 1.0)
+        # Its box is set off the line, so a line-end hyphen takes its word's baseline.
+        bottom = last.bottom if hyphen and last is not None else height - box.bottom
+        top = bottom - size  # pdfplumber's top: a font size above the descent line
+        if box.left < 0 or box.right > width or top < 0 or bottom > height:
+            continue
+        last = _Char(
+            text=text,
+            x0=box.left,
+            x1=box.right,
+            top=top,
+            bottom=bottom,
+            size=size,
+            fontname=fonts.of(pdfium_c.FPDFText_GetTextObject(raw, index)),
+            after_space=after_space,
+        )
+        found.append(last)
+        after_space = False
+    return found, unmapped
+
+
+def _lines_of(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters clustered into lines by their tops, each line left to right."""
+    lines: list[list[_Char]] = []
+    last_top = -math.inf
+    for char in sorted(chars, key=lambda c: c.top):
+        if char.top - last_top > _Y_TOLERANCE or not lines:
+            lines.append([])
+        lines[-1].append(char)
+        last_top = char.top
+    return [sorted(line, key=lambda c: c.x0) for line in lines]
+
+
+def _word(chars: list[_Char]) -> Word:
+    first = chars[0]
+    return Word(
+        text="".join(char.text for char in chars),
+        x0=first.x0,
+        x1=max(char.x1 for char in chars),
+        top=min(char.top for char in chars),
+        bottom=max(char.bottom for char in chars),
+        size=first.size,
+        fontname=first.fontname,
+    )
+
+
+def words_of(chars: list[_Char], x_tolerance: float) -> list[Word]:
+    """Runs of characters on a line, parted by spaces, gaps and changes of font or size.
+
+    pdfplumber parts words the same way with `extra_attrs=["size", "fontname"]`.
+    """
+    words: list[Word] = []
+    for line in _lines_of(chars):
+        current: list[_Char] = []
+        for char in line:
+            if current and (
+                char.after_space
+                or char.x0 > current[-1].x1 + x_tolerance
+                or (char.size, char.fontname) != (current[-1].size, current[-1].fontname)
+            ):
+                words.append(_word(current))
+                current = []
+            current.append(char)
+        if current:
+            words.append(_word(current))
+    return words
+
+
+def read_page(page: pypdfium2.PdfPage, x_tolerance: float) -> PageText:
+    """The page's words, character count and image boxes, and whether it may hold a table."""
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        chars, unmapped = _chars(textpage, width, height)
+    finally:
+        textpage.close()
+    drawing = read_drawing(page)
+    return PageText(
+        width=width,
+        height=height,
+        words=words_of(chars, x_tolerance),
+        chars=len(chars),
+        images=drawing.images,
+        may_hold_table=drawing.draws_grid(),
+        unmapped=unmapped,
+    )
