@@ -34,6 +34,8 @@ _BACK = re.compile(
 # A figure's caption is a paragraph of its own, wherever it interrupts the prose.
 # ("Figure 2 Molecular mechanisms...", not prose that starts a line with "Figure 2 shows").
 _CAPTION = re.compile(r"^(Figure|FIGURE|Fig\.)\s+\d+[A-Za-z]?\s+[A-Z]")
+# A table's caption opens its Markdown: "Table 1 Efficacy of ...".
+_TABLE_NUMBER = re.compile(r"^Table\s+(\d+)\b")
 # Paragraphs that are front matter wherever they stand (licence, dates, correspondence).
 _FRONT = re.compile(
     r"^(©|\(c\)|copyright|this is an open access|received\b|accepted\b|published by|"
@@ -186,7 +188,34 @@ def build_sections(
         index = heading.end
     flush()
     place_tables(None)
+    _file_tables_where_cited(blocks)
     return _sections(blocks)
+
+
+def _file_tables_where_cited(blocks: Sequence[_Block]) -> None:
+    """Give each numbered table the trail and part of the text that first cites it.
+
+    A table floats: the typesetter puts it at the top of a page, often under the next section's
+    heading, while the prose that presents it ("In Table 1, we present...") is in the section
+    it belongs to (or whose heading names it). Its context header should name that section. A
+    table nobody cites keeps the trail of where it stands.
+    """
+    for table in blocks:
+        number = _TABLE_NUMBER.match(table.text) if table.kind is SectionKind.TABLE else None
+        if number is None:
+            continue
+        cited = re.compile(rf"\bTables?\s+(\d+\s*(,|and|&|–|-)\s*)*{number[1]}\b")
+        citing = next(
+            (
+                block
+                for block in blocks
+                if block.kind is SectionKind.TEXT
+                and (cited.search(block.trail or "") or cited.search(block.text))
+            ),
+            None,
+        )
+        if citing is not None:
+            table.trail, table.part = citing.trail, citing.part
 
 
 def _sections(blocks: Sequence[_Block]) -> tuple[Section, ...]:

@@ -311,3 +311,14 @@ def test_ehag_drug_table_is_markdown_rows(ehag: Document) -> None:
     assert "Dapagliflozin" in sglt2
     assert "DAPA-HF" in sglt2
     assert "Age ≥ 65 years: .77 (.71–.83)" in sglt2
+
+
+def test_ehag_tables_sit_under_the_section_that_cites_them(ehag: Document) -> None:
+    # Tables 1 and 2 float to p. 8 under "Device therapy ..."; the prose presenting them
+    # ("In Table 1, we present ...") is in the pharmacological-therapy section.
+    tables = {s.text.split(" ", 2)[1]: s for s in ehag.sections if s.kind is SectionKind.TABLE}
+    therapy = "Safety and efficacy of guideline-recommended medical therapy in elderly"
+    assert tables["1"].title is not None and tables["1"].title.startswith(therapy)
+    assert tables["2"].title == tables["1"].title
+    assert tables["3"].title == "Special considerations in elderly (Table 3)"
+    assert [tables[n].page_at(0) for n in "123"] == [8, 8, 9]
