@@ -270,6 +270,17 @@ class DocumentSummary:
     ocr_pages: int = 0  # pages whose text came from OCR (scans)
 
 
+@dataclass(frozen=True, slots=True)
+class PageChunk:
+    """A chunk as the index holds it, shown with the page it comes from."""
+
+    chunk_index: int
+    text: str
+    section: str | None
+    part: str
+    ocr: bool
+
+
 @dataclass(slots=True)
 class SourceState:
     """What the catalog knows of one source file: its hash and its documents' hashes."""
@@ -737,6 +748,31 @@ class Catalog:
             for doc_id, text in rows:
                 texts.setdefault(doc_id, []).append(text)
         return texts
+
+    def chunks_on_page(self, corpus: str, source: str, page: int) -> list[PageChunk]:
+        """The chunks of the file `source` that touch `page`, in reading order.
+
+        Why: the Source page shows what the index holds of a page (parsed, de-hyphenated,
+        without its furniture), not another extraction of the PDF.
+        """
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            rows = session.execute(
+                select(
+                    ChunkRow.chunk_index, ChunkRow.text, ChunkRow.section, ChunkRow.part,
+                    ChunkRow.ocr,
+                )
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                .join(SourceRow, SourceRow.id == DocumentRow.source_id)
+                .where(
+                    DocumentRow.corpus_id == corpus_id,
+                    SourceRow.path == source,
+                    ChunkRow.page_start <= page,
+                    ChunkRow.page_end >= page,
+                )
+                .order_by(DocumentRow.id, ChunkRow.chunk_index)
+            )  # fmt: skip
+            return [PageChunk(*row) for row in rows]
 
     def chunk_contexts_by_document(self, corpus: str) -> dict[str, list[dict[str, Any]]]:
         """Each chunk's title, section and record fields, in `chunk_texts_by_document`'s order."""

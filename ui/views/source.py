@@ -1,4 +1,4 @@
-"""Source: the PDF page a hit came from, shown as the PDF itself, with its text and the file.
+"""Source: the PDF page a hit came from, shown as the PDF itself, with its chunks and the file.
 
 Only files the catalog lists as a corpus's sources are opened: the query parameter `doc` is
 the file's path as the browser sees it (relative to the corpus's upload folder or source
@@ -20,11 +20,31 @@ from ui.highlight import escape_markdown
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def _page_texts(path: str, modified: float) -> list[str]:
-    """The text of each page (cached per file version: `modified` is its mtime)."""
+def _page_count(path: str, modified: float) -> int:
+    """How many pages the file has (cached per file version: `modified` is its mtime)."""
     from pypdf import PdfReader
 
-    return [page.extract_text() or "" for page in PdfReader(path).pages]
+    return len(PdfReader(path).pages)
+
+
+def _show_indexed_text(corpus: str, source: str, number: int) -> None:
+    """The page's chunks as the index holds them, each under its section and part."""
+    chunks = resources.catalog().chunks_on_page(corpus, source, number)
+    if not chunks:
+        st.markdown("(the index holds no text of this page)")
+    for chunk in chunks:
+        where = " · ".join(
+            label
+            for label in (
+                f"chunk {chunk.chunk_index}",
+                chunk.section or "",
+                chunk.part if chunk.part != "body" else "",
+                "OCR (scanned page)" if chunk.ocr else "",
+            )
+            if label
+        )
+        st.caption(escape_markdown(where))
+        st.markdown(escape_markdown(chunk.text))
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -56,15 +76,15 @@ def main() -> None:
         if path is None or path.suffix.lower() != ".pdf" or not path.is_file():
             st.warning("No PDF to show: open this page from a search result's link.")
             return
-        pages = _page_texts(str(path), path.stat().st_mtime)
+        pages = _page_count(str(path), path.stat().st_mtime)
         wanted = params.get("page", "1")
-        number = min(max(int(wanted) if wanted.isdigit() else 1, 1), len(pages))
-        st.markdown(f"**{escape_markdown(path.name)}**, page {number} of {len(pages)}")
+        number = min(max(int(wanted) if wanted.isdigit() else 1, 1), pages)
+        st.markdown(f"**{escape_markdown(path.name)}**, page {number} of {pages}")
         left, middle, right = st.columns([1, 1, 3])
         if left.button("Previous page", disabled=number <= 1, key="source.previous"):
             st.query_params["page"] = str(number - 1)
             st.rerun()
-        if middle.button("Next page", disabled=number >= len(pages), key="source.next"):
+        if middle.button("Next page", disabled=number >= pages, key="source.next"):
             st.query_params["page"] = str(number + 1)
             st.rerun()
         right.download_button(
@@ -80,8 +100,8 @@ def main() -> None:
             key=f"source.pdf.{number}",
             alt=f"Page {number} of {path.name}",
         )
-        with st.expander("Text of this page (as the index holds it)"):
-            st.markdown(escape_markdown(pages[number - 1]) or "(no text on this page)")
+        with st.expander("Text of this page, as the index holds it"):
+            _show_indexed_text(corpus, str(source), number)
 
 
 main()
