@@ -13,7 +13,7 @@ from __future__ import annotations
 import ctypes
 import math
 from dataclasses import dataclass
-from typing import TypedDict
+from typing import NamedTuple, TypedDict
 
 import pypdfium2
 import pypdfium2.raw as pdfium_c
@@ -60,15 +60,10 @@ class PageText:
     unmapped: int
 
 
-@dataclass(frozen=True, slots=True)
-class _Char:
-    text: str
-    x0: float
-    x1: float
-    top: float
-    bottom: float
-    size: float
-    fontname: str
+class _Char(NamedTuple):
+    """One character, placed and set as a word is, and whether a space came before it."""
+
+    glyph: Word
     after_space: bool
 
 
@@ -122,11 +117,11 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
         pdfium_c.FPDFText_GetMatrix(raw, index, matrix)
         size = pdfium_c.FPDFText_GetFontSize(raw, index) * (math.hypot(matrix.c, matrix.d) or 1.0)
         # Its box is set off the line, so a line-end hyphen takes its word's baseline.
-        bottom = last.bottom if hyphen and last is not None else height - box.bottom
+        bottom = last.glyph["bottom"] if hyphen and last is not None else height - box.bottom
         top = bottom - size  # pdfplumber's top: a font size above the descent line
         if box.left < 0 or box.right > width or top < 0 or bottom > height:
             continue
-        last = _Char(
+        glyph = Word(
             text=text,
             x0=box.left,
             x1=box.right,
@@ -134,8 +129,8 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
             bottom=bottom,
             size=size,
             fontname=fonts.of(pdfium_c.FPDFText_GetTextObject(raw, index)),
-            after_space=after_space,
         )
+        last = _Char(glyph, after_space)
         found.append(last)
         after_space = False
     return found, unmapped
@@ -145,44 +140,45 @@ def _lines_of(chars: list[_Char]) -> list[list[_Char]]:
     """Characters clustered into lines by their tops, each line left to right."""
     lines: list[list[_Char]] = []
     last_top = -math.inf
-    for char in sorted(chars, key=lambda c: c.top):
-        if char.top - last_top > _Y_TOLERANCE or not lines:
+    for char in sorted(chars, key=lambda c: c.glyph["top"]):
+        if char.glyph["top"] - last_top > _Y_TOLERANCE or not lines:
             lines.append([])
         lines[-1].append(char)
-        last_top = char.top
-    return [sorted(line, key=lambda c: c.x0) for line in lines]
+        last_top = char.glyph["top"]
+    return [sorted(line, key=lambda c: c.glyph["x0"]) for line in lines]
 
 
-def _word(chars: list[_Char]) -> Word:
-    first = chars[0]
+def _word(glyphs: list[Word]) -> Word:
+    first = glyphs[0]
     return Word(
-        text="".join(char.text for char in chars),
-        x0=first.x0,
-        x1=max(char.x1 for char in chars),
-        top=min(char.top for char in chars),
-        bottom=max(char.bottom for char in chars),
-        size=first.size,
-        fontname=first.fontname,
+        text="".join(glyph["text"] for glyph in glyphs),
+        x0=first["x0"],
+        x1=max(glyph["x1"] for glyph in glyphs),
+        top=min(glyph["top"] for glyph in glyphs),
+        bottom=max(glyph["bottom"] for glyph in glyphs),
+        size=first["size"],
+        fontname=first["fontname"],
     )
 
 
-def words_of(chars: list[_Char], x_tolerance: float) -> list[Word]:
+def _words(chars: list[_Char], x_tolerance: float) -> list[Word]:
     """Runs of characters on a line, parted by spaces, gaps and changes of font or size.
 
-    pdfplumber parts words the same way with `extra_attrs=["size", "fontname"]`.
+    pdfplumber parts words the same way with `extract_words(extra_attrs=["size", "fontname"])`.
     """
     words: list[Word] = []
     for line in _lines_of(chars):
-        current: list[_Char] = []
+        current: list[Word] = []
         for char in line:
-            if current and (
+            glyph, previous = char.glyph, current[-1] if current else None
+            if previous is not None and (
                 char.after_space
-                or char.x0 > current[-1].x1 + x_tolerance
-                or (char.size, char.fontname) != (current[-1].size, current[-1].fontname)
+                or glyph["x0"] > previous["x1"] + x_tolerance
+                or (glyph["size"], glyph["fontname"]) != (previous["size"], previous["fontname"])
             ):
                 words.append(_word(current))
                 current = []
-            current.append(char)
+            current.append(glyph)
         if current:
             words.append(_word(current))
     return words
@@ -200,7 +196,7 @@ def read_page(page: pypdfium2.PdfPage, x_tolerance: float) -> PageText:
     return PageText(
         width=width,
         height=height,
-        words=words_of(chars, x_tolerance),
+        words=_words(chars, x_tolerance),
         chars=len(chars),
         images=drawing.images,
         may_hold_table=drawing.draws_grid(),
