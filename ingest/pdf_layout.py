@@ -82,7 +82,7 @@ def inside(page: Page) -> Page:
     return page.filter(on_page)
 
 
-def find_gutter(words: Sequence[dict[str, Any]], width: float) -> float | None:
+def find_gutter(words: Sequence[Mapping[str, Any]], width: float) -> float | None:
     """The x (points) between two columns of text, or None for a one-column page."""
     if len(words) < 20:
         return None
@@ -103,7 +103,7 @@ def find_gutter(words: Sequence[dict[str, Any]], width: float) -> float | None:
     return float(best)
 
 
-def _text_size(words: Sequence[dict[str, Any]]) -> float:
+def _text_size(words: Sequence[Mapping[str, Any]]) -> float:
     """The font size (points, to 0.5) most of the page's characters are set in."""
     sizes: Counter[float] = Counter()
     for word in words:
@@ -111,9 +111,9 @@ def _text_size(words: Sequence[dict[str, Any]]) -> float:
     return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
-def _group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+def _group_lines(words: list[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]]:
     """Words of one column grouped into lines, top to bottom, each line left to right."""
-    lines: list[list[dict[str, Any]]] = []
+    lines: list[list[Mapping[str, Any]]] = []
     for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
         first = lines[-1][0] if lines else None
         # Same top, or (a sub- or superscript) its middle within the line's first word.
@@ -127,7 +127,7 @@ def _group_lines(words: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
     return [sorted(line, key=lambda w: w["x0"]) for line in lines]
 
 
-def _line(page: int, words: list[dict[str, Any]], column: int) -> Line | None:
+def _line(page: int, words: list[Mapping[str, Any]], column: int) -> Line | None:
     """The words as a line; None when they are only leaders or rules."""
     text = " ".join(_LEADERS.sub(" ", " ".join(word["text"] for word in words)).split())
     if not any(char.isalnum() for char in text):
@@ -146,7 +146,7 @@ def _line(page: int, words: list[dict[str, Any]], column: int) -> Line | None:
     )
 
 
-def _lines(page: int, words: list[dict[str, Any]], column: int) -> list[Line]:
+def _lines(page: int, words: list[Mapping[str, Any]], column: int) -> list[Line]:
     grouped = (_line(page, line, column) for line in _group_lines(words))
     return [line for line in grouped if line is not None]
 
@@ -181,7 +181,7 @@ def page_lines(
             for x0, top, x1, bottom in exclude
         )
 
-    words = [dict(word) for word in page_words if not excluded(word)]
+    words = [word for word in page_words if not excluded(word)]
     # Columns are where the text is: labels of a figure, set smaller, may sit across the gutter.
     size = _text_size(words)
     text_words = [word for word in words if word["size"] >= size - 1]
@@ -189,7 +189,7 @@ def page_lines(
     if gutter is None:
         return _lines(number, words, 0), None, []
 
-    def spans(word: dict[str, Any]) -> bool:
+    def spans(word: Mapping[str, Any]) -> bool:
         """A word across the gutter in text, or in a row of small print only (not a label)."""
         if word["x0"] >= gutter + _GUTTER_HALF_WIDTH or word["x1"] <= gutter - _GUTTER_HALF_WIDTH:
             return False
@@ -197,8 +197,8 @@ def page_lines(
         return word["size"] >= size - 1 or all(w["size"] < size - 1 for w in row)
 
     crossing_tops = [word["top"] for word in words if spans(word)]
-    full_width: list[dict[str, Any]] = []
-    sides: tuple[list[dict[str, Any]], list[dict[str, Any]]] = ([], [])
+    full_width: list[Mapping[str, Any]] = []
+    sides: tuple[list[Mapping[str, Any]], list[Mapping[str, Any]]] = ([], [])
     for word in words:
         if any(abs(word["top"] - top) <= _LINE_TOLERANCE for top in crossing_tops):
             full_width.append(word)
