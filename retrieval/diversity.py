@@ -17,9 +17,25 @@ import numpy as np
 
 from retrieval.store import ScoredChunk
 
-# Two chunks whose dense vectors are this close say the same thing: keep the better one.
+# Two chunks whose dense vectors are this close may say the same thing ...
 NEAR_DUPLICATE_COSINE = 0.97
+# ... and do when they share this much of their words (Jaccard of the word sets). Pieces of a
+# table (caption and header row repeated) pass the cosine, and so do the rows of two tables
+# on the same drugs, which share up to 0.71 of their words (ehag110.pdf Tables 1 and 2, the
+# SGLT2i rows: a hazard ratio, and "safety not reported"): neither is a copy of the other.
+NEAR_DUPLICATE_WORDS = 0.9
 _SPACES = re.compile(r"\s+")
+_WORDS = re.compile(r"\w+")
+
+
+def _words(text: str) -> frozenset[str]:
+    """The distinct words of a text, lower-cased."""
+    return frozenset(_WORDS.findall(text.lower()))
+
+
+def _same_words(a: frozenset[str], b: frozenset[str], share: float) -> bool:
+    """Whether two word sets overlap by `share` of their union (Jaccard similarity)."""
+    return len(a & b) >= share * max(len(a | b), 1)
 
 
 def _text_key(text: str) -> bytes:
@@ -31,24 +47,33 @@ def _text_key(text: str) -> bytes:
 class NearDuplicateFilter:
     """Admits chunks best first, refusing one that repeats a kept chunk's text or meaning.
 
-    Chunks come in pages (as the store returns them); each page is compared with the kept
-    chunks and with itself in two matrix products (BLAS), never one vector at a time.
+    A repeat has the same text (blind to case and spacing), or a dense vector as close as
+    `threshold` and words that overlap by `share` (Jaccard). Chunks come in pages (as the
+    store returns them); each page is compared with the kept chunks and with itself in one
+    matrix product (BLAS), and only the few pairs that close are compared word by word.
 
     Example:
         >>> keep = NearDuplicateFilter(capacity=10)
-        >>> a = ScoredChunk("a", 0.9, "Mitral valve", dense=(1.0, 0.0))
-        >>> b = ScoredChunk("b", 0.8, "mitral  VALVE", dense=(0.0, 1.0))
-        >>> c = ScoredChunk("c", 0.7, "other words", dense=(0.999, 0.04))
-        >>> [x.chunk_id for x in keep.admit([a, b, c])]
-        ['a']
+        >>> a = ScoredChunk("a", 0.9, "Mitral valve repair", dense=(1.0, 0.0))
+        >>> b = ScoredChunk("b", 0.8, "mitral  VALVE repair", dense=(0.0, 1.0))
+        >>> c = ScoredChunk("c", 0.7, "Mitral valve repair.", dense=(0.999, 0.04))
+        >>> d = ScoredChunk("d", 0.6, "Tricuspid valve repair", dense=(0.999, 0.04))
+        >>> [x.chunk_id for x in keep.admit([a, b, c, d])]
+        ['a', 'd']
     """
 
-    def __init__(self, capacity: int, threshold: float = NEAR_DUPLICATE_COSINE) -> None:
+    def __init__(
+        self,
+        capacity: int,
+        threshold: float = NEAR_DUPLICATE_COSINE,
+        share: float = NEAR_DUPLICATE_WORDS,
+    ) -> None:
         self.capacity = capacity
         self.threshold = threshold
+        self.share = share
         self._texts: set[bytes] = set()
-        self._kept: list[np.ndarray] = []  # one (rows, d) block per page; `capacity` rows at most
-        self._count = 0
+        self._vectors: np.ndarray | None = None  # the kept chunks' rows; `capacity` at most
+        self._words: list[frozenset[str]] = []  # the kept chunks' words, in the same order
 
     def admit(self, page: Sequence[ScoredChunk]) -> list[ScoredChunk]:
         """Keep and return the chunks of `page` (best first) that are new.
@@ -59,21 +84,27 @@ class NearDuplicateFilter:
         if not page:
             return []
         vectors = _matrix(page)
-        near_kept = np.zeros(len(page), dtype=bool)
-        for block in self._kept:
-            near_kept |= (vectors @ block.T).max(axis=1) >= self.threshold
-        near_page = (vectors @ vectors.T) >= self.threshold
+        known = vectors if self._vectors is None else np.vstack([self._vectors, vectors])
+        close = vectors @ known.T >= self.threshold  # columns: kept chunks, then the page's
+        words = self._words + [_words(chunk.text) for chunk in page]
+        compared = np.zeros(len(known), dtype=bool)  # kept so far, page rows as admitted
+        compared[: len(self._words)] = True
         admitted: list[int] = []
         for i, chunk in enumerate(page):
-            if self._count + len(admitted) == self.capacity:
+            if len(self._words) + len(admitted) == self.capacity:
                 break
             key = _text_key(chunk.text)
-            if near_kept[i] or key in self._texts or near_page[i, admitted].any():
+            row = len(self._words) + i
+            if key in self._texts or any(
+                _same_words(words[row], words[j], self.share)
+                for j in np.flatnonzero(close[i] & compared)
+            ):
                 continue
             self._texts.add(key)
+            compared[row] = True
             admitted.append(i)
-        self._kept.append(vectors[admitted])
-        self._count += len(admitted)
+        self._vectors = known[compared]
+        self._words = [w for w, kept in zip(words, compared, strict=True) if kept]
         return [page[i] for i in admitted]
 
 

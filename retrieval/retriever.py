@@ -214,7 +214,8 @@ class Retriever:
             fusion: dbsf (scores normalised, then summed) or rrf (ranks), for hybrid mode.
             mmr: Re-rank candidates by maximal marginal relevance for diverse hits.
             mmr_lambda: 1 = relevance only, 0 = diversity only.
-            dedupe: Drop near-identical chunks (same text, or dense cosine >= 0.97).
+            dedupe: Drop near-identical chunks (same text, or dense cosine >= 0.97 with 0.9
+                of their words in common).
             rrf_k: RRF's constant: 1/(rrf_k + rank) per list (hybrid with fusion rrf).
             candidates: Chunks each branch of a hybrid search fetches before fusion, at
                 least; it widens to cover offset + k, so deep pages are not cut short.

@@ -32,11 +32,17 @@ def test_mmr_picks_what_langchains_definition_picks(lambda_mult: float) -> None:
 
 def test_pages_keep_what_one_pass_keeps() -> None:
     base = unit_vectors(40, 8, seed=3)
-    # Every fifth chunk nearly repeats an earlier one; every seventh repeats a text.
+    # Every fifth chunk nearly repeats an earlier one (vector and words); every seventh repeats
+    # a text.
     vectors = [base[i] if i % 5 else base[max(i - 3, 0)] * 0.999 + 0.001 for i in range(40)]
+    texts = [
+        f"chunk {0 if i % 7 == 0 else i} of forty this test passes to the filter in pages"
+        for i in range(40)
+    ]
+    texts = [f"{texts[i - 3]} again" if i and not i % 5 else t for i, t in enumerate(texts)]
     chunks = [
-        ScoredChunk(str(i), 1 - i / 100, f"text {i % 7 if i % 7 == 0 else i}", dense=tuple(v))
-        for i, v in enumerate(vectors)
+        ScoredChunk(str(i), 1 - i / 100, text, dense=tuple(v))
+        for i, (text, v) in enumerate(zip(texts, vectors, strict=True))
     ]
     whole = [c.chunk_id for c in NearDuplicateFilter(capacity=25).admit(chunks)]
     paged = NearDuplicateFilter(capacity=25)
@@ -45,3 +51,22 @@ def test_pages_keep_what_one_pass_keeps() -> None:
     ]
     assert by_pages == whole and len(whole) == 25
     assert "0" in whole and "7" not in whole and "5" not in whole
+
+
+def test_rows_of_one_table_are_not_copies_of_each_other() -> None:
+    """Caption and header row repeat in every piece of a table; the rows differ."""
+    head = (
+        "Table 1 Efficacy of the four heart failure pillars for younger and older subjects\n"
+        "| Class of drugs | Name of the drug | Lead trial(s) | Efficacy young vs elderly |\n"
+    )
+    rows = [
+        "| Mineralocorticoid receptor antagonist (MRA) | Spironolactone Eplerenone | RALES |"
+        " CV death/HHF Age < 75 years: .66 (.58–.74) |",
+        "| Sodium–glucose co-transporter 2 inhibitor (SGLT2i) | Dapagliflozin Empagliflozin |"
+        " DAPA-HF DELIVER | CV death/HHF Age ≥ 65 years: .77 (.71–.83) |",
+    ]
+    vector = tuple(unit_vectors(1, 8, seed=4)[0])
+    pieces = [ScoredChunk(str(i), 0.9, head + row, dense=vector) for i, row in enumerate(rows)]
+    repeat = ScoredChunk("2", 0.8, head + rows[1].replace("DAPA-HF", "DAPA-HF,"), dense=vector)
+    kept = NearDuplicateFilter(capacity=10).admit([*pieces, repeat])
+    assert [c.chunk_id for c in kept] == ["0", "1"]
