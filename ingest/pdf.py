@@ -1,10 +1,10 @@
 """PDF loading that keeps what a reader sees: headings, columns, tables, parts and pages.
 
-PDFium (pypdfium2) reads each page's words with their fonts, page by page, so memory stays
-bounded however long the file; pdfplumber (MIT) reads the pages that may hold a ruled table
-(`ingest.pdf_text` says why both); pages without a text layer go through OCR
-(`ingest.ocr`). pypdf opens the file first: it names encrypted and corrupt files, and reads the
-outline and the title. See docs/pdf.md.
+PDFium (pypdfium2) reads each page's words with their fonts and the grids of its ruled
+tables, page by page, so memory stays bounded however long the file; pdfplumber (MIT) reads
+only a page with characters PDFium cannot map to Unicode (`ingest.pdf_text` says why); pages
+without a text layer go through OCR (`ingest.ocr`). pypdf opens the file first: it names
+encrypted and corrupt files, and reads the outline and the title. See docs/pdf.md.
 """
 
 from __future__ import annotations
@@ -135,14 +135,12 @@ def _text_page(
     """A page with a text layer: its tables (captioned) and the lines outside them.
 
     `plumbed` is the page as pdfplumber reads it, given only where PDFium's words will not do:
-    the page may hold a ruled table, or has characters PDFium cannot map to Unicode.
+    the page has characters PDFium cannot map to Unicode.
     """
-    words: Sequence[Mapping[str, Any]] = text.words
-    tables: list[PageTable] = []
-    if plumbed is not None:
-        plumbed = inside(plumbed)
-        tables = find_tables(plumbed, number) if text.may_hold_table else []
-        words = plumber_words(plumbed) if text.unmapped else words
+    words: Sequence[Mapping[str, Any]] = (
+        text.words if plumbed is None else plumber_words(inside(plumbed))
+    )
+    tables = find_tables(words, text.grids, number, (text.width, text.height))
     lines, gutter, rows = page_lines(words, text.width, number, [table.bbox for table in tables])
     tables, lines = take_captions(tables, lines)
     placed = [
@@ -172,7 +170,7 @@ def _read_page(
         return lines
     if not text.chars:
         return []
-    if not (text.may_hold_table or text.unmapped):
+    if not text.unmapped:
         lines, tables = _text_page(text, None, number)
     else:
         with plumber.page(number) as plumbed:

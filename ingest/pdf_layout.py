@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 if TYPE_CHECKING:
     from pdfplumber.page import Page
 
@@ -83,24 +85,29 @@ def inside(page: Page) -> Page:
 
 
 def find_gutter(words: Sequence[Mapping[str, Any]], width: float) -> float | None:
-    """The x (points) between two columns of text, or None for a one-column page."""
+    """The x (points) between two columns of text, or None for a one-column page.
+
+    The gutter is the x in the page's middle band that the fewest words cross; every
+    candidate is counted at once with numpy (a Python loop over words per x was a tenth of
+    the parse).
+    """
     if len(words) < 20:
         return None
     low, high = (int(width * share) for share in _GUTTER_BAND)
-
-    def crossing(x: float) -> int:
-        return sum(
-            1
-            for word in words
-            if word["x0"] < x + _GUTTER_HALF_WIDTH and word["x1"] > x - _GUTTER_HALF_WIDTH
-        )
-
-    best = min(range(low, high + 1, 2), key=crossing)
-    left = sum(1 for word in words if word["x1"] <= best)
-    right = len(words) - left - crossing(best)
-    if crossing(best) > _MAX_CROSSING * len(words) or min(left, right) < _MIN_SIDE * len(words):
+    x0 = np.fromiter((word["x0"] for word in words), dtype=float, count=len(words))
+    x1 = np.fromiter((word["x1"] for word in words), dtype=float, count=len(words))
+    candidates = np.arange(low, high + 1, 2, dtype=float)
+    crossing = (
+        (x0[None, :] < candidates[:, None] + _GUTTER_HALF_WIDTH)
+        & (x1[None, :] > candidates[:, None] - _GUTTER_HALF_WIDTH)
+    ).sum(axis=1)
+    best_index = int(np.argmin(crossing))  # the first of equals, as min() takes
+    best, crossed = float(candidates[best_index]), int(crossing[best_index])
+    left = int((x1 <= best).sum())
+    right = len(words) - left - crossed
+    if crossed > _MAX_CROSSING * len(words) or min(left, right) < _MIN_SIDE * len(words):
         return None
-    return float(best)
+    return best
 
 
 def _text_size(words: Sequence[Mapping[str, Any]]) -> float:

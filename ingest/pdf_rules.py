@@ -1,10 +1,10 @@
-"""Whether a PDF page draws a table's grid, and where its images are, from PDFium's objects.
+"""The table grids a PDF page draws, and where its images are, from PDFium's objects.
 
 Why: pdfplumber finds ruled tables from pdfminer's lines and rectangles, and getting those costs
-pdfminer's whole reading of the page in Python. PDFium lists the page's paths in C. Their
-straight horizontal and vertical segments go through pdfplumber's own edge, intersection and
-cell functions, so the slow reading is paid only on pages where pdfplumber would find a table
-that `ingest.pdf_tables.find_tables` keeps: cells in two rows and two columns, on the sheet.
+pdfminer's whole reading of the page in Python (about 0.3 s a page here). PDFium lists the
+page's paths in C. Their straight horizontal and vertical segments go through pdfplumber's own
+edge, intersection and cell functions, so the cells are the ones pdfplumber's "lines" strategy
+finds, without pdfminer; `ingest.pdf_tables` fills them with PDFium's words.
 """
 
 from __future__ import annotations
@@ -52,8 +52,11 @@ class PageDrawing:
     edges: list[dict[str, Any]] = field(default_factory=list)
     images: list[Box] = field(default_factory=list)
 
-    def draws_grid(self) -> bool:
-        """Whether pdfplumber's "lines" strategy would find a table `find_tables` keeps here."""
+    def grids(self) -> list[list[Box]]:
+        """The cells of each table pdfplumber's "lines" strategy finds here, kept as a table.
+
+        Kept: cells in two rows and two columns, on the sheet.
+        """
         from pdfplumber.table import (
             TableSettings,
             cells_to_tables,
@@ -77,10 +80,10 @@ class PageDrawing:
             edges, settings.intersection_x_tolerance, settings.intersection_y_tolerance
         )
         tables = cells_to_tables(intersections_to_cells(intersections))
-        return any(self._could_be_table(cells) for cells in tables)
+        return [cells for cells in tables if self._could_be_table(cells)]
 
     def _could_be_table(self, cells: list[Box]) -> bool:
-        """Cells in two rows and two columns, on the sheet (as `find_tables` keeps them)."""
+        """Cells in two rows and two columns, on the sheet."""
         x0, top = min(cell[0] for cell in cells), min(cell[1] for cell in cells)
         x1, bottom = max(cell[2] for cell in cells), max(cell[3] for cell in cells)
         return (

@@ -4,8 +4,7 @@ Why: pdfminer, under pdfplumber, interprets every content stream in Python (abou
 on this machine), which made parsing most of a PDF's ingest time. PDFium (pypdfium2, BSD/Apache)
 does it in C. This module reads the characters through PDFium's C API and groups them into
 words the way pdfplumber's `extract_words` does (lines by top, then x gaps), so the layout code
-gets the same words. pdfplumber stays for pages that may hold a ruled table (`ingest.pdf_rules`
-says which): its table finder needs pdfminer's lines and rectangles.
+gets the same words; the page's table grids come from its paths (`ingest.pdf_rules`).
 """
 
 from __future__ import annotations
@@ -42,7 +41,7 @@ class Word(TypedDict):
 
 @dataclass(frozen=True, slots=True)
 class PageText:
-    """What the layout needs of a page: words, character count, images, a table or not.
+    """What the layout needs of a page: words, character count, images, table grids.
 
     `unmapped` counts characters PDFium could not map to Unicode (a ligature whose ToUnicode
     entry it rejects, read as its raw code): pdfminer reads those right, so such a page is read
@@ -56,7 +55,7 @@ class PageText:
     words: list[Word]
     chars: int
     images: list[Box]
-    may_hold_table: bool
+    grids: list[list[Box]]  # the cells of each ruled table
     unmapped: int
 
 
@@ -67,15 +66,55 @@ class _Char(NamedTuple):
     after_space: bool
 
 
-class _FontNames:
-    """Base font names by PDFium font handle, each read once per page."""
+class _Setting(NamedTuple):
+    """How a text object's characters are set: size, font, and whether they are skewed."""
 
-    def __init__(self) -> None:
+    size: float
+    fontname: str
+    skewed: bool
+
+
+# PDFium's FPDFText_GetTextObject, returning the object's address as an int: a character's text
+# object is then a dict key without a ctypes cast per character (a third of the reading time).
+_text_object_address = ctypes.CFUNCTYPE(ctypes.c_void_p, pdfium_c.FPDF_TEXTPAGE, ctypes.c_int)(
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
+)
+
+
+class _Settings:
+    """Each text object's setting, read once per page from its first character.
+
+    PDFium gives a character its object's font, size and matrix, so the rest of the object's
+    characters share them.
+    """
+
+    def __init__(self, raw: object) -> None:
+        self._raw = raw
+        self._by_object: dict[int, _Setting] = {}
         self._names: dict[int | None, str] = {}
         self._buffer = ctypes.create_string_buffer(256)
+        self._matrix = pdfium_c.FS_MATRIX()
 
-    def of(self, text_object: object) -> str:
-        font = pdfium_c.FPDFTextObj_GetFont(text_object)
+    def of(self, index: int) -> _Setting:
+        """The setting of character `index`."""
+        address = _text_object_address(self._raw, index)
+        setting = self._by_object.get(address) if address else None
+        if setting is None:
+            setting = self._read(index)
+            if address:
+                self._by_object[address] = setting
+        return setting
+
+    def _read(self, index: int) -> _Setting:
+        raw, matrix = self._raw, self._matrix
+        pdfium_c.FPDFText_GetMatrix(raw, index, matrix)
+        size = pdfium_c.FPDFText_GetFontSize(raw, index) * (math.hypot(matrix.c, matrix.d) or 1.0)
+        skewed = abs(pdfium_c.FPDFText_GetCharAngle(raw, index)) > _MAX_ANGLE
+        return _Setting(size, self._font_name(index), skewed)
+
+    def _font_name(self, index: int) -> str:
+        """The base font name of the character's font, read once per font."""
+        font = pdfium_c.FPDFTextObj_GetFont(pdfium_c.FPDFText_GetTextObject(self._raw, index))
         key = ctypes.cast(font, ctypes.c_void_p).value
         name = self._names.get(key)
         if name is None:
@@ -91,9 +130,8 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
     Spaces and the breaks PDFium generates are not characters; they mark the next one.
     """
     raw = textpage.raw
-    fonts = _FontNames()
+    settings = _Settings(raw)
     box = pdfium_c.FS_RECTF()
-    matrix = pdfium_c.FS_MATRIX()
     found: list[_Char] = []
     last: _Char | None = None
     unmapped = 0
@@ -109,13 +147,11 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
         ):
             after_space = True
             continue
-        if abs(pdfium_c.FPDFText_GetCharAngle(raw, index)) > _MAX_ANGLE or not (
-            pdfium_c.FPDFText_GetLooseCharBox(raw, index, box)
-        ):
+        setting = settings.of(index)
+        if setting.skewed or not pdfium_c.FPDFText_GetLooseCharBox(raw, index, box):
             continue
         unmapped += pdfium_c.FPDFText_HasUnicodeMapError(raw, index) == 1
-        pdfium_c.FPDFText_GetMatrix(raw, index, matrix)
-        size = pdfium_c.FPDFText_GetFontSize(raw, index) * (math.hypot(matrix.c, matrix.d) or 1.0)
+        size = setting.size
         # Its box is set off the line, so a line-end hyphen takes its word's baseline.
         bottom = last.glyph["bottom"] if hyphen and last is not None else height - box.bottom
         top = bottom - size  # pdfplumber's top: a font size above the descent line
@@ -128,7 +164,7 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
             top=top,
             bottom=bottom,
             size=size,
-            fontname=fonts.of(pdfium_c.FPDFText_GetTextObject(raw, index)),
+            fontname=setting.fontname,
         )
         last = _Char(glyph, after_space)
         found.append(last)
@@ -185,7 +221,7 @@ def _words(chars: list[_Char], x_tolerance: float) -> list[Word]:
 
 
 def read_page(page: pypdfium2.PdfPage, x_tolerance: float) -> PageText:
-    """The page's words, character count and image boxes, and whether it may hold a table."""
+    """The page's words, character count, image boxes and table grids."""
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
@@ -199,6 +235,6 @@ def read_page(page: pypdfium2.PdfPage, x_tolerance: float) -> PageText:
         words=_words(chars, x_tolerance),
         chars=len(chars),
         images=drawing.images,
-        may_hold_table=drawing.draws_grid(),
+        grids=drawing.grids(),
         unmapped=unmapped,
     )

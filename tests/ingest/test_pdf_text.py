@@ -1,7 +1,7 @@
-"""PDFium's words and table gate against pdfplumber's, on built PDFs and the shared ones.
+"""PDFium's words and tables against pdfplumber's, on built PDFs and the shared ones.
 
 The fast reader is only right if the layout code gets what pdfplumber would have given it:
-the same words at the same places, and pdfplumber's slow reading on every page with a table.
+the same words at the same places, and the same tables, cell by cell.
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ import pytest
 from fpdf import FPDF
 
 from ingest.pdf_layout import X_TOLERANCE, inside, plumber_words
-from ingest.pdf_tables import find_tables
+from ingest.pdf_rules import on_sheet
+from ingest.pdf_tables import PageTable, find_tables
 from ingest.pdf_text import PageText, read_page
 from tests.ingest.test_pdf import build_article
 
@@ -75,20 +76,52 @@ def test_words_match_pdfplumber_on_the_shared_pdfs(shared_pages: list) -> None:
     assert checked == 25
 
 
-def test_the_table_gate_opens_on_every_page_with_a_table(shared_pages: list) -> None:
-    gated = {(name, number) for name, number, fast, _ in shared_pages if fast.may_hold_table}
-    with_tables = {
-        (name, number) for name, number, _, slow in shared_pages if find_tables(slow, number)
-    }
-    assert with_tables == {("ehag110.pdf", 8), ("ehag110.pdf", 9)}
-    assert with_tables <= gated
-    # Figures and frames draw grids pdfplumber would look at; few pages pay for it.
-    assert len(gated) <= 4
+def _tables(fast: PageText, number: int = 1) -> list[PageTable]:
+    return find_tables(fast.words, fast.grids, number, (fast.width, fast.height))
 
 
-def test_a_built_table_opens_the_gate_and_plain_pages_do_not() -> None:
-    gates = [fast.may_hold_table for fast, _ in _both(build_article(outline=False))]
-    assert gates == [False, True, False]
+def _plumbers_tables(slow: pdfplumber.page.Page) -> list[tuple[tuple, list[list[str | None]]]]:
+    """pdfplumber's own ruled tables, box and non-empty rows (None: a spanned cell).
+
+    Kept as `find_tables` keeps them: on the sheet, a header and a row, two columns.
+    """
+    found = []
+    for table in slow.find_tables():
+        cells = [
+            [None if cell is None else " ".join(cell.split()) for cell in row]
+            for row in table.extract(x_tolerance=X_TOLERANCE)
+        ]
+        cells = [row for row in cells if any(row)]
+        if on_sheet(table.bbox, slow.width, slow.height) and len(cells) >= 2 and len(cells[0]) >= 2:
+            found.append((tuple(table.bbox), cells))
+    return found
+
+
+def test_tables_match_pdfplumbers_cell_by_cell_on_the_shared_pdfs(shared_pages: list) -> None:
+    found = {}
+    for name, number, fast, slow in shared_pages:
+        ours = _tables(fast, number)
+        theirs = _plumbers_tables(slow)
+        assert len(ours) == len(theirs)
+        for table, (box, cells) in zip(ours, theirs, strict=True):
+            assert table.bbox == pytest.approx(box, abs=0.5)
+            # Where pdfplumber's grid has every cell, the texts are its own; where a cell
+            # spans columns, the table is read again on its blank strips (rows kept).
+            if all(cell is not None for row in cells for cell in row):
+                assert [list(row) for row in table.rows] == cells
+            else:
+                assert len(table.rows) == len(cells)
+        if ours:
+            found[(name, number)] = [len(table.rows) for table in ours]
+    assert found.keys() == {("ehag110.pdf", 8), ("ehag110.pdf", 9)}
+
+
+def test_a_built_table_is_found_on_its_page_only_with_pdfplumbers_cells() -> None:
+    pages = _both(build_article(outline=False))
+    tables = [_tables(fast) for fast, _ in pages]
+    assert [len(on_page) for on_page in tables] == [0, 1, 0]
+    ((_, cells),) = _plumbers_tables(pages[1][1])
+    assert [list(row) for row in tables[1][0].rows] == cells
 
 
 def test_a_grid_bleeding_off_the_sheet_is_no_table() -> None:
@@ -100,8 +133,8 @@ def test_a_grid_bleeding_off_the_sheet_is_no_table() -> None:
             pdf.rect(-10 + 80 * column, 20 + 15 * row, 80, 15)
             pdf.text(-5 + 80 * column, 30 + 15 * row, f"cell {row} {column}")
     ((fast, slow),) = _both(bytes(pdf.output()))
-    assert not fast.may_hold_table
-    assert find_tables(slow, 1) == []
+    assert slow.find_tables()  # pdfplumber sees a grid ...
+    assert fast.grids == [] and _tables(fast) == []  # ... that is a frame, not a table
 
 
 def test_a_scanned_page_has_its_image_and_only_its_running_head() -> None:
