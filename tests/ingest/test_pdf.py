@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import logging
+import os
+import shutil
 from pathlib import Path
 
 import pytesseract
@@ -238,6 +240,28 @@ def test_scanned_page_is_read_by_ocr(tmp_path: Path) -> None:
     assert document.failed_pages == ()
     (scanned,) = [s for s in document.sections if "sacubitril valsartan" in s.text]
     assert scanned.page_at(scanned.text.index("sacubitril valsartan")) == 3
+
+
+@pytest.mark.parametrize(("users_limit", "seen"), [(None, "1"), ("2", "2")])
+def test_tesseract_runs_with_one_openmp_thread_unless_the_user_set_a_limit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, users_limit: str | None, seen: str
+) -> None:
+    """Its OpenMP threads spin against each other on small machines (10x slower on 2 cores)."""
+    record = tmp_path / "limit.txt"
+    wrapper = tmp_path / "tesseract"
+    wrapper.write_text(
+        f'#!/bin/sh\necho "$OMP_THREAD_LIMIT" >> {record}\nexec {shutil.which("tesseract")} "$@"\n'
+    )
+    wrapper.chmod(0o755)
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(wrapper))
+    if users_limit is None:
+        monkeypatch.delenv("OMP_THREAD_LIMIT", raising=False)
+    else:
+        monkeypatch.setenv("OMP_THREAD_LIMIT", users_limit)
+    document = load(tmp_path, build_article(outline=True, scanned_page=True))
+    assert document.ocr_pages == (3,)
+    assert record.read_text().split() == [seen]
+    assert os.environ.get("OMP_THREAD_LIMIT") == users_limit  # as it was
 
 
 def test_without_tesseract_the_scan_fails_alone_and_says_how_to_install(
