@@ -140,11 +140,8 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
         code = pdfium_c.FPDFText_GetUnicode(raw, index)
         hyphen = code == _LINE_END_HYPHEN
         text = "-" if hyphen else chr(code)
-        if (
-            pdfium_c.FPDFText_IsGenerated(raw, index) == 1
-            or text.isspace()
-            or (code < 32 and not hyphen)
-        ):
+        # PDFium generates only spaces and line breaks (no FPDFText_IsGenerated call needed).
+        if text.isspace() or (code < 32 and not hyphen):
             after_space = True
             continue
         setting = settings.of(index)
