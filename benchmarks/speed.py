@@ -31,13 +31,10 @@ Ratios are ours/theirs for throughput and theirs/ours for latency: above 1 means
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from adapters import get_spec, load_encoder
 from adapters.hardware import cpu_bf16_flags
@@ -51,7 +48,6 @@ from benchmarks.report import (
     markdown_table,
     model_provenance,
     provenance,
-    recorded_run,
 )
 from benchmarks.speed_ingest import IngestSpeed, measure_ingest, peak_rss_mb
 from benchmarks.speed_search import (
@@ -63,8 +59,7 @@ from benchmarks.speed_search import (
     real_points,
 )
 from ingest.loaders import discover_files
-from retrieval import Catalog, SearchMode, Settings
-from retrieval.logs import configure_logging
+from retrieval import SearchMode, Settings
 
 TARGET_RATIO = 2.0
 TARGET_P95_MS = 30.0
@@ -321,97 +316,3 @@ def speed_figures(payload: dict[str, Any]) -> dict[str, Any]:
             {name: [(rate, rate, rate)] for name, rate in rates.items()},
         ),
     }
-
-
-def speed(
-    data: Annotated[
-        list[Path] | None,
-        typer.Option(help="File or folder to ingest; repeat [default: DATASETS_DIR/textbook]."),
-    ] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option("--model", "-m", help="Model spec id; repeat for several [default: minilm]."),
-    ] = None,
-    sizes: Annotated[
-        list[int] | None,
-        typer.Option(
-            min=10, help="Chunks for latency and recall; repeat [default: 1k, 10k, 100k]."
-        ),
-    ] = None,
-    mode: Annotated[
-        list[SearchMode] | None,
-        typer.Option("--mode", help="Search mode timed at each size; repeat [default: all]."),
-    ] = None,
-    queries: Annotated[
-        Path | None,
-        typer.Option(help="BEIR queries.jsonl [default: medquad_cardio_dev's]."),
-    ] = None,
-    query_count: Annotated[int, typer.Option(min=2, help="Queries timed per measure.")] = 200,
-    medquad: Annotated[
-        Path | None,
-        typer.Option(help="MedQuAD JSONL whose answers make the points [default: DATASETS_DIR]."),
-    ] = None,
-    real_points: Annotated[
-        int, typer.Option(min=10, help="Real MedQuAD chunks embedded (cached) per model.")
-    ] = REAL_POINTS,
-    real_chunk_tokens: Annotated[
-        int,
-        typer.Option(min=0, help="Token size of those chunks (0: the size ingest cuts)."),
-    ] = REAL_CHUNK_TOKENS,
-    reference: Annotated[
-        bool, typer.Option(help="Also run the plain LangChain pipeline on the same data.")
-    ] = True,
-    data_dir: Annotated[
-        Path, typer.Option("--data-dir", help="Embedding cache and run folders.")
-    ] = Path(".cardiorag/bench"),
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Folder of run folders [default: DATA_DIR/runs].")
-    ] = None,
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Also write the run's JSON document here.")
-    ] = None,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads.")] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 1,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
-) -> None:
-    """Ingest chunks/s, query p50/p95/p99 and HNSW recall by size, beside plain LangChain.
-
-    Examples:
-        benchmarks speed                                  # minilm, all sizes, with reference
-        benchmarks speed -m minilm -m minilm-int8 --json speed.json
-        benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
-    """
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    settings.configure_torch()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    root = settings.datasets_dir
-    options = SpeedOptions(
-        data=tuple(data or [root / "textbook"]),
-        queries_file=queries or root / "eval" / "medquad_cardio_dev" / "queries.jsonl",
-        medquad_file=medquad or root / "medquad" / "medquad_visible.jsonl",
-        sizes=tuple(dict.fromkeys(sizes or DEFAULT_SIZES)),
-        modes=tuple(dict.fromkeys(mode or SearchMode)),
-        query_count=query_count,
-        real_points=real_points,
-        real_chunk_tokens=real_chunk_tokens or None,
-        reference=reference,
-    )
-    for flag, path in (("--queries", options.queries_file), ("--medquad", options.medquad_file)):
-        if not path.is_file():
-            raise typer.BadParameter(f"{path} is not a file", param_hint=flag)
-    catalog = Catalog(settings.sql_url_or_default())
-    catalog.create_schema()
-    try:
-        name = "+".join(model or ["minilm"])
-        with recorded_run(catalog, "speed", name, out or data_dir / "runs", json_path) as run:
-            run.output = run_speed(
-                model or ["minilm"],
-                settings,
-                options,
-                show_progress=not quiet and sys.stderr.isatty(),
-            )
-    finally:
-        catalog.close()
-    typer.echo(run.output.markdown)
-    typer.echo(f"\nrun {run.run_id}: {run.folder}")

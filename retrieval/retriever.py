@@ -94,14 +94,11 @@ class Retriever:
         self.catalog = catalog or Catalog(self.settings.sql_url_or_default())
         self._owns_store = store is None
         self.store = store or open_store(self.settings)
-        self.specs = dict(specs) if specs is not None else self.settings.model_specs()
-        self.corpus = corpus or self.settings.default_corpus
-        known = self.catalog.corpus_names()
-        if self.corpus not in known:
-            raise UnknownCorpusError(self.corpus, known)
-        self.model = model or self._default_model()
-        self._encoders: dict[str, Encoder] = {}
-        self._encoder(self.model)  # fail now, not at the first query
+        try:
+            self._check(corpus, model, specs)
+        except BaseException:
+            self.close()  # the store's lock goes with a Retriever that never came to be
+            raise
         chunking = self.catalog.corpus_chunking(self.corpus) or {}
         self._template = ContextTemplate(chunking.get("context_template", ""))
         self._header_tokens = header_budget(int(chunking.get("chunk_tokens", 0)))
@@ -111,6 +108,19 @@ class Retriever:
         self._bm25 = Bm25Encoder()
         self._fields = self.catalog.metadata_keys(self.corpus)
         self._embed_query = functools.lru_cache(maxsize=1024)(self._embed_query_uncached)
+
+    def _check(
+        self, corpus: str | None, model: str | None, specs: Mapping[str, ModelSpec] | None
+    ) -> None:
+        """The corpus exists and the model embedded it; its encoder loads now, not at a query."""
+        self.specs = dict(specs) if specs is not None else self.settings.model_specs()
+        self.corpus = corpus or self.settings.default_corpus
+        known = self.catalog.corpus_names()
+        if self.corpus not in known:
+            raise UnknownCorpusError(self.corpus, known)
+        self.model = model or self._default_model()
+        self._encoders: dict[str, Encoder] = {}
+        self._encoder(self.model)
 
     def _template_notice(self) -> str | None:
         """What to run when the corpus's dense vectors lack the context the settings ask for.

@@ -14,9 +14,9 @@ from typer.testing import CliRunner
 
 from adapters.context_template import DEFAULT_TEMPLATE
 from benchmarks.beir import BeirFormatError, corpus_for, doc_run, read_beir
-from benchmarks.cli import app
 from benchmarks.langchain_reference import beir_documents
 from benchmarks.quality import paired_p_value
+from cli.bench import app
 from retrieval import Catalog
 from tests.conftest import TINY_BEIR_DOCUMENTS as DOCUMENTS
 from tests.conftest import TINY_BEIR_QUERIES as QUERIES

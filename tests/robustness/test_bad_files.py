@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 
 from adapters import ModelSpec
+from cli.logs import configure_logging
 from ingest import ingest_paths
 from ingest.loaders import LoadOptions, discover_files, load_file
 from retrieval import Catalog
 from retrieval._edge import EdgeStore
-from retrieval.logs import configure_logging
 from tests.robustness.bad_inputs import BAD_FILES, GOOD_ID, BadFile, write_broken_pdf
 
 CORPUS = "probe"

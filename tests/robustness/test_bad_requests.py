@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from benchmarks.cli import app
+from cli.bench import app
 from ingest import ingest_paths
 from retrieval import (
     Catalog,

@@ -7,6 +7,9 @@ from typing import Annotated
 
 import typer
 
+from cli.logs import configure_logging
+from retrieval import Settings
+
 CorpusOpt = Annotated[
     str | None,
     typer.Option("--corpus", "-c", help="Corpus name [default: setting default_corpus]."),
@@ -34,3 +37,21 @@ VerboseOpt = Annotated[
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks of CardioRAG errors.")]
+JsonFlagOpt = Annotated[
+    bool, typer.Option("--json", help='Print JSON on stdout (errors too: {"error": ...}).')
+]
+
+
+def command_settings(
+    data_dir: Path | None,
+    threads: int | None,
+    verbose: int,
+    *,
+    quiet: bool,
+    models_file: Path | None = None,
+) -> Settings:
+    """Logging set up, then the settings with the command line's values over the rest."""
+    configure_logging(verbose, quiet=quiet)
+    settings = Settings.load(data_dir=data_dir, torch_threads=threads, models_file=models_file)
+    settings.configure_torch()
+    return settings

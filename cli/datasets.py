@@ -1,7 +1,7 @@
 """`benchmarks datasets`: download the public sources of the demo/eval data, or convert them.
 
 Mounted as the `datasets` sub-command of the `benchmarks` console script; also runs alone
-as `python -m benchmarks.datasets.cli`.
+as `python -m cli.datasets`.
 """
 
 from __future__ import annotations
@@ -133,7 +133,7 @@ def convert_command(
 
 
 def main() -> None:
-    """Console entry point (`python -m benchmarks.datasets.cli`)."""
+    """Console entry point (`python -m cli.datasets`)."""
     app()
 
 

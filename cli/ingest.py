@@ -23,13 +23,13 @@ from rich.table import Table
 
 from adapters import (
     AdapterError,
-    ModelNotFoundError,
     get_spec,
     load_encoder,
 )
-from adapters.placement import describe_placement
-from adapters.weights import resolve_base
-from ingest._cli_options import (
+from cli.console import run_app
+from cli.logs import configure_logging
+from cli.models import model_rows, models_table
+from cli.options import (
     CorpusOpt,
     DataDirOpt,
     DebugOpt,
@@ -49,8 +49,6 @@ from ingest.migrate import migrate_corpus
 from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
 from ingest.records import FieldMap
 from retrieval import Catalog, RetrievalError, Settings, VectorStore, open_store
-from retrieval.console import run_app
-from retrieval.logs import configure_logging
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 out = Console()
@@ -95,28 +93,6 @@ def _list_table(catalog: Catalog, corpus: str) -> Table:
             str(doc.chunks),
             ", ".join(doc.models),
             doc.status,
-        )
-    return table
-
-
-def _models_table(settings: Settings) -> Table:
-    specs = settings.model_specs()
-    table = Table(title="model specs")
-    for column in ("id", "base", "adapter", "max tokens", "runs on", "available offline"):
-        table.add_column(column)
-    for spec in specs.values():
-        try:
-            resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
-            available = "yes"
-        except ModelNotFoundError as error:
-            available = f"no: {error.hint}"
-        table.add_row(
-            spec.id,
-            spec.base,
-            spec.adapter or "",
-            str(spec.max_seq_length or ""),
-            describe_placement(spec),
-            available,
         )
     return table
 
@@ -225,7 +201,7 @@ def ingest(
     )
     settings.configure_torch()
     if models:
-        out.print(_models_table(settings))
+        out.print(models_table(model_rows(settings)))
         return
     corpus = corpus or settings.default_corpus
     settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -21,15 +21,22 @@ from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.calibration import off_topic_questions, run_calibration, write_calibrations
-from benchmarks.datasets.cli import app as datasets_app
 from benchmarks.paired_runs import RunsNotComparableError, compare_runs, comparison_markdown
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.report import RunOutput, file_hash, recorded_run
 from benchmarks.separation import run_separation, sample_pairs
-from benchmarks.speed import speed
+from benchmarks.speed import (
+    DEFAULT_SIZES,
+    REAL_CHUNK_TOKENS,
+    REAL_POINTS,
+    SpeedOptions,
+    run_speed,
+)
+from cli.console import run_app
+from cli.datasets import app as datasets_app
+from cli.logs import configure_logging
+from cli.options import command_settings
 from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, RetrievalError, SearchMode, Settings
-from retrieval.console import run_app
-from retrieval.logs import configure_logging
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 app.add_typer(datasets_app, name="datasets", help="Download and convert the public data sets.")
@@ -65,10 +72,11 @@ Seed = Annotated[int, typer.Option(help="Seed of bootstrap and permutation resam
 FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, RuntimeError)
 
 
-def _settings(data_dir: Path | None, threads: int | None, verbose: int, quiet: bool) -> Settings:
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    settings.configure_torch()
+def _bench_settings(
+    data_dir: Path | None, threads: int | None, verbose: int, *, quiet: bool
+) -> Settings:
+    """The command's settings, with the data dir (where runs are kept) made."""
+    settings = command_settings(data_dir, threads, verbose, quiet=quiet)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
 
@@ -144,7 +152,7 @@ def quality(
     """
     if rrf_k is not None and fusion is not FusionMethod.RRF:
         raise typer.BadParameter("applies to --fusion rrf only", param_hint="--rrf-k")
-    settings = _settings(data_dir, threads, verbose, quiet)
+    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
     if depth > settings.max_results:
         raise typer.BadParameter(
             f"{depth} is past the setting max_results ({settings.max_results}); pass at most "
@@ -230,7 +238,7 @@ def separation(
     quiet: Quiet = False,
 ) -> None:
     """The separation score (mean cosine of similar minus different pairs) of each model."""
-    settings = _settings(data_dir, threads, verbose, quiet)
+    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
     read = read_pairs(pairs, PairFields(query=query_field, positive=positive_field))
     chosen = sample_pairs(read, max_pairs, seed)
     _record_and_show(
@@ -273,7 +281,7 @@ def calibrate(
     quiet: Quiet = False,
 ) -> None:
     """Fit, per model and mode, the curve from the best hit's cosine to P(it answers)."""
-    settings = _settings(data_dir, threads, verbose, quiet)
+    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
     roots = [settings.datasets_dir, settings.data_dir / "data"]
     try:
         sets = [
@@ -307,7 +315,99 @@ def calibrate(
         write_calibrations(output[0].payload["calibrations"])
 
 
-app.command("speed")(speed)
+@app.command("speed")
+def speed(
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="File or folder to ingest; repeat [default: DATASETS_DIR/textbook]."),
+    ] = None,
+    model: Annotated[
+        list[str] | None,
+        typer.Option("--model", "-m", help="Model spec id; repeat for several [default: minilm]."),
+    ] = None,
+    sizes: Annotated[
+        list[int] | None,
+        typer.Option(
+            min=10, help="Chunks for latency and recall; repeat [default: 1k, 10k, 100k]."
+        ),
+    ] = None,
+    mode: Annotated[
+        list[SearchMode] | None,
+        typer.Option("--mode", help="Search mode timed at each size; repeat [default: all]."),
+    ] = None,
+    queries: Annotated[
+        Path | None,
+        typer.Option(help="BEIR queries.jsonl [default: medquad_cardio_dev's]."),
+    ] = None,
+    query_count: Annotated[int, typer.Option(min=2, help="Queries timed per measure.")] = 200,
+    medquad: Annotated[
+        Path | None,
+        typer.Option(help="MedQuAD JSONL whose answers make the points [default: DATASETS_DIR]."),
+    ] = None,
+    real_points: Annotated[
+        int, typer.Option(min=10, help="Real MedQuAD chunks embedded (cached) per model.")
+    ] = REAL_POINTS,
+    real_chunk_tokens: Annotated[
+        int,
+        typer.Option(min=0, help="Token size of those chunks (0: the size ingest cuts)."),
+    ] = REAL_CHUNK_TOKENS,
+    reference: Annotated[
+        bool, typer.Option(help="Also run the plain LangChain pipeline on the same data.")
+    ] = True,
+    data_dir: Annotated[
+        Path, typer.Option("--data-dir", help="Embedding cache and run folders.")
+    ] = Path(".cardiorag/bench"),
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Folder of run folders [default: DATA_DIR/runs].")
+    ] = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the run's JSON document here.")
+    ] = None,
+    threads: Annotated[int | None, typer.Option(min=1, help="torch threads.")] = None,
+    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 1,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
+) -> None:
+    """Ingest chunks/s, query p50/p95/p99 and HNSW recall by size, beside plain LangChain.
+
+    Examples:
+        benchmarks speed                                  # minilm, all sizes, with reference
+        benchmarks speed -m minilm -m minilm-int8 --json speed.json
+        benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
+    """
+    configure_logging(verbose, quiet=quiet)
+    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
+    settings.configure_torch()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    root = settings.datasets_dir
+    options = SpeedOptions(
+        data=tuple(data or [root / "textbook"]),
+        queries_file=queries or root / "eval" / "medquad_cardio_dev" / "queries.jsonl",
+        medquad_file=medquad or root / "medquad" / "medquad_visible.jsonl",
+        sizes=tuple(dict.fromkeys(sizes or DEFAULT_SIZES)),
+        modes=tuple(dict.fromkeys(mode or SearchMode)),
+        query_count=query_count,
+        real_points=real_points,
+        real_chunk_tokens=real_chunk_tokens or None,
+        reference=reference,
+    )
+    for flag, path in (("--queries", options.queries_file), ("--medquad", options.medquad_file)):
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} is not a file", param_hint=flag)
+    catalog = Catalog(settings.sql_url_or_default())
+    catalog.create_schema()
+    try:
+        name = "+".join(model or ["minilm"])
+        with recorded_run(catalog, "speed", name, out or data_dir / "runs", json_path) as run:
+            run.output = run_speed(
+                model or ["minilm"],
+                settings,
+                options,
+                show_progress=not quiet and sys.stderr.isatty(),
+            )
+    finally:
+        catalog.close()
+    typer.echo(run.output.markdown)
+    typer.echo(f"\nrun {run.run_id}: {run.folder}")
 
 
 def main() -> None:

@@ -37,11 +37,10 @@ from adapters.training import TrainingOptions, train_adapter
 from adapters.weights import resolve_base
 from benchmarks.beir import BeirFormatError
 from benchmarks.comparison import compare_on_dataset, compare_separation
-from ingest._cli_options import DataDirOpt, QuietOpt, ThreadsOpt, VerboseOpt
+from cli.console import run_app
+from cli.options import DataDirOpt, QuietOpt, ThreadsOpt, VerboseOpt, command_settings
 from ingest.chunking import ChunkingSpec
 from retrieval import Catalog, RetrievalError, SearchMode, Settings
-from retrieval.console import run_app
-from retrieval.logs import configure_logging
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 out = Console()
@@ -63,13 +62,6 @@ PositiveTitleFieldOpt = Annotated[
 NegativeFieldOpt = Annotated[
     str, typer.Option(help="Field or column of an optional non-answering passage.")
 ]
-
-
-def _settings(data_dir: Path | None, threads: int | None, verbose: int, *, quiet: bool) -> Settings:
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    settings.configure_torch()
-    return settings
 
 
 def _corpus_pairs(
@@ -169,7 +161,7 @@ def train(
     quiet: QuietOpt = False,
 ) -> None:
     """Train a LoRA adapter with Multiple Negatives Ranking loss; publish it with its model card."""
-    settings = _settings(data_dir, threads, verbose, quiet=quiet)
+    settings = command_settings(data_dir, threads, verbose, quiet=quiet)
     specs = settings.model_specs()
     base_spec = get_spec(specs, base)
     if not pairs and not from_corpus:
@@ -287,7 +279,7 @@ def evaluate(
     quiet: QuietOpt = False,
 ) -> None:
     """Separation score and nDCG@10 / Recall@10 / MRR@10 of a model beside another, with CIs."""
-    settings = _settings(data_dir, threads, verbose, quiet=quiet)
+    settings = command_settings(data_dir, threads, verbose, quiet=quiet)
     specs = settings.model_specs()
     spec = get_spec(specs, model)
     get_spec(specs, against)

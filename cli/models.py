@@ -1,0 +1,80 @@
+"""`cardiorag models`: the model specs, whether each loads offline, and where it runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from adapters import ModelNotFoundError, ModelSpec
+from adapters.placement import describe_placement
+from adapters.weights import resolve_base
+from cli.options import (
+    DataDirOpt,
+    DebugOpt,
+    JsonFlagOpt,
+    ModelsFileOpt,
+    QuietOpt,
+    VerboseOpt,
+    command_settings,
+)
+from retrieval import Settings
+
+_COLUMNS = ("id", "base", "adapter", "max_tokens", "runs_on", "offline")
+
+
+def _offline(spec: ModelSpec, settings: Settings) -> str:
+    """Yes, or no and what to do: the base and the adapter must both be here."""
+    try:
+        resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
+    except ModelNotFoundError as error:
+        return f"no: {error.hint}"
+    if spec.adapter and not Path(spec.adapter).expanduser().is_dir():
+        return f"no: the adapter {spec.adapter} is a hub id, not a local folder"
+    return "yes"
+
+
+def model_rows(settings: Settings) -> list[dict[str, Any]]:
+    """One row per spec (the shipped ones with the user's models file over them)."""
+    return [
+        {
+            "id": spec.id,
+            "base": spec.base,
+            "adapter": spec.adapter or "",
+            "max_tokens": spec.max_seq_length,
+            "runs_on": describe_placement(spec),
+            "offline": _offline(spec, settings),
+        }
+        for spec in settings.model_specs().values()
+    ]
+
+
+def models_table(rows: list[dict[str, Any]]) -> Table:
+    """The rows as a table whose cells fold rather than cut: ids and paths stay whole."""
+    table = Table(title="model specs")
+    for column in _COLUMNS:
+        table.add_column(column.replace("_", " "), overflow="fold")
+    for row in rows:
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in _COLUMNS))
+    return table
+
+
+def models(
+    data_dir: DataDirOpt = None,
+    models_file: ModelsFileOpt = None,
+    as_json: JsonFlagOpt = False,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """List the model specs: base, adapter, max tokens, device and dtype, offline or not."""
+    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    rows = model_rows(settings)
+    if as_json:
+        typer.echo(json.dumps({"models": rows}, indent=2))
+    else:
+        Console().print(models_table(rows))

@@ -1,0 +1,177 @@
+"""`cardiorag search` and `cardiorag answer`: the retrieval API from the shell.
+
+Examples:
+    cardiorag search "first-line treatment for HFrEF" --mode hybrid --k 5
+    cardiorag search "mitral valve" --filter doc_type=textbook --filter page=3-5 --json
+    cardiorag answer "What is the lifetime risk of heart failure after 50?"
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.padding import Padding
+
+from cli.options import (
+    CorpusOpt,
+    DataDirOpt,
+    DebugOpt,
+    JsonFlagOpt,
+    ModelsFileOpt,
+    QuietOpt,
+    VerboseOpt,
+    command_settings,
+)
+from retrieval import DOCUMENT_PARTS, Hit, Retriever, SearchMode
+
+QueryArg = Annotated[str, typer.Argument(help="What to look for, in words.")]
+SearchModelOpt = Annotated[
+    str | None, typer.Option("--model", "-m", help="Model spec id [default: the corpus's].")
+]
+ModeOpt = Annotated[SearchMode, typer.Option("--mode", help="dense, sparse (BM25) or hybrid.")]
+KOpt = Annotated[int, typer.Option("--k", "-k", min=1, help="How many hits.")]
+FilterOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--filter",
+        help="FIELD=VALUE; repeat (one field twice: either value). page=3 or page=3-5.",
+    ),
+]
+AllPartsOpt = Annotated[
+    bool,
+    typer.Option("--all-parts", help="Search references, title block and back matter too."),
+]
+_SNIPPET_CHARS = 300
+
+
+def parse_filters(pairs: list[str]) -> dict[str, Any]:
+    """`["doc_type=textbook", "page=3-5"]` -> the `filters` of `Retriever.search`."""
+    filters: dict[str, list[Any]] = {}
+    for pair in pairs:
+        field, sep, raw = pair.partition("=")
+        if not sep or not field or not raw:
+            raise typer.BadParameter(f"{pair!r} is not FIELD=VALUE", param_hint="--filter")
+        first, dash, last = raw.partition("-")
+        value: Any = raw
+        if field == "page" and dash and first.isdigit() and last.isdigit():
+            value = (int(first), int(last))
+        elif raw.isdigit():
+            value = int(raw)
+        filters.setdefault(field, []).append(value)
+    return {field: values[0] if len(values) == 1 else values for field, values in filters.items()}
+
+
+def hit_record(hit: Hit) -> dict[str, Any]:
+    """A hit as JSON: rank, score, citation and where it comes from, and its whole text."""
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "citation": hit.citation,
+        "source": hit.source,
+        "title": hit.title,
+        "section": hit.section,
+        "page_start": hit.page_start,
+        "page_end": hit.page_end,
+        "doc_type": hit.doc_type,
+        "part": hit.part,
+        "ocr": hit.ocr,
+        "doc_id": hit.doc_id,
+        "chunk_id": hit.chunk_id,
+        "text": hit.text,
+    }
+
+
+def _print_hits(console: Console, hits: list[Hit]) -> None:
+    """Each hit: rank, citation, section and score, then the start of its text, indented."""
+    for hit in hits:
+        where = f" · {hit.section}" if hit.section and hit.section not in hit.citation else ""
+        flags = " · OCR (scanned page)" if hit.ocr else ""
+        console.print(
+            f"{hit.rank}. {hit.citation}{where}{flags}  (score {hit.score:.3f})",
+            highlight=False,
+            markup=False,
+        )
+        text = " ".join(hit.text.split())
+        snippet = text[:_SNIPPET_CHARS] + ("…" if len(text) > _SNIPPET_CHARS else "")
+        console.print(Padding(snippet, (0, 0, 1, 3)), highlight=False, markup=False)
+
+
+def search(
+    query: QueryArg,
+    corpus: CorpusOpt = None,
+    model: SearchModelOpt = None,
+    mode: ModeOpt = SearchMode.HYBRID,
+    k: KOpt = 10,
+    filters: FilterOpt = None,
+    all_parts: AllPartsOpt = False,
+    data_dir: DataDirOpt = None,
+    models_file: ModelsFileOpt = None,
+    as_json: JsonFlagOpt = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Search a corpus and print the ranked hits with their citations."""
+    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    with Retriever(corpus, model, settings=settings) as retriever:
+        hits = retriever.search(
+            query,
+            k,
+            mode=mode,
+            filters=parse_filters(filters or []),
+            parts=DOCUMENT_PARTS if all_parts else ("body",),
+        )
+        used = {"corpus": retriever.corpus, "model": retriever.model, "mode": str(mode)}
+    if as_json:
+        record = {"query": query, **used, "hits": [hit_record(hit) for hit in hits]}
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(f"{len(hits)} hits in {used['corpus']} ({used['model']}, {used['mode']})")
+    _print_hits(console, hits)
+
+
+def answer(
+    query: QueryArg,
+    corpus: CorpusOpt = None,
+    model: SearchModelOpt = None,
+    mode: ModeOpt = SearchMode.HYBRID,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Hits the answer reads.")] = 3,
+    data_dir: DataDirOpt = None,
+    models_file: ModelsFileOpt = None,
+    as_json: JsonFlagOpt = False,
+    verbose: VerboseOpt = 0,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Answer from the top hits: a chat model's answer when one is set, else quoted sentences."""
+    from retrieval.rag import answer_from_hits, chat_model_from_settings
+
+    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    with Retriever(corpus, model, settings=settings) as retriever:
+        extracted = retriever.answer(query, k, mode=mode)
+        llm = None if extracted.weak else chat_model_from_settings(settings)
+        generated = (
+            None
+            if llm is None
+            else answer_from_hits(llm, query, extracted.hits, mode=str(mode), model=retriever.model)
+        )
+    text = generated if generated is not None else extracted.text
+    kind = "generated" if generated is not None else "extractive"
+    if as_json:
+        record = {
+            "query": query,
+            "answer": text,
+            "kind": kind,
+            "weak": extracted.weak,
+            "sources": [hit_record(hit) for hit in extracted.hits],
+        }
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        return
+    console = Console()
+    console.print(text or "No sentence of the top hits fits the question.", highlight=False)
+    for number, hit in enumerate(extracted.hits, start=1):
+        console.print(f"[{number}] {hit.citation}", highlight=False, markup=False)

@@ -1,0 +1,134 @@
+"""`cardiorag`, as a user runs it: ingest, search, answer and models on a real corpus.
+
+The commands run in this process through `cli.main.main` (the console script's entry), so
+exit codes and what goes to stdout and stderr are the script's own.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from tests.conftest import MODEL_CACHE, SMALL_TEXTBOOK_SECTIONS, write_textbook_sections
+
+
+def cardiorag(
+    args: list[str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, str, str]:
+    """Run `cardiorag ARGS`; its exit code, stdout and stderr."""
+    monkeypatch.setattr(sys, "argv", ["cardiorag", *args])
+    with pytest.raises(SystemExit) as stopped:
+        main()
+    out, err = capsys.readouterr()
+    return int(stopped.value.code or 0), out, err
+
+
+@pytest.fixture(scope="module")
+def data_dir(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Path]:
+    """A data dir holding the small textbook corpus, ingested by `cardiorag ingest`."""
+    folder = tmp_path_factory.mktemp("cardiorag")
+    source = write_textbook_sections(shared_data, folder)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [n for n in os.environ if n.startswith("CARDIORAG_")]:
+            patch.delenv(name)
+        patch.setenv("CARDIORAG_MODEL_CACHE_DIR", str(MODEL_CACHE))
+        patch.setattr(sys, "argv", ["cardiorag", "ingest", str(source), "--data-dir", str(folder)])
+        with pytest.raises(SystemExit) as stopped:
+            main()
+        assert stopped.value.code in (0, None)
+        yield folder
+
+
+@pytest.fixture
+def run(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator:
+    for name in [n for n in os.environ if n.startswith("CARDIORAG_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("CARDIORAG_MODEL_CACHE_DIR", str(MODEL_CACHE))
+
+    def invoke(*args: str, data: bool = True) -> tuple[int, str, str]:
+        extra = ["--data-dir", str(data_dir)] if data else []
+        return cardiorag([*args, *extra], capsys, monkeypatch)
+
+    return invoke
+
+
+def test_search_json_gives_ranked_hits_with_citations(run) -> None:
+    code, out, _ = run("search", "ABO blood group antigens", "--json", "--k", "3")
+    assert code == 0
+    found = json.loads(out)
+    assert (found["corpus"], found["model"], found["mode"]) == ("cardiology", "minilm", "hybrid")
+    assert [hit["rank"] for hit in found["hits"]] == [1, 2, 3]
+    assert found["hits"][0]["citation"].startswith("Blood Typing")
+    assert all(hit["text"] and hit["chunk_id"] for hit in found["hits"])
+
+
+def test_search_prints_hits_with_their_citations(run) -> None:
+    code, out, _ = run("search", "fibrinolysis dissolves the clot", "--mode", "dense", "--k", "2")
+    assert code == 0
+    assert out.startswith("2 hits in cardiology (minilm, dense)")
+    assert "1. Hemostasis - Fibrinolysis" in out
+
+
+def test_a_filter_narrows_and_a_malformed_one_is_a_usage_error(run) -> None:
+    code, out, _ = run("search", "heart", "--filter", "doc_type=note", "--json")
+    assert code == 0 and json.loads(out)["hits"] == []
+    code, out, err = run("search", "heart", "--filter", "doc_type", "--json")
+    assert code == 2 and "FIELD=VALUE" in err
+    assert json.loads(out)["exit_code"] == 2
+
+
+def test_an_unknown_corpus_is_one_line_and_json_with_json(run) -> None:
+    code, out, err = run("search", "heart", "--corpus", "nope", "--json")
+    assert code == 1
+    assert err.startswith("error: unknown corpus 'nope'") and err.count("\n") == 1
+    assert json.loads(out)["error"].startswith("unknown corpus 'nope'")
+
+
+def test_a_model_that_did_not_embed_the_corpus_is_named(run) -> None:
+    code, _, err = run("search", "heart", "--model", "minilm-cardio")
+    assert code == 1
+    assert "'minilm-cardio' has not embedded corpus 'cardiology'" in err
+
+
+def test_an_unknown_option_is_a_usage_error(run) -> None:
+    code, _, err = run("search", "heart", "--bogus")
+    assert code == 2 and "No such option: --bogus" in err
+
+
+def test_answer_quotes_sentences_of_the_hits_it_cites(run) -> None:
+    code, out, _ = run("answer", "What are the antigens of the ABO blood group?", "--json")
+    assert code == 0
+    answer = json.loads(out)
+    assert answer["kind"] == "extractive" and not answer["weak"]
+    assert "[1]" in answer["answer"] or "[2]" in answer["answer"]
+    assert len(answer["sources"]) == 3
+
+
+def test_models_json_lists_every_spec_whole(run) -> None:
+    code, out, _ = run("models", "--json", data=False)
+    assert code == 0
+    rows = {row["id"]: row for row in json.loads(out)["models"]}
+    assert {"minilm", "mpnet", "minilm-cardio", "cardioembed-mpnet"} <= rows.keys()
+    assert rows["minilm"]["offline"] == "yes"
+    # Its base is installed, its adapter is on the hub: not usable offline.
+    assert rows["cardioembed-mpnet"]["offline"].startswith("no: the adapter")
+
+
+def test_models_on_a_narrow_terminal_folds_rather_than_cuts(run, monkeypatch) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
+    code, out, _ = run("models", data=False)
+    assert code == 0 and "…" not in out
+
+
+def test_every_textbook_section_was_ingested(data_dir: Path, run) -> None:
+    code, out, _ = run("ingest", "--list")
+    assert code == 0
+    assert out.count("textbook") >= len(SMALL_TEXTBOOK_SECTIONS)
