@@ -15,31 +15,14 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
+from adapters.adapter_info import AdapterInfo
 from adapters.errors import AdapterBaseMismatchError, AdapterError
+from adapters.model_card import render_model_card
 
 INFO_FILE = "cardiorag_adapter.json"
 PEFT_CONFIG = "adapter_config.json"
 PEFT_WEIGHTS = "adapter_model.safetensors"
 CARD_FILE = "README.md"
-
-
-class AdapterInfo(BaseModel):
-    """How an adapter was made and how it scored; the model card is rendered from it."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    format: int = 1
-    base: str
-    base_spec: str
-    architecture: dict[str, Any]
-    max_seq_length: int
-    options: dict[str, Any]
-    data: dict[str, Any]
-    training: dict[str, Any]
-    heldout: dict[str, Any]
-    evaluations: list[dict[str, Any]] = Field(default_factory=list)
 
 
 def base_architecture(model_dir: str | Path) -> dict[str, Any]:
@@ -61,8 +44,6 @@ def read_adapter_info(adapter_dir: Path) -> AdapterInfo | None:
 
 def write_adapter_info(adapter_dir: Path, info: AdapterInfo) -> None:
     """Write the record and re-render the model card from it."""
-    from adapters.model_card import render_model_card
-
     (adapter_dir / INFO_FILE).write_text(info.model_dump_json(indent=2) + "\n", encoding="utf-8")
     (adapter_dir / CARD_FILE).write_text(render_model_card(info), encoding="utf-8")
 

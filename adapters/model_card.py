@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from adapters.adapter_files import AdapterInfo
+from adapters.adapter_info import AdapterInfo
 
 
 def _interval(estimate: dict[str, float]) -> str:

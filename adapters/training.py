@@ -21,11 +21,11 @@ import numpy as np
 
 from adapters.adapter_files import (
     PEFT_CONFIG,
-    AdapterInfo,
     base_architecture,
     publish_adapter,
     write_adapter_info,
 )
+from adapters.adapter_info import AdapterInfo
 from adapters.errors import AdapterError
 from adapters.pairs import TextPair, TrainingData, pair_fingerprint
 from adapters.placement import Placement, placement_for

@@ -22,8 +22,7 @@ import numpy as np
 from adapters import Encoder, ModelSpec, load_encoder
 from benchmarks.speed_search import percentiles, time_queries
 from ingest import LoadOptions, ingest_paths
-from retrieval import Catalog, SearchMode, Settings, collection_name
-from retrieval._edge import EdgeStore
+from retrieval import Catalog, SearchMode, Settings, collection_name, open_embedded_store
 
 logger = logging.getLogger(__name__)
 
@@ -87,7 +86,7 @@ def measure_ingest(
         catalog = Catalog(scratch_settings.sql_url_or_default())
         catalog.create_schema()
         try:
-            with EdgeStore(Path(scratch) / "qdrant") as store:
+            with open_embedded_store(Path(scratch) / "qdrant") as store:
                 started = time.perf_counter()
                 report = ingest_paths(
                     paths,

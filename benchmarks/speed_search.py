@@ -27,8 +27,7 @@ from tqdm.auto import tqdm
 from adapters import Encoder
 from benchmarks.report import file_hash
 from ingest.chunking import ChunkingSpec, budget_tokens, make_splitter
-from retrieval import SearchMode
-from retrieval._edge import EdgeStore
+from retrieval import SearchMode, VectorStore, open_embedded_store
 from retrieval.query import StoreQuery
 from retrieval.request import DEFAULT_HNSW_EF
 from retrieval.sparse import Bm25Encoder
@@ -164,7 +163,7 @@ class SizeResult:
 
 
 def time_queries(
-    store: EdgeStore, collection: str, encoder: Encoder, queries: Sequence[str], mode: SearchMode
+    store: VectorStore, collection: str, encoder: Encoder, queries: Sequence[str], mode: SearchMode
 ) -> list[float]:
     """Milliseconds per query: embed it afresh, then search (top 10, the Retriever's ef)."""
     bm25 = Bm25Encoder()
@@ -185,7 +184,7 @@ def time_queries(
     return samples
 
 
-def hnsw_recall(store: EdgeStore, collection: str, query_vectors: np.ndarray) -> float:
+def hnsw_recall(store: VectorStore, collection: str, query_vectors: np.ndarray) -> float:
     """Mean overlap of the HNSW top 10 with the exact top 10, over the queries."""
     overlaps = []
     for vector in query_vectors:
@@ -212,7 +211,7 @@ def measure_size(
     """Fill a fresh collection to `size` points, build HNSW, then time and check queries."""
     with (
         tempfile.TemporaryDirectory(prefix="cardiorag-speed-") as scratch,
-        EdgeStore(Path(scratch)) as store,
+        open_embedded_store(Path(scratch)) as store,
     ):
         store.create_collection(_COLLECTION, encoder.dimension)
         started = time.perf_counter()

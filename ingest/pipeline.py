@@ -23,7 +23,8 @@ from ingest.chunking import Chunker, ChunkingSpec, budget_tokens
 from ingest.documents import Document
 from ingest.errors import IngestError
 from ingest.loaders import LoadOptions, discover_files, file_sha256, load_file
-from retrieval.catalog import Catalog, CorpusModel, DocumentRecord, PendingChunk
+from retrieval.catalog import Catalog
+from retrieval.catalog_records import CorpusModel, DocumentRecord, PendingChunk
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import StoredPoint, VectorStore, collection_name
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from retrieval.answer import AnswerSentence, ExtractiveAnswer
-from retrieval.catalog import BenchmarkRun, Catalog, Judgment
+from retrieval.backends import open_embedded_store, open_store
+from retrieval.catalog import Catalog
+from retrieval.catalog_records import BenchmarkRun, Judgment
 from retrieval.confidence import Assessment
 from retrieval.errors import (
     CollectionMismatchError,
@@ -31,7 +33,6 @@ from retrieval.store import (
     ScoredChunk,
     VectorStore,
     collection_name,
-    open_store,
 )
 
 __all__ = [
@@ -68,5 +69,6 @@ __all__ = [
     "UnknownFilterError",
     "VectorStore",
     "collection_name",
+    "open_embedded_store",
     "open_store",
 ]

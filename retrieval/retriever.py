@@ -22,6 +22,7 @@ from adapters import Encoder, ModelSpec, get_spec, load_encoder
 from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate, header_budget
 from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
 from retrieval.answer import ExtractiveAnswer, extract_answer
+from retrieval.backends import open_store
 from retrieval.catalog import Catalog
 from retrieval.confidence import Assessment, assess, calibration_for
 from retrieval.deadline import Deadline
@@ -46,7 +47,7 @@ from retrieval.query import (
 from retrieval.request import DEFAULT_CANDIDATES, DEFAULT_HNSW_EF, SearchRequest
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
-from retrieval.store import DEFAULT_PARTS, VectorStore, collection_name, open_store
+from retrieval.store import DEFAULT_PARTS, VectorStore, collection_name
 
 logger = logging.getLogger(__name__)
 

@@ -23,7 +23,7 @@ from retrieval.query import StoreQuery
 from retrieval.sparse import SparseVector
 
 if TYPE_CHECKING:
-    from retrieval.settings import Settings
+    pass
 
 DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
@@ -184,14 +184,3 @@ class VectorStore(ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_store(settings: Settings) -> VectorStore:
-    """The one place that builds a backend: a URL means a server, else the embedded store."""
-    if settings.qdrant_url:
-        from retrieval._server import ServerStore
-
-        return ServerStore.connect(settings.qdrant_url, settings.qdrant_api_key, settings.server)
-    from retrieval._edge import EdgeStore
-
-    return EdgeStore(settings.data_dir / "qdrant")

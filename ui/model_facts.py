@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from adapters import Encoder, ModelSpec
-from adapters.adapter_files import CARD_FILE, PEFT_WEIGHTS, AdapterInfo, read_adapter_info
+from adapters.adapter_files import CARD_FILE, PEFT_WEIGHTS, read_adapter_info
+from adapters.adapter_info import AdapterInfo
 
 MEGABYTE = 1024 * 1024
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from ingest import remove_source
-from retrieval.catalog import DocumentSummary
+from retrieval.catalog_records import DocumentSummary
 from ui import resources
 from ui.corpus import facets
 from ui.paths import ShownPaths

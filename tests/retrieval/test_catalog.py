@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 import retrieval.catalog
 from retrieval import Catalog, CorpusConfigError
-from retrieval.catalog import ChunkRecord, CorpusModel, DocumentRecord
+from retrieval.catalog_records import ChunkRecord, CorpusModel, DocumentRecord
 
 CHUNKING = {"tokenizer": "minilm", "chunk_tokens": 254, "overlap_tokens": 32}
 CORPUS = "cardiology"

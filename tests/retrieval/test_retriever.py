@@ -27,7 +27,7 @@ from retrieval import (
     open_store,
 )
 from retrieval._edge import EdgeStore
-from retrieval.catalog import CorpusModel
+from retrieval.catalog_records import CorpusModel
 from tests.conftest import MODEL_CACHE, throwaway_sql_url
 
 MODULES = ("Heart Anatomy", "Cardiac Muscle and Electrical Activity", "Cardiac Cycle")
