@@ -48,6 +48,7 @@ from retrieval import (
     collection_name,
     open_store,
 )
+from retrieval.index import Index
 
 logger = logging.getLogger(__name__)
 
@@ -401,8 +402,7 @@ def ingest_beir_corpus(
         [beir.corpus_file],
         corpus=corpus,
         models=models,
-        store=store,
-        catalog=catalog,
+        index=Index(catalog, store),
         load_encoder=load,
         recreate=rebuild,
         overlap_tokens=settings.chunk_overlap_tokens,

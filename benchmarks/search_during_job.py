@@ -27,6 +27,7 @@ from benchmarks.report import machine
 from benchmarks.speed_search import percentiles, read_queries
 from ingest import ingest_paths
 from retrieval import Catalog, Retriever, Settings, open_store
+from retrieval.index import Index
 
 JOB_INSTANCE = "jobs"  # the app's (ui.ingest_jobs.JOBS)
 MEDQUAD_QUERIES = Path("../shared/data/eval/medquad_cardio_dev/queries.jsonl")
@@ -61,8 +62,7 @@ def measure(
                     data,
                     corpus=job_corpus,
                     models=[get_spec(specs, "minilm-cardio")],
-                    store=store,
-                    catalog=catalog,
+                    index=Index(catalog, store),
                     load_encoder=lambda spec: load_encoder(
                         spec, cache_dir=settings.model_cache_dir, instance=instance
                     ),

@@ -23,6 +23,7 @@ from adapters import Encoder, ModelSpec, load_encoder
 from benchmarks.speed_search import percentiles, time_queries
 from ingest import LoadOptions, ingest_paths
 from retrieval import Catalog, SearchMode, Settings, collection_name, open_embedded_store
+from retrieval.index import Index
 
 logger = logging.getLogger(__name__)
 
@@ -93,8 +94,7 @@ def measure_ingest(
                     options=LoadOptions(exclude=("SOURCES.txt", "README*")),
                     corpus=CORPUS,
                     models=[spec],
-                    store=store,
-                    catalog=catalog,
+                    index=Index(catalog, store),
                     load_encoder=loader,
                     overlap_tokens=settings.chunk_overlap_tokens,
                     batch_size=settings.embed_batch_size,

@@ -24,7 +24,6 @@ from rich.table import Table
 from adapters import (
     AdapterError,
     get_spec,
-    load_encoder,
 )
 from cli.console import run_app
 from cli.logs import configure_logging
@@ -45,10 +44,11 @@ from cli.options import (
 from ingest.documents import DocType
 from ingest.errors import IngestError
 from ingest.loaders import LoadOptions
-from ingest.migrate import migrate_corpus
 from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
 from ingest.records import FieldMap
-from retrieval import Catalog, RetrievalError, Settings, VectorStore, open_store
+from retrieval import Catalog, RetrievalError, Settings
+from retrieval.index import Index, open_index
+from retrieval.migrate import migrate_corpus
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 out = Console()
@@ -205,33 +205,31 @@ def ingest(
         return
     corpus = corpus or settings.default_corpus
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    catalog = Catalog(settings.sql_url_or_default())
-    catalog.create_schema()
     if list_documents:  # the catalog alone: works while another process holds the store
+        catalog = Catalog(settings.sql_url_or_default())
+        catalog.create_schema()
         out.print(_list_table(catalog, corpus))
         return
-    with open_store(settings) as store:
+    with open_index(settings) as index:
         if migrate_to and migrate_sql_url:
-            _migrate(corpus, store, catalog, settings, migrate_to, migrate_sql_url, migrate_api_key)
+            _migrate(corpus, index, settings, migrate_to, migrate_sql_url, migrate_api_key)
             return
         if remove is not None:
-            removed = remove_source(remove, corpus=corpus, store=store, catalog=catalog)
+            removed = remove_source(remove, corpus=corpus, index=index)
             out.print(f"removed {removed} documents of {remove} from corpus {corpus!r}")
             return
         specs = settings.model_specs()
         chosen = [
             get_spec(specs, model_id)
-            for model_id in run_model_ids(catalog, corpus, model or [], settings.default_model)
+            for model_id in run_model_ids(
+                index.catalog, corpus, model or [], settings.default_model
+            )
         ]
         report = ingest_paths(
             paths or [],
             corpus=corpus,
             models=chosen,
-            store=store,
-            catalog=catalog,
-            load_encoder=lambda spec: load_encoder(
-                spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
-            ),
+            index=index,
             options=LoadOptions(
                 doc_type=doc_type,
                 encoding=encoding,
@@ -271,8 +269,7 @@ def ingest(
 
 def _migrate(
     corpus: str,
-    store: VectorStore,
-    catalog: Catalog,
+    index: Index,
     settings: Settings,
     url: str,
     sql_url: str,
@@ -281,21 +278,10 @@ def _migrate(
     target_settings = Settings.load(
         data_dir=settings.data_dir, qdrant_url=url, sql_url=sql_url, qdrant_api_key=api_key
     )
-    target_catalog = Catalog(target_settings.sql_url_or_default())
-    target_catalog.create_schema()
-    try:
-        with open_store(target_settings) as target_store:
-            report = migrate_corpus(
-                corpus,
-                source_store=store,
-                source_catalog=catalog,
-                target_store=target_store,
-                target_catalog=target_catalog,
-                show_progress=sys.stderr.isatty(),
-            )
-    finally:
-        target_catalog.close()
-    table = Table(title=f"corpus {corpus!r} copied to {url} and {target_catalog.safe_url}")
+    with open_index(target_settings) as target:
+        report = migrate_corpus(corpus, index, target, show_progress=sys.stderr.isatty())
+        target_url = target.catalog.safe_url
+    table = Table(title=f"corpus {corpus!r} copied to {url} and {target_url}")
     table.add_column("")
     table.add_column("count (source = target)", justify="right")
     for name, points in report.points.items():

@@ -1,9 +1,7 @@
-"""The ingest pipeline: files -> documents -> chunks -> catalog -> vectors in every collection.
+"""The ingest pipeline: find files, load them, diff them against the catalog, chunk, embed.
 
-Order of writes (ARCHITECTURE.md): a changed or removed document's points go from every
-collection first, then the catalog replaces its rows in one transaction, then each model
-embeds the chunks it has not embedded yet and marks them only after Qdrant accepted them.
-A crash anywhere leaves work that the next run redoes, never duplicates or orphans.
+Every write goes through `retrieval.index.Index`, which keeps the order that survives a crash
+(ARCHITECTURE.md): one call per file (`replace_source`), then one per model (`embed_pending`).
 """
 
 from __future__ import annotations
@@ -25,8 +23,9 @@ from ingest.errors import IngestError
 from ingest.loaders import LoadOptions, discover_files, file_sha256, load_file
 from retrieval.catalog import Catalog
 from retrieval.catalog_records import CorpusModel, DocumentRecord, PendingChunk
+from retrieval.index import Index
 from retrieval.sparse import Bm25Encoder
-from retrieval.store import StoredPoint, VectorStore, collection_name
+from retrieval.store import StoredPoint, collection_name
 
 logger = logging.getLogger(__name__)
 
@@ -166,25 +165,16 @@ def _dense_texts(
 
 
 class _Ingestor:
-    """One ingest run's state: the corpus, its collections, the splitter and the report."""
+    """One ingest run's state: the corpus, its index, the prepared models and the report."""
 
     def __init__(
-        self,
-        corpus: str,
-        store: VectorStore,
-        catalog: Catalog,
-        report: IngestReport,
-        prepared: _PreparedCorpus | None,
+        self, corpus: str, index: Index, report: IngestReport, prepared: _PreparedCorpus | None
     ) -> None:
         self.corpus = corpus
-        self.store = store
-        self.catalog = catalog
+        self.index = index
         self.report = report
         self.prepared = prepared  # None in a dry run, which writes nothing
         self.unrecorded: list[tuple[str, str, str]] = []
-
-    def collections(self) -> list[str]:
-        return [model.collection for model in self.catalog.corpus_models(self.corpus)]
 
     def fail(self, path: Path, sha256: str, error: IngestError | OSError) -> None:
         reason = str(error) if isinstance(error, IngestError) else f"{path}: {error}"
@@ -192,16 +182,16 @@ class _Ingestor:
         self.report.failed.append(FileFailure(str(path), reason))
         if self.report.dry_run:
             return
-        if self.corpus in self.catalog.corpus_names():
-            self.catalog.record_failure(self.corpus, str(path), sha256, reason)
+        if self.corpus in self.index.catalog.corpus_names():
+            self.index.record_failure(self.corpus, str(path), sha256, reason)
         else:  # a new corpus is created by its first good file, which may come later
             self.unrecorded.append((str(path), sha256, reason))
 
     def record_deferred_failures(self) -> None:
         """Record the failures seen before the corpus existed, now that a good file made it."""
-        if self.unrecorded and self.corpus in self.catalog.corpus_names():
+        if self.unrecorded and self.corpus in self.index.catalog.corpus_names():
             for path, sha256, reason in self.unrecorded:
-                self.catalog.record_failure(self.corpus, path, sha256, reason)
+                self.index.record_failure(self.corpus, path, sha256, reason)
         self.unrecorded.clear()
 
     def ingest_file(self, path: Path, options: LoadOptions) -> None:
@@ -211,7 +201,8 @@ class _Ingestor:
             self.fail(path, "", err)
             return
         sha256 = file_sha256(data)
-        state = self.catalog.source_state(self.corpus, str(path))
+        catalog = self.index.catalog
+        state = catalog.source_state(self.corpus, str(path))
         if state.status == "ok" and state.sha256 == sha256:
             self.report.skipped += len(state.documents)
             return
@@ -223,7 +214,7 @@ class _Ingestor:
         incoming = {document.doc_id: document for document in loaded.documents}
         clashes = {
             doc_id: owner
-            for doc_id, owner in self.catalog.doc_id_owners(self.corpus, list(incoming)).items()
+            for doc_id, owner in catalog.doc_id_owners(self.corpus, list(incoming)).items()
             if owner != str(path)
         }
         if clashes:
@@ -263,15 +254,10 @@ class _Ingestor:
         )
         if self.prepared is None:
             return
-        stale = [d.doc_id for d in changed] + removed
-        # Unmarked before their points go: a crash in between leaves chunks to re-embed, never
-        # rows that claim points which are gone (e.g. if the old file version comes back).
-        self.catalog.forget_embeddings(self.corpus, stale)
-        for collection in self.collections():
-            self.store.delete_documents(collection, stale)
         records = [self.prepared.chunk(document) for document in new + changed]
         self.report.chunks += sum(len(record.chunks) for record in records)
-        self.catalog.write_source(self.corpus, str(path), loaded.sha256, records, stale)
+        stale = [d.doc_id for d in changed] + removed
+        self.index.replace_source(self.corpus, str(path), loaded.sha256, records, stale)
 
     def embed_pending(
         self,
@@ -282,41 +268,37 @@ class _Ingestor:
         show_progress: bool,
         progress: ProgressCallback = _no_progress,
     ) -> ModelRun:
-        collection = collection_name(self.corpus, encoder.spec.id)
-        started = time.perf_counter()
-        pending = sorted(
-            self.catalog.pending_chunks(self.corpus, encoder.spec.id), key=lambda c: len(c.text)
+        spec = encoder.spec
+        model = CorpusModel(
+            spec.id, collection_name(self.corpus, spec.id), encoder.dimension, spec.spec_hash
         )
-        stored = self.catalog.corpus_chunking(self.corpus)
+        stored = self.index.catalog.corpus_chunking(self.corpus)
         chunking = ChunkingSpec(**stored) if stored is not None else None
-        progress(f"embed {encoder.spec.id}", 0, len(pending))
-        with tqdm(
-            total=len(pending),
-            desc=f"embed {encoder.spec.id}",
-            unit="chunk",
-            disable=not show_progress,
-        ) as bar:
-            for start in range(0, len(pending), EMBED_WINDOW):
-                window = pending[start : start + EMBED_WINDOW]
-                assert chunking is not None  # a corpus with pending chunks exists
-                dense = encoder.encode_documents(
-                    _dense_texts(window, chunking, encoder), batch_size=batch_size
-                )
-                sparse = bm25.embed_documents([_sparse_text(c) for c in window])
-                self.store.upsert(
-                    collection,
-                    [
-                        StoredPoint(c.chunk_id, d, s, c.text, c.metadata)
-                        for c, d, s in zip(window, dense, sparse, strict=True)
-                    ],
-                )
-                self.catalog.mark_embedded(encoder.spec.id, [c.chunk_id for c in window])
-                bar.update(len(window))
-                progress(f"embed {encoder.spec.id}", start + len(window), len(pending))
-                logger.debug("embedded %d chunks with %s", len(window), encoder.spec.id)
-        if pending:
-            self.store.finish_writes(collection)
-        run = ModelRun(encoder.spec.id, collection, len(pending), time.perf_counter() - started)
+
+        def embed(window: Sequence[PendingChunk]) -> list[StoredPoint]:
+            assert chunking is not None  # a corpus with pending chunks exists
+            dense = encoder.encode_documents(
+                _dense_texts(window, chunking, encoder), batch_size=batch_size
+            )
+            sparse = bm25.embed_documents([_sparse_text(c) for c in window])
+            logger.debug("embedded %d chunks with %s", len(window), spec.id)
+            return [
+                StoredPoint(c.chunk_id, d, s, c.text, c.metadata)
+                for c, d, s in zip(window, dense, sparse, strict=True)
+            ]
+
+        started = time.perf_counter()
+        with tqdm(desc=f"embed {spec.id}", unit="chunk", disable=not show_progress) as bar:
+
+            def done(chunks: int, total: int) -> None:
+                bar.total = total
+                bar.update(chunks - bar.n)
+                progress(f"embed {spec.id}", chunks, total)
+
+            count = self.index.embed_pending(
+                self.corpus, model, embed, window=EMBED_WINDOW, done=done
+            )
+        run = ModelRun(spec.id, model.collection, count, time.perf_counter() - started)
         logger.info(
             "%s: embedded %d chunks in %.1f s (%.1f chunks/s)",
             run.model_id,
@@ -344,9 +326,8 @@ def ingest_paths(
     *,
     corpus: str,
     models: Sequence[ModelSpec],
-    store: VectorStore,
-    catalog: Catalog,
-    load_encoder: EncoderLoader,
+    index: Index,
+    load_encoder: EncoderLoader | None = None,
     options: LoadOptions | None = None,
     recreate: bool = False,
     dry_run: bool = False,
@@ -362,31 +343,23 @@ def ingest_paths(
     corpus's own and gives a new one `DEFAULT_TEMPLATE`. Another than the corpus's is refused:
     `recreate` rebuilds the corpus with it.
 
-    `progress` is told each step (for the web app's progress bar; `show_progress` draws
-    tqdm bars on stderr). Returns the report; a file that fails is in `report.failed` and
-    does not stop the rest.
+    `load_encoder` loads a spec's encoder (default: `index.encoder`). `progress` is told
+    each step (for the web app's progress bar; `show_progress` draws tqdm bars on stderr).
+    Returns the report; a file that fails is in `report.failed` and does not stop the rest.
     """
     started = time.perf_counter()
     options = options or LoadOptions()
     report = IngestReport(corpus=corpus, dry_run=dry_run)
     if recreate and not dry_run:
-        # Unmarked first, as elsewhere: a crash before the corpus is dropped leaves chunks to
-        # embed again, never rows that claim points in a dropped collection.
-        if corpus in catalog.corpus_names():
-            catalog.forget_embeddings(corpus, [d.doc_id for d in catalog.list_documents(corpus)])
-        for model in catalog.corpus_models(corpus):
-            store.drop_collection(model.collection)
-        for spec in models:
-            store.drop_collection(collection_name(corpus, spec.id))
-        catalog.drop_corpus(corpus)
+        index.drop_corpus(corpus, [collection_name(corpus, spec.id) for spec in models])
     if not dry_run:
-        _drop_changed_models(corpus, models, store, catalog)
+        index.drop_changed_models(corpus, models)
     if context_template is not None:
         ContextTemplate(context_template)  # a malformed template fails before any work
-    stored = catalog.corpus_chunking(corpus)
+    stored = index.catalog.corpus_chunking(corpus)
     if stored is not None and not dry_run:
         # Refuse another overlap or template now, even when nothing needs chunking in this run.
-        catalog.ensure_corpus(
+        index.ensure_corpus(
             corpus, _requested_chunking(stored, overlap_tokens, context_template).stored()
         )
     files, refused = discover_files(paths, options.exclude)
@@ -396,16 +369,15 @@ def ingest_paths(
         if dry_run
         else _PreparedCorpus(
             corpus,
-            store,
-            catalog,
+            index,
             models,
-            load_encoder,
+            load_encoder or index.encoder,
             overlap_tokens,
             context_template,
             progress,
         )
     )
-    ingestor = _Ingestor(corpus, store, catalog, report, prepared)
+    ingestor = _Ingestor(corpus, index, report, prepared)
     for done, path in enumerate(
         tqdm(files, desc="parse", unit="file", disable=not show_progress), start=1
     ):
@@ -424,32 +396,6 @@ def ingest_paths(
     return report
 
 
-def _drop_changed_models(
-    corpus: str, models: Sequence[ModelSpec], store: VectorStore, catalog: Catalog
-) -> None:
-    """Forget the vectors of models whose spec changed since they embedded the corpus.
-
-    A retrained adapter (or a new base, prefix or max length) gives other vectors; mixed with
-    the old ones, search would be silently wrong. Their chunks become pending, so this run
-    embeds the whole corpus again with the current spec.
-    """
-    if corpus not in catalog.corpus_names():
-        return
-    current = {spec.id: spec.spec_hash for spec in models}
-    for model in catalog.corpus_models(corpus):
-        if model.model_id in current and model.spec_hash != current[model.model_id]:
-            logger.warning(
-                "model %r changed since it embedded corpus %r (spec hash %s, now %s): "
-                "embedding the corpus again",
-                model.model_id,
-                corpus,
-                model.spec_hash,
-                current[model.model_id],
-            )
-            catalog.drop_corpus_model(corpus, model.model_id)
-            store.drop_collection(model.collection)
-
-
 class _PreparedCorpus:
     """The run's encoders, collections and chunker, set up on first need.
 
@@ -459,8 +405,7 @@ class _PreparedCorpus:
     def __init__(
         self,
         corpus: str,
-        store: VectorStore,
-        catalog: Catalog,
+        index: Index,
         models: Sequence[ModelSpec],
         load_encoder: EncoderLoader,
         overlap_tokens: int,
@@ -471,8 +416,7 @@ class _PreparedCorpus:
         self.progress = progress
         self.overlap_tokens = overlap_tokens
         self.context_template = context_template
-        self.store = store
-        self.catalog = catalog
+        self.index = index
         self.models = models
         self.load_encoder = load_encoder
         self.encoders: list[Encoder] = []
@@ -503,27 +447,26 @@ class _PreparedCorpus:
     def has_work(self) -> bool:
         """Whether any model has chunks to embed; prepares the models if so."""
         if self._chunker is None and any(
-            self.catalog.pending_count(self.corpus, spec.id) for spec in self.models
+            self.index.catalog.pending_count(self.corpus, spec.id) for spec in self.models
         ):
             self._chunker = self._prepare()
         return self._chunker is not None
 
     def _prepare(self) -> Chunker:
         """Load the encoders, create the corpus and its collections, build the chunker."""
-        corpus, catalog = self.corpus, self.catalog
+        corpus = self.corpus
         for loaded, spec in enumerate(self.models):
             self.progress(f"load {spec.id}", loaded, len(self.models))  # a model loads for seconds
             self.encoders.append(self.load_encoder(spec))
         chunking = _chunking_for(
-            corpus, catalog, self.encoders, self.overlap_tokens, self.context_template
+            corpus, self.index.catalog, self.encoders, self.overlap_tokens, self.context_template
         )
-        catalog.ensure_corpus(corpus, chunking.stored())
+        self.index.ensure_corpus(corpus, chunking.stored())
         for encoder in self.encoders:
-            collection = collection_name(corpus, encoder.spec.id)
-            self.store.ensure_collection(collection, encoder.dimension)
-            catalog.add_corpus_model(
-                corpus,
-                CorpusModel(encoder.spec.id, collection, encoder.dimension, encoder.spec.spec_hash),
+            spec = encoder.spec
+            collection = collection_name(corpus, spec.id)
+            self.index.prepare_model(
+                corpus, CorpusModel(spec.id, collection, encoder.dimension, spec.spec_hash)
             )
         tokenizer_encoder = next(
             (e for e in self.encoders if e.spec.id == chunking.tokenizer), self.encoders[0]
@@ -531,17 +474,6 @@ class _PreparedCorpus:
         return Chunker(tokenizer_encoder.count_tokens, chunking)
 
 
-def remove_source(path: Path, *, corpus: str, store: VectorStore, catalog: Catalog) -> int:
-    """Remove a file (or every file under a folder) from every collection, then the catalog.
-
-    Returns the number of documents removed.
-    """
-    target = str(Path(path).expanduser().resolve())
-    sources = catalog.sources_under(corpus, target)
-    doc_ids = [doc_id for ids in sources.values() for doc_id in ids]
-    catalog.forget_embeddings(corpus, doc_ids)  # before the points go, as in ingest_file
-    for model in catalog.corpus_models(corpus):
-        store.delete_documents(model.collection, doc_ids)
-    catalog.remove_sources(corpus, list(sources))
-    logger.info("removed %d documents from %d files", len(doc_ids), len(sources))
-    return len(doc_ids)
+def remove_source(path: Path, *, corpus: str, index: Index) -> int:
+    """Remove a file (or every file under a folder) from the corpus; the documents removed."""
+    return index.remove_sources(corpus, str(Path(path).expanduser().resolve()))

@@ -23,6 +23,7 @@ from retrieval.errors import (
     UnknownFilterError,
 )
 from retrieval.hits import Hit
+from retrieval.index import Index, open_index
 from retrieval.query import DEFAULT_FUSION, FusionMethod, SearchMode
 from retrieval.request import SearchRequest
 from retrieval.retriever import Comparison, PairAgreement, Retriever
@@ -51,6 +52,7 @@ __all__ = [
     "ExtractiveAnswer",
     "FusionMethod",
     "Hit",
+    "Index",
     "InvalidRequestError",
     "Judgment",
     "PairAgreement",
@@ -70,5 +72,6 @@ __all__ = [
     "VectorStore",
     "collection_name",
     "open_embedded_store",
+    "open_index",
     "open_store",
 ]

@@ -18,6 +18,7 @@ from adapters.placement import requested_dtype
 from ingest import IngestReport, ingest_paths
 from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
+from retrieval.index import Index
 from retrieval.query import FieldMatch, SearchMode, StoreQuery
 from retrieval.store import ScoredChunk, VectorStore
 
@@ -201,8 +202,7 @@ def ingest_with_minilm(
         list(paths),
         corpus=corpus,
         models=[specs["minilm"]],
-        store=store,
-        catalog=catalog,
+        index=Index(catalog, store),
         load_encoder=encoder_loader,
     )
 

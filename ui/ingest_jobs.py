@@ -14,6 +14,7 @@ from adapters import Encoder, ModelSpec, get_spec, load_encoder
 from ingest import DocType, IngestReport, LoadOptions, ingest_paths
 from ingest.pipeline import run_model_ids
 from retrieval import Catalog, Settings, VectorStore
+from retrieval.index import Index
 from ui.jobs import Progress
 
 # The encoder instance of background jobs (see load_encoder).
@@ -55,8 +56,7 @@ class IngestContext:
             list(paths),
             corpus=corpus,
             models=list(models),
-            store=self.store,
-            catalog=self.catalog,
+            index=Index(self.catalog, self.store, self.settings),
             load_encoder=self.load,
             options=options,
             overlap_tokens=self.settings.chunk_overlap_tokens,

@@ -60,9 +60,7 @@ def removal_form(corpus: str, documents: Sequence[DocumentSummary], paths: Shown
         )
         yes, no = st.columns(2)
         if yes.button("Remove it", type="primary", key="library.remove_confirm"):
-            remove_source(
-                Path(pending), corpus=corpus, store=resources.store(), catalog=resources.catalog()
-            )
+            remove_source(Path(pending), corpus=corpus, index=resources.index())
             st.session_state[FLASH_KEY] = f"Removed {paths.shown(pending)}: {_what(going)}."
             facets.clear()  # the Search filters and the Source page forget the file now
             del st.session_state[PENDING_KEY]

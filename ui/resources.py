@@ -14,6 +14,7 @@ import streamlit as st
 
 from adapters import AdapterError, Encoder, ModelSpec, get_spec, load_encoder
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
+from retrieval.index import Index
 from ui.jobs import JobBoard
 from ui.locked_store import LockedStore
 
@@ -42,6 +43,11 @@ def catalog() -> Catalog:
     cat = Catalog(settings().sql_url_or_default())
     cat.create_schema()
     return cat
+
+
+def index() -> Index:
+    """The shared catalog and store as one index: every write of the app goes through it."""
+    return Index(catalog(), store(), settings())
 
 
 @st.cache_resource

@@ -15,6 +15,7 @@ from adapters.context_template import DEFAULT_TEMPLATE
 from ingest import ingest_paths
 from retrieval import Catalog, CorpusConfigError, Retriever, Settings, collection_name
 from retrieval._edge import EdgeStore
+from retrieval.index import Index
 from tests.conftest import TEXTBOOK, write_textbook_sections
 
 CORPUS = "cardiology"
@@ -33,8 +34,7 @@ def _ingest(
         paths,
         corpus=CORPUS,
         models=[specs["minilm"]],
-        store=store,
-        catalog=catalog,
+        index=Index(catalog, store),
         load_encoder=encoder_loader,
         **options,
     )

@@ -26,6 +26,7 @@ from retrieval import (
     collection_name,
 )
 from retrieval._edge import EdgeStore
+from retrieval.index import Index
 from retrieval.store import VectorStore
 from tests.conftest import search_dense
 from tests.robustness.bad_inputs import write_broken_pdf
@@ -107,8 +108,7 @@ def run(
             list(paths),
             corpus=CORPUS,
             models=list(models) if models is not None else [specs["minilm"]],
-            store=store,
-            catalog=catalog,
+            index=Index(catalog, store),
             load_encoder=encoder_loader,
             **options,
         )
@@ -226,8 +226,7 @@ def test_reingesting_unchanged_files_writes_nothing(
         corpus_files,
         corpus=CORPUS,
         models=[specs["minilm"]],
-        store=store,
-        catalog=catalog,
+        index=Index(catalog, store),
         load_encoder=refuse_to_load,
     )
 
@@ -378,7 +377,7 @@ def test_remove_source_file_and_folder(
     assert_consistent(store, catalog)
 
     removed = ingest.pipeline.remove_source(
-        workdir / "sub", corpus=CORPUS, store=store, catalog=catalog
+        workdir / "sub", corpus=CORPUS, index=Index(catalog, store)
     )
 
     assert removed == len(SECTIONS_A[3:]) + 1
@@ -387,12 +386,12 @@ def test_remove_source_file_and_folder(
     assert str(sub_1) not in remaining and str(sub_2) not in remaining
     assert_consistent(store, catalog)
 
-    removed = ingest.pipeline.remove_source(top, corpus=CORPUS, store=store, catalog=catalog)
+    removed = ingest.pipeline.remove_source(top, corpus=CORPUS, index=Index(catalog, store))
     assert removed == 3
     assert {d.source for d in catalog.list_documents(CORPUS)} == {str(sibling)}
     chunk_ids = assert_consistent(store, catalog)
     assert len(chunk_ids) == len(SECTIONS_B)
-    assert ingest.pipeline.remove_source(top, corpus=CORPUS, store=store, catalog=catalog) == 0
+    assert ingest.pipeline.remove_source(top, corpus=CORPUS, index=Index(catalog, store)) == 0
 
     report = run([workdir])  # the removed files come back as new
     assert (report.added, report.skipped) == (len(SECTIONS_A) + 1, len(SECTIONS_B))
@@ -625,7 +624,7 @@ def test_crash_in_remove_source_before_the_catalog_write(
     crash_once(monkeypatch, catalog, "remove_sources")
 
     with pytest.raises(RuntimeError, match="killed"):
-        ingest.pipeline.remove_source(removed, corpus=CORPUS, store=store, catalog=catalog)
+        ingest.pipeline.remove_source(removed, corpus=CORPUS, index=Index(catalog, store))
 
     # The catalog still lists the documents, but no longer claims their points.
     listed = {d.doc_id: d.status for d in catalog.list_documents(CORPUS)}
@@ -638,7 +637,7 @@ def test_crash_in_remove_source_before_the_catalog_write(
     assert assert_consistent(store, catalog) == everything
     # ... or remove it again.
     assert ingest.pipeline.remove_source(
-        removed, corpus=CORPUS, store=store, catalog=catalog
+        removed, corpus=CORPUS, index=Index(catalog, store)
     ) == len(SECTIONS_B)
     assert {d.source for d in catalog.list_documents(CORPUS)} == {str(kept)}
     assert_consistent(store, catalog)
@@ -730,8 +729,7 @@ def test_dry_run_on_a_new_corpus_writes_nothing(
         [*corpus_files, broken],
         corpus=CORPUS,
         models=[specs["minilm"]],
-        store=store,
-        catalog=catalog,
+        index=Index(catalog, store),
         load_encoder=loader,
         dry_run=True,
     )

@@ -28,6 +28,7 @@ from retrieval import (
 )
 from retrieval._edge import EdgeStore
 from retrieval.catalog_records import CorpusModel
+from retrieval.index import Index
 from tests.conftest import MODEL_CACHE, throwaway_sql_url
 
 MODULES = ("Heart Anatomy", "Cardiac Muscle and Electrical Activity", "Cardiac Cycle")
@@ -69,7 +70,7 @@ def world(tmp_path_factory, shared_data: Path, specs, encoder_loader_module) -> 
         world.catalog.create_schema()
         report = ingest_paths(
             [source, shared_data / "pdfs" / "ehag110.pdf"],
-            corpus=CORPUS, models=[specs["minilm"]], store=world.store, catalog=world.catalog,
+            corpus=CORPUS, models=[specs["minilm"]], index=Index(world.catalog, world.store),
             load_encoder=encoder_loader_module,
         )  # fmt: skip
         assert report.ok
@@ -217,7 +218,7 @@ def test_compare_reports_agreement_between_models(world: World, specs) -> None:
     )
     for spec in (twin, prefixed):
         ingest_paths(
-            [], corpus=CORPUS, models=[spec], store=world.store, catalog=world.catalog,
+            [], corpus=CORPUS, models=[spec], index=Index(world.catalog, world.store),
             load_encoder=lambda s: __import__("adapters").load_encoder(s, cache_dir=MODEL_CACHE),
         )  # fmt: skip
     retriever = world.retriever(specs={**specs, twin.id: twin, prefixed.id: prefixed})

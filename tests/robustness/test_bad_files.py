@@ -17,6 +17,7 @@ from ingest import ingest_paths
 from ingest.loaders import LoadOptions, discover_files, load_file
 from retrieval import Catalog
 from retrieval._edge import EdgeStore
+from retrieval.index import Index
 from tests.robustness.bad_inputs import BAD_FILES, GOOD_ID, BadFile, write_broken_pdf
 
 CORPUS = "probe"
@@ -33,7 +34,7 @@ def write_good(folder: Path) -> Path:
 
 def ingest(paths: list[Path], store, catalog, specs, encoder_loader):
     return ingest_paths(
-        paths, corpus=CORPUS, models=[specs["minilm"]], store=store, catalog=catalog,
+        paths, corpus=CORPUS, models=[specs["minilm"]], index=Index(catalog, store),
         load_encoder=encoder_loader,
     )  # fmt: skip
 

@@ -26,6 +26,7 @@ from retrieval import (
     UnknownFilterError,
 )
 from retrieval._edge import EdgeStore
+from retrieval.index import Index
 from retrieval.langchain_retriever import CardioRetriever
 from tests.conftest import MODEL_CACHE, throwaway_sql_url, write_textbook_sections
 
@@ -48,7 +49,7 @@ def world(
         store = EdgeStore(root / "qdrant")
         report = ingest_paths(
             [write_textbook_sections(shared_data, root)], corpus=CORPUS,
-            models=[specs["minilm"]], store=store, catalog=catalog,
+            models=[specs["minilm"]], index=Index(catalog, store),
             load_encoder=lambda spec: load_encoder(spec, cache_dir=MODEL_CACHE),
         )  # fmt: skip
         assert report.ok

@@ -15,6 +15,7 @@ from adapters import Encoder, ModelSpec, load_encoder
 from ingest import ingest_paths
 from retrieval import Catalog
 from retrieval._edge import EdgeStore
+from retrieval.index import Index
 from tests.conftest import MODEL_CACHE, REPO, write_textbook_sections
 
 APP = REPO / "ui" / "app.py"
@@ -52,8 +53,7 @@ def demo_template(
             [textbook, pdf],
             corpus="cardiology",
             models=[specs[m] for m in DEMO_MODELS],
-            store=store,
-            catalog=catalog,
+            index=Index(catalog, store),
             load_encoder=lambda spec: load_encoder(spec, cache_dir=MODEL_CACHE),
         )
     catalog.close()

@@ -10,10 +10,11 @@ from qdrant_client import QdrantClient
 from typer.testing import CliRunner
 
 from cli.ingest import app
-from ingest.migrate import MigrationError, migrate_corpus
 from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
 from retrieval._server import ServerStore
+from retrieval.index import Index
+from retrieval.migrate import MigrationError, migrate_corpus
 from tests.conftest import throwaway_sql_url
 
 QUERY = "what carries blood away from the heart"
@@ -28,10 +29,8 @@ def test_corpus_moves_with_every_point_and_row(
         target_catalog.create_schema()
         report = migrate_corpus(
             textbook_corpus,
-            source_store=store,
-            source_catalog=catalog,
-            target_store=target_store,
-            target_catalog=target_catalog,
+            Index(catalog, store),
+            Index(target_catalog, target_store),
         )
         collection = f"{textbook_corpus}__minilm"
         assert report.points == {collection: store.collection_info(collection).points}
@@ -55,10 +54,8 @@ def test_corpus_moves_with_every_point_and_row(
         with pytest.raises(MigrationError, match="already has corpus"):
             migrate_corpus(
                 textbook_corpus,
-                source_store=store,
-                source_catalog=catalog,
-                target_store=target_store,
-                target_catalog=target_catalog,
+                Index(catalog, store),
+                Index(target_catalog, target_store),
             )
         target_catalog.close()
 

@@ -13,7 +13,9 @@ from itertools import islice
 
 from tqdm.auto import tqdm
 
-from retrieval import Catalog, RetrievalError, VectorStore
+from retrieval.errors import RetrievalError
+from retrieval.index import Index
+from retrieval.store import VectorStore
 
 logger = logging.getLogger(__name__)
 
@@ -53,13 +55,7 @@ def _copy_points(
 
 
 def migrate_corpus(
-    corpus: str,
-    *,
-    source_store: VectorStore,
-    source_catalog: Catalog,
-    target_store: VectorStore,
-    target_catalog: Catalog,
-    show_progress: bool = False,
+    corpus: str, source: Index, target: Index, *, show_progress: bool = False
 ) -> MigrationReport:
     """Copy a corpus's collections and catalog rows, then check the counts match.
 
@@ -67,16 +63,16 @@ def migrate_corpus(
         MigrationError: When the target has the corpus or one of its collections already, or a
             count differs after the copy.
     """
-    if corpus in target_catalog.corpus_names():
+    if corpus in target.catalog.corpus_names():
         raise MigrationError(f"the target catalog already has corpus {corpus!r}")
     report = MigrationReport(corpus)
-    for model in source_catalog.corpus_models(corpus):
+    for model in source.catalog.corpus_models(corpus):
         report.points[model.collection] = _copy_points(
-            source_store, target_store, model.collection, show_progress=show_progress
+            source.store, target.store, model.collection, show_progress=show_progress
         )
-    source_catalog.copy_corpus_to(target_catalog, corpus)
-    report.rows = source_catalog.corpus_counts(corpus)
-    copied = target_catalog.corpus_counts(corpus)
+    source.catalog.copy_corpus_to(target.catalog, corpus)
+    report.rows = source.catalog.corpus_counts(corpus)
+    copied = target.catalog.corpus_counts(corpus)
     if copied != report.rows:
         raise MigrationError(f"catalog rows differ after the copy: {report.rows} != {copied}")
     logger.info("migrated corpus %s: %s points, %s", corpus, report.points, report.rows)
