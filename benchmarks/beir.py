@@ -35,20 +35,17 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
-from adapters import ModelSpec, get_spec, load_encoder
+from adapters import ModelSpec, get_spec
 from adapters.context_template import DEFAULT_TEMPLATE
 from ingest import ChunkingSpec, ingest_paths
 from retrieval import (
-    Catalog,
     Hit,
     Retriever,
     SearchMode,
     Settings,
-    VectorStore,
     collection_name,
-    open_store,
 )
-from retrieval.index import Index
+from retrieval.index import Index, open_index
 
 logger = logging.getLogger(__name__)
 
@@ -310,15 +307,14 @@ def evaluate_dataset(
     show_progress: bool = False,
     specs: dict[str, ModelSpec] | None = None,
     on_step: StepCallback | None = None,
-    store: VectorStore | None = None,
-    catalog: Catalog | None = None,
+    index: Index | None = None,
     context_template: str = DEFAULT_TEMPLATE,
 ) -> DatasetRun:
     """Ingest the set's corpus for each model (once: unchanged files are skipped), then search.
 
     `on_step(label, done, total)` is called as the ingest and each model and mode start and
     after the last one, for progress shown outside a terminal (the web app). A process that
-    already holds the store and catalog (the web app) passes them; else they are opened here.
+    already holds the index (the web app) passes it; else it is opened here.
 
     Raises:
         RuntimeError: When the corpus file fails to ingest.
@@ -330,25 +326,22 @@ def evaluate_dataset(
     step = on_step or (lambda label, done, total: None)
     total = 1 + len(requested) * len(modes)
     with ExitStack() as opened:
-        if catalog is None:
+        if index is None:
             settings.data_dir.mkdir(parents=True, exist_ok=True)
-            catalog = Catalog(settings.sql_url_or_default())
-            catalog.create_schema()
-            opened.callback(catalog.close)
-        if store is None:
-            store = opened.enter_context(open_store(settings))
+            index = opened.enter_context(open_index(settings))
+        store, catalog = index.store, index.catalog
         step(f"ingesting {beir.name}", 0, total)
         corpus, ingest_seconds = ingest_beir_corpus(
-            beir, requested, settings, specs, store, catalog, show_progress, context_template
+            beir, requested, specs, index, show_progress, context_template
         )
         results: dict[str, dict[str, ModeResult]] = {}
-        for index, model_id in enumerate(requested):
+        for number, model_id in enumerate(requested):
             with Retriever(
                 corpus, model_id, settings=settings, store=store, catalog=catalog, specs=specs
             ) as retriever:
                 results[model_id] = {}
                 for position, mode in enumerate(modes):
-                    step(f"{model_id} {mode}", 1 + index * len(modes) + position, total)
+                    step(f"{model_id} {mode}", 1 + number * len(modes) + position, total)
                     results[model_id][str(mode)] = run_mode(
                         retriever,
                         beir,
@@ -365,10 +358,8 @@ def evaluate_dataset(
 def ingest_beir_corpus(
     beir: BeirSet,
     requested: Sequence[str],
-    settings: Settings,
     specs: dict[str, ModelSpec],
-    store: VectorStore,
-    catalog: Catalog,
+    index: Index,
     show_progress: bool,
     context_template: str = DEFAULT_TEMPLATE,
 ) -> tuple[str, dict[str, float]]:
@@ -381,15 +372,13 @@ def ingest_beir_corpus(
     A corpus built with another template than `context_template` is rebuilt.
     """
     corpus = corpus_for(beir.name, context_template)
+    settings, catalog = index.settings, index.catalog
     in_step = [
         model.model_id
         for model in catalog.corpus_models(corpus)
         if model.model_id in specs and specs[model.model_id].spec_hash == model.spec_hash
     ]
     models = [get_spec(specs, model_id) for model_id in dict.fromkeys([*requested, *in_step])]
-    load: Callable[[ModelSpec], Any] = lambda spec: load_encoder(  # noqa: E731
-        spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
-    )
     stored = catalog.corpus_chunking(corpus)
     rebuild = stored is not None and ChunkingSpec(**stored).context_template != context_template
     if rebuild:
@@ -402,8 +391,7 @@ def ingest_beir_corpus(
         [beir.corpus_file],
         corpus=corpus,
         models=models,
-        index=Index(catalog, store),
-        load_encoder=load,
+        index=index,
         recreate=rebuild,
         overlap_tokens=settings.chunk_overlap_tokens,
         context_template=context_template,

@@ -34,8 +34,9 @@ from tqdm.auto import tqdm
 from adapters import get_spec
 from benchmarks.beir import BeirSet, ingest_beir_corpus
 from benchmarks.report import RunOutput, markdown_table, model_provenance, provenance
-from retrieval import Catalog, Retriever, SearchMode, Settings, open_store
+from retrieval import Retriever, SearchMode, Settings
 from retrieval.confidence import CALIBRATION_FILE, FALSE_ALARM_SHARE, Calibration
+from retrieval.index import open_index
 
 OFF_TOPIC_SET = "openstax_glossary"  # a cardiovascular textbook: no answer to other topics
 K = 10
@@ -165,48 +166,39 @@ def run_calibration(
     started = provenance()
     specs = settings.model_specs()
     curves: list[dict[str, Any]] = []
-    catalog = Catalog(settings.sql_url_or_default())
-    catalog.create_schema()
-    try:
-        with open_store(settings) as store, ExitStack() as opened:
-            corpora = {
-                beir.name: ingest_beir_corpus(
-                    beir, model_ids, settings, specs, store, catalog, show_progress
-                )[0]
-                for beir in sets
-            }
-            for model_id in model_ids:
-                retrievers = {
-                    name: opened.enter_context(
-                        Retriever(corpus, model_id, settings=settings, store=store,
-                                  catalog=catalog, specs=specs)
-                    )
-                    for name, corpus in corpora.items()
-                }  # fmt: skip
-                for mode in modes:
-                    observed = _observations(
-                        retrievers, sets, mode, off_topic, show_progress=show_progress
-                    )
-                    curve = fit_logistic(
-                        [o.cosine for o in observed], [o.relevant for o in observed]
-                    )
-                    curves.append(
-                        {
-                            "model": model_id,
-                            "spec_hash": get_spec(specs, model_id).spec_hash,
-                            "mode": str(mode),
-                            "intercept": curve.intercept,
-                            "slope": curve.slope,
-                            "weak_below": curve.weak_below,
-                            "observations": len(observed),
-                            "per_set": {
-                                b.name: _rates([o for o in observed if o.dataset == b.name], curve)
-                                for b in sets
-                            },
-                        }
-                    )
-    finally:
-        catalog.close()
+    with open_index(settings) as index, ExitStack() as opened:
+        corpora = {
+            beir.name: ingest_beir_corpus(beir, model_ids, specs, index, show_progress)[0]
+            for beir in sets
+        }
+        for model_id in model_ids:
+            retrievers = {
+                name: opened.enter_context(
+                    Retriever(corpus, model_id, settings=settings, store=index.store,
+                              catalog=index.catalog, specs=specs)
+                )
+                for name, corpus in corpora.items()
+            }  # fmt: skip
+            for mode in modes:
+                observed = _observations(
+                    retrievers, sets, mode, off_topic, show_progress=show_progress
+                )
+                curve = fit_logistic([o.cosine for o in observed], [o.relevant for o in observed])
+                curves.append(
+                    {
+                        "model": model_id,
+                        "spec_hash": get_spec(specs, model_id).spec_hash,
+                        "mode": str(mode),
+                        "intercept": curve.intercept,
+                        "slope": curve.slope,
+                        "weak_below": curve.weak_below,
+                        "observations": len(observed),
+                        "per_set": {
+                            b.name: _rates([o for o in observed if o.dataset == b.name], curve)
+                            for b in sets
+                        },
+                    }
+                )
     payload = {
         **started,
         "models": model_provenance(specs, list(model_ids)),

@@ -41,7 +41,8 @@ from benchmarks.report import (
     model_provenance,
     provenance,
 )
-from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, SearchMode, Settings, VectorStore
+from retrieval import DEFAULT_FUSION, FusionMethod, SearchMode, Settings
+from retrieval.index import Index
 
 PERMUTATIONS = 10_000
 PLOTTED = ("nDCG@10", "Recall@10")
@@ -316,12 +317,11 @@ def run_quality(
     options: QualityOptions,
     show_progress: bool = False,
     on_step: StepCallback | None = None,
-    store: VectorStore | None = None,
-    catalog: Catalog | None = None,
+    index: Index | None = None,
 ) -> RunOutput:
     """Ingest (once), search, score and compare: the run's JSON, Markdown and figures.
 
-    The store and catalog are the caller's when it holds them (see `evaluate_dataset`).
+    The index is the caller's when it holds one (see `evaluate_dataset`).
     """
     started = provenance()
     specs = settings.model_specs()
@@ -335,8 +335,7 @@ def run_quality(
         show_progress=show_progress,
         specs=specs,
         on_step=on_step,
-        store=store,
-        catalog=catalog,
+        index=index,
         context_template=options.context_template,
     )
     if options.reference:

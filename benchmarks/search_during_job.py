@@ -26,8 +26,8 @@ from benchmarks.beir import forget_query_vectors
 from benchmarks.report import machine
 from benchmarks.speed_search import percentiles, read_queries
 from ingest import ingest_paths
-from retrieval import Catalog, Retriever, Settings, open_store
-from retrieval.index import Index
+from retrieval import Retriever, Settings
+from retrieval.index import open_index
 
 JOB_INSTANCE = "jobs"  # the app's (ui.ingest_jobs.JOBS)
 MEDQUAD_QUERIES = Path("../shared/data/eval/medquad_cardio_dev/queries.jsonl")
@@ -45,13 +45,13 @@ def measure(
     """Search latencies (ms) from the job's start to its end, and what the job embedded."""
     specs = settings.model_specs()
     instance = SHARED if shared else JOB_INSTANCE
-    catalog = Catalog(settings.sql_url_or_default())
     with (
-        open_store(settings) as store,
+        open_index(settings) as index,
         Retriever(
-            corpus, "minilm", settings=settings, store=store, catalog=catalog, specs=specs
+            corpus, "minilm", settings=settings, store=index.store, catalog=index.catalog,
+            specs=specs,
         ) as retriever,
-    ):
+    ):  # fmt: skip
         retriever.search(queries[0], 10, mode="hybrid")  # loads the search model, untimed
         job_corpus = f"job-{instance}-{int(time.time())}"
         report: list[object] = []
@@ -62,7 +62,7 @@ def measure(
                     data,
                     corpus=job_corpus,
                     models=[get_spec(specs, "minilm-cardio")],
-                    index=Index(catalog, store),
+                    index=index,
                     load_encoder=lambda spec: load_encoder(
                         spec, cache_dir=settings.model_cache_dir, instance=instance
                     ),
@@ -81,7 +81,7 @@ def measure(
             latencies.append((time.perf_counter() - began) * 1000)
             time.sleep(pause_s)
         job_seconds = time.perf_counter() - started
-    catalog.close()
+
     (done,) = report
     chunks = sum(run.chunks for run in done.models)  # type: ignore[attr-defined]
     return {

@@ -22,8 +22,8 @@ import numpy as np
 from adapters import Encoder, ModelSpec, load_encoder
 from benchmarks.speed_search import percentiles, time_queries
 from ingest import LoadOptions, ingest_paths
-from retrieval import Catalog, SearchMode, Settings, collection_name, open_embedded_store
-from retrieval.index import Index
+from retrieval import SearchMode, Settings, collection_name
+from retrieval.index import open_index
 
 logger = logging.getLogger(__name__)
 
@@ -84,32 +84,27 @@ def measure_ingest(
 
     with tempfile.TemporaryDirectory(prefix="cardiorag-speed-") as scratch:
         scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
-        catalog = Catalog(scratch_settings.sql_url_or_default())
-        catalog.create_schema()
-        try:
-            with open_embedded_store(Path(scratch) / "qdrant") as store:
-                started = time.perf_counter()
-                report = ingest_paths(
-                    paths,
-                    options=LoadOptions(exclude=("SOURCES.txt", "README*")),
-                    corpus=CORPUS,
-                    models=[spec],
-                    index=Index(catalog, store),
-                    load_encoder=loader,
-                    overlap_tokens=settings.chunk_overlap_tokens,
-                    batch_size=settings.embed_batch_size,
-                    show_progress=show_progress,
-                )
-                seconds = time.perf_counter() - started
-                if report.failed:
-                    failure = report.failed[0]
-                    raise RuntimeError(f"{failure.path} failed to ingest: {failure.reason}")
-                latency = time_queries(
-                    store, collection_name(CORPUS, spec.id), encoder, queries, SearchMode.DENSE
-                )
-            texts = list(catalog.chunk_texts_by_document(CORPUS).values())
-        finally:
-            catalog.close()
+        with open_index(scratch_settings) as index:
+            started = time.perf_counter()
+            report = ingest_paths(
+                paths,
+                options=LoadOptions(exclude=("SOURCES.txt", "README*")),
+                corpus=CORPUS,
+                models=[spec],
+                index=index,
+                load_encoder=loader,
+                overlap_tokens=settings.chunk_overlap_tokens,
+                batch_size=settings.embed_batch_size,
+                show_progress=show_progress,
+            )
+            seconds = time.perf_counter() - started
+            if report.failed:
+                failure = report.failed[0]
+                raise RuntimeError(f"{failure.path} failed to ingest: {failure.reason}")
+            latency = time_queries(
+                index.store, collection_name(CORPUS, spec.id), encoder, queries, SearchMode.DENSE
+            )
+            texts = list(index.catalog.chunk_texts_by_document(CORPUS).values())
     chunks = [text for document in texts for text in document]
     rss = peak_rss_mb()
     raw_rate = raw_encode_rate(encoder, chunks, settings.embed_batch_size)

@@ -42,10 +42,10 @@ def start_quality_run(folder: Path, models: list[str], modes: list[SearchMode]) 
         BeirFormatError: When the folder is not a usable BEIR set.
     """
     beir = read_beir(folder)
-    settings, catalog, store = resources.settings(), resources.catalog(), resources.store()
+    settings, index = resources.settings(), resources.index()
 
     def work(progress: Progress) -> int:
-        with recorded_run(catalog, "quality", beir.name, settings.data_dir / "runs") as run:
+        with recorded_run(index.catalog, "quality", beir.name, settings.data_dir / "runs") as run:
             run.output = run_quality(
                 beir,
                 models,
@@ -53,8 +53,7 @@ def start_quality_run(folder: Path, models: list[str], modes: list[SearchMode]) 
                 settings,
                 options=QualityOptions(),
                 on_step=progress,
-                store=store,
-                catalog=catalog,
+                index=index,
             )
         return run.run_id
 

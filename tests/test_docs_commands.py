@@ -1,0 +1,75 @@
+"""Every command line README.md and docs/ show parses: its subcommands, options and values.
+
+A newcomer copies these lines; an option renamed in the code and not in the docs fails here.
+Commands are parsed, not run (some take hours): click checks each option, choice and value.
+The tour's commands are run for real in tests/cli/test_cardiorag.py.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+import pytest
+import typer
+import typer.main
+
+from cli.adapters import app as adapters_app
+from cli.bench import app as bench_app
+from cli.ingest import app as ingest_app
+from cli.main import app as cardiorag_app
+from tests.conftest import REPO
+
+APPS: dict[str, typer.Typer] = {
+    "cardiorag": cardiorag_app,
+    "ingest": ingest_app,
+    "adapters": adapters_app,
+    "benchmarks": bench_app,
+}
+_FENCE = re.compile(r"```(?:bash|sh|console)\n(.*?)```", re.DOTALL)
+_PREFIX = re.compile(r"^(?:\$ )?(?:[\w.-]*/)*")
+
+
+def documented_commands() -> list[tuple[str, str]]:
+    """(where, command line) for each of our commands in a bash block of the docs."""
+    found = []
+    for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
+        for block in _FENCE.findall(path.read_text(encoding="utf-8")):
+            joined = re.sub(r"\\\n\s*", " ", block)
+            for raw in joined.splitlines():
+                line = _PREFIX.sub("", raw.strip())
+                if line.split(" ", 1)[0] in APPS and "$" not in line:
+                    found.append((path.relative_to(REPO).as_posix(), line))
+    return found
+
+
+def parse(command, args: list[str], name: str, parent=None) -> None:
+    """Parse `args` as click would run them, down through every subcommand.
+
+    The docs name the reader's files (my-adapters/...): a path that does not exist here is
+    not an error of the docs (options and their spelling are checked before paths).
+    """
+    try:
+        context = command.make_context(name, list(args), parent=parent)
+    except typer.BadParameter as error:
+        if "does not exist" in error.format_message():
+            return
+        raise
+    rest = [*context._protected_args, *context.args]
+    if hasattr(command, "commands") and rest:
+        sub = command.get_command(context, rest[0])
+        assert sub is not None, f"no subcommand {rest[0]!r} of {name}"
+        parse(sub, rest[1:], rest[0], context)
+
+
+def test_the_docs_show_our_commands() -> None:
+    names = {line.split(" ", 1)[0] for _, line in documented_commands()}
+    assert "cardiorag" in names
+
+
+@pytest.mark.parametrize(("where", "line"), documented_commands())
+def test_a_documented_command_parses(where: str, line: str) -> None:
+    name, *args = shlex.split(line, comments=True)
+    if "--help" in args:
+        return
+    parse(typer.main.get_command(APPS[name]), args, name)
