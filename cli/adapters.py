@@ -25,20 +25,28 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from adapters import AdapterError, ModelNotFoundError, ModelSpec, get_spec
+from adapters import AdapterError, get_spec
 from adapters.adapter_files import read_adapter_info, write_adapter_info
 from adapters.cloze_pairs import cloze_pairs
 from adapters.context_template import ContextTemplate
 from adapters.pairs import PairFields, TextPair, pair_fingerprint, read_pairs, training_data
-from adapters.placement import describe_placement
 from adapters.registry import adapter_spec, register_spec
 from adapters.span_pairs import span_pairs
 from adapters.training import TrainingOptions, train_adapter
-from adapters.weights import resolve_base
 from benchmarks.beir import BeirFormatError
 from benchmarks.comparison import compare_on_dataset, compare_separation
 from cli.console import run_app
-from cli.options import DataDirOpt, QuietOpt, ThreadsOpt, VerboseOpt, command_settings
+from cli.models import model_rows, show_models
+from cli.options import (
+    DataDirOpt,
+    DebugOpt,
+    JsonFlagOpt,
+    ModelsFileOpt,
+    QuietOpt,
+    ThreadsOpt,
+    VerboseOpt,
+    command_settings,
+)
 from ingest.chunking import ChunkingSpec
 from retrieval import Catalog, RetrievalError, SearchMode, Settings
 
@@ -159,6 +167,7 @@ def train(
     threads: ThreadsOpt = None,
     verbose: VerboseOpt = 1,
     quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Train a LoRA adapter with Multiple Negatives Ranking loss; publish it with its model card."""
     settings = command_settings(data_dir, threads, verbose, quiet=quiet)
@@ -228,11 +237,12 @@ def train(
         out.print(f"registered {register!r} in {settings.models_file}")
 
 
-def _eval_sets(datasets: list[Path] | None) -> list[Path]:
+def _eval_sets(datasets: list[Path] | None, settings: Settings) -> list[Path]:
+    """The sets asked for, else those of DEFAULT_EVAL_SETS in the datasets folder (setting)."""
     if datasets:
         return datasets
-    shared = Path("../shared/data/eval")
-    return [shared / name for name in DEFAULT_EVAL_SETS if (shared / name).is_dir()]
+    folder = settings.datasets_dir / "eval"
+    return [folder / name for name in DEFAULT_EVAL_SETS if (folder / name).is_dir()]
 
 
 def _heldout_pairs(adapter_dir: Path, pairs_file: Path) -> list[TextPair]:
@@ -255,9 +265,7 @@ def evaluate(
     against: Annotated[str, typer.Option(help="Spec id to compare with (its base).")],
     dataset: Annotated[
         list[Path] | None,
-        typer.Option(
-            help="BEIR folder; repeatable [default: the two sets in ../shared/data/eval]."
-        ),
+        typer.Option(help="BEIR folder; repeatable [default: the two sets in DATASETS_DIR/eval]."),
     ] = None,
     pairs: Annotated[
         Path | None,
@@ -271,15 +279,15 @@ def evaluate(
     update_card: Annotated[
         bool, typer.Option(help="Add the results to the adapter's model card.")
     ] = True,
-    data_dir: Annotated[
-        Path, typer.Option("--data-dir", help="Store and catalog of the evaluation corpora.")
-    ] = Path(".cardiorag/bench"),
+    data_dir: DataDirOpt = None,
+    models_file: ModelsFileOpt = None,
     threads: ThreadsOpt = None,
     verbose: VerboseOpt = 1,
     quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Separation score and nDCG@10 / Recall@10 / MRR@10 of a model beside another, with CIs."""
-    settings = command_settings(data_dir, threads, verbose, quiet=quiet)
+    settings = command_settings(data_dir, threads, verbose, quiet=quiet, models_file=models_file)
     specs = settings.model_specs()
     spec = get_spec(specs, model)
     get_spec(specs, against)
@@ -289,7 +297,7 @@ def evaluate(
         heldout = _heldout_pairs(adapter_dir, pairs) if adapter_dir else read_pairs(pairs)
         evaluations.append({"separation": compare_separation(model, against, heldout, settings)})
         _print_separation(evaluations[-1]["separation"])
-    for folder in _eval_sets(dataset):
+    for folder in _eval_sets(dataset, settings):
         try:
             result = compare_on_dataset(
                 model, against, folder, settings, mode=mode, show_progress=not quiet
@@ -366,9 +374,14 @@ def register_command(
         ),
     ] = 1.0,
     overwrite: Annotated[bool, typer.Option(help="Replace a spec with this id.")] = False,
+    data_dir: DataDirOpt = None,
+    models_file: ModelsFileOpt = None,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Add a spec for an adapter to your models.toml, for `ingest`, the API and the UI."""
-    settings = Settings.load()
+    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
     specs = settings.model_specs()
     info = read_adapter_info(adapter_dir)
     if base is None and info is None:
@@ -379,35 +392,19 @@ def register_command(
     out.print(f"registered {spec_id!r} ({base_spec.id} + {adapter_dir}) in {settings.models_file}")
 
 
-def _availability(spec: ModelSpec, settings: Settings) -> str:
-    try:
-        resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
-    except ModelNotFoundError:
-        return "base needs a download"
-    if spec.adapter and not Path(spec.adapter).is_dir():
-        return "adapter needs a hub"
-    return "yes"
-
-
 @app.command("list")
-def list_command() -> None:
+def list_command(
+    data_dir: DataDirOpt = None,
+    models_file: ModelsFileOpt = None,
+    as_json: JsonFlagOpt = False,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
+) -> None:
     """Every model spec, its base, adapter and weight, and whether it loads on this machine."""
-    settings = Settings.load()
-    settings.configure_torch()
-    table = Table(title="model specs")
-    for column in ("id", "base", "adapter", "weight", "runs on", "offline"):
-        table.add_column(column, overflow="fold")
-    for spec in settings.model_specs().values():
-        weight = f"{spec.adapter_scale:g}" if spec.adapter else ""
-        table.add_row(
-            spec.id,
-            spec.base,
-            spec.adapter or "",
-            weight,
-            describe_placement(spec),
-            _availability(spec, settings),
-        )
-    out.print(table)
+    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    columns = ("id", "base", "adapter", "weight", "runs_on", "offline")
+    show_models(model_rows(settings), as_json=as_json, columns=columns)
 
 
 def main() -> None:

@@ -34,8 +34,7 @@ from benchmarks.speed import (
 )
 from cli.console import run_app
 from cli.datasets import app as datasets_app
-from cli.logs import configure_logging
-from cli.options import command_settings
+from cli.options import DebugOpt, QuietOpt, ThreadsOpt, VerboseOpt, command_settings
 from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, RetrievalError, SearchMode, Settings
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
@@ -64,9 +63,6 @@ Modes = Annotated[
     list[SearchMode] | None,
     typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
 ]
-Threads = Annotated[int | None, typer.Option(min=1, help="torch threads.")]
-Verbose = Annotated[int, typer.Option("--verbose", "-v", count=True, help="More log lines.")]
-Quiet = Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")]
 Seed = Annotated[int, typer.Option(help="Seed of bootstrap and permutation resampling.")]
 
 FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, RuntimeError)
@@ -141,10 +137,11 @@ def quality(
     data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
-    threads: Threads = None,
+    threads: ThreadsOpt = None,
     seed: Seed = 0,
-    verbose: Verbose = 1,
-    quiet: Quiet = False,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """nDCG@10, Recall@1/10/100, MRR@10, MAP@100 per model and mode, with 95% intervals.
 
@@ -197,6 +194,7 @@ def compare(
         Path | None, typer.Option("--json", help="Also write the comparison's JSON here.")
     ] = None,
     seed: Seed = 0,
+    debug: DebugOpt = False,
 ) -> None:
     """Pair two quality runs of one set on the same queries: second minus first, with intervals.
 
@@ -232,10 +230,11 @@ def separation(
     data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
-    threads: Threads = None,
+    threads: ThreadsOpt = None,
     seed: Seed = 0,
-    verbose: Verbose = 1,
-    quiet: Quiet = False,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """The separation score (mean cosine of similar minus different pairs) of each model."""
     settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
@@ -275,10 +274,11 @@ def calibrate(
     data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
-    threads: Threads = None,
+    threads: ThreadsOpt = None,
     seed: Seed = 0,
-    verbose: Verbose = 1,
-    quiet: Quiet = False,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Fit, per model and mode, the curve from the best hit's cosine to P(it answers)."""
     settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
@@ -354,18 +354,13 @@ def speed(
     reference: Annotated[
         bool, typer.Option(help="Also run the plain LangChain pipeline on the same data.")
     ] = True,
-    data_dir: Annotated[
-        Path, typer.Option("--data-dir", help="Embedding cache and run folders.")
-    ] = Path(".cardiorag/bench"),
-    out: Annotated[
-        Path | None, typer.Option("--out", help="Folder of run folders [default: DATA_DIR/runs].")
-    ] = None,
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Also write the run's JSON document here.")
-    ] = None,
-    threads: Annotated[int | None, typer.Option(min=1, help="torch threads.")] = None,
-    verbose: Annotated[int, typer.Option("--verbose", "-v", count=True, help="More logs.")] = 1,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars or logs.")] = False,
+    data_dir: DataDir = None,
+    out: Out = None,
+    json_path: JsonPath = None,
+    threads: ThreadsOpt = None,
+    verbose: VerboseOpt = 1,
+    quiet: QuietOpt = False,
+    debug: DebugOpt = False,
 ) -> None:
     """Ingest chunks/s, query p50/p95/p99 and HNSW recall by size, beside plain LangChain.
 
@@ -374,10 +369,7 @@ def speed(
         benchmarks speed -m minilm -m minilm-int8 --json speed.json
         benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
     """
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(data_dir=data_dir, torch_threads=threads)
-    settings.configure_torch()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
     root = settings.datasets_dir
     options = SpeedOptions(
         data=tuple(data or [root / "textbook"]),
@@ -393,21 +385,16 @@ def speed(
     for flag, path in (("--queries", options.queries_file), ("--medquad", options.medquad_file)):
         if not path.is_file():
             raise typer.BadParameter(f"{path} is not a file", param_hint=flag)
-    catalog = Catalog(settings.sql_url_or_default())
-    catalog.create_schema()
-    try:
-        name = "+".join(model or ["minilm"])
-        with recorded_run(catalog, "speed", name, out or data_dir / "runs", json_path) as run:
-            run.output = run_speed(
-                model or ["minilm"],
-                settings,
-                options,
-                show_progress=not quiet and sys.stderr.isatty(),
-            )
-    finally:
-        catalog.close()
-    typer.echo(run.output.markdown)
-    typer.echo(f"\nrun {run.run_id}: {run.folder}")
+    _record_and_show(
+        settings,
+        "speed",
+        "+".join(model or ["minilm"]),
+        out,
+        json_path,
+        lambda: run_speed(
+            model or ["minilm"], settings, options, show_progress=not quiet and sys.stderr.isatty()
+        ),
+    )
 
 
 def main() -> None:

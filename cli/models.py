@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,42 +25,47 @@ from cli.options import (
 )
 from retrieval import Settings
 
-_COLUMNS = ("id", "base", "adapter", "max_tokens", "runs_on", "offline")
+ALL_COLUMNS = ("id", "base", "adapter", "weight", "max_tokens", "runs_on", "offline")
 
 
-def _offline(spec: ModelSpec, settings: Settings) -> str:
-    """Yes, or no and what to do: the base and the adapter must both be here."""
+def _offline(spec: ModelSpec, settings: Settings) -> tuple[str, str]:
+    """Whether the spec loads here ("yes", or what it lacks), and what to do if not."""
     try:
         resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
     except ModelNotFoundError as error:
-        return f"no: {error.hint}"
+        return "base needs a download", error.hint
     if spec.adapter and not Path(spec.adapter).expanduser().is_dir():
-        return f"no: the adapter {spec.adapter} is a hub id, not a local folder"
-    return "yes"
+        return "adapter needs a hub", f"{spec.adapter} is a hub id, not a local folder"
+    return "yes", ""
 
 
 def model_rows(settings: Settings) -> list[dict[str, Any]]:
     """One row per spec (the shipped ones with the user's models file over them)."""
-    return [
-        {
-            "id": spec.id,
-            "base": spec.base,
-            "adapter": spec.adapter or "",
-            "max_tokens": spec.max_seq_length,
-            "runs_on": describe_placement(spec),
-            "offline": _offline(spec, settings),
-        }
-        for spec in settings.model_specs().values()
-    ]
+    rows = []
+    for spec in settings.model_specs().values():
+        offline, why = _offline(spec, settings)
+        rows.append(
+            {
+                "id": spec.id,
+                "base": spec.base,
+                "adapter": spec.adapter or "",
+                "weight": f"{spec.adapter_scale:g}" if spec.adapter else "",
+                "max_tokens": spec.max_seq_length,
+                "runs_on": describe_placement(spec),
+                "offline": offline,
+                "why_not": why,
+            }
+        )
+    return rows
 
 
-def models_table(rows: list[dict[str, Any]]) -> Table:
+def models_table(rows: list[dict[str, Any]], columns: Sequence[str] = ALL_COLUMNS) -> Table:
     """The rows as a table whose cells fold rather than cut: ids and paths stay whole."""
     table = Table(title="model specs")
-    for column in _COLUMNS:
+    for column in columns:
         table.add_column(column.replace("_", " "), overflow="fold")
     for row in rows:
-        table.add_row(*("" if row[c] is None else str(row[c]) for c in _COLUMNS))
+        table.add_row(*("" if row[c] is None else str(row[c]) for c in columns))
     return table
 
 
@@ -71,10 +77,17 @@ def models(
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
-    """List the model specs: base, adapter, max tokens, device and dtype, offline or not."""
+    """List the model specs: base, adapter, weight, max tokens, device, dtype, offline or not."""
     settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
     rows = model_rows(settings)
+    show_models(rows, as_json=as_json)
+
+
+def show_models(
+    rows: list[dict[str, Any]], *, as_json: bool, columns: Sequence[str] = ALL_COLUMNS
+) -> None:
+    """The rows as JSON (every field, whole) or as a table of `columns`."""
     if as_json:
         typer.echo(json.dumps({"models": rows}, indent=2))
     else:
-        Console().print(models_table(rows))
+        Console().print(models_table(rows, columns))

@@ -119,7 +119,8 @@ def test_models_json_lists_every_spec_whole(run) -> None:
     assert {"minilm", "mpnet", "minilm-cardio", "cardioembed-mpnet"} <= rows.keys()
     assert rows["minilm"]["offline"] == "yes"
     # Its base is installed, its adapter is on the hub: not usable offline.
-    assert rows["cardioembed-mpnet"]["offline"].startswith("no: the adapter")
+    assert rows["cardioembed-mpnet"]["offline"] == "adapter needs a hub"
+    assert "hub id" in rows["cardioembed-mpnet"]["why_not"]
 
 
 def test_models_on_a_narrow_terminal_folds_rather_than_cuts(run, monkeypatch) -> None:
