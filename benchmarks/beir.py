@@ -1,6 +1,6 @@
 """Evaluate models on a BEIR-format set: ingest its corpus once, search each query, score (ranx).
 
-Shared by `benchmarks.retrieval_quality` and `adapters eval`, which both need per-query
+Shared by `cardiorag bench quality` and `cardiorag adapters eval`, which both need per-query
 scores: means for tables, the per-query values for bootstrap intervals and paired tests.
 
 How the figures are made:

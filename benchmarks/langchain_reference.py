@@ -8,8 +8,8 @@ qdrant-client's local mode (`:memory:`, exact search in Python).
   both pipelines pay for the same parsing and differ only in what LangChain does. The model
   runs in its default fp32, as a user's pipeline would.
 - Quality (`reference_quality`): a BEIR corpus embedded as BEIR's dense retrievers embed it,
-  title + newline + text, in our encoder's dtype (bf16 and fp32 give the same nDCG@10: README,
-  Benchmarks), exact search; a document ranks where its best chunk ranks.
+  title + newline + text, in our encoder's dtype (bf16 and fp32 give the same nDCG@10:
+  docs/benchmarks.md), exact search; a document ranks where its best chunk ranks.
 
 Each runs in a child process: its peak memory is then its own, and its imports and model load
 stay out of our process's figures. Needs `langchain-huggingface` (the `dev` extra).

@@ -1,5 +1,6 @@
 #!/bin/sh
-# The container's commands: `ui` (default), `ingest ...`, `adapters ...`, `benchmarks NAME ...`.
+# The container's commands: `ui` (default), `cardiorag ...`, and its aliases `ingest ...`,
+# `adapters ...`, `benchmarks ...` (`benchmarks quality --help`).
 set -eu
 command="${1:-ui}"
 [ "$#" -gt 0 ] && shift
@@ -12,9 +13,7 @@ case "$command" in
   ingest|adapters)
     exec "$command" "$@" ;;
   benchmarks)
-    name="${1:?usage: benchmarks NAME [OPTIONS], e.g. benchmarks retrieval_quality --help}"
-    shift
-    exec python -m "benchmarks.$name" "$@" ;;
+    exec cardiorag bench "$@" ;;
   *)
     exec "$command" "$@" ;;
 esac

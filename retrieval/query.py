@@ -15,7 +15,7 @@ from retrieval.sparse import SparseVector
 # RRF's constant. 60 (the paper's) flattens the top ranks of two 100-deep lists so much that a
 # chunk first for dense and 40th for BM25 scores like mediocre ones; with mpnet on
 # medquad_cardio_dev hybrid then fell below dense alone (0.748 < 0.755). k=2 put hybrid above
-# both parts on both evaluation sets and both models (see README, Benchmarks).
+# both parts on both evaluation sets and both models (see docs/benchmarks.md).
 DEFAULT_RRF_K = 2
 
 
@@ -39,7 +39,7 @@ class FusionMethod(enum.StrEnum):
 
 
 # DBSF ranked better than RRF (k=2) with both shipped base models on both eval sets
-# (README, Benchmarks): scores carry how far apart two candidates are, ranks do not.
+# (docs/benchmarks.md): scores carry how far apart two candidates are, ranks do not.
 DEFAULT_FUSION = FusionMethod.DBSF
 
 
