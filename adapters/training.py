@@ -31,6 +31,7 @@ from adapters.pairs import TextPair, TrainingData, pair_fingerprint
 from adapters.placement import Placement, placement_for
 from adapters.separation import separation_score
 from adapters.specs import ModelSpec
+from adapters.training_workdir import ledger_callback, prepare_workdir, read_ledger
 from adapters.weights import resolve_base
 
 if TYPE_CHECKING:
@@ -39,10 +40,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ADAPTER_NAME = "default"
-PLAN_FILE = "plan.json"
-# What a resumed run takes over from the runs before it: the base model's held-out scores and
-# the wall time spent up to the last checkpoint (the model card reports the whole run's time).
-LEDGER_FILE = "ledger.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,47 +108,6 @@ def _plan(base: ModelSpec, data: TrainingData, options: TrainingOptions) -> dict
         "heldout_pairs": len(data.heldout),
         "sources": data.sources,
     }
-
-
-def _complete_checkpoints(checkpoints: Path) -> list[Path]:
-    """Checkpoints in step order that finished writing; half-written ones are deleted.
-
-    A run killed while saving leaves a `checkpoint-N` folder without `trainer_state.json`
-    (written last), and the trainer's own resume would pick it and fail.
-    """
-    complete = []
-    for folder in checkpoints.glob("checkpoint-*"):
-        if (folder / "trainer_state.json").is_file():
-            complete.append(folder)
-        else:
-            shutil.rmtree(folder)
-    return sorted(complete, key=lambda folder: int(folder.name.rsplit("-", 1)[-1]))
-
-
-def _prepare_workdir(
-    out: Path, plan: dict[str, Any], *, overwrite: bool, resume: bool
-) -> tuple[Path, Path | None]:
-    """The `.partial` folder to work in, and the checkpoint to resume from (if resuming)."""
-    if out.exists() and not overwrite:
-        raise AdapterError(f"{out} exists; pass --overwrite to replace it")
-    work = out.with_name(out.name + ".partial")
-    plan_file = work / PLAN_FILE
-    if resume:
-        checkpoints = _complete_checkpoints(work / "checkpoints")
-        if not checkpoints:
-            raise AdapterError(f"nothing to resume: {work} holds no complete checkpoint")
-        recorded = json.loads(plan_file.read_text(encoding="utf-8"))
-        if recorded != json.loads(json.dumps(plan)):
-            raise AdapterError(
-                f"cannot resume {work}: it was started with other data or options; "
-                "run without --resume to start afresh"
-            )
-        return work, checkpoints[-1]
-    if work.exists():
-        shutil.rmtree(work)
-    work.mkdir(parents=True)
-    plan_file.write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
-    return work, None
 
 
 def _load_base(
@@ -264,25 +220,6 @@ def _heldout_scores(
     }
 
 
-def _read_ledger(work: Path) -> dict[str, Any]:
-    path = work / LEDGER_FILE
-    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
-
-
-def _ledger_callback(work: Path, ledger: dict[str, Any], origin: float) -> Any:
-    """A callback that writes the ledger beside every checkpoint, the time counted from `origin`."""
-    from transformers import TrainerCallback
-
-    class LedgerAtCheckpoint(TrainerCallback):
-        def on_save(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-            ledger["seconds"] = round(time.perf_counter() - origin, 1)
-            partial = work / (LEDGER_FILE + ".tmp")
-            partial.write_text(json.dumps(ledger, indent=2) + "\n", encoding="utf-8")
-            partial.replace(work / LEDGER_FILE)
-
-    return LedgerAtCheckpoint()
-
-
 # Both sides of the reload check compute in float32 (master weights, autocast removed), where the
 # same weights give the same vectors to rounding; a lost or ignored adapter moves them by 1e-3+.
 RELOAD_TOLERANCE = 1e-5
@@ -340,7 +277,7 @@ def train_adapter(
     if not data.heldout:
         raise AdapterError("no held-out pairs: raise the held-out fraction")
     plan = _plan(base, data, options)
-    work, checkpoint = _prepare_workdir(out, plan, overwrite=overwrite, resume=resume)
+    work, checkpoint = prepare_workdir(out, plan, overwrite=overwrite, resume=resume)
     source = resolve_base(base, cache_dir=cache_dir, allow_downloads=False)
     placement = placement_for(base)
     started = time.perf_counter()
@@ -351,7 +288,7 @@ def train_adapter(
             "mining %d hard negative(s) per pair with the base model", options.hard_negatives
         )
         train_pairs = _with_hard_negatives(model, train_pairs, options.hard_negatives, options.seed)
-    ledger = _read_ledger(work) if checkpoint else {}
+    ledger = read_ledger(work) if checkpoint else {}
     if "heldout_base" not in ledger:
         logger.info("held-out scores of the base model (%d pairs)", len(data.heldout))
         ledger["heldout_base"] = _heldout_scores(model, base, data.heldout, options.seed)
@@ -367,7 +304,7 @@ def train_adapter(
         placement,
         show_progress=show_progress,
     )
-    trainer.add_callback(_ledger_callback(work, ledger, started - earlier_seconds))
+    trainer.add_callback(ledger_callback(work, ledger, started - earlier_seconds))
     trainer.train(resume_from_checkpoint=str(checkpoint) if checkpoint else None)
     # The trainer leaves an autocast wrapper on forward; remove it, so that the held-out scores
     # and the reload check compare float32 with float32, as the base's were measured.
