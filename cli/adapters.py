@@ -38,14 +38,10 @@ from benchmarks.comparison import compare_on_dataset, compare_separation
 from cli.console import run_app
 from cli.models import model_rows, show_models
 from cli.options import (
-    DataDirOpt,
-    DebugOpt,
+    Common,
     JsonFlagOpt,
-    ModelsFileOpt,
-    QuietOpt,
     ThreadsOpt,
-    VerboseOpt,
-    command_settings,
+    common_options,
 )
 from ingest.chunking import ChunkingSpec
 from retrieval import Catalog, RetrievalError, SearchMode, Settings
@@ -96,6 +92,7 @@ def _corpus_pairs(
 
 
 @app.command()
+@common_options()
 def train(
     base: Annotated[str, typer.Option(help="Spec id of the base model (see `adapters list`).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Adapter folder to write.")],
@@ -163,14 +160,12 @@ def train(
     register: Annotated[
         str | None, typer.Option(help="Also register the adapter as this spec id.")
     ] = None,
-    data_dir: DataDirOpt = None,
     threads: ThreadsOpt = None,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Train a LoRA adapter with Multiple Negatives Ranking loss; publish it with its model card."""
-    settings = command_settings(data_dir, threads, verbose, quiet=quiet)
+    settings = common.settings(torch_threads=threads)
     specs = settings.model_specs()
     base_spec = get_spec(specs, base)
     if not pairs and not from_corpus:
@@ -223,7 +218,7 @@ def train(
         cache_dir=settings.model_cache_dir,
         overwrite=overwrite,
         resume=resume,
-        show_progress=not quiet,
+        show_progress=not common.quiet,
         command=shlex.join(["adapters", *sys.argv[1:]]),
     )
     heldout_scores = result.info.heldout
@@ -260,6 +255,7 @@ def _heldout_pairs(adapter_dir: Path, pairs_file: Path) -> list[TextPair]:
 
 
 @app.command("eval")
+@common_options()
 def evaluate(
     model: Annotated[str, typer.Option(help="Spec id of the adapted model.")],
     against: Annotated[str, typer.Option(help="Spec id to compare with (its base).")],
@@ -279,15 +275,12 @@ def evaluate(
     update_card: Annotated[
         bool, typer.Option(help="Add the results to the adapter's model card.")
     ] = True,
-    data_dir: DataDirOpt = None,
-    models_file: ModelsFileOpt = None,
     threads: ThreadsOpt = None,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Separation score and nDCG@10 / Recall@10 / MRR@10 of a model beside another, with CIs."""
-    settings = command_settings(data_dir, threads, verbose, quiet=quiet, models_file=models_file)
+    settings = common.settings(torch_threads=threads)
     specs = settings.model_specs()
     spec = get_spec(specs, model)
     get_spec(specs, against)
@@ -300,7 +293,7 @@ def evaluate(
     for folder in _eval_sets(dataset, settings):
         try:
             result = compare_on_dataset(
-                model, against, folder, settings, mode=mode, show_progress=not quiet
+                model, against, folder, settings, mode=mode, show_progress=not common.quiet
             )
         except BeirFormatError as err:
             raise typer.BadParameter(str(err), param_hint="--dataset") from err
@@ -359,6 +352,7 @@ def _print_separation(result: dict) -> None:
 
 
 @app.command("register")
+@common_options()
 def register_command(
     adapter_dir: Annotated[Path, typer.Argument(help="Adapter folder.", exists=True)],
     spec_id: Annotated[str, typer.Option("--id", help="The new spec's id.")],
@@ -374,14 +368,11 @@ def register_command(
         ),
     ] = 1.0,
     overwrite: Annotated[bool, typer.Option(help="Replace a spec with this id.")] = False,
-    data_dir: DataDirOpt = None,
-    models_file: ModelsFileOpt = None,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Add a spec for an adapter to your models.toml, for `ingest`, the API and the UI."""
-    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    settings = common.settings()
     specs = settings.model_specs()
     info = read_adapter_info(adapter_dir)
     if base is None and info is None:
@@ -393,16 +384,14 @@ def register_command(
 
 
 @app.command("list")
+@common_options()
 def list_command(
-    data_dir: DataDirOpt = None,
-    models_file: ModelsFileOpt = None,
     as_json: JsonFlagOpt = False,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Every model spec, its base, adapter and weight, and whether it loads on this machine."""
-    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    settings = common.settings()
     columns = ("id", "base", "adapter", "weight", "runs_on", "offline")
     show_models(model_rows(settings), as_json=as_json, columns=columns)
 

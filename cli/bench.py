@@ -34,7 +34,12 @@ from benchmarks.speed import (
 )
 from cli.console import run_app
 from cli.datasets import app as datasets_app
-from cli.options import DebugOpt, QuietOpt, ThreadsOpt, VerboseOpt, command_settings
+from cli.options import (
+    Common,
+    DebugOpt,
+    ThreadsOpt,
+    common_options,
+)
 from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, RetrievalError, SearchMode, Settings
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
@@ -68,11 +73,9 @@ Seed = Annotated[int, typer.Option(help="Seed of bootstrap and permutation resam
 FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, RuntimeError)
 
 
-def _bench_settings(
-    data_dir: Path | None, threads: int | None, verbose: int, *, quiet: bool
-) -> Settings:
+def _bench_settings(common: Common, threads: int | None) -> Settings:
     """The command's settings, with the data dir (where runs are kept) made."""
-    settings = command_settings(data_dir, threads, verbose, quiet=quiet)
+    settings = common.settings(torch_threads=threads)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     return settings
 
@@ -103,6 +106,7 @@ def _record_and_show(
 
 
 @app.command()
+@common_options()
 def quality(
     dataset: Annotated[
         str,
@@ -134,14 +138,12 @@ def quality(
             "a template other than the default gets a corpus of its own.",
         ),
     ] = DEFAULT_TEMPLATE.replace("\n", "\\n"),
-    data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
     threads: ThreadsOpt = None,
     seed: Seed = 0,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """nDCG@10, Recall@1/10/100, MRR@10, MAP@100 per model and mode, with 95% intervals.
 
@@ -149,7 +151,7 @@ def quality(
     """
     if rrf_k is not None and fusion is not FusionMethod.RRF:
         raise typer.BadParameter("applies to --fusion rrf only", param_hint="--rrf-k")
-    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
+    settings = _bench_settings(common, threads)
     if depth > settings.max_results:
         raise typer.BadParameter(
             f"{depth} is past the setting max_results ({settings.max_results}); pass at most "
@@ -181,7 +183,7 @@ def quality(
                 reference=reference,
                 context_template=context_template.replace("\\n", "\n"),
             ),
-            show_progress=not quiet and sys.stderr.isatty(),
+            show_progress=not common.quiet and sys.stderr.isatty(),
         ),
     )
 
@@ -217,6 +219,7 @@ def compare(
 
 
 @app.command()
+@common_options()
 def separation(
     pairs: Annotated[Path, typer.Option(help="JSONL or CSV file of similar pairs.")],
     model: Models = None,
@@ -227,17 +230,15 @@ def separation(
     max_pairs: Annotated[
         int | None, typer.Option(min=2, help="Score a seeded sample of this many pairs.")
     ] = 2000,
-    data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
     threads: ThreadsOpt = None,
     seed: Seed = 0,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """The separation score (mean cosine of similar minus different pairs) of each model."""
-    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
+    settings = _bench_settings(common, threads)
     read = read_pairs(pairs, PairFields(query=query_field, positive=positive_field))
     chosen = sample_pairs(read, max_pairs, seed)
     _record_and_show(
@@ -258,6 +259,7 @@ def separation(
 
 
 @app.command()
+@common_options()
 def calibrate(
     dataset: Annotated[
         list[str] | None,
@@ -271,17 +273,15 @@ def calibrate(
     write: Annotated[
         bool, typer.Option(help="Merge the curves into retrieval/calibration.json.")
     ] = True,
-    data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
     threads: ThreadsOpt = None,
     seed: Seed = 0,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Fit, per model and mode, the curve from the best hit's cosine to P(it answers)."""
-    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
+    settings = _bench_settings(common, threads)
     roots = [settings.datasets_dir, settings.data_dir / "data"]
     try:
         sets = [
@@ -303,7 +303,7 @@ def calibrate(
                 list(dict.fromkeys(mode or list(SearchMode))),
                 settings,
                 questions,
-                show_progress=not quiet and sys.stderr.isatty(),
+                show_progress=not common.quiet and sys.stderr.isatty(),
             )
         )
         return output[0]
@@ -316,6 +316,7 @@ def calibrate(
 
 
 @app.command("speed")
+@common_options()
 def speed(
     data: Annotated[
         list[Path] | None,
@@ -354,13 +355,11 @@ def speed(
     reference: Annotated[
         bool, typer.Option(help="Also run the plain LangChain pipeline on the same data.")
     ] = True,
-    data_dir: DataDir = None,
     out: Out = None,
     json_path: JsonPath = None,
     threads: ThreadsOpt = None,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Ingest chunks/s, query p50/p95/p99 and HNSW recall by size, beside plain LangChain.
 
@@ -369,7 +368,7 @@ def speed(
         benchmarks speed -m minilm -m minilm-int8 --json speed.json
         benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
     """
-    settings = _bench_settings(data_dir, threads, verbose, quiet=quiet)
+    settings = _bench_settings(common, threads)
     root = settings.datasets_dir
     options = SpeedOptions(
         data=tuple(data or [root / "textbook"]),
@@ -392,7 +391,10 @@ def speed(
         out,
         json_path,
         lambda: run_speed(
-            model or ["minilm"], settings, options, show_progress=not quiet and sys.stderr.isatty()
+            model or ["minilm"],
+            settings,
+            options,
+            show_progress=not common.quiet and sys.stderr.isatty(),
         ),
     )
 

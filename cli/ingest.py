@@ -26,20 +26,16 @@ from adapters import (
     get_spec,
 )
 from cli.console import run_app
-from cli.logs import configure_logging
 from cli.models import model_rows, models_table
 from cli.options import (
+    Common,
     CorpusOpt,
-    DataDirOpt,
-    DebugOpt,
     JsonOpt,
     ModelOpt,
-    ModelsFileOpt,
     QdrantUrlOpt,
-    QuietOpt,
     SqlUrlOpt,
     ThreadsOpt,
-    VerboseOpt,
+    common_options,
 )
 from ingest.documents import DocType
 from ingest.errors import IngestError
@@ -98,6 +94,7 @@ def _list_table(catalog: Catalog, corpus: str) -> Table:
 
 
 @app.command()
+@common_options()
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest.")] = None,
     corpus: CorpusOpt = None,
@@ -167,15 +164,12 @@ def ingest(
             "[default: the corpus's own; new corpora '{title}\\n{section}\\n{text}'].",
         ),
     ] = None,
-    data_dir: DataDirOpt = None,
     qdrant_url: QdrantUrlOpt = None,
     sql_url: SqlUrlOpt = None,
-    models_file: ModelsFileOpt = None,
     threads: ThreadsOpt = None,
     json_path: JsonOpt = None,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Ingest files into a corpus; or list, remove, or show the model specs."""
     actions = sum([bool(paths), list_documents, remove is not None, models, bool(migrate_to)])
@@ -188,18 +182,14 @@ def ingest(
         raise typer.BadParameter("--migrate-to and --migrate-sql-url go together")
     if recreate and dry_run:
         raise typer.BadParameter("--recreate and --dry-run exclude each other")
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(
-        data_dir=data_dir,
+    settings = common.settings(
         qdrant_url=qdrant_url,
         sql_url=sql_url,
-        models_file=models_file,
         torch_threads=threads,
         context_template=None
         if context_template is None
         else context_template.replace("\\n", "\n"),
     )
-    settings.configure_torch()
     if models:
         out.print(models_table(model_rows(settings)))
         return
@@ -241,7 +231,7 @@ def ingest(
             overlap_tokens=settings.chunk_overlap_tokens,
             context_template=settings.context_template,
             batch_size=settings.embed_batch_size,
-            show_progress=not quiet and sys.stderr.isatty(),
+            show_progress=not common.quiet and sys.stderr.isatty(),
         )
     out.print(_report_table(report))
     for failure in report.failed:

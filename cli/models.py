@@ -15,13 +15,9 @@ from adapters import ModelNotFoundError, ModelSpec
 from adapters.placement import describe_placement
 from adapters.weights import resolve_base
 from cli.options import (
-    DataDirOpt,
-    DebugOpt,
+    Common,
     JsonFlagOpt,
-    ModelsFileOpt,
-    QuietOpt,
-    VerboseOpt,
-    command_settings,
+    common_options,
 )
 from retrieval import Settings
 
@@ -69,16 +65,14 @@ def models_table(rows: list[dict[str, Any]], columns: Sequence[str] = ALL_COLUMN
     return table
 
 
+@common_options()
 def models(
-    data_dir: DataDirOpt = None,
-    models_file: ModelsFileOpt = None,
     as_json: JsonFlagOpt = False,
-    verbose: VerboseOpt = 1,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """List the model specs: base, adapter, weight, max tokens, device, dtype, offline or not."""
-    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    settings = common.settings()
     rows = model_rows(settings)
     show_models(rows, as_json=as_json)
 

@@ -1,9 +1,17 @@
-"""Options shared by CardioRAG's command-line tools (after huggingface_hub's `_cli_utils`)."""
+"""Options shared by CardioRAG's command-line tools (after huggingface_hub's `_cli_utils`).
+
+Every command takes the same five (`--data-dir`, `--models-file`, `-v`, `-q`, `--debug`):
+`common_options` adds them to a command's signature and hands them over as one `Common`.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 import typer
 
@@ -42,16 +50,64 @@ JsonFlagOpt = Annotated[
 ]
 
 
-def command_settings(
-    data_dir: Path | None,
-    threads: int | None,
-    verbose: int,
-    *,
-    quiet: bool,
-    models_file: Path | None = None,
-) -> Settings:
-    """Logging set up, then the settings with the command line's values over the rest."""
-    configure_logging(verbose, quiet=quiet)
-    settings = Settings.load(data_dir=data_dir, torch_threads=threads, models_file=models_file)
-    settings.configure_torch()
-    return settings
+@dataclass(frozen=True, slots=True)
+class Common:
+    """The options every command takes, as given on its command line."""
+
+    data_dir: Path | None
+    models_file: Path | None
+    verbose: int
+    quiet: bool
+    debug: bool  # read by `cli.console.run_app` from the command line, before parsing
+
+    def settings(self, **overrides: Any) -> Settings:
+        """Logging set up, then the settings with the command line's values over the rest.
+
+        `overrides` are a command's own settings options (`torch_threads=...`); None means
+        "not given".
+        """
+        configure_logging(self.verbose, quiet=self.quiet)
+        settings = Settings.load(data_dir=self.data_dir, models_file=self.models_file, **overrides)
+        settings.configure_torch()
+        return settings
+
+
+def _common_parameters(verbose: int) -> list[inspect.Parameter]:
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    return [
+        inspect.Parameter("data_dir", keyword, default=None, annotation=DataDirOpt),
+        inspect.Parameter("models_file", keyword, default=None, annotation=ModelsFileOpt),
+        inspect.Parameter("verbose", keyword, default=verbose, annotation=VerboseOpt),
+        inspect.Parameter("quiet", keyword, default=False, annotation=QuietOpt),
+        inspect.Parameter("debug", keyword, default=False, annotation=DebugOpt),
+    ]
+
+
+def common_options(*, verbose: int = 1) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Give a command the common options; it receives them as its `common: Common` argument.
+
+    `verbose` is the default log level (0: warnings only, for commands whose output is read).
+    Typer reads the returned function's signature: the command's own options, then these.
+    """
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        hints = get_type_hints(command, include_extras=True)
+        own = [
+            parameter.replace(annotation=hints[parameter.name])
+            for parameter in inspect.signature(command).parameters.values()
+            if parameter.name != "common"
+        ]
+        shared = _common_parameters(verbose)
+        names = [parameter.name for parameter in shared]
+
+        @functools.wraps(command)
+        def with_common(*args: Any, **kwargs: Any) -> Any:
+            common = Common(**{name: kwargs.pop(name) for name in names})
+            return command(*args, common=common, **kwargs)
+
+        del with_common.__wrapped__  # typer must see the signature below, not the command's
+        with_common.__annotations__ = {}
+        with_common.__signature__ = inspect.Signature([*own, *shared])  # type: ignore[attr-defined]
+        return with_common
+
+    return decorate

@@ -16,14 +16,10 @@ from rich.console import Console
 from rich.padding import Padding
 
 from cli.options import (
+    Common,
     CorpusOpt,
-    DataDirOpt,
-    DebugOpt,
     JsonFlagOpt,
-    ModelsFileOpt,
-    QuietOpt,
-    VerboseOpt,
-    command_settings,
+    common_options,
 )
 from retrieval import DOCUMENT_PARTS, Hit, Retriever, SearchMode
 
@@ -99,6 +95,7 @@ def _print_hits(console: Console, hits: list[Hit]) -> None:
         console.print(Padding(snippet, (0, 0, 1, 3)), highlight=False, markup=False)
 
 
+@common_options(verbose=0)
 def search(
     query: QueryArg,
     corpus: CorpusOpt = None,
@@ -107,15 +104,12 @@ def search(
     k: KOpt = 10,
     filters: FilterOpt = None,
     all_parts: AllPartsOpt = False,
-    data_dir: DataDirOpt = None,
-    models_file: ModelsFileOpt = None,
     as_json: JsonFlagOpt = False,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Search a corpus and print the ranked hits with their citations."""
-    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    settings = common.settings()
     with Retriever(corpus, model, settings=settings) as retriever:
         hits = retriever.search(
             query,
@@ -134,23 +128,21 @@ def search(
     _print_hits(console, hits)
 
 
+@common_options(verbose=0)
 def answer(
     query: QueryArg,
     corpus: CorpusOpt = None,
     model: SearchModelOpt = None,
     mode: ModeOpt = SearchMode.HYBRID,
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="Hits the answer reads.")] = 3,
-    data_dir: DataDirOpt = None,
-    models_file: ModelsFileOpt = None,
     as_json: JsonFlagOpt = False,
-    verbose: VerboseOpt = 0,
-    quiet: QuietOpt = False,
-    debug: DebugOpt = False,
+    *,
+    common: Common,
 ) -> None:
     """Answer from the top hits: a chat model's answer when one is set, else quoted sentences."""
     from retrieval.rag import answer_from_hits, chat_model_from_settings
 
-    settings = command_settings(data_dir, None, verbose, quiet=quiet, models_file=models_file)
+    settings = common.settings()
     with Retriever(corpus, model, settings=settings) as retriever:
         extracted = retriever.answer(query, k, mode=mode)
         llm = None if extracted.weak else chat_model_from_settings(settings)
