@@ -324,7 +324,7 @@ def _same_evaluation(old: dict, new: list[dict]) -> bool:
 def _print_comparison(result: dict) -> None:
     table = Table(title=f"{result['dataset']}: {result['queries']} queries, {result['mode']}")
     for column in ("metric", result["against"], result["model"], "difference [95% CI]"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for metric, values in result["metrics"].items():
         difference = values["difference"]
         table.add_row(
@@ -339,7 +339,7 @@ def _print_comparison(result: dict) -> None:
 def _print_separation(result: dict) -> None:
     table = Table(title=f"separation score on {result['pairs']} pairs")
     for column in ("model", "similar", "different", "separation [95% CI]"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for model_id, score in result["scores"].items():
         interval = score["separation"]
         table.add_row(

@@ -56,7 +56,7 @@ def _report_table(report: IngestReport) -> Table:
     table = Table(
         title=f"ingest into corpus {report.corpus!r}" + (" (dry run)" if report.dry_run else "")
     )
-    table.add_column("")
+    table.add_column("", overflow="fold")
     table.add_column("count", justify="right")
     for label, value in (
         (f"documents {prefix}new", report.added),
@@ -79,12 +79,12 @@ def _report_table(report: IngestReport) -> Table:
 def _list_table(catalog: Catalog, corpus: str) -> Table:
     table = Table(title=f"documents of corpus {corpus!r}")
     for column in ("doc_id", "type", "title", "pages", "chunks", "models", "status"):
-        table.add_column(column)
+        table.add_column(column, overflow="fold")
     for doc in catalog.list_documents(corpus):
         table.add_row(
             Path(doc.source).name if doc.doc_id in ("", doc.source) else doc.doc_id,
             doc.doc_type,
-            doc.error or doc.title[:60],
+            doc.error or doc.title,
             "" if doc.pages is None else str(doc.pages),
             str(doc.chunks),
             ", ".join(doc.models),
@@ -272,7 +272,7 @@ def _migrate(
         report = migrate_corpus(corpus, index, target, show_progress=sys.stderr.isatty())
         target_url = target.catalog.safe_url
     table = Table(title=f"corpus {corpus!r} copied to {url} and {target_url}")
-    table.add_column("")
+    table.add_column("", overflow="fold")
     table.add_column("count (source = target)", justify="right")
     for name, points in report.points.items():
         table.add_row(f"points in {name}", str(points))

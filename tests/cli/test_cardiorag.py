@@ -129,7 +129,12 @@ def test_models_on_a_narrow_terminal_folds_rather_than_cuts(run, monkeypatch) ->
     assert code == 0 and "…" not in out
 
 
-def test_every_textbook_section_was_ingested(data_dir: Path, run) -> None:
+def test_the_document_list_folds_on_a_narrow_terminal_and_lists_every_section(
+    run, monkeypatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "60")
     code, out, _ = run("ingest", "--list")
-    assert code == 0
-    assert out.count("textbook") >= len(SMALL_TEXTBOOK_SECTIONS)
+    assert code == 0 and "…" not in out
+    monkeypatch.setenv("COLUMNS", "250")
+    code, out, _ = run("ingest", "--list")
+    assert code == 0 and out.count("│ textbook │") == len(SMALL_TEXTBOOK_SECTIONS)
