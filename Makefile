@@ -49,12 +49,12 @@ demo-ingest: $(STAMP)
 	  data="$(DOWNLOADED_DATA)"; \
 	  if [ ! -d "$$data/textbook" ] || [ ! -d "$$data/notes" ]; then \
 	    echo "No local demo data: downloading the public sources into $$data"; \
-	    $(VENV)/bin/benchmarks datasets download openstax mtsamples --out "$$data" --force \
+	    $(VENV)/bin/cardiorag datasets download openstax mtsamples --out "$$data" --force \
 	      || exit 1; \
 	  fi; \
 	fi; \
 	dirs=(); for d in textbook notes pdfs; do [ -d "$$data/$$d" ] && dirs+=("$$data/$$d"); done; \
-	$(OFFLINE) $(VENV)/bin/ingest "$${dirs[@]}" --exclude SOURCES.txt --corpus $(DEMO_CORPUS)
+	$(OFFLINE) $(VENV)/bin/cardiorag ingest "$${dirs[@]}" --exclude SOURCES.txt --corpus $(DEMO_CORPUS)
 
 app: $(STAMP)
 	$(OFFLINE) $(PY) -m ui.serve --server.address 127.0.0.1 --browser.gatherUsageStats false
