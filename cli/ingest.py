@@ -26,6 +26,7 @@ from adapters import (
     get_spec,
 )
 from cli.console import run_app
+from cli.migrate import copy_corpus
 from cli.models import model_rows, models_table
 from cli.options import (
     Common,
@@ -42,9 +43,8 @@ from ingest.errors import IngestError
 from ingest.loaders import LoadOptions
 from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
 from ingest.records import FieldMap
-from retrieval import Catalog, RetrievalError, Settings
-from retrieval.index import Index, open_index
-from retrieval.migrate import migrate_corpus
+from retrieval import Catalog, RetrievalError
+from retrieval.index import open_index
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 out = Console()
@@ -202,7 +202,7 @@ def ingest(
         return
     with open_index(settings) as index:
         if migrate_to and migrate_sql_url:
-            _migrate(corpus, index, settings, migrate_to, migrate_sql_url, migrate_api_key)
+            copy_corpus(corpus, index, settings, migrate_to, migrate_sql_url, migrate_api_key)
             return
         if remove is not None:
             removed = remove_source(remove, corpus=corpus, index=index)
@@ -255,30 +255,6 @@ def ingest(
         json_path.write_text(json.dumps(payload, indent=2))
     if not report.ok:
         raise typer.Exit(1)
-
-
-def _migrate(
-    corpus: str,
-    index: Index,
-    settings: Settings,
-    url: str,
-    sql_url: str,
-    api_key: str | None,
-) -> None:
-    target_settings = Settings.load(
-        data_dir=settings.data_dir, qdrant_url=url, sql_url=sql_url, qdrant_api_key=api_key
-    )
-    with open_index(target_settings) as target:
-        report = migrate_corpus(corpus, index, target, show_progress=sys.stderr.isatty())
-        target_url = target.catalog.safe_url
-    table = Table(title=f"corpus {corpus!r} copied to {url} and {target_url}")
-    table.add_column("", overflow="fold")
-    table.add_column("count (source = target)", justify="right")
-    for name, points in report.points.items():
-        table.add_row(f"points in {name}", str(points))
-    for name, rows in report.rows.items():
-        table.add_row(f"catalog {name}", str(rows))
-    out.print(table)
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ Examples:
     cardiorag adapters list
     cardiorag bench quality --dataset openstax_glossary -m minilm
     cardiorag app
+    cardiorag migrate --corpus cardiology --to http://qdrant:6333 --to-sql-url postgresql+psycopg://...
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from cli.bench import app as bench_app
 from cli.console import run_app
 from cli.datasets import app as datasets_app
 from cli.ingest import ingest
+from cli.migrate import migrate
 from cli.models import models
 from cli.search import answer, search
 from cli.serve import serve
@@ -35,6 +37,7 @@ app.command("search")(search)
 app.command("answer")(answer)
 app.command("models")(models)
 app.command("app")(serve)
+app.command("migrate")(migrate)
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, register and list adapters.")
 app.add_typer(bench_app, name="bench", help="Quality, separation, speed and calibration runs.")
 app.add_typer(datasets_app, name="datasets", help="Download and convert the public data sets.")

@@ -10,6 +10,7 @@ from qdrant_client import QdrantClient
 from typer.testing import CliRunner
 
 from cli.ingest import app
+from cli.main import app as cardiorag_app
 from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
 from retrieval._server import ServerStore
@@ -60,9 +61,10 @@ def test_corpus_moves_with_every_point_and_row(
         target_catalog.close()
 
 
+@pytest.mark.parametrize("command", ["ingest --migrate-to", "cardiorag migrate"])
 def test_unreachable_target_fails_clearly_and_copies_no_rows(
     textbook_corpus: str, store: EdgeStore, catalog: Catalog, tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, command: str,
 ) -> None:  # fmt: skip
     store.close()  # the command opens the embedded store itself
     catalog.close()
@@ -71,16 +73,18 @@ def test_unreachable_target_fails_clearly_and_copies_no_rows(
         port = probe.getsockname()[1]
     target = tmp_path / "target.db"
     monkeypatch.setenv("CARDIORAG_SERVER__RETRIES", "0")
-    result = CliRunner().invoke(
-        app,
-        [
-            "--corpus", textbook_corpus,
-            "--data-dir", str(tmp_path),
-            "--sql-url", str(catalog.engine.url.render_as_string(hide_password=False)),
-            "--migrate-to", f"http://127.0.0.1:{port}",
-            "--migrate-sql-url", f"sqlite:///{target}",
-        ],
-    )  # fmt: skip
+    source = [
+        "--corpus", textbook_corpus,
+        "--data-dir", str(tmp_path),
+        "--sql-url", str(catalog.engine.url.render_as_string(hide_password=False)),
+    ]  # fmt: skip
+    to = [f"http://127.0.0.1:{port}", f"sqlite:///{target}"]
+    if command == "cardiorag migrate":
+        args = ["migrate", *source, "--to", to[0], "--to-sql-url", to[1]]
+        result = CliRunner().invoke(cardiorag_app, args)
+    else:
+        args = [*source, "--migrate-to", to[0], "--migrate-sql-url", to[1]]
+        result = CliRunner().invoke(app, args)
     assert result.exit_code == 1
     assert f"cannot reach the Qdrant server at http://127.0.0.1:{port}" in str(result.exception)
     assert Catalog(f"sqlite:///{target}").corpus_names() == []
