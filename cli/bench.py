@@ -21,6 +21,7 @@ from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.calibration import off_topic_questions, run_calibration, write_calibrations
+from benchmarks.fusion import compare_fusions
 from benchmarks.paired_runs import RunsNotComparableError, compare_runs, comparison_markdown
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.report import RunOutput, file_hash, recorded_run
@@ -41,6 +42,7 @@ from cli.options import (
     common_options,
 )
 from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, RetrievalError, SearchMode, Settings
+from retrieval.query import DEFAULT_RRF_K
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 app.add_typer(datasets_app, name="datasets", help="Download and convert the public data sets.")
@@ -397,6 +399,32 @@ def speed(
             show_progress=not common.quiet and sys.stderr.isatty(),
         ),
     )
+
+
+@app.command()
+@common_options()
+def fusion(
+    dataset: Annotated[str, typer.Option(help="BEIR folder, or a set name under eval/.")],
+    model: Models = None,
+    rrf_k: Annotated[int, typer.Option("--rrf-k", min=1, help="RRF's constant.")] = DEFAULT_RRF_K,
+    threads: ThreadsOpt = None,
+    json_path: Annotated[
+        Path | None, typer.Option("--json", help="Also write the comparison's JSON here.")
+    ] = None,
+    *,
+    common: Common,
+) -> None:
+    """DBSF against RRF for each model's hybrid search, paired by query (a `quality` corpus)."""
+    settings = _bench_settings(common, threads)
+    roots = [settings.datasets_dir, settings.data_dir / "data"]
+    try:
+        beir = read_beir(resolve_dataset(dataset, roots))
+    except (BeirFormatError, FileNotFoundError) as err:
+        raise typer.BadParameter(str(err), param_hint="--dataset") from err
+    comparison = compare_fusions(beir, model or ["minilm"], settings, rrf_k)
+    console.print(comparison.table())
+    if json_path is not None:
+        json_path.write_text(json.dumps(comparison.payload(), indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:

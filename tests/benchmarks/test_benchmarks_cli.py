@@ -352,3 +352,23 @@ def test_doc_run_keeps_each_documents_best_rank() -> None:
 def test_corpus_name_comes_from_the_folder() -> None:
     assert corpus_for("openstax_glossary") == "beir-openstax_glossary"
     assert corpus_for("My Set") == "beir-my-set"
+
+
+def test_fusion_pairs_dbsf_and_rrf_on_the_corpus_quality_ingested(
+    tiny_beir: Path, tmp_path: Path
+) -> None:
+    data_dir = tmp_path / "bench"
+    quality = _quality(tiny_beir, data_dir, tmp_path / "quality.json", "minilm")
+    out = tmp_path / "fusion.json"
+    result = _invoke(
+        "fusion", "--dataset", str(tiny_beir), "--model", "minilm", "--rrf-k", "60",
+        "--data-dir", str(data_dir), "--json", str(out),
+    )  # fmt: skip
+    assert result.code == 0, result.output
+    fusion = json.loads(out.read_text())
+    dbsf, rrf = fusion["results"]["minilm"]["dbsf"], fusion["results"]["minilm"]["rrf k=60"]
+    # DBSF is the default fusion, so its hybrid run is the quality run's.
+    assert dbsf["nDCG@10"] == pytest.approx(quality["results"]["minilm"]["hybrid"]["nDCG@10"])
+    difference = fusion["dbsf_minus_rrf"]["minilm"]["nDCG@10"]
+    assert difference["mean"] == pytest.approx(dbsf["nDCG@10"] - rrf["nDCG@10"])
+    assert difference["low"] <= difference["mean"] <= difference["high"]
