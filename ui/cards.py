@@ -10,7 +10,7 @@ import streamlit as st
 
 from retrieval import Hit
 from ui.corpus import shown_paths
-from ui.highlight import escape_markdown, highlight
+from ui.highlight import escape_markdown, highlight_chunk
 
 SOURCE_PAGE = "views/source.py"  # relative to ui/app.py, as st.page_link wants it
 SEARCH_PAGE = "views/search.py"  # where the Source page leads back to
@@ -62,7 +62,7 @@ def hit_card(hit: Hit, *, query: str, mode: str, corpus: str) -> None:
     with st.container(border=True):
         st.subheader(_heading(hit), anchor=hit_anchor(hit.rank))
         st.caption(f"{_where(hit)} · {mode} score {hit.score:.3f}")
-        st.markdown(highlight(hit.text, query))
+        st.markdown(highlight_chunk(hit.text, query))
         if is_local_pdf(hit):
             st.page_link(
                 SOURCE_PAGE,

@@ -2,6 +2,8 @@
 
 A word is highlighted when BM25's analysis (lower case, stop words, Snowball stems) maps it to
 a term of the query, so "valves" in the query lights up "valve" and "Valves" in the text.
+A chunk of a table (its caption, header row and rows, as ingest writes them) is shown as a
+table, cell by cell, not as one run of pipes.
 """
 
 from __future__ import annotations
@@ -12,6 +14,10 @@ import re
 from retrieval.sparse import Bm25Encoder
 
 _WORD = re.compile(r"[\w-]+")
+# A Markdown table row, its cell borders (a pipe not escaped) and its header rule's cells.
+_TABLE_ROW = re.compile(r"^\|.*\|$")
+_CELL_BORDER = re.compile(r"(?<!\\)\|")
+_RULE_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
 # Characters Streamlit's Markdown would read as syntax (emphasis, links, directives, HTML, math).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>$~:])")
 
@@ -50,3 +56,31 @@ def highlight(text: str, query: str) -> str:
         position = match.end()
     parts.append(_escape(flat[position:]))
     return "".join(parts)
+
+
+def _table_row(line: str, query: str) -> str:
+    """One row of a Markdown table, each cell highlighted (the header rule kept as a rule)."""
+    cells = _CELL_BORDER.split(line)[1:-1]
+    if all(_RULE_CELL.match(cell) for cell in cells):
+        return "| " + " | ".join("---" for _ in cells) + " |"
+    return "| " + " | ".join(highlight(cell.replace("\\|", "|"), query) for cell in cells) + " |"
+
+
+def highlight_chunk(text: str, query: str) -> str:
+    """A chunk as Markdown: prose as one highlighted paragraph, table rows as a table."""
+    blocks: list[list[str]] = []  # runs of prose lines, and runs of table rows
+    for line in (raw.strip() for raw in text.splitlines()):
+        if not line:
+            continue
+        is_row = bool(_TABLE_ROW.match(line))
+        if not blocks or bool(_TABLE_ROW.match(blocks[-1][0])) != is_row:
+            blocks.append([])
+        blocks[-1].append(line)
+    if len(blocks) <= 1 and not (blocks and _TABLE_ROW.match(blocks[0][0])):
+        return highlight(text, query)
+    return "\n\n".join(
+        "\n".join(_table_row(row, query) for row in block)
+        if _TABLE_ROW.match(block[0])
+        else highlight(" ".join(block), query)
+        for block in blocks
+    )
