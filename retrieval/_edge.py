@@ -66,6 +66,10 @@ def _edge_filter(conditions: Sequence[Condition]) -> qe.Filter | None:
 
 
 _META_FILE = "collection.json"
+# int8 scalar quantization: the value range kept (outliers clipped), and how many candidates
+# per hit the int8 search finds before the float vectors rescore them (Qdrant's usual values).
+_QUANTILE = 0.99
+_OVERSAMPLING = 2.0
 _SHARD_DIR = "shard"
 _SCROLL_PAGE = 1000
 _DELETE_BATCH = 500
@@ -85,6 +89,7 @@ class EdgeStore(VectorStore):
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock: IO[str] | None = self._acquire_lock()
         self._shards: dict[str, qe.EdgeShard] = {}
+        self._metas: dict[str, dict[str, object]] = {}  # collection.json, read once each
 
     def _acquire_lock(self) -> IO[str]:
         handle = (self.root / ".lock").open("w")
@@ -116,11 +121,25 @@ class EdgeStore(VectorStore):
         """Whether the collection exists."""
         return (self._dir(name) / _META_FILE).is_file()
 
-    def create_collection(self, name: str, dimension: int) -> None:
-        """Create a shard with dense cosine and BM25 (IDF) vectors and payload indexes."""
+    def create_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
+        """Create a shard with dense cosine and BM25 (IDF) vectors and payload indexes.
+
+        With `quantization="int8"` the dense vectors are searched as int8 in RAM and the float
+        vectors, memory-mapped from disk, rescore the candidates.
+        """
+        quantized = quantization == "int8"
         config = qe.EdgeConfig(
             vectors={
-                DENSE_VECTOR: qe.EdgeVectorParams(size=dimension, distance=qe.Distance.Cosine)
+                DENSE_VECTOR: qe.EdgeVectorParams(
+                    size=dimension,
+                    distance=qe.Distance.Cosine,
+                    on_disk=quantized or None,
+                    quantization_config=qe.ScalarQuantizationConfig(
+                        type=qe.ScalarType.Int8, quantile=_QUANTILE, always_ram=True
+                    )
+                    if quantized
+                    else None,
+                )
             },
             sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
         )
@@ -136,17 +155,36 @@ class EdgeStore(VectorStore):
             )
         self._shards[name] = shard
         # Written last: a collection exists only once it is complete.
-        (directory / _META_FILE).write_text(json.dumps({"dimension": dimension}))
-        logger.info("created collection %s (%d dims) in %s", name, dimension, self.root)
+        meta = {"dimension": dimension, "quantization": "int8" if quantized else "none"}
+        (directory / _META_FILE).write_text(json.dumps(meta))
+        self._metas[name] = meta
+        logger.info(
+            "created collection %s (%d dims, quantization %s) in %s",
+            name,
+            dimension,
+            meta["quantization"],
+            self.root,
+        )
 
     def collection_info(self, name: str) -> CollectionInfo:
         """Dimension and point count of an existing collection."""
-        meta = json.loads((self._dir(name) / _META_FILE).read_text())
+        meta = self._meta(name)
         points = self._shard(name).count(qe.CountRequest(exact=True))
-        return CollectionInfo(name=name, dimension=int(meta["dimension"]), points=points)
+        return CollectionInfo(
+            name=name,
+            dimension=int(meta["dimension"]),
+            points=points,
+            quantization=str(meta.get("quantization", "none")),  # older collections: none
+        )
+
+    def _meta(self, name: str) -> dict[str, object]:
+        if name not in self._metas:
+            self._metas[name] = json.loads((self._dir(name) / _META_FILE).read_text())
+        return self._metas[name]
 
     def drop_collection(self, name: str) -> None:
         """Delete a collection and all its points; no error if it does not exist."""
+        self._metas.pop(name, None)
         shard = self._shards.pop(name, None)
         if shard is not None:
             shard.close()
@@ -208,7 +246,14 @@ class EdgeStore(VectorStore):
     def search(self, name: str, query: StoreQuery) -> list[ScoredChunk]:
         """Run one dense, sparse or hybrid query; best first."""
         query_filter = _edge_filter(query.conditions)
-        dense_params = qe.SearchParams(hnsw_ef=query.hnsw_ef, exact=query.exact)
+        quantized = self._meta(name).get("quantization") == "int8"
+        dense_params = qe.SearchParams(
+            hnsw_ef=query.hnsw_ef,
+            exact=query.exact,
+            quantization=qe.QuantizationSearchParams(rescore=True, oversampling=_OVERSAMPLING)
+            if quantized
+            else None,
+        )
         dense = qe.Query.Nearest(
             [float(x) for x in (() if query.dense is None else query.dense)], using=DENSE_VECTOR
         )

@@ -157,10 +157,11 @@ class ServerStore(VectorStore):
         """Whether the collection exists."""
         return self.client.collection_exists(name)
 
-    def create_collection(self, name: str, dimension: int) -> None:
+    def create_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
         """Create a collection with dense cosine and BM25 (IDF) vectors and payload indexes.
 
-        Shards, replicas, on-disk storage, HNSW and quantization come from `ServerSettings`.
+        Shards, replicas, on-disk storage and HNSW come from `ServerSettings`; quantization
+        from `quantization`, else `ServerSettings.quantization`.
         """
         server = self.server
         quantization = (
@@ -169,7 +170,7 @@ class ServerStore(VectorStore):
                     type=models.ScalarType.INT8, quantile=0.99, always_ram=True
                 )
             )
-            if server.quantization == "int8"
+            if (quantization or server.quantization) == "int8"
             else None
         )
         self._retrying(
@@ -213,7 +214,13 @@ class ServerStore(VectorStore):
         if params is None:
             raise StoreUnavailableError(f"collection {name!r} has no {DENSE_VECTOR!r} vector")
         points = self.client.count(name, exact=True).count
-        return CollectionInfo(name=name, dimension=params.size, points=points)
+        quantized = (params.quantization_config or info.config.quantization_config) is not None
+        return CollectionInfo(
+            name=name,
+            dimension=params.size,
+            points=points,
+            quantization="int8" if quantized else "none",
+        )
 
     def drop_collection(self, name: str) -> None:
         """Delete a collection and all its points; no error if it does not exist."""

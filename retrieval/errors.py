@@ -38,6 +38,21 @@ class CollectionMismatchError(RetrievalError, ValueError):
         )
 
 
+class QuantizationMismatchError(RetrievalError, ValueError):
+    """A collection built with other vector storage than the settings ask for."""
+
+    def __init__(self, collection: str, built: str, asked: str) -> None:
+        self.collection = collection
+        self.built = built
+        self.asked = asked
+        super().__init__(
+            f"collection {collection!r} was built with quantization {built!r}, the settings "
+            f"ask for {asked!r}: a collection cannot change it in place; rebuild the corpus "
+            f"with `cardiorag ingest PATH... --corpus CORPUS --recreate` and "
+            f"CARDIORAG_QUANTIZATION={asked}, or unset the quantization setting to keep {built!r}"
+        )
+
+
 class CorpusConfigError(RetrievalError, ValueError):
     """A corpus asked to change settings that its stored chunks depend on."""
 

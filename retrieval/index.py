@@ -127,7 +127,7 @@ class Index:
 
     def prepare_model(self, corpus: str, model: CorpusModel) -> None:
         """The model's collection made (or checked) and the model recorded for the corpus."""
-        self.store.ensure_collection(model.collection, model.dimension)
+        self.store.ensure_collection(model.collection, model.dimension, self.settings.quantization)
         self.catalog.add_corpus_model(corpus, model)
 
     def embed_pending(

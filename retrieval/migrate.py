@@ -41,7 +41,7 @@ def _copy_points(
     info = source.collection_info(name)
     if target.collection_exists(name):
         raise MigrationError(f"the target store already has collection {name!r}; drop it first")
-    target.create_collection(name, info.dimension)
+    target.create_collection(name, info.dimension, info.quantization)
     points = source.export_points(name)
     with tqdm(total=info.points, desc=name, unit="point", disable=not show_progress) as bar:
         while batch := list(islice(points, BATCH)):

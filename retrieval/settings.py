@@ -132,6 +132,14 @@ class Settings(BaseSettings):
         "alone. Unset: a corpus keeps its own, a new one gets the default. Set: a corpus built "
         "with another is refused until rebuilt with `ingest --recreate`.",
     )
+    quantization: Literal["none", "int8"] | None = Field(
+        None,
+        description="Dense vectors of a new collection kept as int8 (scalar quantization, about "
+        "4x less RAM; the float vectors stay on disk and rescore the candidates). Unset: a "
+        "corpus keeps what it was built with, a new one gets none (on a server, "
+        "`server.quantization`). Set: a corpus built otherwise is refused until rebuilt with "
+        "`cardiorag ingest --recreate`.",
+    )
     embed_batch_size: int = Field(32, ge=1)
     max_results: int = Field(
         1000,

@@ -108,11 +108,12 @@ def stored_point(point_id: object, vector: object, payload: dict[str, Any] | Non
 
 @dataclass(frozen=True, slots=True)
 class CollectionInfo:
-    """What a collection holds: its dense dimension and point count."""
+    """What a collection holds: its dense dimension, point count and dense vector storage."""
 
     name: str
     dimension: int
     points: int
+    quantization: str = "none"  # "int8": quantized in RAM, float vectors on disk
 
 
 class VectorStore(ABC):
@@ -125,7 +126,7 @@ class VectorStore(ABC):
         """Whether the collection exists."""
 
     @abstractmethod
-    def create_collection(self, name: str, dimension: int) -> None:
+    def create_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
         """Create a collection with the layout above (dense cosine + BM25 sparse)."""
 
     @abstractmethod
@@ -164,12 +165,21 @@ class VectorStore(ABC):
     def close(self) -> None:
         """Release files, locks and connections."""
 
-    def ensure_collection(self, name: str, dimension: int) -> None:
-        """Create the collection if missing; refuse one whose dimension differs."""
+    def ensure_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
+        """Create the collection if missing; refuse one whose dimension or storage differs.
+
+        `quantization` None: a new collection gets the backend's default, an existing one
+        keeps its own.
+        """
         if not self.collection_exists(name):
-            self.create_collection(name, dimension)
-        else:
-            self.check_dimension(name, dimension)
+            self.create_collection(name, dimension, quantization)
+            return
+        self.check_dimension(name, dimension)
+        built = self.collection_info(name).quantization
+        if quantization is not None and built != quantization:
+            from retrieval.errors import QuantizationMismatchError
+
+            raise QuantizationMismatchError(name, built=built, asked=quantization)
 
     def check_dimension(self, name: str, dimension: int) -> None:
         """Raise CollectionMismatchError unless the existing collection stores `dimension`."""

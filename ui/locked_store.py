@@ -28,13 +28,13 @@ class LockedStore(VectorStore):
         with self._lock:
             return self.inner.collection_exists(name)
 
-    def create_collection(self, name: str, dimension: int) -> None:
+    def create_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
         """Create a collection."""
         with self._lock:
-            self.inner.create_collection(name, dimension)
+            self.inner.create_collection(name, dimension, quantization)
 
     def collection_info(self, name: str) -> CollectionInfo:
-        """Dimension and point count."""
+        """Dimension, point count and dense vector storage."""
         with self._lock:
             return self.inner.collection_info(name)
 

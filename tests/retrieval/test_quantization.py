@@ -1,0 +1,75 @@
+"""int8 scalar quantization of a corpus's dense vectors in the embedded store (real MiniLM)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from adapters import ModelSpec
+from ingest import ingest_paths
+from retrieval import Catalog, QuantizationMismatchError, Retriever, Settings, collection_name
+from retrieval._edge import EdgeStore
+from retrieval.index import Index
+from tests.conftest import MODEL_CACHE, write_textbook_sections
+
+QUERIES = (
+    "which blood group can receive any donor's red cells",
+    "how a clot is dissolved after healing",
+    "what platelets do when a vessel is injured",
+    "the size and shape of the heart",
+)
+
+
+def _index(catalog: Catalog, store: EdgeStore, tmp_path: Path, quantization: str | None) -> Index:
+    settings = Settings(
+        data_dir=tmp_path / "data", model_cache_dir=MODEL_CACHE, quantization=quantization
+    )
+    return Index(catalog, store, settings)
+
+
+def _ingest(index: Index, corpus: str, source: Path, spec: ModelSpec, **options: object) -> None:
+    report = ingest_paths([source], corpus=corpus, models=[spec], index=index, **options)
+    assert report.ok, report.failed
+
+
+def test_an_int8_corpus_finds_what_the_float_corpus_finds(
+    tmp_path: Path, shared_data: Path, store: EdgeStore, catalog: Catalog, specs, settings
+) -> None:
+    source = write_textbook_sections(shared_data, tmp_path)
+    _ingest(_index(catalog, store, tmp_path, None), "plain", source, specs["minilm"])
+    _ingest(_index(catalog, store, tmp_path, "int8"), "small", source, specs["minilm"])
+    assert store.collection_info(collection_name("plain", "minilm")).quantization == "none"
+    assert store.collection_info(collection_name("small", "minilm")).quantization == "int8"
+    found = {}
+    for corpus in ("plain", "small"):
+        with Retriever(corpus, "minilm", settings=settings, store=store, catalog=catalog) as r:
+            found[corpus] = [
+                [hit.text for hit in r.search(query, k=5, mode="dense")] for query in QUERIES
+            ]
+    for plain, small in zip(found["plain"], found["small"], strict=True):
+        assert plain[0] == small[0]  # the best hit survives quantization
+        assert len(set(plain) & set(small)) >= 4
+
+
+def test_int8_asked_of_a_float_corpus_names_the_rebuild_and_writes_nothing(
+    tmp_path: Path, shared_data: Path, store: EdgeStore, catalog: Catalog, specs
+) -> None:
+    source = write_textbook_sections(shared_data, tmp_path)
+    _ingest(_index(catalog, store, tmp_path, None), "cardiology", source, specs["minilm"])
+    documents = len(catalog.list_documents("cardiology"))
+    more = tmp_path / "more"
+    more.mkdir()
+    extra = write_textbook_sections(shared_data, more, ids=("m46661-s00",))
+    int8 = _index(catalog, store, tmp_path, "int8")
+    with pytest.raises(QuantizationMismatchError) as refused:
+        ingest_paths([extra], corpus="cardiology", models=[specs["minilm"]], index=int8)
+    assert "--recreate" in str(refused.value) and "CARDIORAG_QUANTIZATION=int8" in str(
+        refused.value
+    )
+    assert len(catalog.list_documents("cardiology")) == documents
+    # Unset, the corpus keeps what it was built with; --recreate rebuilds it as asked.
+    _ingest(_index(catalog, store, tmp_path, None), "cardiology", extra, specs["minilm"])
+    _ingest(int8, "cardiology", source, specs["minilm"], recreate=True)
+    info = store.collection_info(collection_name("cardiology", "minilm"))
+    assert info.quantization == "int8" and info.points > 0
