@@ -112,7 +112,7 @@ def _run(
     """The whole reference speed run, in the child process."""
     import numpy as np
 
-    from benchmarks.speed_ingest import peak_rss_mb
+    from benchmarks.memory import peak_rss_mb
     from benchmarks.speed_search import percentiles
 
     embeddings = _embeddings(model_path, threads, device)

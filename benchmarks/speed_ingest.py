@@ -10,7 +10,6 @@ and batch size: the ratio of the two rates says how much the pipeline adds to th
 from __future__ import annotations
 
 import logging
-import resource
 import tempfile
 import time
 from collections.abc import Sequence
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from adapters import Encoder, ModelSpec, load_encoder
+from benchmarks.memory import peak_rss_mb
 from benchmarks.speed_search import percentiles, time_queries
 from ingest import LoadOptions, ingest_paths
 from retrieval import SearchMode, Settings, collection_name
@@ -28,20 +28,6 @@ from retrieval.index import open_index
 logger = logging.getLogger(__name__)
 
 CORPUS = "speed"
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory so far, in MB.
-
-    Linux's VmHWM first: getrusage's ru_maxrss survives fork + exec, so a child process
-    (the LangChain reference) would report its parent's peak when that was higher.
-    """
-    status = Path("/proc/self/status")
-    if status.is_file():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return round(int(line.split()[1]) / 1024, 1)
-    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,11 +2,17 @@
 
 How the points are made: real chunks of MedQuAD answers (cut by our chunker to the model's
 token budget), embedded once per model spec and cached under the data dir, with their real
-BM25 vectors. Past the real count, copies of them with slightly moved dense vectors (Gaussian
-noise, sigma 0.01 per dimension, renormalised: cosine about 0.98 to the original) and new ids
-fill the collection, so the HNSW graph and the sparse index really hold that many points.
-Recall@10 compares each query's HNSW top 10 with an exact (brute-force) search of the same
-collection; latency is timed per query on a freshly embedded query.
+BM25 vectors. Past the real count, padded points fill the collection, so the HNSW graph and
+the sparse index really hold that many points: each is a blend of two different real chunks'
+vectors (weight 0.5-0.75 on the first, renormalised) with the text and BM25 vector of the
+first. Blends spread over the space the real chunks span instead of piling up beside one of
+them, so a query's exact top 10 is not a near-tie of copies that no index could order; each
+size reports the share of queries whose 10th and 11th exact scores lie within 1e-4 to show it.
+
+Each size and quantization is measured in a fresh process, so its RSS is its own: the model,
+the benchmark's copy of the real points, and the store. Recall@10 compares each query's HNSW
+top 10 (int8 candidates rescored with the float vectors, when quantized) with an exact
+float search of the same collection; latency is timed per query on a freshly embedded query.
 """
 
 from __future__ import annotations
@@ -14,20 +20,23 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import multiprocessing
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from adapters import Encoder
+from adapters import Encoder, ModelSpec, load_encoder
+from benchmarks.memory import disk_mb, memory_mb
 from benchmarks.report import file_hash
 from ingest.chunking import ChunkingSpec, budget_tokens, make_splitter
-from retrieval import SearchMode, VectorStore, open_embedded_store
+from retrieval import SearchMode, Settings, VectorStore, open_embedded_store
 from retrieval.query import StoreQuery
 from retrieval.request import DEFAULT_HNSW_EF
 from retrieval.sparse import Bm25Encoder
@@ -36,7 +45,8 @@ from retrieval.store import StoredPoint
 logger = logging.getLogger(__name__)
 
 K = 10
-JITTER_SIGMA = 0.01
+BLEND_WEIGHTS = (0.5, 0.75)  # the first chunk's share in a padded point's vector
+NEAR_TIE = 1e-4  # 10th and 11th exact scores closer than this: the top 10 is a near-tie
 # Qdrant Edge's index settings (its defaults; the store sets none) and the beam width the
 # Retriever searches with: reported next to every recall figure.
 HNSW_SETTINGS = {
@@ -135,27 +145,34 @@ def real_points(
 
 
 def filled_points(real: RealPoints, size: int, seed: int) -> Iterator[StoredPoint]:
-    """`size` points: the real ones first, then jittered copies of them with new ids."""
+    """`size` points: the real ones first, then blends of two real chunks with new ids."""
     rng = np.random.default_rng(seed)
     sparse = Bm25Encoder().embed_documents(real.texts)
+    count = len(real.texts)
     for n in range(size):
-        index = n % len(real.texts)
+        index = n % count
         dense = real.dense[index]
-        if n >= len(real.texts):
-            moved = dense + rng.normal(0, JITTER_SIGMA, dense.shape)
-            dense = moved / np.linalg.norm(moved)
+        if n >= count and count > 1:
+            other = (index + int(rng.integers(1, count))) % count
+            weight = rng.uniform(*BLEND_WEIGHTS)
+            blend = weight * dense + (1 - weight) * real.dense[other]
+            dense = blend / np.linalg.norm(blend)
         chunk_id = str(uuid.uuid5(_COPY_NAMESPACE, f"{index}/{n}"))
         yield StoredPoint(chunk_id, dense.tolist(), sparse[index], real.texts[index], {})
 
 
 @dataclass(frozen=True, slots=True)
 class SizeResult:
-    """One collection size: build time, latency per mode and HNSW recall@10."""
+    """One collection size and quantization: build, latency per mode, recall, memory, disk."""
 
     chunks: int
+    quantization: str
     build_seconds: float
     latency: dict[str, dict[str, float]]
     recall_at_10: float
+    near_tie_share: float
+    memory_mb: dict[str, float]
+    disk_mb: float
 
     def as_dict(self) -> dict[str, object]:
         """The JSON form."""
@@ -184,24 +201,46 @@ def time_queries(
     return samples
 
 
-def hnsw_recall(store: VectorStore, collection: str, query_vectors: np.ndarray) -> float:
+@dataclass(frozen=True, slots=True)
+class RecallCheck:
+    """HNSW against exact search: mean recall@10, and how often the exact top 10 is a near-tie."""
+
+    recall_at_10: float
+    near_tie_share: float
+
+
+def hnsw_recall(store: VectorStore, collection: str, query_vectors: np.ndarray) -> RecallCheck:
     """Mean overlap of the HNSW top 10 with the exact top 10, over the queries."""
-    overlaps = []
+    overlaps, ties = [], []
     for vector in query_vectors:
+        approximate = store.search(
+            collection, StoreQuery(SearchMode.DENSE, K, dense=vector, hnsw_ef=DEFAULT_HNSW_EF)
+        )
+        exact = store.search(
+            collection, StoreQuery(SearchMode.DENSE, K + 1, dense=vector, exact=True)
+        )
+        found = {hit.chunk_id for hit in approximate}
+        overlaps.append(len(found & {hit.chunk_id for hit in exact[:K]}) / K)
+        ties.append(len(exact) > K and exact[K - 1].score - exact[K].score < NEAR_TIE)
+    return RecallCheck(round(float(np.mean(overlaps)), 4), round(float(np.mean(ties)), 4))
 
-        def top(*, exact: bool, dense: np.ndarray = vector) -> set[str]:
-            query = StoreQuery(
-                SearchMode.DENSE, K, dense=dense, hnsw_ef=DEFAULT_HNSW_EF, exact=exact
-            )
-            return {hit.chunk_id for hit in store.search(collection, query)}
 
-        overlaps.append(len(top(exact=False) & top(exact=True)) / K)
-    return round(float(np.mean(overlaps)), 4)
+def _fill(store: VectorStore, real: RealPoints, size: int, *, show_progress: bool) -> None:
+    batch: list[StoredPoint] = []
+    points = filled_points(real, size, seed=size)
+    for point in tqdm(points, total=size, desc=f"upsert {size:,}", disable=not show_progress):
+        batch.append(point)
+        if len(batch) == _UPSERT_BATCH:
+            store.upsert(_COLLECTION, batch)
+            batch = []
+    store.upsert(_COLLECTION, batch)
+    store.finish_writes(_COLLECTION)
 
 
 def measure_size(
     real: RealPoints,
     size: int,
+    quantization: str,
     encoder: Encoder,
     queries: Sequence[str],
     modes: Sequence[SearchMode],
@@ -213,22 +252,75 @@ def measure_size(
         tempfile.TemporaryDirectory(prefix="cardiorag-speed-") as scratch,
         open_embedded_store(Path(scratch)) as store,
     ):
-        store.create_collection(_COLLECTION, encoder.dimension)
+        store.create_collection(_COLLECTION, encoder.dimension, quantization)
         started = time.perf_counter()
-        batch: list[StoredPoint] = []
-        points = filled_points(real, size, seed=size)
-        for point in tqdm(points, total=size, desc=f"upsert {size:,}", disable=not show_progress):
-            batch.append(point)
-            if len(batch) == _UPSERT_BATCH:
-                store.upsert(_COLLECTION, batch)
-                batch = []
-        store.upsert(_COLLECTION, batch)
-        store.finish_writes(_COLLECTION)
+        _fill(store, real, size, show_progress=show_progress)
         build_seconds = time.perf_counter() - started
         latency = {
             str(mode): percentiles(time_queries(store, _COLLECTION, encoder, queries, mode))
             for mode in modes
         }
-        recall = hnsw_recall(store, _COLLECTION, encoder.encode_queries(list(queries)))
-    logger.info("%s at %d chunks: recall@10 %.3f, %s", encoder.spec.id, size, recall, latency)
-    return SizeResult(size, round(build_seconds, 1), latency, recall)
+        check = hnsw_recall(store, _COLLECTION, encoder.encode_queries(list(queries)))
+        memory, disk = memory_mb(), disk_mb(Path(scratch))
+    logger.info(
+        "%s at %d chunks (%s): recall@10 %.3f, %s, %s, disk %.0f MB",
+        encoder.spec.id, size, quantization, check.recall_at_10, latency, memory, disk,
+    )  # fmt: skip
+    return SizeResult(
+        size,
+        quantization,
+        round(build_seconds, 1),
+        latency,
+        check.recall_at_10,
+        check.near_tie_share,
+        memory,
+        disk,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SizeJob:
+    """Everything a fresh process needs to measure one size and quantization."""
+
+    settings: Settings
+    spec: ModelSpec
+    medquad_file: Path
+    real_limit: int
+    real_chunk_tokens: int | None
+    size: int
+    quantization: str
+    queries: tuple[str, ...]
+    modes: tuple[SearchMode, ...]
+    show_progress: bool
+
+
+def _run_job(job: SizeJob) -> SizeResult:
+    job.settings.configure_torch()
+    encoder = load_encoder(job.spec, cache_dir=job.settings.model_cache_dir)
+    real = real_points(
+        job.medquad_file,
+        encoder,
+        job.real_limit,
+        job.settings.data_dir / "speed-cache",
+        chunk_tokens=job.real_chunk_tokens,
+        show_progress=job.show_progress,
+    )
+    return measure_size(
+        real,
+        job.size,
+        job.quantization,
+        encoder,
+        job.queries,
+        job.modes,
+        show_progress=job.show_progress,
+    )
+
+
+def measure_in_fresh_process(job: SizeJob) -> SizeResult:
+    """`measure_size` in a new (spawned) process, so memory left by earlier sizes is not counted.
+
+    The real points come from the cache the parent filled, so the child embeds nothing.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(_run_job, job).result()

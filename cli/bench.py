@@ -41,7 +41,15 @@ from cli.options import (
     ThreadsOpt,
     common_options,
 )
-from retrieval import DEFAULT_FUSION, Catalog, FusionMethod, RetrievalError, SearchMode, Settings
+from retrieval import (
+    DEFAULT_FUSION,
+    Catalog,
+    FusionMethod,
+    Quantization,
+    RetrievalError,
+    SearchMode,
+    Settings,
+)
 from retrieval.query import DEFAULT_RRF_K
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
@@ -338,6 +346,10 @@ def speed(
         list[SearchMode] | None,
         typer.Option("--mode", help="Search mode timed at each size; repeat [default: all]."),
     ] = None,
+    quantization: Annotated[
+        list[Quantization] | None,
+        typer.Option(help="Dense vectors as stored at each size; repeat [default: none]."),
+    ] = None,
     queries: Annotated[
         Path | None,
         typer.Option(help="BEIR queries.jsonl [default: medquad_cardio_dev's]."),
@@ -369,6 +381,7 @@ def speed(
         benchmarks speed                                  # minilm, all sizes, with reference
         benchmarks speed -m minilm -m minilm-int8 --json speed.json
         benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
+        cardiorag bench speed --sizes 1000000 --quantization none --quantization int8
     """
     settings = _bench_settings(common, threads)
     root = settings.datasets_dir
@@ -377,6 +390,7 @@ def speed(
         queries_file=queries or root / "eval" / "medquad_cardio_dev" / "queries.jsonl",
         medquad_file=medquad or root / "medquad" / "medquad_visible.jsonl",
         sizes=tuple(dict.fromkeys(sizes or DEFAULT_SIZES)),
+        quantizations=tuple(str(q) for q in dict.fromkeys(quantization or [Quantization.NONE])),
         modes=tuple(dict.fromkeys(mode or SearchMode)),
         query_count=query_count,
         real_points=real_points,

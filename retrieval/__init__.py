@@ -25,7 +25,7 @@ from retrieval.errors import (
 )
 from retrieval.hits import Hit
 from retrieval.index import Index, open_index
-from retrieval.query import DEFAULT_FUSION, FusionMethod, SearchMode
+from retrieval.query import DEFAULT_FUSION, FusionMethod, Quantization, SearchMode
 from retrieval.request import SearchRequest
 from retrieval.retriever import Comparison, PairAgreement, Retriever
 from retrieval.settings import Settings
@@ -57,6 +57,7 @@ __all__ = [
     "InvalidRequestError",
     "Judgment",
     "PairAgreement",
+    "Quantization",
     "QuantizationMismatchError",
     "RequestTooLargeError",
     "RetrievalError",

@@ -124,8 +124,8 @@ class EdgeStore(VectorStore):
     def create_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
         """Create a shard with dense cosine and BM25 (IDF) vectors and payload indexes.
 
-        With `quantization="int8"` the dense vectors are searched as int8 in RAM and the float
-        vectors, memory-mapped from disk, rescore the candidates.
+        With `quantization="int8"` the dense vectors are searched as int8 in RAM; the float
+        vectors, memory-mapped from disk, rescore the candidates, and payloads stay on disk too.
         """
         quantized = quantization == "int8"
         config = qe.EdgeConfig(
@@ -142,6 +142,7 @@ class EdgeStore(VectorStore):
                 )
             },
             sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
+            on_disk_payload=quantized or None,
         )
         directory = self._dir(name)
         if directory.exists():  # a create cut off before its metadata was written
@@ -250,7 +251,11 @@ class EdgeStore(VectorStore):
         dense_params = qe.SearchParams(
             hnsw_ef=query.hnsw_ef,
             exact=query.exact,
-            quantization=qe.QuantizationSearchParams(rescore=True, oversampling=_OVERSAMPLING)
+            quantization=qe.QuantizationSearchParams(
+                ignore=query.exact,  # exact search is the float reference
+                rescore=True,
+                oversampling=_OVERSAMPLING,
+            )
             if quantized
             else None,
         )

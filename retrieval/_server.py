@@ -288,6 +288,7 @@ class ServerStore(VectorStore):
             hnsw_ef=query.hnsw_ef,
             exact=query.exact,
             quantization=models.QuantizationSearchParams(
+                ignore=query.exact,  # exact search is the float reference
                 rescore=self.server.quantization_rescore,
                 oversampling=self.server.quantization_oversampling,
             )

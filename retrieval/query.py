@@ -27,6 +27,13 @@ class SearchMode(enum.StrEnum):
     HYBRID = "hybrid"
 
 
+class Quantization(enum.StrEnum):
+    """How a collection keeps its dense vectors: float only, or int8 in RAM and float on disk."""
+
+    NONE = "none"
+    INT8 = "int8"
+
+
 class FusionMethod(enum.StrEnum):
     """How hybrid search merges its two candidate lists.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import (
@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 from adapters import ModelSpec, configure_torch, load_model_specs
 from adapters.placement import DEVICE_PATTERN, DtypeSetting
+from retrieval.query import Quantization
 
 logger = logging.getLogger(__name__)
 
@@ -44,8 +45,8 @@ class ServerSettings(BaseModel):
     on_disk_payload: bool = Field(default=True, description="Keep payloads (chunk text) on disk.")
     hnsw_m: int = Field(16, ge=4, description="HNSW edges per node.")
     hnsw_ef_construct: int = Field(100, ge=4, description="HNSW build-time beam width.")
-    quantization: Literal["none", "int8"] = Field(
-        "none", description="int8 scalar quantization of dense vectors (4x less RAM)."
+    quantization: Quantization = Field(
+        Quantization.NONE, description="int8 scalar quantization of dense vectors (4x less RAM)."
     )
     quantization_rescore: bool = Field(
         default=True, description="Re-rank quantized candidates with the full vectors."
@@ -132,7 +133,7 @@ class Settings(BaseSettings):
         "alone. Unset: a corpus keeps its own, a new one gets the default. Set: a corpus built "
         "with another is refused until rebuilt with `ingest --recreate`.",
     )
-    quantization: Literal["none", "int8"] | None = Field(
+    quantization: Quantization | None = Field(
         None,
         description="Dense vectors of a new collection kept as int8 (scalar quantization, about "
         "4x less RAM; the float vectors stay on disk and rescore the candidates). Unset: a "

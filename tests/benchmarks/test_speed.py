@@ -50,7 +50,8 @@ def _speed(tmp_path: Path, shared_data: Path, *args: str) -> Result:
     return CliRunner().invoke(
         app,
         ["speed", "--data", str(data), "--queries", str(queries), "--medquad", str(medquad),
-         "--sizes", "40", "--sizes", "120", "--real-points", "30", "--data-dir",
+         "--sizes", "40", "--sizes", "120", "--quantization", "none", "--quantization", "int8",
+         "--real-points", "30", "--data-dir",
          str(tmp_path / "bench"), "--threads", "1", "--quiet", *args],
     )  # fmt: skip
 
@@ -83,11 +84,21 @@ def test_speed_writes_the_documented_json_and_a_finished_run(
     assert (payload["reference"]["device"], payload["reference"]["dtype"]) == ("cpu", "float32")
     assert set(minilm["ingest"]) >= INGEST_KEYS
     assert minilm["ingest"]["chunks"] > 0
-    assert [row["chunks"] for row in minilm["search"]] == [40, 120]
+    # Each size with and without quantization, each measured in a process of its own.
+    assert [(row["chunks"], row["quantization"]) for row in minilm["search"]] == [
+        (40, "none"), (40, "int8"), (120, "none"), (120, "int8")
+    ]  # fmt: skip
     for row in minilm["search"]:
         assert set(row["latency"]) == {"dense", "sparse", "hybrid"}
         assert all(set(latency) == LATENCY_KEYS for latency in row["latency"].values())
         assert 0.0 <= row["recall_at_10"] <= 1.0
+        assert 0.0 <= row["near_tie_share"] <= 1.0
+        assert set(row["memory_mb"]) == {"rss_mb", "peak_rss_mb", "anon_mb", "file_mb"}
+        assert 0 < row["memory_mb"]["rss_mb"] <= row["memory_mb"]["peak_rss_mb"]
+        assert row["disk_mb"] > 0
+    # Exact search is the float reference, so HNSW over 120 points finds the same top 10.
+    assert all(row["recall_at_10"] == 1.0 for row in minilm["search"])
+    assert payload["settings"]["quantizations"] == ["none", "int8"]
     assert payload["reference"]["chunks"] > 0
     assert set(minilm["vs_reference"]) >= {"ingest_chunks_per_s", "query_p95"}
     assert set(payload["settings"]["hnsw"]) >= {"m", "ef_construct", "hnsw_ef"}
@@ -96,7 +107,13 @@ def test_speed_writes_the_documented_json_and_a_finished_run(
     assert run.results is not None and run.results["run_id"] == run.id
     folder = next((tmp_path / "bench" / "runs").iterdir())
     written = {path.name for path in folder.iterdir()}
-    assert {"results.json", "report.md", "latency_vs_size.png", "recall_vs_size.png"} <= written
+    assert {
+        "results.json",
+        "report.md",
+        "latency_vs_size.png",
+        "recall_vs_size.png",
+        "rss_vs_size.png",
+    } <= written
     assert f"| minilm | cpu {resolved.dtype} |" in (folder / "report.md").read_text()
     # The MedQuAD embeddings are cached by spec hash: a second run would not embed them again.
     assert any((tmp_path / "bench" / "speed-cache").glob("medquad-*.npy"))

@@ -1,0 +1,48 @@
+"""Resident memory and disk use of a measurement, read from Linux's /proc and the file system."""
+
+from __future__ import annotations
+
+import os
+import resource
+from pathlib import Path
+
+_STATUS = Path("/proc/self/status")
+_FIELDS = {"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb", "RssAnon": "anon_mb", "RssFile": "file_mb"}
+
+
+def memory_mb() -> dict[str, float]:
+    """This process's RSS now and at its peak, split into anonymous and file-backed pages.
+
+    File-backed pages (memory-mapped vectors on disk) count in RSS while they stay cached, but
+    the kernel can drop them under pressure; anonymous pages cannot be dropped.
+    """
+    if not _STATUS.is_file():
+        peak = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+        return {"peak_rss_mb": peak}
+    found = {}
+    for line in _STATUS.read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in _FIELDS:
+            found[_FIELDS[name]] = round(int(value.split()[0]) / 1024, 1)
+    return found
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory so far, in MB.
+
+    Linux's VmHWM first: getrusage's ru_maxrss survives fork + exec, so a child process
+    (the LangChain reference) would report its parent's peak when that was higher.
+    """
+    return memory_mb()["peak_rss_mb"]
+
+
+def disk_mb(folder: Path) -> float:
+    """Disk blocks really allocated under `folder` (sparse, memory-mapped files count as used)."""
+    used = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            try:
+                used += os.lstat(os.path.join(root, name)).st_blocks * 512
+            except FileNotFoundError:  # a temporary file removed while we walk
+                continue
+    return round(used / 2**20, 1)
