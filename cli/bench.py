@@ -1,4 +1,4 @@
-"""`benchmarks`: retrieval quality, separation score and speed, each run recorded and plotted.
+"""`benchmarks`: quality, separation, speed and load under many users, each run recorded.
 
 Every run writes results.json, report.md and PNG plots into its own folder under `--out`
 (default: `<data dir>/runs`), is stored in the SQL catalog for the UI, and `--json PATH` writes
@@ -22,6 +22,7 @@ from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.calibration import off_topic_questions, run_calibration, write_calibrations
 from benchmarks.fusion import compare_fusions
+from benchmarks.load import LoadOptions, run_load
 from benchmarks.paired_runs import RunsNotComparableError, compare_runs, comparison_markdown
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.report import RunOutput, file_hash, recorded_run
@@ -37,6 +38,7 @@ from cli.console import run_app
 from cli.datasets import app as datasets_app
 from cli.options import (
     Common,
+    CorpusOpt,
     DebugOpt,
     ThreadsOpt,
     common_options,
@@ -80,6 +82,7 @@ Modes = Annotated[
 ]
 Seed = Annotated[int, typer.Option(help="Seed of bootstrap and permutation resampling.")]
 
+_LOAD_QUERY_SETS = ("medquad_cardio_dev", "openstax_glossary")
 FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, RuntimeError)
 
 
@@ -444,3 +447,57 @@ def fusion(
 def main() -> None:
     """Console entry point: our errors as one line, not a traceback."""
     run_app(app, FAILURES)
+
+
+@app.command()
+@common_options()
+def load(
+    corpus: CorpusOpt = None,
+    model: Annotated[
+        str | None, typer.Option("--model", "-m", help="Model spec id [default: the corpus's].")
+    ] = None,
+    mode: Annotated[SearchMode, typer.Option(help="Search mode of every request.")] = (
+        SearchMode.HYBRID
+    ),
+    concurrency: Annotated[
+        list[int] | None,
+        typer.Option(min=1, help="Searches at once; repeat [default: 1, 2, 4, 8]."),
+    ] = None,
+    requests: Annotated[int, typer.Option(min=1, help="Searches sent per level.")] = 120,
+    queries: Annotated[
+        list[Path] | None,
+        typer.Option(help="BEIR queries.jsonl; repeat [default: both eval sets' queries]."),
+    ] = None,
+    max_seconds: Annotated[
+        float, typer.Option(min=1, help="The whole run stops after this long.")
+    ] = 900.0,
+    out: Out = None,
+    json_path: JsonPath = None,
+    threads: ThreadsOpt = None,
+    *,
+    common: Common,
+) -> None:
+    """p50/p95/p99 of searches sent at once to `cardiorag api` on 127.0.0.1 over DATA_DIR.
+
+    Examples:
+        cardiorag bench load --data-dir .cardiorag --json load.json
+        cardiorag bench load --concurrency 8 --requests 400 --mode dense
+    """
+    settings = _bench_settings(common, threads)
+    eval_root = settings.datasets_dir / "eval"
+    default_queries = [eval_root / name / "queries.jsonl" for name in _LOAD_QUERY_SETS]
+    options = LoadOptions(
+        queries_files=tuple(queries or default_queries),
+        corpus=corpus,
+        model=model,
+        mode=mode,
+        concurrency=tuple(dict.fromkeys(concurrency or (1, 2, 4, 8))),
+        requests=requests,
+        max_seconds=max_seconds,
+    )
+    for path in options.queries_files:
+        if not path.is_file():
+            raise typer.BadParameter(f"{path} is not a file", param_hint="--queries")
+    _record_and_show(
+        settings, "load", corpus or "default", out, json_path, lambda: run_load(settings, options)
+    )

@@ -8,6 +8,7 @@ Examples:
     cardiorag adapters list
     cardiorag bench quality --dataset openstax_glossary -m minilm
     cardiorag app
+    cardiorag api --port 8000
     cardiorag migrate --corpus cardiology --to http://qdrant:6333 --to-sql-url postgresql+psycopg://...
 """
 
@@ -17,6 +18,7 @@ import typer
 
 from adapters import AdapterError
 from cli.adapters import app as adapters_app
+from cli.api import api
 from cli.bench import FAILURES as BENCH_FAILURES
 from cli.bench import app as bench_app
 from cli.console import run_app
@@ -37,6 +39,7 @@ app.command("search")(search)
 app.command("answer")(answer)
 app.command("models")(models)
 app.command("app")(serve)
+app.command("api")(api)
 app.command("migrate")(migrate)
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, register and list adapters.")
 app.add_typer(bench_app, name="bench", help="Quality, separation, speed and calibration runs.")

@@ -60,26 +60,6 @@ def parse_filters(pairs: list[str]) -> dict[str, Any]:
     return {field: values[0] if len(values) == 1 else values for field, values in filters.items()}
 
 
-def hit_record(hit: Hit) -> dict[str, Any]:
-    """A hit as JSON: rank, score, citation and where it comes from, and its whole text."""
-    return {
-        "rank": hit.rank,
-        "score": round(hit.score, 6),
-        "citation": hit.citation,
-        "source": hit.source,
-        "title": hit.title,
-        "section": hit.section,
-        "page_start": hit.page_start,
-        "page_end": hit.page_end,
-        "doc_type": hit.doc_type,
-        "part": hit.part,
-        "ocr": hit.ocr,
-        "doc_id": hit.doc_id,
-        "chunk_id": hit.chunk_id,
-        "text": hit.text,
-    }
-
-
 def _print_hits(console: Console, hits: list[Hit]) -> None:
     """Each hit: rank, citation, section and score, then the start of its text, indented."""
     for hit in hits:
@@ -120,7 +100,7 @@ def search(
         )
         used = {"corpus": retriever.corpus, "model": retriever.model, "mode": str(mode)}
     if as_json:
-        record = {"query": query, **used, "hits": [hit_record(hit) for hit in hits]}
+        record = {"query": query, **used, "hits": [hit.record() for hit in hits]}
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
     console = Console()
@@ -159,7 +139,7 @@ def answer(
             "answer": text,
             "kind": kind,
             "weak": extracted.weak,
-            "sources": [hit_record(hit) for hit in extracted.hits],
+            "sources": [hit.record() for hit in extracted.hits],
         }
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return

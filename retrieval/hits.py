@@ -55,6 +55,25 @@ class Hit:
             return f"{self.title} - {self.section}"
         return self.title
 
+    def record(self) -> dict[str, Any]:
+        """The hit as JSON: rank, score, citation and where it comes from, and its whole text."""
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "citation": self.citation,
+            "source": self.source,
+            "title": self.title,
+            "section": self.section,
+            "page_start": self.page_start,
+            "page_end": self.page_end,
+            "doc_type": self.doc_type,
+            "part": self.part,
+            "ocr": self.ocr,
+            "doc_id": self.doc_id,
+            "chunk_id": self.chunk_id,
+            "text": self.text,
+        }
+
     @classmethod
     def from_scored(
         cls, rank: int, scored: ScoredChunk, matched_terms: tuple[str, ...] = ()

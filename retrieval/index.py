@@ -171,6 +171,7 @@ class Index:
 
 def open_index(settings: Settings) -> Index:
     """The catalog (schema made) and the store the settings name, as one index."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default SQLite catalog's home
     catalog = Catalog(settings.sql_url_or_default())
     catalog.create_schema()
     try:

@@ -15,8 +15,8 @@ import streamlit as st
 from adapters import AdapterError, Encoder, ModelSpec, get_spec, load_encoder
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 from retrieval.index import Index
+from retrieval.locked_store import LockedStore
 from ui.jobs import JobBoard
-from ui.locked_store import LockedStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

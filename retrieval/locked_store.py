@@ -1,7 +1,8 @@
-"""A vector store that one lock serialises, so a background ingest and searches can share it.
+"""A vector store that one lock serialises, so concurrent searches and writes can share it.
 
-The app keeps one store handle per process (the embedded store locks its folder), and its
-ingest jobs write from a worker thread while people search. Qdrant Edge's shards are native
+The app and the HTTP API keep one store handle per process (the embedded store locks its
+folder): the app's ingest jobs write from a worker thread while people search, and the API
+answers requests from a thread pool. Qdrant Edge's shards are native
 objects with no documented thread-safety, so every call takes the lock: a search waits at
 most for one upsert window or one HNSW build, never for a whole ingest.
 """

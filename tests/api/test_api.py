@@ -1,0 +1,122 @@
+"""The HTTP API over a real corpus (the real textbook sections, MiniLM, Qdrant Edge, SQLite).
+
+Requests go through FastAPI's test client, in process: the routes, the error statuses, and
+concurrent searches sharing one store and one model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from adapters import ModelSpec
+from api import create_app
+from ingest import ingest_paths
+from retrieval import Retriever, Settings
+from retrieval.index import open_index
+from tests.conftest import SMALL_TEXTBOOK_SECTIONS, write_textbook_sections
+
+QUESTIONS = (
+    "Which blood type is the universal donor?",
+    "What happens in a transfusion reaction?",
+    "How does vascular spasm stop bleeding?",
+    "What antibodies does type A blood carry?",
+)
+
+
+@pytest.fixture
+def corpus_settings(
+    tmp_path: Path,
+    shared_data: Path,
+    settings: Settings,
+    specs: dict[str, ModelSpec],
+    encoder_loader,
+) -> Settings:
+    """`settings` whose data dir holds the small textbook corpus, embedded with MiniLM."""
+    source = write_textbook_sections(shared_data, tmp_path)
+    with open_index(settings) as index:
+        report = ingest_paths(
+            [source], corpus="cardiology", models=[specs["minilm"]], index=index,
+            load_encoder=encoder_loader,
+        )  # fmt: skip
+    assert report.ok and report.added == len(SMALL_TEXTBOOK_SECTIONS), report.failed
+    return settings
+
+
+@pytest.fixture
+def client(corpus_settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(corpus_settings)) as test_client:
+        yield test_client
+
+
+def test_health_and_corpora_name_the_corpus_and_its_models(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok", "corpora": ["cardiology"]}
+    assert client.get("/corpora").json() == [{"name": "cardiology", "models": ["minilm"]}]
+
+
+def test_search_returns_the_hits_the_retriever_finds_with_their_citations(
+    corpus_settings: Settings,
+) -> None:
+    with TestClient(create_app(corpus_settings)) as client:  # the store is released at exit
+        response = client.post("/search", json={"query": QUESTIONS[0], "k": 3, "mode": "hybrid"})
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["corpus"], body["model"], body["mode"]) == ("cardiology", "minilm", "hybrid")
+    assert [hit["rank"] for hit in body["hits"]] == [1, 2, 3]
+    assert body["hits"][0]["citation"].startswith("Blood Typing")
+    assert body["took_ms"] > 0
+    with Retriever("cardiology", "minilm", settings=corpus_settings) as retriever:
+        expected = retriever.search(QUESTIONS[0], 3, mode="hybrid")
+    assert [hit["chunk_id"] for hit in body["hits"]] == [hit.chunk_id for hit in expected]
+
+
+def test_answer_quotes_sentences_with_markers_and_its_sources(client: TestClient) -> None:
+    body = client.post("/answer", json={"query": QUESTIONS[0]}).json()
+    assert body["weak"] is False
+    assert "[1]" in body["answer"] or "[2]" in body["answer"]
+    assert 1 <= len(body["sources"]) <= 3
+
+
+@pytest.mark.parametrize(
+    ("request_body", "status", "kind"),
+    [
+        ({"query": "heart", "corpus": "absent"}, 404, "UnknownCorpusError"),
+        ({"query": "heart", "k": 5000}, 413, "RequestTooLargeError"),
+        ({"query": "   "}, 400, "EmptyQueryError"),
+        ({"query": "heart", "filters": {"colour": "red"}}, 400, "UnknownFilterError"),
+        ({"query": "heart", "model": "absent"}, 404, "UnknownModelError"),
+    ],
+)
+def test_a_bad_request_gets_a_status_and_a_message_that_names_the_problem(
+    client: TestClient, request_body: dict[str, object], status: int, kind: str
+) -> None:
+    response = client.post("/search", json=request_body)
+    assert response.status_code == status, response.text
+    assert response.json()["type"] == kind
+    assert response.json()["error"]
+
+
+def test_a_field_of_the_wrong_type_is_refused_before_any_search(client: TestClient) -> None:
+    response = client.post("/search", json={"query": "heart", "k": "ten"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "k"]
+
+
+def test_eight_concurrent_searches_all_succeed_with_the_hits_of_one_at_a_time(
+    client: TestClient,
+) -> None:
+    bodies = [{"query": q, "k": 5, "mode": mode} for q in QUESTIONS for mode in ("dense", "hybrid")]
+
+    def ids(body: dict[str, object]) -> list[str]:
+        response = client.post("/search", json=body)
+        assert response.status_code == 200, response.text
+        return [hit["chunk_id"] for hit in response.json()["hits"]]
+
+    one_at_a_time = [ids(body) for body in bodies]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        at_once = list(pool.map(ids, bodies))
+    assert at_once == one_at_a_time
