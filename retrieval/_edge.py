@@ -117,6 +117,10 @@ class EdgeStore(VectorStore):
                 raise RetrievalError(f"cannot open collection {name!r}: {err}") from err
         return self._shards[name]
 
+    def free_disk_bytes(self) -> int:
+        """Free bytes on the disk under the store's folder."""
+        return shutil.disk_usage(self.root).free
+
     def collection_exists(self, name: str) -> bool:
         """Whether the collection exists."""
         return (self._dir(name) / _META_FILE).is_file()

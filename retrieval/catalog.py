@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import ColumnElement, delete, exists, func, insert, select
 from sqlalchemy.orm import Session
 
 from retrieval.catalog_base import batches
@@ -30,6 +30,15 @@ from retrieval.catalog_tables import (
     now,
 )
 from retrieval.errors import CorpusConfigError
+
+
+def _not_embedded(model_id: str) -> ColumnElement[bool]:
+    """A chunk `model_id` has no vector for.
+
+    NOT EXISTS is a primary-key lookup per chunk; NOT IN built the set of every embedded id
+    for each query, which made paging through a million chunks slow.
+    """
+    return ~exists().where(EmbeddingRow.chunk_id == ChunkRow.id, EmbeddingRow.model_id == model_id)
 
 
 class Catalog(CatalogReads, CatalogCopy, CatalogRuns):
@@ -294,17 +303,27 @@ class Catalog(CatalogReads, CatalogCopy, CatalogRuns):
                 session.delete(source)
 
     # -- embeddings ------------------------------------------------------------------------
-    def pending_chunks(self, corpus: str, model_id: str) -> list[PendingChunk]:
-        """Chunks of the corpus that `model_id` has not embedded, with their payload metadata."""
+    def pending_chunks(
+        self, corpus: str, model_id: str, *, after: str | None = None, limit: int | None = None
+    ) -> list[PendingChunk]:
+        """Chunks of the corpus that `model_id` has not embedded, with their payload metadata.
+
+        In chunk id order; `after` and `limit` page through them, so a million pending
+        chunks never sit in memory at once.
+        """
         with self._session() as session:
             corpus_id = self._corpus_id(session, corpus)
-            embedded = select(EmbeddingRow.chunk_id).where(EmbeddingRow.model_id == model_id)
-            rows = session.execute(
+            query = (
                 select(ChunkRow, DocumentRow, SourceRow.path)
                 .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
                 .join(SourceRow, SourceRow.id == DocumentRow.source_id)
-                .where(DocumentRow.corpus_id == corpus_id, ChunkRow.id.not_in(embedded))
-            ).all()
+                .where(DocumentRow.corpus_id == corpus_id, _not_embedded(model_id))
+                .order_by(ChunkRow.id)
+                .limit(limit)
+            )
+            if after is not None:
+                query = query.where(ChunkRow.id > after)
+            rows = session.execute(query).all()
             return [
                 PendingChunk(
                     chunk_id=chunk.id,
@@ -330,20 +349,21 @@ class Catalog(CatalogReads, CatalogCopy, CatalogRuns):
 
     def pending_count(self, corpus: str, model_id: str) -> int:
         """How many chunks of the corpus `model_id` has not embedded (0 for no such corpus)."""
+        return self.pending_size(corpus, model_id)[0]
+
+    def pending_size(self, corpus: str, model_id: str) -> tuple[int, int]:
+        """The chunks `model_id` has not embedded: how many, and their characters of text."""
         with self._session() as session:
             corpus_row = self._corpus_row(session, corpus)
             if corpus_row is None:
-                return 0
-            embedded = select(EmbeddingRow.chunk_id).where(EmbeddingRow.model_id == model_id)
-            return (
-                session.scalar(
-                    select(func.count())
-                    .select_from(ChunkRow)
-                    .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
-                    .where(DocumentRow.corpus_id == corpus_row.id, ChunkRow.id.not_in(embedded))
-                )
-                or 0
-            )
+                return 0, 0
+            count, chars = session.execute(
+                select(func.count(), func.coalesce(func.sum(func.length(ChunkRow.text)), 0))
+                .select_from(ChunkRow)
+                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
+                .where(DocumentRow.corpus_id == corpus_row.id, _not_embedded(model_id))
+            ).one()
+            return int(count), int(chars)
 
     def mark_embedded(self, model_id: str, chunk_ids: Sequence[str]) -> None:
         """Record that Qdrant accepted these chunks' vectors for `model_id`."""

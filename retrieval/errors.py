@@ -53,6 +53,24 @@ class QuantizationMismatchError(RetrievalError, ValueError):
         )
 
 
+class InsufficientDiskError(RetrievalError, OSError):
+    """Points that would not fit on the store's disk: refused before the first one is written."""
+
+    def __init__(
+        self, collection: str, location: str, points: int, needed: int, free: int, reserve: int
+    ) -> None:
+        self.needed = needed
+        self.free = free
+        super().__init__(
+            f"not enough disk at {location} for {points:,} points of {collection!r}: about "
+            f"{needed / 2**30:.2f} GiB needed, {free / 2**30:.2f} GiB free (keeping "
+            f"{reserve / 2**20:.0f} MiB spare, the setting disk_reserve_mb). Nothing was "
+            "written to the collection; the chunks wait in the catalog, and the next "
+            "`cardiorag ingest` embeds them once there is room (free space, or point "
+            "CARDIORAG_DATA_DIR at a larger disk)"
+        )
+
+
 class CorpusConfigError(RetrievalError, ValueError):
     """A corpus asked to change settings that its stored chunks depend on."""
 

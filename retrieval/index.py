@@ -16,6 +16,7 @@ from adapters import Encoder, ModelSpec, load_encoder
 from retrieval.backends import open_store
 from retrieval.catalog import Catalog
 from retrieval.catalog_records import CorpusModel, DocumentRecord, PendingChunk
+from retrieval.disk_space import check_disk_space
 from retrieval.settings import Settings
 from retrieval.store import StoredPoint, VectorStore
 
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 EmbedWindow = Callable[[Sequence[PendingChunk]], list[StoredPoint]]
 # Told (chunks done, chunks in all) after each window.
 WindowDone = Callable[[int, int], None]
+# Windows of pending chunks read from the catalog at once (sorted by length within the page).
+PAGE_WINDOWS = 32
 
 
 def _nothing(_done: int, _total: int) -> None:
@@ -141,21 +144,39 @@ class Index:
     ) -> int:
         """Embed the chunks `model` has not embedded yet, `window` at a time; how many.
 
-        Shortest first (batches of like length pad least); each window's points are stored,
-        then marked in the catalog.
+        Points that would not fit on the store's disk are refused before the first is written
+        (InsufficientDiskError). The pending chunks are read a page at a time (memory stays
+        flat however large the corpus), shortest first within a page (batches of like length
+        pad least); each window's points are stored, then marked in the catalog, so a killed
+        run resumes where it stopped.
         """
-        pending = sorted(
-            self.catalog.pending_chunks(corpus, model.model_id), key=lambda c: len(c.text)
+        total, chars = self.catalog.pending_size(corpus, model.model_id)
+        check_disk_space(
+            self.store,
+            model.collection,
+            points=total,
+            dimension=model.dimension,
+            quantization=self.store.collection_info(model.collection).quantization,
+            text_chars=chars,
+            reserve_bytes=self.settings.disk_reserve_mb * 2**20,
         )
-        done(0, len(pending))
-        for start in range(0, len(pending), window):
-            chunks = pending[start : start + window]
-            self.store.upsert(model.collection, embed(chunks))
-            self.catalog.mark_embedded(model.model_id, [c.chunk_id for c in chunks])
-            done(start + len(chunks), len(pending))
-        if pending:
+        done(0, total)
+        embedded = 0
+        last_id: str | None = None
+        while page := self.catalog.pending_chunks(
+            corpus, model.model_id, after=last_id, limit=window * PAGE_WINDOWS
+        ):
+            last_id = page[-1].chunk_id
+            page.sort(key=lambda chunk: len(chunk.text))
+            for start in range(0, len(page), window):
+                chunks = page[start : start + window]
+                self.store.upsert(model.collection, embed(chunks))
+                self.catalog.mark_embedded(model.model_id, [c.chunk_id for c in chunks])
+                embedded += len(chunks)
+                done(embedded, total)
+        if embedded:
             self.store.finish_writes(model.collection)
-        return len(pending)
+        return embedded
 
     def close(self) -> None:
         """Close the store and release the catalog's connections."""

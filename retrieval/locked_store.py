@@ -60,6 +60,10 @@ class LockedStore(VectorStore):
             points = list(self.inner.export_points(name))
         return iter(points)
 
+    def free_disk_bytes(self) -> int | None:
+        """Free bytes where points are written (no lock: it reads the file system only)."""
+        return self.inner.free_disk_bytes()
+
     def point_ids(self, name: str) -> set[str]:
         """All point ids."""
         with self._lock:

@@ -142,6 +142,12 @@ class Settings(BaseSettings):
         "`cardiorag ingest --recreate`.",
     )
     embed_batch_size: int = Field(32, ge=1)
+    disk_reserve_mb: int = Field(
+        512,
+        ge=0,
+        description="Disk kept free below the embedded store: an ingest whose points would "
+        "eat into it is refused before it writes any.",
+    )
     max_results: int = Field(
         1000,
         ge=1,

@@ -165,6 +165,10 @@ class VectorStore(ABC):
     def close(self) -> None:
         """Release files, locks and connections."""
 
+    def free_disk_bytes(self) -> int | None:
+        """Free bytes on the disk that points are written to; None: not ours to see (a server)."""
+        return None
+
     def ensure_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
         """Create the collection if missing; refuse one whose dimension or storage differs.
 
