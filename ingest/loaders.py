@@ -12,13 +12,14 @@ from pathlib import Path
 from ingest.documents import DocType, Document
 from ingest.errors import IngestError, UnsupportedFormatError
 from ingest.pdf import load_pdf
-from ingest.records import FieldMap, load_csv, load_jsonl
+from ingest.records import FieldMap, load_records
 from ingest.text import load_text
 
 logger = logging.getLogger(__name__)
 
 _LOOP = "a symbolic link that loops or points to nothing"
-SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".markdown", ".jsonl", ".csv"})
+RECORD_SUFFIXES = frozenset({".jsonl", ".csv"})  # one document per record
+SUPPORTED_SUFFIXES = frozenset({".pdf", ".txt", ".md", ".markdown"}) | RECORD_SUFFIXES
 
 # Words in a file's path that say what kind of document it is, checked in this order.
 _PATH_TYPE_HINTS = (
@@ -117,12 +118,9 @@ def load_file(path: Path, data: bytes, options: LoadOptions) -> LoadedFile:
         return LoadedFile(path, sha256, [load_pdf(path, data, sha256, doc_type)])
     if suffix in {".txt", ".md", ".markdown"}:
         return LoadedFile(path, sha256, [load_text(path, data, sha256, doc_type, options.encoding)])
-    if suffix == ".jsonl":
-        documents, empty = load_jsonl(path, data, options.fields, doc_type, options.encoding)
-    elif suffix == ".csv":
-        documents, empty = load_csv(path, data, options.fields, doc_type, options.encoding)
-    else:
+    if suffix not in RECORD_SUFFIXES:
         raise UnsupportedFormatError(path, f"unsupported file type {suffix}")
+    documents, empty = load_records(path, data, options.fields, doc_type, options.encoding)
     return LoadedFile(path, sha256, documents, empty)
 
 

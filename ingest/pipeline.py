@@ -20,7 +20,14 @@ from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate
 from ingest.chunking import Chunker, ChunkingSpec, budget_tokens
 from ingest.documents import Document
 from ingest.errors import IngestError
-from ingest.loaders import LoadOptions, discover_files, file_sha256, load_file
+from ingest.loaders import (
+    RECORD_SUFFIXES,
+    LoadOptions,
+    discover_files,
+    file_sha256,
+    load_file,
+)
+from ingest.record_files import RecordFile, streamed_sha256
 from retrieval.catalog import Catalog
 from retrieval.catalog_records import CorpusModel, DocumentRecord, PendingChunk
 from retrieval.index import Index
@@ -195,6 +202,9 @@ class _Ingestor:
         self.unrecorded.clear()
 
     def ingest_file(self, path: Path, options: LoadOptions) -> None:
+        if path.suffix.lower() in RECORD_SUFFIXES:
+            self._ingest_records(path, options)
+            return
         try:
             data = path.read_bytes()
         except OSError as err:
@@ -211,53 +221,70 @@ class _Ingestor:
         except IngestError as err:
             self.fail(path, sha256, err)
             return
-        incoming = {document.doc_id: document for document in loaded.documents}
-        clashes = {
-            doc_id: owner
-            for doc_id, owner in catalog.doc_id_owners(self.corpus, list(incoming)).items()
-            if owner != str(path)
-        }
-        if clashes:
-            doc_id, owner = next(iter(clashes.items()))
+        (document,) = loaded.documents  # a PDF or text file is one document
+        owner = catalog.doc_id_owners(self.corpus, [document.doc_id]).get(document.doc_id)
+        if owner is not None and owner != str(path):
             self.fail(
                 path,
-                loaded.sha256,
+                sha256,
                 IngestError(
                     path,
-                    f"document id {doc_id!r} already comes from {owner} "
-                    f"({len(clashes)} clashing ids); give records unique ids or use another corpus",
+                    f"document id {document.doc_id!r} already comes from {owner}; "
+                    "use another corpus",
                 ),
             )
             return
-        new = [d for doc_id, d in incoming.items() if doc_id not in state.documents]
-        changed = [
-            d
-            for doc_id, d in incoming.items()
-            if doc_id in state.documents and state.documents[doc_id] != d.sha256
-        ]
-        if self.prepared is not None and (new or changed):
+        known = state.documents.get(document.doc_id)
+        if self.prepared is not None and known != document.sha256:
             try:
-                self.prepared.check_fields(path, new + changed)
+                self.prepared.check_fields(path, [document])
             except IngestError as err:
-                self.fail(path, loaded.sha256, err)
+                self.fail(path, sha256, err)
                 return
-        removed = [doc_id for doc_id in state.documents if doc_id not in incoming]
-        self.report.added += len(new)
-        self.report.updated += len(changed)
+        removed = [doc_id for doc_id in state.documents if doc_id != document.doc_id]
+        self.report.added += known is None
+        self.report.updated += known is not None and known != document.sha256
+        self.report.skipped += known == document.sha256
         self.report.deleted += len(removed)
-        self.report.skipped += len(incoming) - len(new) - len(changed)
-        self.report.empty_records += loaded.empty_records
         self.report.failed_pages.extend(
-            FileFailure(str(path), f"{path}: {reason}")
-            for document in new + changed
-            for _, reason in document.failed_pages
+            FileFailure(str(path), f"{path}: {reason}") for _, reason in document.failed_pages
         )
+        if self.prepared is None or known == document.sha256:
+            return
+        record = self.prepared.chunk(document)
+        self.report.chunks += len(record.chunks)
+        stale = ([document.doc_id] if known is not None else []) + removed
+        self.index.replace_source(self.corpus, str(path), sha256, [record], stale)
+
+    def _ingest_records(self, path: Path, options: LoadOptions) -> None:
+        """A JSONL or CSV file, checked whole, then written a part at a time (record_files)."""
+        try:
+            sha256 = streamed_sha256(path)
+        except OSError as err:
+            self.fail(path, "", err)
+            return
+        state, documents = self.index.catalog.source_status(self.corpus, str(path))
+        if state.status == "ok" and state.sha256 == sha256:
+            self.report.skipped += documents
+            return
+        records = RecordFile(path, options, self.corpus, self.index)
+        try:
+            check = records.check(self.prepared)
+        except IngestError as err:
+            self.fail(path, sha256, err)
+            return
+        except OSError as err:
+            self.fail(path, sha256, err)
+            return
+        self.report.added += check.new
+        self.report.updated += check.changed
+        self.report.skipped += check.unchanged
+        self.report.deleted += len(check.removed)
+        self.report.empty_records += check.empty
         if self.prepared is None:
             return
-        records = [self.prepared.chunk(document) for document in new + changed]
-        self.report.chunks += sum(len(record.chunks) for record in records)
-        stale = [d.doc_id for d in changed] + removed
-        self.index.replace_source(self.corpus, str(path), loaded.sha256, records, stale)
+        if check.new or check.changed or check.removed or state.status != "ok":
+            self.report.chunks += records.write(sha256, self.prepared, check.removed)
 
     def embed_pending(
         self,

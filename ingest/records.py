@@ -1,7 +1,12 @@
-"""JSONL and CSV files: one document per record, fields mapped by flags or by known names."""
+"""JSONL and CSV files: one document per record, fields mapped by flags or by known names.
+
+Records are read as the file streams (`record_documents`), so a file of a million records
+never sits in memory; `load_records` collects a small file's documents.
+"""
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -10,11 +15,10 @@ import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO, TextIO
 
 from ingest.documents import DocType, Document, Section
 from ingest.errors import MissingFieldError, UnreadableFileError
-from ingest.text import decode_text
 from retrieval.store import RESERVED_FIELDS
 
 # Tried in order when no flag names the field; the defaults fit ../shared/data (textbook,
@@ -109,38 +113,15 @@ def _record_document(
     )
 
 
-def _collect(
-    path: Path,
-    records: Iterator[tuple[int, Mapping[str, Any], bytes]],
-    fields: FieldMap,
-    doc_type: DocType | None,
-    default_type: DocType,
-) -> tuple[list[Document], int]:
-    """Documents of every record, refusing duplicate ids; also the count of empty records."""
-    documents: list[Document] = []
-    first_line: dict[str, int] = {}
-    empty = 0
-    for line, record, raw in records:
-        document = _record_document(path, line, record, raw, fields, doc_type, default_type)
-        if document is None:
-            empty += 1
-            continue
-        if document.doc_id in first_line:
-            raise UnreadableFileError(
-                path,
-                f"duplicate id {document.doc_id!r} (first on line {first_line[document.doc_id]})",
-                line=line,
-            )
-        first_line[document.doc_id] = line
-        documents.append(document)
-    return documents, empty
+RecordRows = Iterator[tuple[int, Mapping[str, Any], bytes]]
+_BINARY_SNIFF_BYTES = 8192
 
 
-def _jsonl_records(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any], bytes]]:
-    # Split on \n only: str.splitlines() also splits on U+2028, U+0085... which JSON allows
-    # raw inside strings, and would cut such a record in two.
-    for line_number, raw_line in enumerate(text.split("\n"), start=1):
-        line = raw_line.removesuffix("\r")
+def _jsonl_rows(path: Path, stream: TextIO) -> RecordRows:
+    # The stream splits on \n only: str.splitlines() also splits on U+2028, U+0085... which
+    # JSON allows raw inside strings, and would cut such a record in two.
+    for line_number, raw_line in enumerate(stream, start=1):
+        line = raw_line.removesuffix("\n").removesuffix("\r")
         if not line.strip():
             continue
         try:
@@ -152,17 +133,9 @@ def _jsonl_records(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, An
         yield line_number, record, line.encode()
 
 
-def load_jsonl(
-    path: Path, data: bytes, fields: FieldMap, doc_type: DocType | None, encoding: str
-) -> tuple[list[Document], int]:
-    """One document per line; a broken line fails the whole file, so nothing is half-written."""
-    text = decode_text(path, data, encoding)
-    return _collect(path, _jsonl_records(path, text), fields, doc_type, DocType.ARTICLE)
-
-
-def _csv_records(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any], bytes]]:
+def _csv_rows(path: Path, stream: TextIO) -> RecordRows:
     csv.field_size_limit(sys.maxsize)
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    reader = csv.DictReader(stream)
     if not reader.fieldnames:
         raise UnreadableFileError(path, "the CSV has no header row")
     try:
@@ -177,9 +150,72 @@ def _csv_records(path: Path, text: str) -> Iterator[tuple[int, Mapping[str, Any]
         raise UnreadableFileError(path, f"malformed CSV ({err})", line=reader.line_num) from err
 
 
-def load_csv(
+def _text_stream(path: Path, raw: BinaryIO, encoding: str, newline: str) -> TextIO:
+    """`raw` as text, decoded as it is read; binary data and unknown encodings refused."""
+    if b"\x00" in raw.read(_BINARY_SNIFF_BYTES):
+        raise UnreadableFileError(path, "binary data, not text (it contains NUL bytes)")
+    raw.seek(0)
+    try:
+        codec = codecs.lookup(encoding).name
+    except LookupError as err:
+        raise UnreadableFileError(path, f"unknown encoding {encoding!r}") from err
+    # utf-8-sig drops a byte order mark (Excel's CSVs), which would stick to the first field.
+    return io.TextIOWrapper(
+        raw, encoding="utf-8-sig" if codec == "utf-8" else codec, newline=newline
+    )
+
+
+def record_documents(
+    path: Path, raw: BinaryIO, fields: FieldMap, doc_type: DocType | None, encoding: str
+) -> Iterator[tuple[int, Document | None]]:
+    """(line, document) for each record of a JSONL or CSV file as it is read; None: no text.
+
+    Nothing is held beyond the current record, so a file of any size streams through.
+    Raises an IngestError naming the file and line at the first record that cannot be read.
+    """
+    is_jsonl = path.suffix.lower() == ".jsonl"
+    stream = _text_stream(path, raw, encoding, "\n" if is_jsonl else "")
+    rows = _jsonl_rows(path, stream) if is_jsonl else _csv_rows(path, stream)
+    default_type = DocType.ARTICLE if is_jsonl else DocType.NOTE
+    line = 0
+    try:
+        for line, record, raw_record in rows:
+            yield (
+                line,
+                _record_document(path, line, record, raw_record, fields, doc_type, default_type),
+            )
+    except UnicodeDecodeError as err:
+        raise UnreadableFileError(
+            path,
+            f"not valid {encoding} text after line {line} "
+            f"(byte {err.object[err.start : err.start + 1]!r}); pass --encoding with the "
+            "file's encoding, e.g. --encoding latin-1",
+        ) from err
+    finally:
+        stream.detach()  # the caller owns `raw`
+
+
+def load_records(
     path: Path, data: bytes, fields: FieldMap, doc_type: DocType | None, encoding: str
 ) -> tuple[list[Document], int]:
-    """One document per row (clinical notes by default)."""
-    text = decode_text(path, data, encoding)
-    return _collect(path, _csv_records(path, text), fields, doc_type, DocType.NOTE)
+    """Every document of a small JSONL or CSV file, and the count of records without text.
+
+    Duplicate ids are refused; a broken record fails the whole file, so nothing is
+    half-written.
+    """
+    documents: list[Document] = []
+    first_line: dict[str, int] = {}
+    empty = 0
+    for line, document in record_documents(path, io.BytesIO(data), fields, doc_type, encoding):
+        if document is None:
+            empty += 1
+            continue
+        if document.doc_id in first_line:
+            raise UnreadableFileError(
+                path,
+                f"duplicate id {document.doc_id!r} (first on line {first_line[document.doc_id]})",
+                line=line,
+            )
+        first_line[document.doc_id] = line
+        documents.append(document)
+    return documents, empty

@@ -70,17 +70,22 @@ class Index:
         sha256: str,
         records: Sequence[DocumentRecord],
         stale: Sequence[str],
+        *,
+        complete: bool = True,
     ) -> None:
         """A file's new and changed documents in, its `stale` ones (changed, removed) out.
 
         The stale documents are unmarked, then their points leave every collection, then the
         catalog replaces the file's rows in one transaction; the new chunks wait to be
-        embedded (`embed_pending`).
+        embedded (`embed_pending`). `complete=False` writes a part of a large file, which
+        stays `partial` until its last part is written.
         """
         self.catalog.forget_embeddings(corpus, stale)
         for collection in self._collections(corpus):
             self.store.delete_documents(collection, stale)
-        self.catalog.write_source(corpus, path, sha256, list(records), list(stale))
+        self.catalog.write_source(
+            corpus, path, sha256, list(records), list(stale), complete=complete
+        )
 
     def remove_sources(self, corpus: str, path: str) -> int:
         """Remove a file (or every file under a folder) everywhere; the documents removed."""
