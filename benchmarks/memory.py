@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import resource
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
+
+Result = TypeVar("Result")
 
 _STATUS = Path("/proc/self/status")
 _FIELDS = {"VmRSS": "rss_mb", "VmHWM": "peak_rss_mb", "RssAnon": "anon_mb", "RssFile": "file_mb"}
@@ -46,3 +52,14 @@ def disk_mb(folder: Path) -> float:
             except FileNotFoundError:  # a temporary file removed while we walk
                 continue
     return round(used / 2**20, 1)
+
+
+def in_fresh_process(function: Callable[..., Result], *args: Any) -> Result:
+    """`function(*args)` in a new (spawned) process, so its peak RSS is its own.
+
+    Memory an earlier measurement left in this process (allocator pools, caches) never
+    counts; the function and its arguments must be picklable.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
+        return pool.submit(function, *args).result()

@@ -20,12 +20,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
-import multiprocessing
 import tempfile
 import time
 import uuid
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +31,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from adapters import Encoder, ModelSpec, load_encoder
-from benchmarks.memory import disk_mb, memory_mb
+from benchmarks.memory import disk_mb, in_fresh_process, memory_mb
 from benchmarks.report import file_hash
 from ingest.chunking import ChunkingSpec, budget_tokens, make_splitter
 from retrieval import SearchMode, Settings, VectorStore, open_embedded_store
@@ -317,10 +315,8 @@ def _run_job(job: SizeJob) -> SizeResult:
 
 
 def measure_in_fresh_process(job: SizeJob) -> SizeResult:
-    """`measure_size` in a new (spawned) process, so memory left by earlier sizes is not counted.
+    """`measure_size` in a new process, so memory left by earlier sizes is not counted.
 
     The real points come from the cache the parent filled, so the child embeds nothing.
     """
-    context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
-        return pool.submit(_run_job, job).result()
+    return in_fresh_process(_run_job, job)

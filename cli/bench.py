@@ -22,6 +22,7 @@ from adapters.pairs import PairFields, read_pairs
 from benchmarks.beir import BeirFormatError, read_beir
 from benchmarks.calibration import off_topic_questions, run_calibration, write_calibrations
 from benchmarks.fusion import compare_fusions
+from benchmarks.ingest_memory import run_ingest_memory
 from benchmarks.load import LoadOptions, run_load
 from benchmarks.paired_runs import RunsNotComparableError, compare_runs, comparison_markdown
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
@@ -500,4 +501,54 @@ def load(
             raise typer.BadParameter(f"{path} is not a file", param_hint="--queries")
     _record_and_show(
         settings, "load", corpus or "default", out, json_path, lambda: run_load(settings, options)
+    )
+
+
+@app.command("ingest-memory")
+@common_options()
+def ingest_memory(
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="Model spec id that embeds the records.")
+    ] = "minilm",
+    sizes: Annotated[
+        list[int] | None,
+        typer.Option(min=1, help="Records per file; repeat [default: 10k, 100k, 1M]."),
+    ] = None,
+    notes: Annotated[
+        Path | None,
+        typer.Option(
+            help="MTSamples CSV whose sentences make the records [default: DATASETS_DIR]."
+        ),
+    ] = None,
+    seed: Seed = 0,
+    out: Out = None,
+    json_path: JsonPath = None,
+    threads: ThreadsOpt = None,
+    *,
+    common: Common,
+) -> None:
+    """Peak RSS of a JSONL ingest (stream, chunk, catalog, embed, store) by number of records.
+
+    Examples:
+        cardiorag bench ingest-memory --sizes 10000 --sizes 100000 --json memory.json
+    """
+    settings = _bench_settings(common, threads)
+    notes_csv = notes or settings.datasets_dir / "notes" / "mtsamples_cardiovascular_pulmonary.csv"
+    if not notes_csv.is_file():
+        raise typer.BadParameter(f"{notes_csv} is not a file", param_hint="--notes")
+    chosen = tuple(dict.fromkeys(sizes or (10_000, 100_000, 1_000_000)))
+    _record_and_show(
+        settings,
+        "ingest_memory",
+        model,
+        out,
+        json_path,
+        lambda: run_ingest_memory(
+            settings,
+            model,
+            chosen,
+            notes_csv,
+            seed=seed,
+            show_progress=not common.quiet and sys.stderr.isatty(),
+        ),
     )

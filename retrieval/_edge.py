@@ -147,6 +147,10 @@ class EdgeStore(VectorStore):
             },
             sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             on_disk_payload=quantized or None,
+            # Edge never truncates its write-ahead log: with it, a million points left gigabytes
+            # of log beside the segments. Without it, each write is flushed before it returns
+            # (about 10 ms a window), which is also what catalog-last needs.
+            wal_enabled=False,
         )
         directory = self._dir(name)
         if directory.exists():  # a create cut off before its metadata was written
@@ -160,7 +164,11 @@ class EdgeStore(VectorStore):
             )
         self._shards[name] = shard
         # Written last: a collection exists only once it is complete.
-        meta = {"dimension": dimension, "quantization": "int8" if quantized else "none"}
+        meta = {
+            "dimension": dimension,
+            "quantization": "int8" if quantized else "none",
+            "wal": False,
+        }
         (directory / _META_FILE).write_text(json.dumps(meta))
         self._metas[name] = meta
         logger.info(
@@ -187,6 +195,14 @@ class EdgeStore(VectorStore):
             self._metas[name] = json.loads((self._dir(name) / _META_FILE).read_text())
         return self._metas[name]
 
+    def _durable(self, name: str) -> None:
+        """Flush a collection without a write-ahead log, so the write survives a kill.
+
+        Collections made before the log was turned off keep it (their writes are logged).
+        """
+        if self._meta(name).get("wal", True) is False:
+            self._shard(name).flush()
+
     def drop_collection(self, name: str) -> None:
         """Delete a collection and all its points; no error if it does not exist."""
         self._metas.pop(name, None)
@@ -211,6 +227,7 @@ class EdgeStore(VectorStore):
             for point in points
         ]
         self._shard(name).update(qe.UpdateOperation.upsert_points(edge_points))
+        self._durable(name)
 
     def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
         """Delete every point whose `metadata.doc_id` is one of `doc_ids`."""
@@ -220,6 +237,7 @@ class EdgeStore(VectorStore):
             batch = ids[start : start + _DELETE_BATCH]
             condition = qe.FieldCondition(key=f"{METADATA_KEY}.doc_id", match=qe.MatchAny(batch))
             shard.update(qe.UpdateOperation.delete_points_by_filter(qe.Filter(must=[condition])))
+        self._durable(name)
 
     def export_points(self, name: str) -> Iterator[StoredPoint]:
         """Every point with its vectors and payload, page by page."""
