@@ -147,9 +147,10 @@ class EdgeStore(VectorStore):
             },
             sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
             on_disk_payload=quantized or None,
-            # Edge never truncates its write-ahead log: with it, a million points left gigabytes
-            # of log beside the segments. Without it, each write is flushed before it returns
-            # (about 10 ms a window), which is also what catalog-last needs.
+            # Edge truncates its write-ahead log only when it optimizes, so an ingest of a
+            # million points kept gigabytes of log beside the segments until its end. Without
+            # it, each write is flushed before it returns (about 10 ms a window of 256), which
+            # is also what catalog-last needs.
             wal_enabled=False,
         )
         directory = self._dir(name)
