@@ -30,7 +30,7 @@ from tqdm.auto import tqdm
 
 from adapters import ModelSpec, get_spec
 from benchmarks.memory import in_fresh_process, memory_mb
-from benchmarks.report import RunOutput, line_plot, markdown_table, provenance
+from benchmarks.report import RunOutput, line_plot, markdown_table, provenance, targets_line
 from ingest import ingest_paths
 from retrieval import Settings
 from retrieval.answer import split_sentences
@@ -171,7 +171,7 @@ def memory_markdown(payload: dict[str, Any]) -> str:
             "One JSONL file per size, of records synthesised from real note sentences, "
             "ingested end to end by a fresh process; peak RSS is that process's VmHWM.",
             markdown_table(HEADER, rows),
-            "Targets: " + ", ".join(f"{k} {v}" for k, v in payload["targets"].items()),
+            targets_line(payload["targets"]),
         ]
     )
 

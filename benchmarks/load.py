@@ -33,7 +33,7 @@ from typing import Any
 import httpx
 import numpy as np
 
-from benchmarks.report import RunOutput, line_plot, markdown_table, provenance
+from benchmarks.report import RunOutput, line_plot, markdown_table, provenance, targets_line
 from benchmarks.speed_search import percentiles
 from retrieval import SearchMode, Settings
 
@@ -272,7 +272,7 @@ def load_markdown(payload: dict[str, Any]) -> str:
             f"{run['queries']['distinct']} distinct questions. Latency: the client's wall "
             "time to the hits; server: the API's own time per search.",
             markdown_table(HEADER, rows),
-            "Targets: " + ", ".join(f"{k} {v}" for k, v in payload["targets"].items()),
+            targets_line(payload["targets"]),
             *(["Errors (first ones): " + "; ".join(errors)] if errors else []),
         ]
     )

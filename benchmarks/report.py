@@ -231,3 +231,8 @@ def line_plot(
     axes.legend(fontsize="small")
     axes.grid(alpha=0.3)
     return figure
+
+
+def targets_line(targets: dict[str, bool | None]) -> str:
+    """`Targets: name True, other False` for a report's last line."""
+    return "Targets: " + ", ".join(f"{name} {met}" for name, met in targets.items())

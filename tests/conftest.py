@@ -196,13 +196,14 @@ def ingest_with_minilm(
     specs: dict[str, ModelSpec],
     encoder_loader,
     corpus: str = "cardiology",
+    settings: Settings | None = None,
 ) -> IngestReport:
-    """Ingest `paths` into `corpus` with the real MiniLM."""
+    """Ingest `paths` into `corpus` with the real MiniLM (under `settings`, if given)."""
     return ingest_paths(
         list(paths),
         corpus=corpus,
         models=[specs["minilm"]],
-        index=Index(catalog, store),
+        index=Index(catalog, store, settings),
         load_encoder=encoder_loader,
     )
 

@@ -15,10 +15,9 @@ from fastapi.testclient import TestClient
 
 from adapters import ModelSpec
 from api import create_app
-from ingest import ingest_paths
 from retrieval import Retriever, Settings
 from retrieval.index import open_index
-from tests.conftest import SMALL_TEXTBOOK_SECTIONS, write_textbook_sections
+from tests.conftest import SMALL_TEXTBOOK_SECTIONS, ingest_with_minilm, write_textbook_sections
 
 QUESTIONS = (
     "Which blood type is the universal donor?",
@@ -39,10 +38,7 @@ def corpus_settings(
     """`settings` whose data dir holds the small textbook corpus, embedded with MiniLM."""
     source = write_textbook_sections(shared_data, tmp_path)
     with open_index(settings) as index:
-        report = ingest_paths(
-            [source], corpus="cardiology", models=[specs["minilm"]], index=index,
-            load_encoder=encoder_loader,
-        )  # fmt: skip
+        report = ingest_with_minilm([source], index.store, index.catalog, specs, encoder_loader)
     assert report.ok and report.added == len(SMALL_TEXTBOOK_SECTIONS), report.failed
     return settings
 

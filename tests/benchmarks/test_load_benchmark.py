@@ -10,20 +10,16 @@ from typer.testing import CliRunner
 
 from adapters import ModelSpec
 from cli.bench import app
-from ingest import ingest_paths
 from retrieval import Settings
 from retrieval.index import open_index
-from tests.conftest import MODEL_CACHE, write_textbook_sections
+from tests.conftest import MODEL_CACHE, ingest_with_minilm, write_textbook_sections
 
 
 def _corpus(tmp_path: Path, shared_data: Path, specs: dict[str, ModelSpec], loader) -> Path:
     data_dir = tmp_path / "data"
     source = write_textbook_sections(shared_data, tmp_path)
     with open_index(Settings(data_dir=data_dir, model_cache_dir=MODEL_CACHE)) as index:
-        report = ingest_paths(
-            [source], corpus="cardiology", models=[specs["minilm"]], index=index,
-            load_encoder=loader,
-        )  # fmt: skip
+        report = ingest_with_minilm([source], index.store, index.catalog, specs, loader)
     assert report.ok, report.failed
     return data_dir
 

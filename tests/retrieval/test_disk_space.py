@@ -8,12 +8,10 @@ from pathlib import Path
 import pytest
 
 from adapters import ModelSpec
-from ingest import ingest_paths
 from retrieval import Catalog, InsufficientDiskError, Settings, collection_name
 from retrieval._edge import EdgeStore
 from retrieval.disk_space import estimated_bytes
-from retrieval.index import Index
-from tests.conftest import SMALL_TEXTBOOK_SECTIONS, write_textbook_sections
+from tests.conftest import SMALL_TEXTBOOK_SECTIONS, ingest_with_minilm, write_textbook_sections
 
 
 def test_the_estimate_grows_with_points_text_and_quantization() -> None:
@@ -38,10 +36,7 @@ def test_an_ingest_larger_than_the_free_disk_writes_no_point_and_resumes_later(
     # A reserve larger than the disk's free space: as if the corpus were larger than the disk.
     full = Settings(data_dir=tmp_path, disk_reserve_mb=free_mb + 1)
     with pytest.raises(InsufficientDiskError) as refused:
-        ingest_paths(
-            [source], corpus="cardiology", models=[specs["minilm"]],
-            index=Index(catalog, store, full), load_encoder=encoder_loader,
-        )  # fmt: skip
+        ingest_with_minilm([source], store, catalog, specs, encoder_loader, settings=full)
     message = str(refused.value)
     assert str(store.root) in message and "GiB needed" in message and "disk_reserve_mb" in message
     collection = collection_name("cardiology", "minilm")
@@ -49,10 +44,7 @@ def test_an_ingest_larger_than_the_free_disk_writes_no_point_and_resumes_later(
     pending = catalog.pending_count("cardiology", "minilm")
     assert pending > 0
     # With room again, the next run embeds exactly the chunks that were waiting.
-    report = ingest_paths(
-        [source], corpus="cardiology", models=[specs["minilm"]],
-        index=Index(catalog, store, Settings(data_dir=tmp_path)), load_encoder=encoder_loader,
-    )  # fmt: skip
+    report = ingest_with_minilm([source], store, catalog, specs, encoder_loader)
     assert report.ok and report.skipped == len(SMALL_TEXTBOOK_SECTIONS)
     assert store.collection_info(collection).points == pending
     assert catalog.pending_count("cardiology", "minilm") == 0
