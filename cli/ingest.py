@@ -43,7 +43,7 @@ from ingest.errors import IngestError
 from ingest.loaders import LoadOptions
 from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
 from ingest.records import FieldMap
-from retrieval import Catalog, RetrievalError
+from retrieval import Catalog, Quantization, RetrievalError
 from retrieval.index import open_index
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
@@ -164,6 +164,14 @@ def ingest(
             "[default: the corpus's own; new corpora '{title}\\n{section}\\n{text}'].",
         ),
     ] = None,
+    quantization: Annotated[
+        Quantization | None,
+        typer.Option(
+            "--quantization",
+            help="Dense vectors of a new corpus: none, or int8 in RAM with the floats on disk "
+            "(a built corpus keeps its own; changing it needs --recreate).",
+        ),
+    ] = None,
     qdrant_url: QdrantUrlOpt = None,
     sql_url: SqlUrlOpt = None,
     threads: ThreadsOpt = None,
@@ -186,6 +194,7 @@ def ingest(
         qdrant_url=qdrant_url,
         sql_url=sql_url,
         torch_threads=threads,
+        quantization=quantization,
         context_template=None
         if context_template is None
         else context_template.replace("\\n", "\n"),

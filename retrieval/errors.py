@@ -48,8 +48,8 @@ class QuantizationMismatchError(RetrievalError, ValueError):
         super().__init__(
             f"collection {collection!r} was built with quantization {built!r}, the settings "
             f"ask for {asked!r}: a collection cannot change it in place; rebuild the corpus "
-            f"with `cardiorag ingest PATH... --corpus CORPUS --recreate` and "
-            f"CARDIORAG_QUANTIZATION={asked}, or unset the quantization setting to keep {built!r}"
+            f"with `cardiorag ingest PATH... --corpus CORPUS --recreate --quantization {asked}`, "
+            f"or unset the quantization setting (CARDIORAG_QUANTIZATION) to keep {built!r}"
         )
 
 

@@ -138,3 +138,13 @@ def test_the_document_list_folds_on_a_narrow_terminal_and_lists_every_section(
     monkeypatch.setenv("COLUMNS", "250")
     code, out, _ = run("ingest", "--list")
     assert code == 0 and out.count("│ textbook │") == len(SMALL_TEXTBOOK_SECTIONS)
+
+
+def test_int8_asked_of_a_float_corpus_is_one_line_naming_the_rebuild(
+    run, tmp_path: Path, shared_data: Path
+) -> None:
+    source = write_textbook_sections(shared_data, tmp_path, ("m46661-s00",))
+    code, _, err = run("ingest", str(source), "--quantization", "int8")
+    assert code == 1 and err.count("\n") == 1
+    assert "built with quantization 'none'" in err
+    assert "--recreate --quantization int8" in err
