@@ -171,6 +171,24 @@ def _base_key(
     )
 
 
+# Batches padded to a multiple of this many tokens: at most max_seq_length / 16 input widths.
+PAD_MULTIPLE = 16
+
+
+def _pad_to_few_shapes(model: SentenceTransformer) -> None:
+    """Pad each batch to a multiple of PAD_MULTIPLE tokens on bf16 CPUs.
+
+    oneDNN builds and caches bf16 (AMX) kernels per input shape, so a batch width per length
+    (1 to 512 tokens) made memory grow with every new width: 0.5 -> 1.9 GB over 12k note
+    chunks with MiniLM. With 16-token steps it stays near 0.85 GB, and encoding is no slower.
+    Padded tokens are masked, so the vectors are the same.
+    """
+    module = model[0]
+    if hasattr(module, "processing_kwargs"):
+        text = {**module.processing_kwargs.get("text", {}), "pad_to_multiple_of": PAD_MULTIPLE}
+        module.processing_kwargs = {**module.processing_kwargs, "text": text}
+
+
 def _load_base(
     spec: ModelSpec, source: str, adapter_dir: Path | None, *, allow_downloads: bool, instance: str
 ) -> SharedBase:
@@ -194,6 +212,8 @@ def _load_base(
             spec.id, spec.base, f"Loading failed: {err}".splitlines()[0]
         ) from err
     base = SharedBase(model, int(model.max_seq_length), placement)
+    if placement.device == "cpu" and placement.dtype == "bfloat16":
+        _pad_to_few_shapes(model)
     if spec.quantize == "int8":
         from adapters.quantization import merge_lora, quantize_int8
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import resource
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -40,6 +41,34 @@ def peak_rss_mb() -> float:
     (the LangChain reference) would report its parent's peak when that was higher.
     """
     return memory_mb()["peak_rss_mb"]
+
+
+class PeakAnonymous:
+    """The highest anonymous RSS seen while it runs, sampled every `interval` seconds.
+
+    VmHWM counts the file-backed pages of memory-mapped stores too; this is the memory the
+    process itself holds, which is what has to stay flat.
+    """
+
+    def __init__(self, interval: float = 0.2) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak_mb = max(self.peak_mb, memory_mb().get("anon_mb", 0.0))
+            self._stop.wait(self.interval)
+
+    def __enter__(self) -> PeakAnonymous:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_mb = max(self.peak_mb, memory_mb().get("anon_mb", 0.0))
 
 
 def disk_mb(folder: Path) -> float:

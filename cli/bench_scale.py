@@ -175,6 +175,10 @@ def ingest_memory(
             help="MTSamples CSV whose sentences make the records [default: DATASETS_DIR]."
         ),
     ] = None,
+    quantization: Annotated[
+        Quantization,
+        typer.Option(help="The store's dense vectors: none (in RAM) or int8 (floats on disk)."),
+    ] = Quantization.NONE,
     seed: Seed = 0,
     out: Out = None,
     json_path: JsonPath = None,
@@ -182,12 +186,12 @@ def ingest_memory(
     *,
     common: Common,
 ) -> None:
-    """Peak RSS of a JSONL ingest (stream, chunk, catalog, embed, store) by number of records.
+    """Peak memory of a JSONL ingest (stream, chunk, catalog, embed, store) by records.
 
     Examples:
         cardiorag bench ingest-memory --sizes 10000 --sizes 100000 --json memory.json
     """
-    settings = bench_settings(common, threads)
+    settings = bench_settings(common, threads).model_copy(update={"quantization": quantization})
     notes_csv = notes or settings.datasets_dir / "notes" / "mtsamples_cardiovascular_pulmonary.csv"
     if not notes_csv.is_file():
         raise typer.BadParameter(f"{notes_csv} is not a file", param_hint="--notes")

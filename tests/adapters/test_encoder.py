@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -99,3 +100,29 @@ def test_token_counts_ignore_the_padding_and_truncation_left_by_encoding(minilm:
     expected = len(minilm.tokenizer.encode(long_text, add_special_tokens=False, verbose=False))
     assert minilm.count_tokens(long_text) == expected > 256
     assert minilm.count_tokens("heart") == 1
+
+
+def test_bf16_batches_are_padded_to_16_tokens_without_changing_the_vectors(
+    specs: dict[str, ModelSpec], shared_data: Path
+) -> None:
+    # A few widths of real text: each batch is padded up to a multiple of 16 tokens on a bf16
+    # CPU (fewer kernel shapes, flat memory), and masked padding leaves the vectors as they were.
+    from adapters.encoder import PAD_MULTIPLE
+
+    lines = (shared_data / "medquad" / "medquad_visible.jsonl").read_text().splitlines()[:24]
+    texts = [json.loads(line)["answer"][: 40 + 37 * n] for n, line in enumerate(lines)]
+    with dtype_forced("bfloat16"):
+        encoder = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE, instance="padding")
+    module = encoder.model[0]
+    assert module.processing_kwargs["text"]["pad_to_multiple_of"] == PAD_MULTIPLE
+    widths = {encoder.model.preprocess([text])["input_ids"].shape[1] for text in texts}
+    assert len(widths) > 3 and all(width % PAD_MULTIPLE == 0 for width in widths)
+    padded = encoder.encode_documents(texts, batch_size=4)
+    saved = module.processing_kwargs
+    module.processing_kwargs = {}
+    try:
+        unpadded = encoder.encode_documents(texts, batch_size=4)
+    finally:
+        module.processing_kwargs = saved
+    cosines = np.sum(padded * unpadded, axis=1)
+    assert cosines.min() > 0.999, cosines.min()
