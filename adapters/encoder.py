@@ -175,7 +175,7 @@ def _base_key(
 PAD_MULTIPLE = 16
 
 
-def _pad_to_few_shapes(model: SentenceTransformer) -> None:
+def pad_to_few_shapes(model: SentenceTransformer) -> None:
     """Pad each batch to a multiple of PAD_MULTIPLE tokens on bf16 CPUs.
 
     oneDNN builds and caches bf16 (AMX) kernels per input shape, so a batch width per length
@@ -213,7 +213,7 @@ def _load_base(
         ) from err
     base = SharedBase(model, int(model.max_seq_length), placement)
     if placement.device == "cpu" and placement.dtype == "bfloat16":
-        _pad_to_few_shapes(model)
+        pad_to_few_shapes(model)
     if spec.quantize == "int8":
         from adapters.quantization import merge_lora, quantize_int8
 

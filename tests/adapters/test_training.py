@@ -13,6 +13,7 @@ from safetensors.numpy import load_file, save_file
 
 from adapters import AdapterError, Encoder, ModelSpec, load_encoder
 from adapters.adapter_files import INFO_FILE, read_adapter_info
+from adapters.encoder import pad_to_few_shapes
 from adapters.errors import AdapterBaseMismatchError
 from adapters.registry import adapter_spec
 from adapters.training import TrainingResult, train_adapter
@@ -48,6 +49,8 @@ def _trained_vectors(trained: TrainingResult, dtype: str) -> np.ndarray:
     import torch
 
     model = copy.deepcopy(trained.model).to(getattr(torch, dtype))
+    if dtype == "bfloat16":  # served bf16 batches are padded to 16-token steps: the same here
+        pad_to_few_shapes(model)
     vectors = model.encode(PROBE, convert_to_tensor=True).float().cpu().numpy()
     return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
 
