@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -88,7 +89,8 @@ class IngestReport:
 
 EncoderLoader = Callable[[ModelSpec], Encoder]
 # Told (stage, done, total) as work advances: stage "parse" counts files, "load <model>" the
-# models loaded so far (of the run's), "embed <model>" chunks.
+# models loaded so far (of the run's), "embed <model>" chunks, "check <file>" and "write <file>"
+# the records of a JSONL or CSV file read so far (total 0: not known until the end).
 ProgressCallback = Callable[[str, int, int], None]
 
 
@@ -175,12 +177,21 @@ class _Ingestor:
     """One ingest run's state: the corpus, its index, the prepared models and the report."""
 
     def __init__(
-        self, corpus: str, index: Index, report: IngestReport, prepared: _PreparedCorpus | None
+        self,
+        corpus: str,
+        index: Index,
+        report: IngestReport,
+        prepared: _PreparedCorpus | None,
+        *,
+        show_progress: bool = False,
+        progress: ProgressCallback = _no_progress,
     ) -> None:
         self.corpus = corpus
         self.index = index
         self.report = report
         self.prepared = prepared  # None in a dry run, which writes nothing
+        self.show_progress = show_progress
+        self.progress = progress
         self.unrecorded: list[tuple[str, str, str]] = []
 
     def fail(self, path: Path, sha256: str, error: IngestError | OSError) -> None:
@@ -269,11 +280,9 @@ class _Ingestor:
             return
         records = RecordFile(path, options, self.corpus, self.index)
         try:
-            check = records.check(self.prepared)
-        except IngestError as err:
-            self.fail(path, sha256, err)
-            return
-        except OSError as err:
+            with self._part_bar(f"check {path.name}") as on_part:
+                check = records.check(self.prepared, on_part)
+        except (IngestError, OSError) as err:
             self.fail(path, sha256, err)
             return
         self.report.added += check.new
@@ -284,7 +293,19 @@ class _Ingestor:
         if self.prepared is None:
             return
         if check.new or check.changed or check.removed or state.status != "ok":
-            self.report.chunks += records.write(sha256, self.prepared, check.removed)
+            with self._part_bar(f"write {path.name}") as on_part:
+                self.report.chunks += records.write(sha256, self.prepared, check.removed, on_part)
+
+    @contextmanager
+    def _part_bar(self, stage: str) -> Iterator[Callable[[int], None]]:
+        """A record counter for a long file: a tqdm bar, and the run's progress callback."""
+        with tqdm(desc=stage, unit="record", disable=not self.show_progress) as bar:
+
+            def on_part(records: int) -> None:
+                bar.update(records - bar.n)
+                self.progress(stage, records, 0)
+
+            yield on_part
 
     def embed_pending(
         self,
@@ -404,7 +425,9 @@ def ingest_paths(
             progress,
         )
     )
-    ingestor = _Ingestor(corpus, index, report, prepared)
+    ingestor = _Ingestor(
+        corpus, index, report, prepared, show_progress=show_progress, progress=progress
+    )
     for done, path in enumerate(
         tqdm(files, desc="parse", unit="file", disable=not show_progress), start=1
     ):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import array
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice
@@ -32,6 +32,14 @@ from retrieval.catalog_records import DocumentRecord
 from retrieval.index import Index
 
 RECORD_PART = 2000  # records read, checked and written together
+# Told the records read so far after each part (progress of a long file).
+PartDone = Callable[[int], None]
+
+
+def _silent(_records: int) -> None:
+    """The default part callback: nobody is listening."""
+
+
 _HASH_BLOCK = 1 << 20
 
 
@@ -101,12 +109,13 @@ class RecordFile:
         )
         return [d for d in documents if stored.get(d.doc_id) != d.sha256], stored
 
-    def check(self, chunking: Chunking | None) -> RecordCheck:
+    def check(self, chunking: Chunking | None, on_part: PartDone = _silent) -> RecordCheck:
         """Read the whole file without writing; raises IngestError at the first problem."""
         hashes = array.array("Q")
         new = changed = unchanged = empty = 0
         for documents, _lines, no_text in self._parts():
             empty += no_text
+            on_part(len(hashes) + len(documents) + empty)
             hashes.extend(_id_hash(d.doc_id) for d in documents)
             self._refuse_foreign_ids(documents)
             fresh, stored = self._fresh(documents)
@@ -152,10 +161,14 @@ class RecordFile:
                     )
                 first_line.setdefault(key, (document.doc_id, line))
 
-    def write(self, sha256: str, chunking: Chunking, removed: list[str]) -> int:
+    def write(
+        self, sha256: str, chunking: Chunking, removed: list[str], on_part: PartDone = _silent
+    ) -> int:
         """Write the new and changed documents part by part, then finish; the chunks made."""
-        chunks = 0
-        for documents, _lines, _ in self._parts():
+        chunks = read = 0
+        for documents, _lines, no_text in self._parts():
+            read += len(documents) + no_text
+            on_part(read)
             fresh, stored = self._fresh(documents)
             if not fresh:
                 continue

@@ -93,6 +93,9 @@ def progress_text(stage: str, done: int, total: int) -> str:
         return f"embedding with {model_id}: {done:,} of {total:,} chunks"
     if verb == "parse":
         return f"reading files: {done:,} of {total:,}"
+    if verb in ("check", "write"):
+        doing = "checking" if verb == "check" else "writing"
+        return f"{doing} {model_id}: {done:,} records"
     return "starting…"  # queued: the worker thread has not reported yet
 
 

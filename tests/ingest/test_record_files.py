@@ -52,9 +52,14 @@ def test_a_file_of_several_parts_is_ingested_whole_and_then_skipped(
     workdir: Path, records: list[dict[str, Any]], run: Callable, store: EdgeStore, catalog: Catalog
 ) -> None:
     path = write_jsonl(workdir / "sections.jsonl", records)
-    report = run([path])
+    told: list[tuple[str, int, int]] = []
+    report = run([path], progress=lambda *step: told.append(step))
     assert report.ok and report.added == len(records)
     assert _source(catalog, path) == ("ok", len(records))
+    # A long file tells its progress part by part, in records, for each pass.
+    for verb in ("check", "write"):
+        counts = [done for stage, done, _ in told if stage == f"{verb} sections.jsonl"]
+        assert counts == [3, 6, 9, 10], (verb, told)
     chunk_ids = assert_consistent(store, catalog)
     again = run([path])
     assert (again.added, again.skipped, again.chunks) == (0, len(records), 0)

@@ -21,6 +21,8 @@ from ui.ingest_jobs import IngestContext, progress_text, report_summary
         ("load mpnet", 0, 1, "loading model mpnet…"),
         ("parse", 2, 3, "reading files: 2 of 3"),
         ("embed mpnet", 0, 1914, "embedding with mpnet: 0 of 1,914 chunks"),
+        ("check notes.jsonl", 4000, 0, "checking notes.jsonl: 4,000 records"),
+        ("write notes.jsonl", 2000, 0, "writing notes.jsonl: 2,000 records"),
     ],
 )
 def test_progress_is_told_in_the_units_of_its_stage(
