@@ -89,7 +89,7 @@ def measure_ingest(
                 raise RuntimeError(f"{failure.path} failed to ingest: {failure.reason}")
             latency = time_queries(
                 index.store, collection_name(CORPUS, spec.id), encoder, queries, SearchMode.DENSE
-            )
+            ).total
             texts = list(index.catalog.chunk_texts_by_document(CORPUS).values())
     chunks = [text for document in texts for text in document]
     rss = peak_rss_mb()

@@ -167,6 +167,7 @@ class SizeResult:
     quantization: str
     build_seconds: float
     latency: dict[str, dict[str, float]]
+    search_latency: dict[str, dict[str, float]]
     recall_at_10: float
     near_tie_share: float
     memory_mb: dict[str, float]
@@ -177,26 +178,36 @@ class SizeResult:
         return dataclasses.asdict(self)
 
 
+@dataclass(frozen=True, slots=True)
+class QueryTimes:
+    """Milliseconds per query: embed + search, and the store's search alone."""
+
+    total: list[float]
+    search: list[float]
+
+
 def time_queries(
     store: VectorStore, collection: str, encoder: Encoder, queries: Sequence[str], mode: SearchMode
-) -> list[float]:
-    """Milliseconds per query: embed it afresh, then search (top 10, the Retriever's ef)."""
+) -> QueryTimes:
+    """Time each query: embed it afresh, then search (top 10, the Retriever's ef)."""
     bm25 = Bm25Encoder()
 
-    def search(text: str) -> None:
+    def search(text: str) -> float:
         dense = None if mode is SearchMode.SPARSE else encoder.encode_queries([text])[0]
         sparse = None if mode is SearchMode.DENSE else bm25.embed_query(text)
+        started = time.perf_counter()
         store.search(
             collection, StoreQuery(mode, K, dense=dense, sparse=sparse, hnsw_ef=DEFAULT_HNSW_EF)
         )
+        return (time.perf_counter() - started) * 1000
 
     search(queries[0])  # warm-up, untimed
-    samples = []
+    times = QueryTimes([], [])
     for text in queries:
         started = time.perf_counter()
-        search(text)
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
+        times.search.append(search(text))
+        times.total.append((time.perf_counter() - started) * 1000)
+    return times
 
 
 @dataclass(frozen=True, slots=True)
@@ -254,10 +265,11 @@ def measure_size(
         started = time.perf_counter()
         _fill(store, real, size, show_progress=show_progress)
         build_seconds = time.perf_counter() - started
-        latency = {
-            str(mode): percentiles(time_queries(store, _COLLECTION, encoder, queries, mode))
-            for mode in modes
+        times = {
+            str(mode): time_queries(store, _COLLECTION, encoder, queries, mode) for mode in modes
         }
+        latency = {mode: percentiles(timed.total) for mode, timed in times.items()}
+        search_latency = {mode: percentiles(timed.search) for mode, timed in times.items()}
         check = hnsw_recall(store, _COLLECTION, encoder.encode_queries(list(queries)))
         memory, disk = memory_mb(), disk_mb(Path(scratch))
     logger.info(
@@ -269,6 +281,7 @@ def measure_size(
         quantization,
         round(build_seconds, 1),
         latency,
+        search_latency,
         check.recall_at_10,
         check.near_tie_share,
         memory,

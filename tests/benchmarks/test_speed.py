@@ -91,6 +91,10 @@ def test_speed_writes_the_documented_json_and_a_finished_run(
     for row in minilm["search"]:
         assert set(row["latency"]) == {"dense", "sparse", "hybrid"}
         assert all(set(latency) == LATENCY_KEYS for latency in row["latency"].values())
+        # The store's search alone is part of each query's time (which also embeds it).
+        for mode, alone in row["search_latency"].items():
+            assert set(alone) == LATENCY_KEYS
+            assert alone["p50_ms"] <= row["latency"][mode]["p50_ms"]
         assert 0.0 <= row["recall_at_10"] <= 1.0
         assert 0.0 <= row["near_tie_share"] <= 1.0
         assert set(row["memory_mb"]) == {"rss_mb", "peak_rss_mb", "anon_mb", "file_mb"}
