@@ -32,7 +32,7 @@ from retrieval.catalog_records import DocumentRecord
 from retrieval.index import Index
 
 RECORD_PART = 2000  # records read, checked and written together
-# Told the records read so far after each part (progress of a long file).
+# Told the records done so far after each part (progress of a long file).
 PartDone = Callable[[int], None]
 
 
@@ -115,7 +115,6 @@ class RecordFile:
         new = changed = unchanged = empty = 0
         for documents, _lines, no_text in self._parts():
             empty += no_text
-            on_part(len(hashes) + len(documents) + empty)
             hashes.extend(_id_hash(d.doc_id) for d in documents)
             self._refuse_foreign_ids(documents)
             fresh, stored = self._fresh(documents)
@@ -124,6 +123,7 @@ class RecordFile:
             unchanged += len(documents) - len(fresh)
             if chunking is not None and fresh:
                 chunking.check_fields(self.path, fresh)
+            on_part(len(hashes) + empty)
         ids = np.sort(np.frombuffer(hashes, dtype=np.uint64))
         if np.any(ids[1:] == ids[:-1]):
             self._refuse_duplicate()
@@ -168,16 +168,15 @@ class RecordFile:
         chunks = read = 0
         for documents, _lines, no_text in self._parts():
             read += len(documents) + no_text
-            on_part(read)
             fresh, stored = self._fresh(documents)
-            if not fresh:
-                continue
-            records = [chunking.chunk(document) for document in fresh]
-            chunks += sum(len(record.chunks) for record in records)
-            stale = [d.doc_id for d in fresh if d.doc_id in stored]
-            self.index.replace_source(
-                self.corpus, str(self.path), sha256, records, stale, complete=False
-            )
+            if fresh:
+                records = [chunking.chunk(document) for document in fresh]
+                chunks += sum(len(record.chunks) for record in records)
+                stale = [d.doc_id for d in fresh if d.doc_id in stored]
+                self.index.replace_source(
+                    self.corpus, str(self.path), sha256, records, stale, complete=False
+                )
+            on_part(read)
         self.index.replace_source(self.corpus, str(self.path), sha256, [], removed)
         return chunks
 
