@@ -9,10 +9,12 @@ first. Blends spread over the space the real chunks span instead of piling up be
 them, so a query's exact top 10 is not a near-tie of copies that no index could order; each
 size reports the share of queries whose 10th and 11th exact scores lie within 1e-4 to show it.
 
-Each size and quantization is measured in a fresh process, so its RSS is its own: the model,
-the benchmark's copy of the real points, and the store. Recall@10 compares each query's HNSW
-top 10 (int8 candidates rescored with the float vectors, when quantized) with an exact
-float search of the same collection; latency is timed per query on a freshly embedded query.
+Each size and quantization is built by a fresh process and then opened and searched by
+another, as a search server meets an index built earlier: the searcher's RSS is the model and
+the store, not the builder's leftovers or the benchmark's copy of the real points. Recall@10
+compares each query's HNSW top 10 (int8 candidates rescored with the float vectors, when
+quantized) with an exact float search of the same collection; latency is timed per query on
+a freshly embedded query.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from adapters import Encoder, ModelSpec, load_encoder
-from benchmarks.memory import disk_mb, in_fresh_process, memory_mb
+from benchmarks.memory import PeakAnonymous, disk_mb, in_fresh_process, memory_mb
 from benchmarks.report import file_hash
 from ingest.chunking import ChunkingSpec, budget_tokens, make_splitter
 from retrieval import SearchMode, Settings, VectorStore, open_embedded_store
@@ -161,16 +163,23 @@ def filled_points(real: RealPoints, size: int, seed: int) -> Iterator[StoredPoin
 
 @dataclass(frozen=True, slots=True)
 class SizeResult:
-    """One collection size and quantization: build, latency per mode, recall, memory, disk."""
+    """One collection size and quantization: build, open, latency per mode, recall, memory, disk.
+
+    `memory_mb` is the searching process's, read after the timed queries and before the
+    recall check (whose exact searches read every float vector); `build_memory_mb` is the
+    building process's at its end.
+    """
 
     chunks: int
     quantization: str
     build_seconds: float
+    open_seconds: float
     latency: dict[str, dict[str, float]]
     search_latency: dict[str, dict[str, float]]
     recall_at_10: float
     near_tie_share: float
     memory_mb: dict[str, float]
+    build_memory_mb: dict[str, float]
     disk_mb: float
 
     def as_dict(self) -> dict[str, object]:
@@ -246,52 +255,65 @@ def _fill(store: VectorStore, real: RealPoints, size: int, *, show_progress: boo
     store.finish_writes(_COLLECTION)
 
 
-def measure_size(
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What building a collection took: seconds (upserts and HNSW) and the builder's memory.
+
+    `memory_mb` is read at the end, with the highest anonymous RSS sampled while it built.
+    """
+
+    seconds: float
+    memory_mb: dict[str, float]
+
+
+def build_collection(
     real: RealPoints,
     size: int,
     quantization: str,
-    encoder: Encoder,
-    queries: Sequence[str],
-    modes: Sequence[SearchMode],
+    dimension: int,
+    folder: Path,
     *,
     show_progress: bool,
-) -> SizeResult:
-    """Fill a fresh collection to `size` points, build HNSW, then time and check queries."""
-    with (
-        tempfile.TemporaryDirectory(prefix="cardiorag-speed-") as scratch,
-        open_embedded_store(Path(scratch)) as store,
-    ):
-        store.create_collection(_COLLECTION, encoder.dimension, quantization)
+) -> Built:
+    """Fill a fresh collection under `folder` to `size` points and build its HNSW."""  # fmt: skip
+    with open_embedded_store(folder) as store:
+        store.create_collection(_COLLECTION, dimension, quantization)
         started = time.perf_counter()
-        _fill(store, real, size, show_progress=show_progress)
-        build_seconds = time.perf_counter() - started
+        with PeakAnonymous() as anonymous:
+            _fill(store, real, size, show_progress=show_progress)
+        seconds = time.perf_counter() - started
+    return Built(round(seconds, 1), {**memory_mb(), "peak_anon_mb": anonymous.peak_mb})
+
+
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A built collection opened afresh, as a search process meets it."""
+
+    open_seconds: float
+    times: dict[str, QueryTimes]
+    memory_mb: dict[str, float]
+    check: RecallCheck
+
+
+def serve_collection(
+    encoder: Encoder, folder: Path, queries: Sequence[str], modes: Sequence[SearchMode]
+) -> Served:
+    """Open the collection, time the queries, read memory, then check recall against exact."""
+    started = time.perf_counter()
+    with open_embedded_store(folder) as store:
+        store.collection_info(_COLLECTION)  # loads the shard, warming what it keeps cached
+        open_seconds = round(time.perf_counter() - started, 1)
         times = {
             str(mode): time_queries(store, _COLLECTION, encoder, queries, mode) for mode in modes
         }
-        latency = {mode: percentiles(timed.total) for mode, timed in times.items()}
-        search_latency = {mode: percentiles(timed.search) for mode, timed in times.items()}
+        memory = memory_mb()
         check = hnsw_recall(store, _COLLECTION, encoder.encode_queries(list(queries)))
-        memory, disk = memory_mb(), disk_mb(Path(scratch))
-    logger.info(
-        "%s at %d chunks (%s): recall@10 %.3f, %s, %s, disk %.0f MB",
-        encoder.spec.id, size, quantization, check.recall_at_10, latency, memory, disk,
-    )  # fmt: skip
-    return SizeResult(
-        size,
-        quantization,
-        round(build_seconds, 1),
-        latency,
-        search_latency,
-        check.recall_at_10,
-        check.near_tie_share,
-        memory,
-        disk,
-    )
+    return Served(open_seconds, times, memory, check)
 
 
 @dataclass(frozen=True, slots=True)
 class SizeJob:
-    """Everything a fresh process needs to measure one size and quantization."""
+    """Everything a fresh process needs to build or search one size and quantization."""
 
     settings: Settings
     spec: ModelSpec
@@ -305,9 +327,13 @@ class SizeJob:
     show_progress: bool
 
 
-def _run_job(job: SizeJob) -> SizeResult:
+def _load_encoder(job: SizeJob) -> Encoder:
     job.settings.configure_torch()
-    encoder = load_encoder(job.spec, cache_dir=job.settings.model_cache_dir)
+    return load_encoder(job.spec, cache_dir=job.settings.model_cache_dir)
+
+
+def _build_job(job: SizeJob, folder: Path) -> Built:
+    encoder = _load_encoder(job)
     real = real_points(
         job.medquad_file,
         encoder,
@@ -316,20 +342,44 @@ def _run_job(job: SizeJob) -> SizeResult:
         chunk_tokens=job.real_chunk_tokens,
         show_progress=job.show_progress,
     )
-    return measure_size(
-        real,
-        job.size,
-        job.quantization,
-        encoder,
-        job.queries,
-        job.modes,
+    return build_collection(
+        real, job.size, job.quantization, encoder.dimension, folder,
         show_progress=job.show_progress,
-    )
+    )  # fmt: skip
 
 
-def measure_in_fresh_process(job: SizeJob) -> SizeResult:
-    """`measure_size` in a new process, so memory left by earlier sizes is not counted.
+def _serve_job(job: SizeJob, folder: Path) -> Served:
+    return serve_collection(_load_encoder(job), folder, job.queries, job.modes)
 
-    The real points come from the cache the parent filled, so the child embeds nothing.
+
+def measure_in_fresh_processes(job: SizeJob) -> SizeResult:
+    """Build the collection in one new process, then open and search it in another.
+
+    The searching process holds what a search server would (the model and the store), not
+    the builder's leftovers or the benchmark's copy of the real points. The real points
+    come from the cache the parent filled, so neither child embeds them.
     """
-    return in_fresh_process(_run_job, job)
+    with tempfile.TemporaryDirectory(prefix="cardiorag-speed-") as scratch:
+        folder = Path(scratch)
+        built = in_fresh_process(_build_job, job, folder)
+        served = in_fresh_process(_serve_job, job, folder)
+        disk = disk_mb(folder)
+    latency = {mode: percentiles(timed.total) for mode, timed in served.times.items()}
+    logger.info(
+        "%s at %d chunks (%s): recall@10 %.3f, %s, %s, disk %.0f MB",
+        job.spec.id, job.size, job.quantization, served.check.recall_at_10, latency,
+        served.memory_mb, disk,
+    )  # fmt: skip
+    return SizeResult(
+        chunks=job.size,
+        quantization=job.quantization,
+        build_seconds=built.seconds,
+        open_seconds=served.open_seconds,
+        latency=latency,
+        search_latency={mode: percentiles(timed.search) for mode, timed in served.times.items()},
+        recall_at_10=served.check.recall_at_10,
+        near_tie_share=served.check.near_tie_share,
+        memory_mb=served.memory_mb,
+        build_memory_mb=built.memory_mb,
+        disk_mb=disk,
+    )

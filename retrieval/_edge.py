@@ -70,6 +70,10 @@ _META_FILE = "collection.json"
 # per hit the int8 search finds before the float vectors rescore them (Qdrant's usual values).
 _QUANTILE = 0.99
 _OVERSAMPLING = 2.0
+# HNSW as Edge builds it by default, set explicitly so its memory placement can be given too.
+_HNSW_M = 16
+_HNSW_EF_CONSTRUCT = 100
+_FULL_SCAN_THRESHOLD_KB = 10_000
 _SHARD_DIR = "shard"
 _SCROLL_PAGE = 1000
 _DELETE_BATCH = 500
@@ -132,21 +136,37 @@ class EdgeStore(VectorStore):
         vectors, memory-mapped from disk, rescore the candidates, and payloads stay on disk too.
         """
         quantized = quantization == "int8"
+        # Quantized collections are the large ones: nothing that grows with them is kept on
+        # the heap. The int8 vectors, the HNSW graph and the BM25 index are memory-mapped and
+        # warmed into the page cache when the shard opens (Cached); the float vectors, read
+        # only to rescore a few candidates, and the payloads are read on demand (Cold). The
+        # process's own memory stays flat as the corpus grows, and under memory pressure the
+        # kernel drops pages instead of the process running out of memory.
+        mapped, on_demand = (qe.Memory.Cached, qe.Memory.Cold) if quantized else (None, None)
         config = qe.EdgeConfig(
             vectors={
                 DENSE_VECTOR: qe.EdgeVectorParams(
                     size=dimension,
                     distance=qe.Distance.Cosine,
-                    on_disk=quantized or None,
+                    memory=on_demand,
                     quantization_config=qe.ScalarQuantizationConfig(
-                        type=qe.ScalarType.Int8, quantile=_QUANTILE, always_ram=True
+                        type=qe.ScalarType.Int8, quantile=_QUANTILE, memory=mapped
                     )
                     if quantized
                     else None,
+                    hnsw_config=qe.HnswIndexConfig(
+                        m=_HNSW_M,
+                        ef_construct=_HNSW_EF_CONSTRUCT,
+                        full_scan_threshold=_FULL_SCAN_THRESHOLD_KB,
+                        memory=mapped,
+                    ),
                 )
             },
-            sparse_vectors={SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf)},
-            on_disk_payload=quantized or None,
+            sparse_vectors={
+                SPARSE_VECTOR: qe.EdgeSparseVectorParams(modifier=qe.Modifier.Idf, memory=mapped)
+            },
+            payload_memory=on_demand,
+            id_tracker_memory=mapped,
             # Edge truncates its write-ahead log only when it optimizes, so an ingest of a
             # million points kept gigabytes of log beside the segments until its end. Without
             # it, each write is flushed before it returns (about 10 ms a window of 256), which
