@@ -40,21 +40,16 @@ from retrieval import SearchMode, Settings, VectorStore, open_embedded_store
 from retrieval.query import StoreQuery
 from retrieval.request import DEFAULT_HNSW_EF
 from retrieval.sparse import Bm25Encoder
-from retrieval.store import StoredPoint
+from retrieval.store import EMBEDDED_HNSW, StoredPoint
 
 logger = logging.getLogger(__name__)
 
 K = 10
 BLEND_WEIGHTS = (0.5, 0.75)  # the first chunk's share in a padded point's vector
 NEAR_TIE = 1e-4  # 10th and 11th exact scores closer than this: the top 10 is a near-tie
-# Qdrant Edge's index settings (its defaults; the store sets none) and the beam width the
-# Retriever searches with: reported next to every recall figure.
-HNSW_SETTINGS = {
-    "m": 16,
-    "ef_construct": 100,
-    "full_scan_threshold_kb": 10_000,
-    "hnsw_ef": DEFAULT_HNSW_EF,
-}
+# The embedded store's index settings and the beam width the Retriever searches with:
+# reported next to every recall figure.
+HNSW_SETTINGS = {**EMBEDDED_HNSW, "hnsw_ef": DEFAULT_HNSW_EF}
 _COPY_NAMESPACE = uuid.UUID("3d0e5a7c-9b1f-4c62-8f0a-1e2d3c4b5a69")
 _UPSERT_BATCH = 512
 _COLLECTION = "speed"

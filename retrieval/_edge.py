@@ -30,6 +30,7 @@ from retrieval.query import (
 from retrieval.store import (
     CONTENT_KEY,
     DENSE_VECTOR,
+    EMBEDDED_HNSW,
     INDEXED_FIELDS,
     METADATA_KEY,
     SPARSE_VECTOR,
@@ -70,10 +71,6 @@ _META_FILE = "collection.json"
 # per hit the int8 search finds before the float vectors rescore them (Qdrant's usual values).
 _QUANTILE = 0.99
 _OVERSAMPLING = 2.0
-# HNSW as Edge builds it by default, set explicitly so its memory placement can be given too.
-_HNSW_M = 16
-_HNSW_EF_CONSTRUCT = 100
-_FULL_SCAN_THRESHOLD_KB = 10_000
 _SHARD_DIR = "shard"
 _SCROLL_PAGE = 1000
 _DELETE_BATCH = 500
@@ -155,9 +152,9 @@ class EdgeStore(VectorStore):
                     if quantized
                     else None,
                     hnsw_config=qe.HnswIndexConfig(
-                        m=_HNSW_M,
-                        ef_construct=_HNSW_EF_CONSTRUCT,
-                        full_scan_threshold=_FULL_SCAN_THRESHOLD_KB,
+                        m=EMBEDDED_HNSW["m"],
+                        ef_construct=EMBEDDED_HNSW["ef_construct"],
+                        full_scan_threshold=EMBEDDED_HNSW["full_scan_threshold_kb"],
                         memory=mapped,
                     ),
                 )

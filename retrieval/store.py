@@ -30,6 +30,10 @@ SPARSE_VECTOR = "bm25"
 CONTENT_KEY = "page_content"
 METADATA_KEY = "metadata"
 INDEXED_FIELDS = ("doc_id", "doc_type", "source", "part")
+# HNSW of the embedded store's collections: Qdrant Edge's defaults, given explicitly so that
+# its memory placement can be set too (`full_scan_threshold_kb`: below it, a segment is
+# searched exactly).
+EMBEDDED_HNSW = {"m": 16, "ef_construct": 100, "full_scan_threshold_kb": 10_000}
 # The parts of a document a chunk can come from (`part` in its payload); search leaves all but
 # DEFAULT_PARTS out unless asked. ingest.DocPart has the same values.
 DOCUMENT_PARTS = ("body", "references", "front", "back")

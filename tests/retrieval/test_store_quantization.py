@@ -71,3 +71,32 @@ def test_int8_asked_of_a_float_corpus_names_the_rebuild_and_writes_nothing(
     _ingest(int8, "cardiology", source, specs["minilm"], recreate=True)
     info = store.collection_info(collection_name("cardiology", "minilm"))
     assert info.quantization == "int8" and info.points > 0
+
+
+def test_an_int8_corpus_reopened_from_disk_answers_as_before(
+    tmp_path: Path, shared_data: Path, catalog: Catalog, specs, settings
+) -> None:
+    # Its int8 vectors, HNSW graph and BM25 index are memory-mapped, its float vectors and
+    # payloads read on demand: a new process (a new store on the folder) must find them all.
+    source = write_textbook_sections(shared_data, tmp_path)
+    folder = tmp_path / "mapped"
+
+    def search_all(store: EdgeStore) -> list[list[str]]:
+        with Retriever("small", "minilm", settings=settings, store=store, catalog=catalog) as r:
+            return [
+                [hit.text for hit in r.search(query, k=5, mode=mode)]
+                for query in QUERIES
+                for mode in ("dense", "sparse", "hybrid")
+            ]
+
+    first = EdgeStore(folder)
+    _ingest(_index(catalog, first, tmp_path, "int8"), "small", source, specs["minilm"])
+    before = search_all(first)
+    first.close()
+    reopened = EdgeStore(folder)
+    try:
+        assert reopened.collection_info(collection_name("small", "minilm")).quantization == "int8"
+        assert search_all(reopened) == before
+        assert all(before)  # every query and mode found something
+    finally:
+        reopened.close()
