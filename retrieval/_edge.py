@@ -71,6 +71,12 @@ _META_FILE = "collection.json"
 # per hit the int8 search finds before the float vectors rescore them (Qdrant's usual values).
 _QUANTILE = 0.99
 _OVERSAMPLING = 2.0
+# The largest segment of a quantized collection, in KB of float vectors: 100k MiniLM points.
+_MAX_SEGMENT_KB = 150_000
+# Edge optimizes only when asked. Until then new points wait in one appendable segment whose
+# indexes live on the heap (about 0.35 KB a point for MiniLM with BM25), so a long ingest
+# builds its segments as it goes instead of holding a million points there.
+_OPTIMIZE_EVERY = 100_000
 _SHARD_DIR = "shard"
 _SCROLL_PAGE = 1000
 _DELETE_BATCH = 500
@@ -91,6 +97,7 @@ class EdgeStore(VectorStore):
         self._lock: IO[str] | None = self._acquire_lock()
         self._shards: dict[str, qe.EdgeShard] = {}
         self._metas: dict[str, dict[str, object]] = {}  # collection.json, read once each
+        self._unoptimized: dict[str, int] = {}  # points upserted since the last optimize
 
     def _acquire_lock(self) -> IO[str]:
         handle = (self.root / ".lock").open("w")
@@ -164,6 +171,11 @@ class EdgeStore(VectorStore):
             },
             payload_memory=on_demand,
             id_tracker_memory=mapped,
+            # Building a segment's HNSW holds memory in proportion to the segment: capped,
+            # a million points make several segments and the build's peak stays flat.
+            optimizers=qe.EdgeOptimizersConfig(max_segment_size=_MAX_SEGMENT_KB)
+            if quantized
+            else None,
             # Edge truncates its write-ahead log only when it optimizes, so an ingest of a
             # million points kept gigabytes of log beside the segments until its end. Without
             # it, each write is flushed before it returns (about 10 ms a window of 256), which
@@ -246,6 +258,9 @@ class EdgeStore(VectorStore):
         ]
         self._shard(name).update(qe.UpdateOperation.upsert_points(edge_points))
         self._durable(name)
+        self._unoptimized[name] = self._unoptimized.get(name, 0) + len(points)
+        if self._unoptimized[name] >= _OPTIMIZE_EVERY:
+            self.finish_writes(name)
 
     def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:
         """Delete every point whose `metadata.doc_id` is one of `doc_ids`."""
@@ -352,6 +367,7 @@ class EdgeStore(VectorStore):
         shard = self._shard(name)
         shard.flush()
         shard.optimize()
+        self._unoptimized[name] = 0
 
     def close(self) -> None:
         """Flush and close every open shard, then release the folder lock."""
