@@ -76,7 +76,7 @@ _MAX_SEGMENT_KB = 150_000
 # Edge optimizes only when asked. Until then new points wait in one appendable segment whose
 # indexes live on the heap (about 0.35 KB a point for MiniLM with BM25), so a long ingest
 # builds its segments as it goes instead of holding a million points there.
-_OPTIMIZE_EVERY = 100_000
+OPTIMIZE_EVERY = 100_000
 _SHARD_DIR = "shard"
 _SCROLL_PAGE = 1000
 _DELETE_BATCH = 500
@@ -90,8 +90,9 @@ class EdgeStore(VectorStore):
         >>> store.ensure_collection("cardiology__minilm", 384)  # doctest: +SKIP
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, optimize_every: int = OPTIMIZE_EVERY) -> None:
         self.root = Path(root)
+        self.optimize_every = optimize_every
         self.location = str(self.root)
         self.root.mkdir(parents=True, exist_ok=True)
         self._lock: IO[str] | None = self._acquire_lock()
@@ -259,7 +260,7 @@ class EdgeStore(VectorStore):
         self._shard(name).update(qe.UpdateOperation.upsert_points(edge_points))
         self._durable(name)
         self._unoptimized[name] = self._unoptimized.get(name, 0) + len(points)
-        if self._unoptimized[name] >= _OPTIMIZE_EVERY:
+        if self._unoptimized[name] >= self.optimize_every:
             self.finish_writes(name)
 
     def delete_documents(self, name: str, doc_ids: Sequence[str]) -> None:

@@ -347,6 +347,29 @@ def test_edge_points_survive_close_and_reopen(tmp_path: Path, name: str, corpus:
         assert search_dense(edge, name, vector, k=1)[0].metadata["doc_id"] == "m46710-s00"
 
 
+def test_edge_points_written_across_several_optimizations_are_all_found(
+    tmp_path: Path, name: str, corpus: Corpus
+) -> None:
+    # A long ingest has Edge optimize as it goes (every 100k points; here every 10 points):
+    # nothing written before, between or after those optimizations goes missing.
+    with EdgeStore(tmp_path / "at-once") as at_once:
+        at_once.create_collection(name, DIMENSION, "int8")
+        at_once.upsert(name, corpus.points)
+        at_once.finish_writes(name)
+        expected = {
+            qid: [hit.chunk_id for hit in search_dense(at_once, name, vector.tolist(), k=5)]
+            for qid, vector in corpus.query_vectors.items()
+        }
+    with EdgeStore(tmp_path / "in-steps", optimize_every=10) as in_steps:
+        in_steps.create_collection(name, DIMENSION, "int8")
+        for start in range(0, len(corpus.points), 7):
+            in_steps.upsert(name, corpus.points[start : start + 7])
+        assert in_steps.point_ids(name) == {p.chunk_id for p in corpus.points}
+        for qid, vector in corpus.query_vectors.items():
+            found = [hit.chunk_id for hit in search_dense(in_steps, name, vector.tolist(), k=5)]
+            assert found == expected[qid]
+
+
 def test_edge_second_store_on_the_same_folder_in_this_process_is_locked_out(
     store: EdgeStore, name: str
 ) -> None:
