@@ -187,12 +187,12 @@ class EdgeStore(VectorStore):
         if directory.exists():  # a create cut off before its metadata was written
             shutil.rmtree(directory)
         shard = qe.EdgeShard.create(str(directory / _SHARD_DIR), config)
+        # The keyword indexes grow with the points too (a doc_id each): mapped like the rest.
+        keyword: qe.KeywordIndexParams | qe.PayloadSchemaType = (
+            qe.KeywordIndexParams(memory=mapped) if quantized else qe.PayloadSchemaType.Keyword
+        )
         for key in INDEXED_FIELDS:
-            shard.update(
-                qe.UpdateOperation.create_field_index(
-                    f"{METADATA_KEY}.{key}", qe.PayloadSchemaType.Keyword
-                )
-            )
+            shard.update(qe.UpdateOperation.create_field_index(f"{METADATA_KEY}.{key}", keyword))
         self._shards[name] = shard
         # Written last: a collection exists only once it is complete.
         meta = {
