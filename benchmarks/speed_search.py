@@ -270,7 +270,7 @@ def build_collection(
     *,
     show_progress: bool,
 ) -> Built:
-    """Fill a fresh collection under `folder` to `size` points and build its HNSW."""  # fmt: skip
+    """Fill a fresh collection under `folder` to `size` points and build its HNSW."""
     with open_embedded_store(folder) as store:
         store.create_collection(_COLLECTION, dimension, quantization)
         started = time.perf_counter()

@@ -137,16 +137,13 @@ class EdgeStore(VectorStore):
     def create_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
         """Create a shard with dense cosine and BM25 (IDF) vectors and payload indexes.
 
-        With `quantization="int8"` the dense vectors are searched as int8 in RAM; the float
-        vectors, memory-mapped from disk, rescore the candidates, and payloads stay on disk too.
+        With `quantization="int8"` (the large collections) nothing that grows with the
+        collection stays on the heap, so the process's own memory is flat as the corpus grows:
+        the int8 vectors HNSW searches, the HNSW graph, the BM25, keyword and id indexes are
+        memory-mapped and warmed when the shard opens (Cached); the float vectors, read only to
+        rescore a few candidates, and the payloads are read on demand (Cold).
         """
         quantized = quantization == "int8"
-        # Quantized collections are the large ones: nothing that grows with them is kept on
-        # the heap. The int8 vectors, the HNSW graph and the BM25 index are memory-mapped and
-        # warmed into the page cache when the shard opens (Cached); the float vectors, read
-        # only to rescore a few candidates, and the payloads are read on demand (Cold). The
-        # process's own memory stays flat as the corpus grows, and under memory pressure the
-        # kernel drops pages instead of the process running out of memory.
         mapped, on_demand = (qe.Memory.Cached, qe.Memory.Cold) if quantized else (None, None)
         config = qe.EdgeConfig(
             vectors={
@@ -187,7 +184,6 @@ class EdgeStore(VectorStore):
         if directory.exists():  # a create cut off before its metadata was written
             shutil.rmtree(directory)
         shard = qe.EdgeShard.create(str(directory / _SHARD_DIR), config)
-        # The keyword indexes grow with the points too (a doc_id each): mapped like the rest.
         keyword: qe.KeywordIndexParams | qe.PayloadSchemaType = (
             qe.KeywordIndexParams(memory=mapped) if quantized else qe.PayloadSchemaType.Keyword
         )
@@ -237,6 +233,7 @@ class EdgeStore(VectorStore):
     def drop_collection(self, name: str) -> None:
         """Delete a collection and all its points; no error if it does not exist."""
         self._metas.pop(name, None)
+        self._unoptimized.pop(name, None)
         shard = self._shards.pop(name, None)
         if shard is not None:
             shard.close()
