@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import tempfile
 import time
 import uuid
@@ -277,6 +278,9 @@ def build_collection(
         with PeakAnonymous() as anonymous:
             _fill(store, real, size, show_progress=show_progress)
         seconds = time.perf_counter() - started
+    # The searching process should meet a store built earlier, not share the disk with the
+    # kernel writing this one back (gigabytes at 1M points).
+    os.sync()
     return Built(round(seconds, 1), {**memory_mb(), "peak_anon_mb": anonymous.peak_mb})
 
 
