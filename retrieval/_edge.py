@@ -137,20 +137,22 @@ class EdgeStore(VectorStore):
     def create_collection(self, name: str, dimension: int, quantization: str | None = None) -> None:
         """Create a shard with dense cosine and BM25 (IDF) vectors and payload indexes.
 
-        With `quantization="int8"` (the large collections) nothing that grows with the
-        collection stays on the heap, so the process's own memory is flat as the corpus grows:
-        the int8 vectors HNSW searches, the HNSW graph, the BM25, keyword and id indexes are
-        memory-mapped and warmed when the shard opens (Cached); the float vectors, read only to
-        rescore a few candidates, and the payloads are read on demand (Cold).
+        Nothing that grows with the collection stays on the heap, so the process's own memory
+        is flat as the corpus grows: what every search reads (the vectors HNSW compares, the
+        HNSW graph, the BM25, keyword and id indexes) is memory-mapped and warmed when the
+        shard opens (Cached), so the first queries after opening are as fast as the rest; the
+        payloads are read on demand (Cold). With `quantization="int8"` (the large collections)
+        HNSW compares int8 vectors, and the float vectors, read only to rescore a few
+        candidates, are read on demand too.
         """
         quantized = quantization == "int8"
-        mapped, on_demand = (qe.Memory.Cached, qe.Memory.Cold) if quantized else (None, None)
+        mapped, on_demand = qe.Memory.Cached, qe.Memory.Cold
         config = qe.EdgeConfig(
             vectors={
                 DENSE_VECTOR: qe.EdgeVectorParams(
                     size=dimension,
                     distance=qe.Distance.Cosine,
-                    memory=on_demand,
+                    memory=on_demand if quantized else mapped,
                     quantization_config=qe.ScalarQuantizationConfig(
                         type=qe.ScalarType.Int8, quantile=_QUANTILE, memory=mapped
                     )
@@ -184,9 +186,7 @@ class EdgeStore(VectorStore):
         if directory.exists():  # a create cut off before its metadata was written
             shutil.rmtree(directory)
         shard = qe.EdgeShard.create(str(directory / _SHARD_DIR), config)
-        keyword: qe.KeywordIndexParams | qe.PayloadSchemaType = (
-            qe.KeywordIndexParams(memory=mapped) if quantized else qe.PayloadSchemaType.Keyword
-        )
+        keyword = qe.KeywordIndexParams(memory=mapped)
         for key in INDEXED_FIELDS:
             shard.update(qe.UpdateOperation.create_field_index(f"{METADATA_KEY}.{key}", keyword))
         self._shards[name] = shard
