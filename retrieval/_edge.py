@@ -140,10 +140,9 @@ class EdgeStore(VectorStore):
         Nothing that grows with the collection stays on the heap, so the process's own memory
         is flat as the corpus grows: what every search reads (the vectors HNSW compares, the
         HNSW graph, the BM25, keyword and id indexes) is memory-mapped and warmed when the
-        shard opens (Cached), so the first queries after opening are as fast as the rest; the
-        payloads are read on demand (Cold). With `quantization="int8"` (the large collections)
-        HNSW compares int8 vectors, and the float vectors, read only to rescore a few
-        candidates, are read on demand too.
+        shard opens (Cached); the payloads are read on demand (Cold). With
+        `quantization="int8"` (the large collections) HNSW compares int8 vectors, and the
+        float vectors, read only to rescore a few candidates, are read on demand too.
         """
         quantized = quantization == "int8"
         mapped, on_demand = qe.Memory.Cached, qe.Memory.Cold
