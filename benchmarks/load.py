@@ -288,6 +288,10 @@ def load_figures(payload: dict[str, Any]) -> dict[str, Any]:
     }
     return {
         "latency_vs_concurrency": line_plot(
-            "Search latency under concurrent users", "concurrent searches", "ms", series
+            "Search latency under concurrent users",
+            "concurrent searches",
+            "ms",
+            series,
+            log_x=False,
         )
     }

@@ -117,14 +117,22 @@ def write_outputs(folder: Path, output: RunOutput, json_path: Path | None = None
     written = [folder / "results.json", folder / "report.md"]
     written[0].write_text(document, encoding="utf-8")
     written[1].write_text(output.markdown + "\n", encoding="utf-8")
-    for name, figure in output.figures.items():
-        path = folder / f"{name}.png"
-        figure.savefig(path, dpi=120, bbox_inches="tight")
-        written.append(path)
+    written += save_figures(output.figures, folder)
     if json_path is not None:
         json_path.parent.mkdir(parents=True, exist_ok=True)
         json_path.write_text(document, encoding="utf-8")
         written.append(json_path)
+    return written
+
+
+def save_figures(figures: dict[str, Figure], folder: Path) -> list[Path]:
+    """One `<name>.png` per figure in `folder`, made if missing."""
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, figure in figures.items():
+        path = folder / f"{name}.png"
+        figure.savefig(path, dpi=120, bbox_inches="tight")
+        written.append(path)
     return written
 
 

@@ -299,7 +299,7 @@ def speed_markdown(payload: dict[str, Any]) -> str:
         )  # fmt: skip
     if reference is not None:
         ingest_rows.append(
-            ["LangChain reference", f"{reference['device']} {reference['dtype']}",
+            ["LangChain reference", _placement(reference),
              f"{reference['chunks']:,}", reference["ingest_chunks_per_s"],
              "-", "-", 1.0, 1.0,
              f"{reference['query_latency']['p50_ms']} / {reference['query_latency']['p95_ms']}",

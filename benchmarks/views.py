@@ -9,16 +9,28 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from benchmarks.calibration import calibration_markdown
+from benchmarks.ingest_memory import memory_figures, memory_markdown
+from benchmarks.load import load_figures, load_markdown
 from benchmarks.quality import quality_figures, quality_markdown
 from benchmarks.separation import separation_figures, separation_markdown
 from benchmarks.speed import speed_figures, speed_markdown
 
 Renderer = tuple[Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], dict[str, Any]]]
 
+
+def _no_figures(_payload: dict[str, Any]) -> dict[str, Any]:
+    return {}
+
+
+# One entry per kind that `recorded_run` stores, so every stored run can be shown again.
 RENDERERS: dict[str, Renderer] = {
     "quality": (quality_markdown, quality_figures),
     "separation": (separation_markdown, separation_figures),
     "speed": (speed_markdown, speed_figures),
+    "calibration": (calibration_markdown, _no_figures),
+    "load": (load_markdown, load_figures),
+    "ingest_memory": (memory_markdown, memory_figures),
 }
 
 

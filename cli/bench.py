@@ -22,8 +22,9 @@ from benchmarks.calibration import off_topic_questions, run_calibration, write_c
 from benchmarks.fusion import compare_fusions
 from benchmarks.paired_runs import RunsNotComparableError, compare_runs, comparison_markdown
 from benchmarks.quality import QualityOptions, resolve_dataset, run_quality
-from benchmarks.report import RunOutput, file_hash
+from benchmarks.report import RunOutput, file_hash, save_figures
 from benchmarks.separation import run_separation, sample_pairs
+from benchmarks.views import RENDERERS, render
 from cli.bench_runs import JsonPath, Out, Seed, bench_settings, console, record_and_show
 from cli.bench_scale import ingest_memory, load, speed
 from cli.console import run_app
@@ -297,6 +298,31 @@ def fusion(
     console.print(comparison.table())
     if json_path is not None:
         json_path.write_text(json.dumps(comparison.payload(), indent=2) + "\n", encoding="utf-8")
+
+
+@app.command()
+def show(
+    results: Annotated[Path, typer.Argument(help="A run's JSON (results.json or a --json file).")],
+    plots: Annotated[
+        Path | None, typer.Option("--plots", help="Write the run's PNG plots into this folder.")
+    ] = None,
+) -> None:
+    """Print a stored run's report again, and redraw its plots, from its JSON alone."""
+    try:
+        payload = json.loads(results.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as err:
+        raise typer.BadParameter(f"{results}: {err}", param_hint="RESULTS") from err
+    kind = payload.get("kind") if isinstance(payload, dict) else None
+    if kind not in RENDERERS:
+        raise typer.BadParameter(
+            f"{results}: not a recorded run (its kind is {kind!r}; known: "
+            f"{', '.join(sorted(RENDERERS))})",
+            param_hint="RESULTS",
+        )
+    markdown, figures = render(kind, payload)
+    console.print(markdown, markup=False, highlight=False, soft_wrap=True)
+    for path in save_figures(figures, plots) if plots is not None else []:
+        console.print(f"plot: {path}", markup=False, highlight=False)
 
 
 app.command("speed")(speed)
