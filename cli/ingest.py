@@ -206,8 +206,11 @@ def ingest(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     if list_documents:  # the catalog alone: works while another process holds the store
         catalog = Catalog(settings.sql_url_or_default())
-        catalog.create_schema()
-        out.print(_list_table(catalog, corpus))
+        try:
+            catalog.create_schema()
+            out.print(_list_table(catalog, corpus))
+        finally:
+            catalog.close()
         return
     with open_index(settings) as index:
         if migrate_to and migrate_sql_url:

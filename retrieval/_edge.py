@@ -18,6 +18,7 @@ from typing import IO
 
 import qdrant_edge as qe
 
+from retrieval._edge_warm import warm_dense_search
 from retrieval.errors import RetrievalError, StoreLockedError
 from retrieval.query import (
     Condition,
@@ -119,11 +120,15 @@ class EdgeStore(VectorStore):
             if not self.collection_exists(name):
                 raise RetrievalError(f"collection {name!r} does not exist in {self.root}")
             try:
-                self._shards[name] = qe.EdgeShard.load(str(self._dir(name) / _SHARD_DIR))
+                shard = qe.EdgeShard.load(str(self._dir(name) / _SHARD_DIR))
             except Exception as err:  # the engine raises a bare Exception
                 if "WouldBlock" in str(err):
                     raise StoreLockedError(self.root) from err
                 raise RetrievalError(f"cannot open collection {name!r}: {err}") from err
+            meta = self._meta(name)
+            if meta.get("quantization") != "int8":  # int8 searches are fast from the first
+                warm_dense_search(shard, DENSE_VECTOR, int(meta["dimension"]))
+            self._shards[name] = shard
         return self._shards[name]
 
     def free_disk_bytes(self) -> int:
@@ -172,9 +177,7 @@ class EdgeStore(VectorStore):
             id_tracker_memory=mapped,
             # Building a segment's HNSW holds memory in proportion to the segment: capped,
             # a million points make several segments and the build's peak stays flat.
-            optimizers=qe.EdgeOptimizersConfig(max_segment_size=_MAX_SEGMENT_KB)
-            if quantized
-            else None,
+            optimizers=qe.EdgeOptimizersConfig(max_segment_size=_MAX_SEGMENT_KB),
             # Edge truncates its write-ahead log only when it optimizes, so an ingest of a
             # million points kept gigabytes of log beside the segments until its end. Without
             # it, each write is flushed before it returns (about 10 ms a window of 256), which

@@ -100,3 +100,41 @@ def test_an_int8_corpus_reopened_from_disk_answers_as_before(
         assert all(before)  # every query and mode found something
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize(("quantization", "warmed"), [(None, True), ("int8", False)])
+def test_a_large_float_collection_is_warmed_when_it_opens_and_answers_the_same(
+    tmp_path: Path,
+    shared_data: Path,
+    catalog: Catalog,
+    specs,
+    settings,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+    quantization: str | None,
+    warmed: bool,
+) -> None:
+    # The real threshold (50k points) lowered to this corpus's size, so its reopening warms.
+    monkeypatch.setattr("retrieval._edge_warm.WARM_FROM_POINTS", 10)
+    source = write_textbook_sections(shared_data, tmp_path)
+    folder = tmp_path / "warm"
+
+    def dense_hits(store: EdgeStore) -> list[list[str]]:
+        with Retriever("notes", "minilm", settings=settings, store=store, catalog=catalog) as r:
+            return [[hit.chunk_id for hit in r.search(q, k=5, mode="dense")] for q in QUERIES]
+
+    first = EdgeStore(folder)
+    _ingest(_index(catalog, first, tmp_path, quantization), "notes", source, specs["minilm"])
+    before = dense_hits(first)
+    first.close()
+    caplog.set_level("INFO", logger="retrieval._edge_warm")
+    reopened = EdgeStore(folder)
+    try:
+        assert dense_hits(reopened) == before
+    finally:
+        reopened.close()
+    warm_lines = [r.getMessage() for r in caplog.records if r.name == "retrieval._edge_warm"]
+    assert bool(warm_lines) is warmed
+    if warmed:
+        assert warm_lines[0].startswith("warmed dense search over ")
+        assert "with 256 searches" in warm_lines[0]
