@@ -18,7 +18,10 @@ from retrieval.hits import Hit
 # Sentence ends: ., ! or ? followed by space and an upper-case letter or digit. Hand-written:
 # NLTK's punkt and spaCy need model downloads, which these machines cannot make; clinical
 # abbreviations ("e.g. the", "vs. placebo") mostly stay whole because a lower-case word follows.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
+# A bullet and a "Keywords" label end one too: a journal's key points are sentences of their
+# own, and its keyword list ("Keywords Heart failure • Ageing • ...") falls apart into items
+# too short to quote.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\s*[•▪●]\s*|\s*\bKey ?words\b:?\s*")
 _MIN_WORDS = 5
 _MAX_CHARS = 600
 _SAME_SENTENCE_COSINE = 0.95

@@ -4,6 +4,7 @@ Qdrant Edge store, catalogued in SQLite."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import Iterator
@@ -332,3 +333,20 @@ def test_split_sentences_keeps_whole_clinical_sentences() -> None:
         "Beta-blockers reduce mortality in HFrEF, e.g. bisoprolol vs. placebo in trials.",
         "ACE inhibitors are first-line therapy for most patients with HFrEF.",
     ]
+
+
+def test_split_sentences_quotes_a_papers_key_points_but_not_its_keyword_list(
+    shared_data: Path,
+) -> None:
+    from ingest.pdf import load_pdf
+    from retrieval.answer import split_sentences
+
+    sentences = []
+    for name in ("ehag110.pdf", "zwag118.pdf"):
+        path = shared_data / "pdfs" / name
+        data = path.read_bytes()
+        document = load_pdf(path, data, hashlib.sha256(data).hexdigest(), None)
+        sentences += [s for section in document.sections for s in split_sentences(section.text)]
+    assert not [s for s in sentences if "Keywords" in s or "•" in s]
+    key_point = "High-intensity interval training offers the most robust"
+    assert any(s.startswith(key_point) for s in sentences)  # a bullet of the lay summary
