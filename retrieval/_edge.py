@@ -72,7 +72,7 @@ _META_FILE = "collection.json"
 # per hit the int8 search finds before the float vectors rescore them (Qdrant's usual values).
 _QUANTILE = 0.99
 _OVERSAMPLING = 2.0
-# The largest segment of a quantized collection, in KB of float vectors: 100k MiniLM points.
+# The largest segment of a collection, in KB of float vectors: 100k MiniLM points.
 _MAX_SEGMENT_KB = 150_000
 # Edge optimizes only when asked. Until then new points wait in one appendable segment whose
 # indexes live on the heap (about 0.35 KB a point for MiniLM with BM25), so a long ingest
