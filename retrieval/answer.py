@@ -22,6 +22,9 @@ from retrieval.hits import Hit
 # own, and its keyword list ("Keywords Heart failure • Ageing • ...") falls apart into items
 # too short to quote.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\s*[•▪●]\s*|\s*\bKey ?words\b:?\s*")
+# A table's rows (Markdown, as PDF tables are stored) are read in its card, not quoted in
+# prose; the caption above them stays a candidate and points at the table.
+_TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
 _MIN_WORDS = 5
 _MAX_CHARS = 600
 _SAME_SENTENCE_COSINE = 0.95
@@ -61,8 +64,9 @@ class ExtractiveAnswer:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a chunk, whitespace folded, too short or too long ones dropped."""
-    sentences = (" ".join(part.split()) for part in _SENTENCE_END.split(text))
+    """Sentences of a chunk, whitespace folded, too short or too long ones and tables dropped."""
+    prose = _TABLE_ROW.sub("", text)
+    sentences = (" ".join(part.split()) for part in _SENTENCE_END.split(prose))
     return [s for s in sentences if len(s.split()) >= _MIN_WORDS and len(s) <= _MAX_CHARS]
 
 

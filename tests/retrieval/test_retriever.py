@@ -335,7 +335,7 @@ def test_split_sentences_keeps_whole_clinical_sentences() -> None:
     ]
 
 
-def test_split_sentences_quotes_a_papers_key_points_but_not_its_keyword_list(
+def test_split_sentences_quotes_a_papers_key_points_and_captions_not_keywords_or_tables(
     shared_data: Path,
 ) -> None:
     from ingest.pdf import load_pdf
@@ -347,6 +347,8 @@ def test_split_sentences_quotes_a_papers_key_points_but_not_its_keyword_list(
         data = path.read_bytes()
         document = load_pdf(path, data, hashlib.sha256(data).hexdigest(), None)
         sentences += [s for section in document.sections for s in split_sentences(section.text)]
-    assert not [s for s in sentences if "Keywords" in s or "•" in s]
+    assert not [s for s in sentences if "Keywords" in s or "•" in s or "|" in s]
+    caption = "Table 1 Efficacy of the four heart failure pillars for younger and older subjects"
+    assert caption in sentences  # the table's rows are left to its card
     key_point = "High-intensity interval training offers the most robust"
     assert any(s.startswith(key_point) for s in sentences)  # a bullet of the lay summary
