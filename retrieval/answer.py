@@ -25,6 +25,9 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\s*[•▪●]\s*|\s*\
 # A table's rows (Markdown, as PDF tables are stored) are read in its card, not quoted in
 # prose; the caption above them stays a candidate and points at the table.
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
+# A paper's reference numbers follow the period ("... in trials. 12,13 However, ..."), so a
+# split leaves them at the start of the next sentence; a capital letter after them tells.
+_LEADING_REFERENCES = re.compile(r"^\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s+(?=[A-Z])")
 _MIN_WORDS = 5
 _MAX_CHARS = 600
 _SAME_SENTENCE_COSINE = 0.95
@@ -66,7 +69,9 @@ class ExtractiveAnswer:
 def split_sentences(text: str) -> list[str]:
     """Sentences of a chunk, whitespace folded, too short or too long ones and tables dropped."""
     prose = _TABLE_ROW.sub("", text)
-    sentences = (" ".join(part.split()) for part in _SENTENCE_END.split(prose))
+    sentences = (
+        _LEADING_REFERENCES.sub("", " ".join(part.split())) for part in _SENTENCE_END.split(prose)
+    )
     return [s for s in sentences if len(s.split()) >= _MIN_WORDS and len(s) <= _MAX_CHARS]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -348,6 +349,8 @@ def test_split_sentences_quotes_a_papers_key_points_and_captions_not_keywords_or
         document = load_pdf(path, data, hashlib.sha256(data).hexdigest(), None)
         sentences += [s for section in document.sections for s in split_sentences(section.text)]
     assert not [s for s in sentences if "Keywords" in s or "•" in s or "|" in s]
+    assert not [s for s in sentences if re.match(r"\d{1,3}(,\d{1,3})* [A-Z]", s)]  # references
+    assert any(s.startswith("Indeed, above the age of 50, the lifetime risk") for s in sentences)
     caption = "Table 1 Efficacy of the four heart failure pillars for younger and older subjects"
     assert caption in sentences  # the table's rows are left to its card
     key_point = "High-intensity interval training offers the most robust"
