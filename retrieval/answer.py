@@ -17,11 +17,15 @@ from retrieval.hits import Hit
 
 # Sentence ends: ., ! or ? followed by space and an upper-case letter or digit. Hand-written:
 # NLTK's punkt and spaCy need model downloads, which these machines cannot make; clinical
-# abbreviations ("e.g. the", "vs. placebo") mostly stay whole because a lower-case word follows.
+# abbreviations ("e.g. the", "vs. placebo") mostly stay whole because a lower-case word follows,
+# and "et al.", "e.g." and "i.e." never end one (a number or a name often follows them).
 # A bullet and a "Keywords" label end one too: a journal's key points are sentences of their
 # own, and its keyword list ("Keywords Heart failure • Ageing • ...") falls apart into items
 # too short to quote.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])|\s*[•▪●]\s*|\s*\bKey ?words\b:?\s*")
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])(?<!et al\.)(?<!et al \.)(?<!e\.g\.)(?<!i\.e\.)\s+(?=[A-Z0-9(\[])"
+    r"|\s*[•▪●]\s*|\s*\bKey ?words\b:?\s*"
+)
 # A table's rows (Markdown, as PDF tables are stored) are read in its card, not quoted in
 # prose; the caption above them stays a candidate and points at the table.
 _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)

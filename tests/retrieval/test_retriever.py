@@ -351,6 +351,7 @@ def test_split_sentences_quotes_a_papers_key_points_and_captions_not_keywords_or
     assert not [s for s in sentences if "Keywords" in s or "•" in s or "|" in s]
     assert not [s for s in sentences if re.match(r"\d{1,3}(,\d{1,3})* [A-Z]", s)]  # references
     assert any(s.startswith("Indeed, above the age of 50, the lifetime risk") for s in sentences)
+    assert not [s for s in sentences if re.match(r"\d{1,3} [a-z]", s)]  # "et al. 14 found"
     caption = "Table 1 Efficacy of the four heart failure pillars for younger and older subjects"
     assert caption in sentences  # the table's rows are left to its card
     key_point = "High-intensity interval training offers the most robust"
