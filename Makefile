@@ -20,7 +20,7 @@ OFFLINE := HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1
 LOCK_STALE := uv.lock does not match pyproject.toml. To fix it: make lock && make test, then commit uv.lock
 CHECK_LOCK = $(UV) lock --check -q 2>/dev/null || { echo "$(LOCK_STALE)" >&2; exit 1; }
 
-.PHONY: install lock lock-check demo demo-ingest app test test-all lint clean
+.PHONY: install system-packages lock lock-check demo demo-ingest app test test-all lint clean
 
 $(STAMP): pyproject.toml uv.lock Makefile | $(UV)
 	$(PY) -m pip install -q --upgrade pip $(UV_VERSION)
@@ -29,7 +29,12 @@ $(STAMP): pyproject.toml uv.lock Makefile | $(UV)
 	UV_PROJECT_ENVIRONMENT=$(VENV) $(SYNC) -q
 	touch $(STAMP)
 
-install: $(STAMP)  ## create or refresh .venv with exactly uv.lock (MiniLM and MPNet weights included)
+install: system-packages $(STAMP)  ## .venv with exactly uv.lock (MiniLM and MPNet weights included), Tesseract, chromium
+
+# Tesseract (OCR of scanned pages) and chromium (the browser test): apt-get installs them when
+# run as root, otherwise the script prints the command for this OS and the install goes on.
+system-packages:
+	@bash scripts/system-packages.sh
 
 $(UV):
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -43,7 +48,7 @@ lock-check: $(UV)  ## fails when uv.lock and pyproject.toml disagree, naming the
 
 # Without CARDIORAG_DATA or ../shared/data, the public sources are downloaded into
 # $(DOWNLOADED_DATA) (textbook/ and notes/; the PDFs exist only in the shared folder).
-demo-ingest: $(STAMP)
+demo-ingest: system-packages $(STAMP)
 	@data="$(DEMO_DATA)"; \
 	if [ -z "$$data" ]; then \
 	  data="$(DOWNLOADED_DATA)"; \
@@ -65,21 +70,13 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
-# The suite runs twice: as this CPU computes by default (bf16 where it is native), then with
-# the other dtype forced, as a CPU of the other kind would (numerics tests run both each time).
-OTHER_DTYPE = $(shell $(PY) -c "from adapters.hardware import cpu_supports_bf16 as n; \
-	print('float32' if n() else 'bfloat16')" 2>/dev/null)
-
-test: $(STAMP) lint  ## the whole suite CI runs (offline, real models, real data), in both dtypes
+# One run: tests marked `numerics` run in float32 and in bfloat16 whatever this CPU has; the rest
+# run as this CPU computes by default. Catalog tests also run on PostgreSQL when
+# TEST_POSTGRES_URL names a server (.ci/run starts one); otherwise that run is skipped.
+test: system-packages $(STAMP) lint  ## the fast suite: every module, real models, real data, offline
 	$(OFFLINE) $(PY) -m pytest
-	@echo "the suite again with CARDIORAG_DTYPE=$(OTHER_DTYPE), as a CPU of the other kind runs it"
-	$(OFFLINE) CARDIORAG_DTYPE=$(OTHER_DTYPE) $(PY) -m pytest -q
-	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
-	  echo "catalog suites again, on PostgreSQL ($$TEST_POSTGRES_URL)"; \
-	  $(OFFLINE) $(PY) -m pytest -q tests/retrieval tests/ingest; \
-	else echo "TEST_POSTGRES_URL unset: the PostgreSQL run of the catalog suites is skipped"; fi
 
-test-all: $(STAMP)  ## adds the slow tests
+test-all: system-packages $(STAMP) lint  ## what CI runs: the fast suite and the slow tests
 	$(OFFLINE) $(PY) -m pytest -m ""
 
 clean:

@@ -18,7 +18,7 @@ from cli.adapters import app as adapters_app
 from cli.bench import app as bench_app
 from cli.ingest import app as ingest_app
 from cli.main import app as cardiorag_app
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 APPS: dict[str, typer.Typer] = {
     "cardiorag": cardiorag_app,

@@ -14,7 +14,7 @@ from langchain_core.messages import BaseMessage
 
 from retrieval import Retriever
 from retrieval.langchain_retriever import CardioRetriever
-from tests.conftest import REPO
+from tests.support.paths import REPO
 
 
 def _load_example(name: str) -> ModuleType:

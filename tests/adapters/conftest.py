@@ -1,41 +1,17 @@
-"""A small LoRA adapter trained once per test session on real MedQuAD pairs (about a minute)."""
+"""A small LoRA adapter trained once per test session and dtype on real MedQuAD pairs."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import islice
 from pathlib import Path
 
 import pytest
 
 from adapters import ModelSpec, placement_for
-from adapters.pairs import PairFields, TrainingData, training_data
-from adapters.training import TrainingOptions, TrainingResult, train_adapter
-from tests.conftest import MODEL_CACHE, dtype_forced
-
-QA = PairFields("question", "answer")
-# A high rate and short texts: a few steps must move the embeddings measurably.
-TINY_OPTIONS = TrainingOptions(
-    batch_size=16, max_seq_length=64, eval_steps=2, learning_rate=1e-3, epochs=1
-)
-
-
-def write_medquad_pairs(shared_data: Path, path: Path, count: int) -> Path:
-    """The first `count` real MedQuAD question-answer records, as a pairs file."""
-    with (shared_data / "medquad" / "medquad_visible.jsonl").open(encoding="utf-8") as lines:
-        path.write_text("".join(islice(lines, count)), encoding="utf-8")
-    return path
-
-
-def tiny_training_data(pairs_file: Path, shared_data: Path) -> TrainingData:
-    return training_data(
-        [pairs_file],
-        fields=QA,
-        exclude=[shared_data / "eval" / "medquad_cardio_dev" / "queries.jsonl"],
-        heldout_fraction=0.25,
-        max_pairs=64,
-        seed=1,
-    )
+from adapters.training import TrainingResult, train_adapter
+from tests.support.dtypes import dtype_forced
+from tests.support.paths import MODEL_CACHE
+from tests.support.training import TINY_OPTIONS, tiny_training_data, write_medquad_pairs
 
 
 @pytest.fixture(scope="session")

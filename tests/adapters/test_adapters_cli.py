@@ -17,8 +17,9 @@ from adapters.adapter_files import read_adapter_info
 from adapters.training import TrainingResult
 from cli.adapters import app
 from retrieval import Settings
-from tests.adapters.conftest import write_medquad_pairs
-from tests.conftest import MODEL_CACHE, REPO, write_tiny_beir
+from tests.support.corpora import write_tiny_beir
+from tests.support.paths import MODEL_CACHE, REPO
+from tests.support.training import write_medquad_pairs
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:invalid escape sequence:DeprecationWarning"),
@@ -69,6 +70,7 @@ def _train_args(pairs: Path, out: Path, shared_data: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_cut_off_training_leaves_the_old_adapter_and_resumes(
     trained: TrainingResult, shared_data: Path, tmp_path: Path
 ) -> None:
@@ -126,6 +128,7 @@ def test_bad_pairs_file_fails_with_its_line_before_any_training(
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.slow
 def test_register_list_and_eval_beside_the_base(
     trained: TrainingResult, shared_data: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -7,9 +7,11 @@ import numpy as np
 import pytest
 
 from adapters import Encoder, ModelNotFoundError, ModelSpec, load_encoder
-from tests.conftest import MODEL_CACHE, dtype_forced
+from tests.support.dtypes import dtype_forced
+from tests.support.paths import MODEL_CACHE
 
 
+@pytest.mark.numerics
 def test_minilm_encodes_normalised_384_dim_vectors(minilm_each: Encoder, each_dtype: str) -> None:
     import torch
 
@@ -35,9 +37,10 @@ def test_bf16_vectors_are_close_to_fp32_but_their_own(
     assert bf16.model is not minilm_fp32.model
 
 
-def test_related_texts_are_closer_than_unrelated(minilm: Encoder) -> None:
-    query = minilm.encode_queries(["what does the mitral valve do"])[0]
-    docs = minilm.encode_documents(
+@pytest.mark.numerics
+def test_related_texts_are_closer_than_unrelated(minilm_each: Encoder) -> None:
+    query = minilm_each.encode_queries(["what does the mitral valve do"])[0]
+    docs = minilm_each.encode_documents(
         [
             "The mitral valve separates the left atrium from the left ventricle.",
             "Insulin is produced by beta cells of the pancreas.",
@@ -50,12 +53,13 @@ def test_encoder_is_loaded_once_per_spec(minilm: Encoder) -> None:
     assert load_encoder(minilm.spec, cache_dir=MODEL_CACHE) is minilm
 
 
-def test_query_prefix_changes_query_vectors(minilm: Encoder) -> None:
-    prefixed = minilm.spec.model_copy(update={"id": "minilm-q", "query_prefix": "query: "})
+@pytest.mark.numerics
+def test_query_prefix_changes_query_vectors(minilm_each: Encoder) -> None:
+    prefixed = minilm_each.spec.model_copy(update={"id": "minilm-q", "query_prefix": "query: "})
     other = load_encoder(prefixed, cache_dir=MODEL_CACHE)
     text = ["syncope work-up"]
-    assert not np.allclose(other.encode_queries(text), minilm.encode_queries(text))
-    assert np.allclose(other.encode_documents(text), minilm.encode_documents(text), atol=1e-5)
+    assert not np.allclose(other.encode_queries(text), minilm_each.encode_queries(text))
+    assert np.allclose(other.encode_documents(text), minilm_each.encode_documents(text), atol=1e-5)
 
 
 def test_mpnet_loads_from_its_packaged_volumes(specs: dict[str, ModelSpec]) -> None:

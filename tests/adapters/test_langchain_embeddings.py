@@ -16,12 +16,12 @@ from adapters.langchain_embeddings import EncoderEmbeddings
 from retrieval import Catalog, Retriever, Settings, collection_name
 from retrieval._server import ServerStore
 from retrieval.store import CONTENT_KEY, DENSE_VECTOR, METADATA_KEY, SPARSE_VECTOR
-from tests.conftest import (
-    MODEL_CACHE,
+from tests.support.corpora import (
     SMALL_TEXTBOOK_SECTIONS,
     ingest_with_minilm,
     write_textbook_sections,
 )
+from tests.support.paths import MODEL_CACHE
 
 PASSAGES = [
     "The mitral valve lies between the left atrium and the left ventricle.",
@@ -45,6 +45,7 @@ def test_vectors_are_the_encoders_as_lists_of_floats(minilm: Encoder) -> None:
     assert embeddings.embed_documents([]) == []
 
 
+@pytest.mark.numerics
 def test_documents_and_queries_get_their_own_prefix(
     each_dtype: str, specs: dict[str, ModelSpec]
 ) -> None:

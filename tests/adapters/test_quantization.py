@@ -14,7 +14,8 @@ import numpy as np
 import pytest
 
 from adapters import Encoder, ModelSpec, load_encoder
-from tests.conftest import MODEL_CACHE, TEXTBOOK, dtype_forced
+from tests.support.dtypes import dtype_forced
+from tests.support.paths import MODEL_CACHE, TEXTBOOK
 
 MIN_COSINE = 0.93
 MEAN_COSINE = 0.97
@@ -31,6 +32,7 @@ def _cosines(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sum(a * b, axis=1)
 
 
+@pytest.mark.numerics
 def test_int8_vectors_match_fp32_within_tolerance(
     each_dtype: str, minilm_fp32: Encoder, specs: dict[str, ModelSpec], passages: list[str]
 ) -> None:

@@ -17,8 +17,10 @@ from adapters.encoder import pad_to_few_shapes
 from adapters.errors import AdapterBaseMismatchError
 from adapters.registry import adapter_spec
 from adapters.training import TrainingResult, train_adapter
-from tests.adapters.conftest import TINY_OPTIONS, tiny_training_data
-from tests.conftest import MODEL_CACHE
+from tests.support.paths import MODEL_CACHE
+from tests.support.training import TINY_OPTIONS, tiny_training_data
+
+pytestmark = pytest.mark.numerics
 
 PROBE = [
     "Atrial fibrillation with rapid ventricular response",

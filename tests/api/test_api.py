@@ -13,11 +13,10 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from adapters import ModelSpec
 from api import create_app
 from retrieval import Retriever, Settings
-from retrieval.index import open_index
-from tests.conftest import SMALL_TEXTBOOK_SECTIONS, ingest_with_minilm, write_textbook_sections
+from tests.support.corpora import CorpusTemplate
+from tests.support.paths import MODEL_CACHE
 
 QUESTIONS = (
     "Which blood type is the universal donor?",
@@ -28,19 +27,10 @@ QUESTIONS = (
 
 
 @pytest.fixture
-def corpus_settings(
-    tmp_path: Path,
-    shared_data: Path,
-    settings: Settings,
-    specs: dict[str, ModelSpec],
-    encoder_loader,
-) -> Settings:
-    """`settings` whose data dir holds the small textbook corpus, embedded with MiniLM."""
-    source = write_textbook_sections(shared_data, tmp_path)
-    with open_index(settings) as index:
-        report = ingest_with_minilm([source], index.store, index.catalog, specs, encoder_loader)
-    assert report.ok and report.added == len(SMALL_TEXTBOOK_SECTIONS), report.failed
-    return settings
+def corpus_settings(tmp_path: Path, textbook_template: CorpusTemplate) -> Settings:
+    """Settings whose data dir holds the small textbook corpus, embedded with MiniLM."""
+    data_dir = textbook_template.copy_data_dir(tmp_path / "data")
+    return Settings(data_dir=data_dir, model_cache_dir=MODEL_CACHE)
 
 
 @pytest.fixture

@@ -18,9 +18,9 @@ from benchmarks.langchain_reference import beir_documents
 from benchmarks.quality import paired_p_value
 from cli.bench import app
 from retrieval import Catalog
-from tests.conftest import TINY_BEIR_DOCUMENTS as DOCUMENTS
-from tests.conftest import TINY_BEIR_QUERIES as QUERIES
-from tests.conftest import write_tiny_beir
+from tests.support.corpora import TINY_BEIR_DOCUMENTS as DOCUMENTS
+from tests.support.corpora import TINY_BEIR_QUERIES as QUERIES
+from tests.support.corpora import write_tiny_beir
 
 # ranx's own warnings (escape sequences in its LaTeX templates, a numba cast), not ours.
 pytestmark = [
@@ -109,6 +109,7 @@ def test_quality_scores_compares_records_and_reuses_its_corpus(
     assert second["results"] == first["results"]
 
 
+@pytest.mark.slow
 def test_the_langchain_reference_is_a_dense_row_paired_with_the_first_model(
     tiny_beir: Path, tmp_path: Path
 ) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from benchmarks.ingest_memory import note_sentences, write_records
@@ -30,6 +31,7 @@ def test_records_are_three_real_sentences_with_unique_ids(
     )
 
 
+@pytest.mark.slow
 def test_each_size_is_ingested_whole_and_its_memory_recorded(
     tmp_path: Path, shared_data: Path
 ) -> None:
@@ -48,6 +50,9 @@ def test_each_size_is_ingested_whole_and_its_memory_recorded(
         assert row["chunks"] >= row["records"]  # every record went in, none lost
         assert 0 < row["baseline_rss_mb"] <= row["peak_rss_mb"]
         assert 0 < row["peak_anon_mb"] <= row["peak_rss_mb"]
-    assert isinstance(payload["targets"]["peak_anon_flat_within_20pct"], bool)
+    # The target is judged on the figures the run reports: the largest peak of anonymous
+    # memory at most 1.2 times the smallest.
+    peaks = [row["peak_anon_mb"] for row in payload["results"]]
+    assert payload["targets"]["peak_anon_flat_within_20pct"] is (max(peaks) <= 1.2 * min(peaks))
     folder = next((tmp_path / "bench" / "runs").iterdir())
     assert (folder / "peak_rss_vs_records.png").is_file()

@@ -6,13 +6,15 @@ import json
 from itertools import islice
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
 from adapters import ModelSpec
 from cli.bench import app
 from retrieval import Settings
 from retrieval.index import open_index
-from tests.conftest import MODEL_CACHE, ingest_with_minilm, write_textbook_sections
+from tests.support.corpora import ingest_with_minilm, write_textbook_sections
+from tests.support.paths import MODEL_CACHE
 
 
 def _corpus(tmp_path: Path, shared_data: Path, specs: dict[str, ModelSpec], loader) -> Path:
@@ -24,6 +26,7 @@ def _corpus(tmp_path: Path, shared_data: Path, specs: dict[str, ModelSpec], load
     return data_dir
 
 
+@pytest.mark.slow
 def test_load_sends_each_level_at_once_and_records_latency_without_errors(
     tmp_path: Path, shared_data: Path, specs: dict[str, ModelSpec], encoder_loader
 ) -> None:
@@ -52,7 +55,9 @@ def test_load_sends_each_level_at_once_and_records_latency_without_errors(
         "files": [str(queries)], "distinct": 40, "repeated": False
     }  # fmt: skip
     assert payload["targets"]["no_errors"] is True
-    assert isinstance(payload["targets"]["p95_under_1s_at_8"], bool)
+    # The target is judged on the figures the run reports: p95 at 8 concurrent users < 1 s.
+    (at_eight,) = [level for level in payload["levels"] if level["concurrency"] == 8]
+    assert payload["targets"]["p95_under_1s_at_8"] is (at_eight["latency"]["p95_ms"] < 1000)
     folder = next((data_dir / "runs").iterdir())
     assert {"report.md", "latency_vs_concurrency.png"} <= {p.name for p in folder.iterdir()}
 

@@ -17,7 +17,7 @@ from adapters import load_model_specs, placement_for
 from adapters.hardware import cpu_bf16_flags
 from cli.bench import app
 from retrieval import Catalog
-from tests.conftest import write_textbook_sections
+from tests.support.corpora import write_textbook_sections
 
 TOP_KEYS = {
     "models", "dataset_hash", "commit", "dirty", "machine", "data", "settings", "results",
@@ -64,6 +64,7 @@ def _runs(tmp_path: Path) -> list:
         catalog.close()
 
 
+@pytest.mark.slow
 def test_speed_writes_the_documented_json_and_a_finished_run(
     tmp_path: Path, shared_data: Path
 ) -> None:

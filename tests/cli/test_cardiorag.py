@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
-from tests.conftest import MODEL_CACHE, SMALL_TEXTBOOK_SECTIONS, write_textbook_sections
+from tests.support.corpora import SMALL_TEXTBOOK_SECTIONS, write_textbook_sections
+from tests.support.paths import MODEL_CACHE
 
 
 def cardiorag(

@@ -16,7 +16,8 @@ from ingest import ingest_paths
 from retrieval import Catalog, CorpusConfigError, Retriever, Settings, collection_name
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
-from tests.conftest import TEXTBOOK, write_textbook_sections
+from tests.support.corpora import write_textbook_sections
+from tests.support.paths import TEXTBOOK
 
 CORPUS = "cardiology"
 SECTIONS = ("m46661-s01", "m46661-s03", "m46672-s01")  # cardiac cycle, heart sounds, output

@@ -25,7 +25,7 @@ from ingest.loaders import (
 
 # Test names below avoid the words that `path_doc_type` reads in a path (note, guideline,
 # textbook...), because pytest puts the test's name into `tmp_path`.
-from tests.ingest.loader_support import assert_names, load, only, write
+from tests.support.loading import assert_names, load, only, write
 
 
 @pytest.fixture(scope="module")

@@ -23,7 +23,7 @@ from ingest.records import FieldMap
 
 # Test names below avoid the words that `path_doc_type` reads in a path (note, guideline,
 # textbook...), because pytest puts the test's name into `tmp_path`.
-from tests.ingest.loader_support import assert_names, jsonl, load, only, write
+from tests.support.loading import assert_names, jsonl, load, only, write
 
 
 def read_jsonl(path: Path) -> list[dict[str, object]]:

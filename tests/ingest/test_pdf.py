@@ -11,127 +11,14 @@ from pathlib import Path
 import pytesseract
 import pytest
 from fpdf import FPDF
-from PIL import Image, ImageDraw, ImageFont
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import ArrayObject, NameObject, NumberObject
 
 from ingest.documents import DocPart, Document, SectionKind
 from ingest.errors import EmptyDocumentError
 from ingest.pdf import load_pdf
-
-RUNNING_HEAD = "Journal of Test Cardiology 2026"
-BODY_SIZE = 10
-LINE_MM = 5.0
-
-LEFT = [
-    "Heart failure with reduced ejec-",
-    "tion fraction is treated with four",
-    "drug classes. A beta-blocker is one",
-    "of them, and NT-proBNP guides the",
-    "dose. The beta-",
-    "blocker is started at a low dose.",
-]
-RIGHT = [
-    "SGLT2 inhibitors lower the risk of",
-    "hospitalisation. Mineralocorticoid",
-    "receptor antagonists need potas-",
-    "sium checks. Loop diuretics relieve",
-    "congestion in most patients.",
-]
-
-
-class _Journal(FPDF):
-    """An A4 article page with a running head and a page number in the footer."""
-
-    def header(self) -> None:
-        self.set_font("Helvetica", size=8)
-        self.text(20, 10, RUNNING_HEAD)
-
-    def footer(self) -> None:
-        self.set_font("Helvetica", size=8)
-        self.text(105, 290, str(self.page_no()))
-
-
-def _lines(pdf: FPDF, x: float, y: float, lines: list[str]) -> float:
-    pdf.set_font("Helvetica", size=BODY_SIZE)
-    for line in lines:
-        pdf.text(x, y, line)
-        y += LINE_MM
-    return y
-
-
-def _heading(pdf: FPDF, text: str, y: float, *, size: int = 14, outline: bool) -> None:
-    pdf.set_font("Helvetica", style="B", size=size)
-    if outline:
-        pdf.set_y(y - 4)
-        pdf.start_section(text, level=0 if size >= 14 else 1)
-    pdf.text(20, y, text)
-
-
-def _scan(lines: list[str]) -> Image.Image:
-    """A page of text as an image only, the way a scanner delivers it."""
-    image = Image.new("L", (1240, 1754), 255)
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=36)
-    for number, line in enumerate(lines):
-        draw.text((100, 150 + 60 * number), line, fill=0, font=font)
-    return image
-
-
-def build_article(*, outline: bool, scanned_page: bool = False) -> bytes:
-    """Two columns, headings, a table with a caption, references; optionally a scanned page."""
-    pdf = _Journal(format="A4", unit="mm")
-    pdf.set_auto_page_break(auto=False)
-    pdf.add_page()
-    pdf.set_font("Helvetica", style="B", size=20)
-    pdf.text(20, 30, "Treating heart failure in clinic")
-    pdf.set_font("Helvetica", size=8)
-    pdf.text(20, 38, "Ada Lovelace 1, Alan Turing 2")
-    pdf.text(20, 42, "1 Department of Cardiology, Test Hospital, Testville")
-    pdf.text(20, 50, "Received 1 January 2026; accepted 2 February 2026")
-    _heading(pdf, "Management", 62, outline=outline)
-    _heading(pdf, "Pharmacological therapy", 70, size=12, outline=outline)
-    _lines(pdf, 20, 78, LEFT)
-    _lines(pdf, 110, 78, RIGHT)
-    pdf.set_font("Helvetica", size=8)
-    pdf.text(20, 282, "© The Authors 2026. This is an open access article.")
-    pdf.add_page()
-    _heading(pdf, "Drug doses", 30, outline=outline)
-    pdf.set_font("Helvetica", style="B", size=BODY_SIZE)
-    pdf.text(20, 40, "Table 1 Starting and target doses")
-    pdf.set_font("Helvetica", size=BODY_SIZE)
-    pdf.set_xy(20, 44)
-    with pdf.table(col_widths=(50, 40, 40), width=130, align="LEFT") as table:
-        for row in (
-            ("Drug", "Starting dose", "Target dose"),
-            ("Bisoprolol", "1.25 mg once daily", "10 mg once daily"),
-            ("Dapagliflozin", "10 mg once daily", "10 mg once daily"),
-            ("Spironolactone", "25 mg once daily", "50 mg once daily"),
-        ):
-            cells = table.row()
-            for cell in row:
-                cells.cell(cell)
-    _lines(pdf, 20, 90, ["Doses are titrated every two weeks when blood pressure allows."])
-    if scanned_page:
-        pdf.add_page()
-        pdf.image(
-            _scan(["Discharge letter", "The patient tolerated", "sacubitril valsartan well."]),
-            x=0,
-            y=0,
-            w=210,
-        )
-    pdf.add_page()
-    _heading(pdf, "References", 30, outline=outline)
-    _lines(
-        pdf,
-        20,
-        40,
-        [
-            "1. McDonagh TA, Metra M. 2021 ESC Guidelines for heart failure. Eur Heart J 2021.",
-            "2. Heidenreich PA. 2022 AHA/ACC/HFSA Guideline. Circulation 2022.",
-        ],
-    )
-    return bytes(pdf.output())
+from tests.support.pdfs import RUNNING_HEAD, Journal, build_article, scan_image, write_lines
+from tests.support.system_tools import needs_tesseract
 
 
 def load(tmp_path: Path, data: bytes, name: str = "article.pdf") -> Document:
@@ -206,12 +93,12 @@ def test_table_is_its_own_section_as_markdown(article: Document) -> None:
 
 
 def test_a_heading_atop_every_page_is_not_a_running_head(tmp_path: Path) -> None:
-    pdf = _Journal(format="A4", unit="mm")
+    pdf = Journal(format="A4", unit="mm")
     for chapter in range(1, 5):
         pdf.add_page()
         pdf.set_font("Helvetica", style="B", size=16)
         pdf.text(20, 20, f"Chapter {chapter}")
-        _lines(pdf, 20, 40, [f"Text of chapter {chapter} on atrial fibrillation."] * 3)
+        write_lines(pdf, 20, 40, [f"Text of chapter {chapter} on atrial fibrillation."] * 3)
     document = load(tmp_path, bytes(pdf.output()), "chapters.pdf")
     assert [s.title for s in document.sections] == [f"Chapter {n}" for n in range(1, 5)]
     assert all(RUNNING_HEAD not in s.text for s in document.sections)
@@ -234,6 +121,7 @@ def test_outline_to_missing_pages_is_ignored_with_a_warning(
     assert not any("Ghost" in (title or "") for title in titles)
 
 
+@needs_tesseract
 def test_scanned_page_is_read_by_ocr(tmp_path: Path) -> None:
     document = load(tmp_path, build_article(outline=True, scanned_page=True))
     assert document.ocr_pages == (3,)
@@ -242,6 +130,7 @@ def test_scanned_page_is_read_by_ocr(tmp_path: Path) -> None:
     assert scanned.page_at(scanned.text.index("sacubitril valsartan")) == 3
 
 
+@needs_tesseract
 @pytest.mark.parametrize(("users_limit", "seen"), [(None, "1"), ("2", "2")])
 def test_tesseract_runs_with_one_openmp_thread_unless_the_user_set_a_limit(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, users_limit: str | None, seen: str
@@ -281,7 +170,7 @@ def test_a_pdf_of_scans_only_without_tesseract_is_empty_with_the_hint(
 ) -> None:
     pdf = FPDF(format="A4", unit="mm")
     pdf.add_page()
-    pdf.image(_scan(["Echocardiography report"]), x=0, y=0, w=210)
+    pdf.image(scan_image(["Echocardiography report"]), x=0, y=0, w=210)
     monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", str(tmp_path / "no-tesseract"))
     with pytest.raises(EmptyDocumentError) as caught:
         load(tmp_path, bytes(pdf.output()), "scan.pdf")

@@ -18,7 +18,7 @@ from ingest.pdf_layout import X_TOLERANCE, inside, plumber_words
 from ingest.pdf_rules import on_sheet
 from ingest.pdf_tables import PageTable, find_tables
 from ingest.pdf_text import PageText, read_page
-from tests.ingest.test_pdf import build_article
+from tests.support.pdfs import build_article
 
 # PDFium puts a word's top from its font's size, pdfplumber from the font's box: a point or two.
 _TOP_SLACK = 2.5

@@ -20,8 +20,9 @@ from retrieval import (
 )
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
-from tests.conftest import search_dense
-from tests.ingest.pipeline_support import (
+from tests.support.bad_inputs import write_broken_pdf
+from tests.support.corpora import search_dense
+from tests.support.pipeline import (
     CARDIAC_CYCLE,
     CORPUS,
     EXTRA_SENTENCE,
@@ -36,7 +37,6 @@ from tests.ingest.pipeline_support import (
     write_jsonl,
     write_markdown,
 )
-from tests.robustness.bad_inputs import write_broken_pdf
 
 # -- 1. first ingest -------------------------------------------------------------------------
 

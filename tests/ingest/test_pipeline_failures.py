@@ -25,7 +25,7 @@ from retrieval import (
 )
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
-from tests.ingest.pipeline_support import (
+from tests.support.pipeline import (
     CARDIAC_CYCLE,
     CORPUS,
     EXTRA_SENTENCE,

@@ -16,7 +16,7 @@ import ingest.record_files
 from retrieval import Catalog
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
-from tests.ingest.pipeline_support import (
+from tests.support.pipeline import (
     CORPUS,
     SECTIONS_A,
     SECTIONS_B,

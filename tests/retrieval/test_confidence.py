@@ -18,6 +18,8 @@ from retrieval.confidence import (
     calibration_for,
 )
 
+pytestmark = pytest.mark.numerics
+
 ON_TOPIC = "What produces the heart sounds heard with a stethoscope?"
 OFF_TOPIC = "How is glaucoma treated with eye drops?"
 

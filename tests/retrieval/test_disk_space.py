@@ -11,7 +11,11 @@ from adapters import ModelSpec
 from retrieval import Catalog, InsufficientDiskError, Settings, collection_name
 from retrieval._edge import EdgeStore
 from retrieval.disk_space import estimated_bytes
-from tests.conftest import SMALL_TEXTBOOK_SECTIONS, ingest_with_minilm, write_textbook_sections
+from tests.support.corpora import (
+    SMALL_TEXTBOOK_SECTIONS,
+    ingest_with_minilm,
+    write_textbook_sections,
+)
 
 
 def test_the_estimate_grows_with_points_text_and_quantization() -> None:

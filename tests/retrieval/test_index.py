@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import Settings, StoreLockedError, open_index
-from tests.conftest import MODEL_CACHE
+from tests.support.paths import MODEL_CACHE
 
 
 def test_a_second_index_on_a_held_store_names_the_lock_and_holds_nothing(

@@ -11,7 +11,8 @@ from pydantic import ValidationError
 
 from retrieval import EmptyQueryError, Retriever
 from retrieval.langchain_retriever import METADATA_KEYS, CardioRetriever
-from tests.conftest import REPO, SMALL_TEXTBOOK_SECTIONS
+from tests.support.corpora import SMALL_TEXTBOOK_SECTIONS
+from tests.support.paths import REPO
 
 ABO = "ABO blood group antigens on red blood cells"
 VESSELS = "The Cardiovascular System: Blood Vessels and Circulation"
@@ -141,10 +142,9 @@ class TestCardioRetrieverStandard(RetrieversIntegrationTests):
     """LangChain's standard retriever suite, over the real small textbook corpus."""
 
     @pytest.fixture(autouse=True)
-    def _corpus(self, request: pytest.FixtureRequest) -> None:
+    def _corpus(self, textbook_retriever: Retriever) -> None:
         # The suite reads constructor params from a property, which cannot take fixtures.
-        if request.node.name != "test_no_overrides_DO_NOT_OVERRIDE":
-            self.base = request.getfixturevalue("textbook_retriever")
+        self.base = textbook_retriever
 
     @property
     def retriever_constructor(self) -> type[CardioRetriever]:

@@ -9,7 +9,7 @@ import pytest
 
 from retrieval import Catalog, Retriever, Settings
 from retrieval._edge import EdgeStore
-from tests.conftest import ingest_with_minilm, write_textbook_sections
+from tests.support.corpora import ingest_with_minilm, write_textbook_sections
 
 QUERY = "which valve closes at the start of ventricular systole"
 

@@ -16,16 +16,17 @@ from retrieval._edge import EdgeStore
 from retrieval._server import ServerStore
 from retrieval.index import Index
 from retrieval.migrate import MigrationError, migrate_corpus
-from tests.conftest import throwaway_sql_url
+from tests.support.databases import throwaway_sql_url
 
 QUERY = "what carries blood away from the heart"
 
 
 def test_corpus_moves_with_every_point_and_row(
-    textbook_corpus: str, store: EdgeStore, catalog: Catalog, settings: Settings, tmp_path: Path
-) -> None:
+    textbook_corpus: str, store: EdgeStore, catalog: Catalog, settings: Settings, tmp_path: Path,
+    sql_backend: str,
+) -> None:  # fmt: skip
     target_store = ServerStore(QdrantClient(":memory:"), "memory")
-    with throwaway_sql_url(tmp_path / "target.db") as url:
+    with throwaway_sql_url(tmp_path / "target.db", sql_backend) as url:
         target_catalog = Catalog(url)
         target_catalog.create_schema()
         report = migrate_corpus(

@@ -31,7 +31,8 @@ from retrieval import (
 from retrieval._edge import EdgeStore
 from retrieval.catalog_records import CorpusModel
 from retrieval.index import Index
-from tests.conftest import MODEL_CACHE, throwaway_sql_url
+from tests.support.databases import SQL_BACKENDS, throwaway_sql_url
+from tests.support.paths import MODEL_CACHE
 
 MODULES = ("Heart Anatomy", "Cardiac Muscle and Electrical Activity", "Cardiac Cycle")
 CORPUS = "heart"
@@ -54,8 +55,12 @@ class World:
         )  # fmt: skip
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, shared_data: Path, specs, encoder_loader_module) -> Iterator[World]:
+@pytest.fixture(scope="module", params=SQL_BACKENDS)
+def world(
+    request: pytest.FixtureRequest, tmp_path_factory, shared_data: Path, specs,
+    encoder_loader_module,
+) -> Iterator[World]:  # fmt: skip
+    """Textbook modules and a journal PDF, ingested once per catalog backend."""
     root = tmp_path_factory.mktemp("retriever")
     rows = [
         json.loads(line)
@@ -67,7 +72,7 @@ def world(tmp_path_factory, shared_data: Path, specs, encoder_loader_module) -> 
     (root / "in").mkdir()
     source = root / "in" / "textbook.jsonl"
     source.write_text("\n".join(json.dumps(r) for r in [*chosen, duplicate]) + "\n")
-    with throwaway_sql_url(root / "data" / "catalog.db") as sql_url:
+    with throwaway_sql_url(root / "data" / "catalog.db", request.param) as sql_url:
         world = World(root, {row["id"]: row for row in chosen}, sql_url)
         world.catalog.create_schema()
         report = ingest_paths(
@@ -213,6 +218,7 @@ def test_repeated_queries_hit_the_embedding_cache(retriever: Retriever) -> None:
     assert retriever._embed_query.cache_info().hits == before + 1
 
 
+@pytest.mark.slow
 def test_compare_reports_agreement_between_models(world: World, specs) -> None:
     twin = specs["minilm"].model_copy(update={"id": "minilm-twin"})
     prefixed = specs["minilm"].model_copy(

@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,7 +33,8 @@ from retrieval.filters import part_conditions
 from retrieval.query import SearchMode, StoreQuery
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import DEFAULT_PARTS, StoredPoint, VectorStore
-from tests.conftest import DTYPES, MODEL_CACHE, dtype_forced, search_dense
+from tests.support.corpora import search_dense
+from tests.support.paths import MODEL_CACHE
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"
@@ -83,13 +84,29 @@ def _paragraphs(text: str) -> list[str]:
     return [p.strip() for p in text.split("\n\n") if p.strip()]
 
 
-@pytest.fixture(scope="module", params=DTYPES)
-def corpus(
-    request: pytest.FixtureRequest, shared_data: Path, specs: dict[str, ModelSpec]
-) -> Corpus:
-    """Vectors computed in float32, then in bfloat16: stored, searched and scored alike."""
-    with dtype_forced(request.param):
-        minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+@pytest.fixture(scope="module")
+def corpora(shared_data: Path, specs: dict[str, ModelSpec]) -> Callable[[str], Corpus]:
+    """The corpus in each dtype, built once for the module on first use."""
+    built: dict[str, Corpus] = {}
+
+    def corpus_in(dtype: str) -> Corpus:
+        if dtype not in built:
+            built[dtype] = _build_corpus(shared_data, specs)
+        return built[dtype]
+
+    return corpus_in
+
+
+@pytest.fixture
+def corpus(each_dtype: str, corpora: Callable[[str], Corpus]) -> Corpus:
+    """Vectors computed in the test's dtype (float32, then bfloat16, for `numerics` tests):
+    stored, searched and scored alike."""
+    return corpora(each_dtype)
+
+
+def _build_corpus(shared_data: Path, specs: dict[str, ModelSpec]) -> Corpus:
+    """Real sections and answers embedded by MiniLM in the dtype in force, with BM25 vectors."""
+    minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
     sections = {r["id"]: r for r in _read_jsonl(shared_data / TEXTBOOK) if r["id"] in SECTION_IDS}
     assert set(sections) == set(SECTION_IDS)
     answers = list(
@@ -202,11 +219,13 @@ def test_ensure_collection_refuses_another_dimension(backend: VectorStore, name:
     assert "--recreate" in str(caught.value)
 
 
+@pytest.mark.numerics
 def test_upsert_counts_every_point(filled: VectorStore, name: str, corpus: Corpus) -> None:
     assert filled.collection_info(name).points == len(corpus.points)
     assert filled.point_ids(name) == {p.chunk_id for p in corpus.points}
 
 
+@pytest.mark.numerics
 def test_upsert_same_id_twice_keeps_one_point_with_the_new_payload(
     backend: VectorStore, name: str, corpus: Corpus
 ) -> None:
@@ -227,6 +246,7 @@ def test_upsert_same_id_twice_keeps_one_point_with_the_new_payload(
     assert hit.score == pytest.approx(1.0, abs=1e-4)
 
 
+@pytest.mark.numerics
 def test_delete_documents_removes_every_chunk_of_those_documents_only(
     filled: VectorStore, name: str, corpus: Corpus
 ) -> None:
@@ -241,6 +261,7 @@ def test_delete_documents_removes_every_chunk_of_those_documents_only(
     assert filled.point_ids(name) == remaining
 
 
+@pytest.mark.numerics
 def test_delete_documents_in_batches(
     filled: VectorStore, name: str, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -252,6 +273,7 @@ def test_delete_documents_in_batches(
     }
 
 
+@pytest.mark.numerics
 def test_point_ids_scrolls_every_page(
     filled: VectorStore, name: str, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -261,6 +283,7 @@ def test_point_ids_scrolls_every_page(
     assert filled.point_ids(name) == {p.chunk_id for p in corpus.points}
 
 
+@pytest.mark.numerics
 @pytest.mark.parametrize("query_id", GLOSSARY_QUERIES)
 def test_search_dense_finds_the_section_a_glossary_definition_comes_from(
     filled: VectorStore, name: str, corpus: Corpus, query_id: str
@@ -279,6 +302,7 @@ def test_search_dense_finds_the_section_a_glossary_definition_comes_from(
     assert scores == sorted(scores, reverse=True)
 
 
+@pytest.mark.numerics
 def test_search_dense_filters_by_doc_type(filled: VectorStore, name: str, corpus: Corpus) -> None:
     vector = corpus.query_vectors["g0192"].tolist()  # cardiac cycle: a textbook query
     unfiltered = search_dense(filled, name, vector, k=3)
@@ -291,6 +315,7 @@ def test_search_dense_filters_by_doc_type(filled: VectorStore, name: str, corpus
     assert search_dense(filled, name, vector, k=5, doc_types=["guideline"]) == []
 
 
+@pytest.mark.numerics
 def test_points_stored_without_a_part_are_body_text(
     filled: VectorStore, name: str, corpus: Corpus
 ) -> None:
@@ -306,6 +331,7 @@ def test_points_stored_without_a_part_are_body_text(
     assert found(("references", "front")) == 0
 
 
+@pytest.mark.numerics
 def test_both_backends_return_the_same_hits(store: EdgeStore, name: str, corpus: Corpus) -> None:
     server = _server_store()
     try:
@@ -325,6 +351,7 @@ def test_both_backends_return_the_same_hits(store: EdgeStore, name: str, corpus:
         server.close()
 
 
+@pytest.mark.numerics
 def test_drop_collection(filled: VectorStore, name: str) -> None:
     filled.drop_collection(name)
     assert not filled.collection_exists(name)
@@ -336,6 +363,7 @@ def test_drop_collection(filled: VectorStore, name: str) -> None:
 # -- Qdrant Edge only ----------------------------------------------------------------------
 
 
+@pytest.mark.numerics
 def test_edge_points_survive_close_and_reopen(tmp_path: Path, name: str, corpus: Corpus) -> None:
     with EdgeStore(tmp_path / "qdrant") as edge:
         edge.create_collection(name, DIMENSION)
@@ -347,6 +375,7 @@ def test_edge_points_survive_close_and_reopen(tmp_path: Path, name: str, corpus:
         assert search_dense(edge, name, vector, k=1)[0].metadata["doc_id"] == "m46710-s00"
 
 
+@pytest.mark.numerics
 def test_edge_points_written_across_several_optimizations_are_all_found(
     tmp_path: Path, name: str, corpus: Corpus
 ) -> None:
@@ -463,6 +492,7 @@ def test_open_store_with_an_unreachable_url_fails_clearly() -> None:
         open_store(settings)
 
 
+@pytest.mark.numerics
 def test_export_points_gives_back_what_was_stored(
     filled: VectorStore, name: str, corpus: Corpus
 ) -> None:

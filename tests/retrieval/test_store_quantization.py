@@ -11,7 +11,8 @@ from ingest import ingest_paths
 from retrieval import Catalog, QuantizationMismatchError, Retriever, Settings, collection_name
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
-from tests.conftest import MODEL_CACHE, write_textbook_sections
+from tests.support.corpora import write_textbook_sections
+from tests.support.paths import MODEL_CACHE
 
 QUERIES = (
     "which blood group can receive any donor's red cells",
@@ -33,6 +34,7 @@ def _ingest(index: Index, corpus: str, source: Path, spec: ModelSpec, **options:
     assert report.ok, report.failed
 
 
+@pytest.mark.numerics
 def test_an_int8_corpus_finds_what_the_float_corpus_finds(
     tmp_path: Path, shared_data: Path, store: EdgeStore, catalog: Catalog, specs, settings
 ) -> None:
@@ -73,6 +75,7 @@ def test_int8_asked_of_a_float_corpus_names_the_rebuild_and_writes_nothing(
     assert info.quantization == "int8" and info.points > 0
 
 
+@pytest.mark.numerics
 def test_an_int8_corpus_reopened_from_disk_answers_as_before(
     tmp_path: Path, shared_data: Path, catalog: Catalog, specs, settings
 ) -> None:

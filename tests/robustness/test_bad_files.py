@@ -18,7 +18,7 @@ from ingest.loaders import LoadOptions, discover_files, load_file
 from retrieval import Catalog
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
-from tests.robustness.bad_inputs import BAD_FILES, GOOD_ID, BadFile, write_broken_pdf
+from tests.support.bad_inputs import BAD_FILES, GOOD_ID, BadFile, write_broken_pdf
 
 CORPUS = "probe"
 

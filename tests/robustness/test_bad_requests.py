@@ -28,7 +28,9 @@ from retrieval import (
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
 from retrieval.langchain_retriever import CardioRetriever
-from tests.conftest import MODEL_CACHE, throwaway_sql_url, write_textbook_sections
+from tests.support.corpora import write_textbook_sections
+from tests.support.databases import throwaway_sql_url
+from tests.support.paths import MODEL_CACHE
 
 CORPUS = "robust"
 QUERY = "what causes the heart sounds"

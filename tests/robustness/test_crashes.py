@@ -20,7 +20,7 @@ from retrieval._edge import EdgeStore
 
 INGEST = Path(sys.executable).parent / "ingest"
 CORPUS = "crash"
-RECORDS = 300  # MedQuAD records: about 520 chunks, three embedding windows of 256
+RECORDS = 100  # MedQuAD records: about 560 chunks, three embedding windows of 256
 WINDOW = 256  # ingest.pipeline.EMBED_WINDOW: chunks recorded together
 ENV = {k: v for k, v in os.environ.items() if not k.startswith("CARDIORAG_")} | {
     "HF_HUB_OFFLINE": "1"
@@ -105,6 +105,7 @@ def source(tmp_path: Path, shared_data: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_kill_9_during_ingest_then_a_rerun_loses_nothing(source: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     kill_mid_embedding(source, data_dir)
@@ -115,6 +116,7 @@ def test_kill_9_during_ingest_then_a_rerun_loses_nothing(source: Path, tmp_path:
     assert_nothing_left(run(source, data_dir))
 
 
+@pytest.mark.slow
 def test_kill_9_during_recreate_then_a_rerun_loses_nothing(source: Path, tmp_path: Path) -> None:
     data_dir = tmp_path / "data"
     first = run(source, data_dir)

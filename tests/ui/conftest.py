@@ -4,21 +4,18 @@ MiniLM + CardioRAG's LoRA adapter), copied for each test, and an AppTest over it
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from adapters import Encoder, ModelSpec, load_encoder
+from adapters import ModelSpec
 from ingest import ingest_paths
-from retrieval import Catalog
-from retrieval._edge import EdgeStore
-from retrieval.index import Index
-from tests.conftest import MODEL_CACHE, REPO, write_textbook_sections
+from tests.support.corpora import CorpusTemplate, load_cached, write_textbook_sections
+from tests.support.paths import APP, MODEL_CACHE
 
-APP = REPO / "ui" / "app.py"
 DEMO_MODELS = ("minilm", "minilm-cardio")
 DEMO_PDF = "pdfs/ehag110.pdf"
 
@@ -32,41 +29,31 @@ def fresh_resources() -> None:
 
 @pytest.fixture(scope="session")
 def demo_template(
-    tmp_path_factory: pytest.TempPathFactory,
-    shared_data: Path,
-    specs: dict[str, ModelSpec],
-    minilm: Encoder,
-) -> Path:
+    tmp_path_factory: pytest.TempPathFactory, shared_data: Path, specs: dict[str, ModelSpec]
+) -> Iterator[CorpusTemplate]:
     """Fifteen textbook sections and one journal PDF, ingested once per session."""
     root = tmp_path_factory.mktemp("ui-demo")
-    sources = root / "sources"
-    sources.mkdir()
-    textbook = write_textbook_sections(shared_data, sources)
-    pdf = sources / Path(DEMO_PDF).name
+    textbook = write_textbook_sections(shared_data, root)
+    pdf = root / Path(DEMO_PDF).name
     shutil.copyfile(shared_data / DEMO_PDF, pdf)
-    data_dir = root / "data"
-    data_dir.mkdir()
-    catalog = Catalog(f"sqlite:///{data_dir / 'catalog.db'}")
-    catalog.create_schema()
-    with EdgeStore(data_dir / "qdrant") as store:
-        report = ingest_paths(
+    template = CorpusTemplate(
+        root / "builds",
+        lambda index: ingest_paths(
             [textbook, pdf],
             corpus="cardiology",
             models=[specs[m] for m in DEMO_MODELS],
-            index=Index(catalog, store),
-            load_encoder=lambda spec: load_encoder(spec, cache_dir=MODEL_CACHE),
-        )
-    catalog.close()
-    assert report.ok, report.failed
-    return root
+            index=index,
+            load_encoder=load_cached,
+        ),
+    )
+    yield template
+    template.close()
 
 
 @pytest.fixture
-def demo_dir(demo_template: Path, tmp_path: Path) -> Path:
+def demo_dir(demo_template: CorpusTemplate, tmp_path: Path) -> Path:
     """This test's own copy of the demo data dir (the store locks its folder while open)."""
-    copy = tmp_path / "demo"
-    shutil.copytree(demo_template, copy)
-    return copy / "data"
+    return demo_template.copy_data_dir(tmp_path / "demo")
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.ui.conftest import APP
+from tests.support.paths import APP
 
 
 def test_every_page_is_listed_and_opens_without_error(open_app: Callable[..., AppTest]) -> None:

@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from retrieval import Catalog
-from tests.conftest import TINY_BEIR_QUERIES, write_tiny_beir
+from tests.support.corpora import TINY_BEIR_QUERIES, write_tiny_beir
 from ui import resources
 
 # ranx's own warnings (escape sequences in its LaTeX templates, a numba cast), not ours.

@@ -21,9 +21,9 @@ from pathlib import Path
 import pytest
 
 from retrieval import Catalog
-from tests.conftest import MODEL_CACHE, REPO
+from tests.support.paths import MODEL_CACHE, REPO
+from tests.support.system_tools import CHROMIUM, skip_without_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = REPO / "docs" / "screenshots"
 QUALITY_RUN = "quality_openstax_glossary_3models.json"  # minilm, mpnet, minilm-cardio
 CHROMIUM_ARGS = [
@@ -39,8 +39,8 @@ CHROMIUM_ARGS = [
 playwright_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
 )
-if not CHROMIUM.is_file():
-    pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)", allow_module_level=True)
+pytestmark = pytest.mark.slow
+skip_without_chromium()
 
 
 def _free_port() -> int:

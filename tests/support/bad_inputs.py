@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import SHARED_DATA
+from tests.support.paths import SHARED_DATA
 
 
 def write_broken_pdf(path: Path) -> Path:

@@ -1,0 +1,121 @@
+"""A two-column journal article built with fpdf2: headings, a ruled table, references, and
+optionally a scanned page; the PDF tests read it as they read real articles."""
+
+from __future__ import annotations
+
+from fpdf import FPDF
+from PIL import Image, ImageDraw, ImageFont
+
+RUNNING_HEAD = "Journal of Test Cardiology 2026"
+BODY_SIZE = 10
+LINE_MM = 5.0
+
+LEFT = [
+    "Heart failure with reduced ejec-",
+    "tion fraction is treated with four",
+    "drug classes. A beta-blocker is one",
+    "of them, and NT-proBNP guides the",
+    "dose. The beta-",
+    "blocker is started at a low dose.",
+]
+RIGHT = [
+    "SGLT2 inhibitors lower the risk of",
+    "hospitalisation. Mineralocorticoid",
+    "receptor antagonists need potas-",
+    "sium checks. Loop diuretics relieve",
+    "congestion in most patients.",
+]
+
+
+class Journal(FPDF):
+    """An A4 article page with a running head and a page number in the footer."""
+
+    def header(self) -> None:
+        self.set_font("Helvetica", size=8)
+        self.text(20, 10, RUNNING_HEAD)
+
+    def footer(self) -> None:
+        self.set_font("Helvetica", size=8)
+        self.text(105, 290, str(self.page_no()))
+
+
+def write_lines(pdf: FPDF, x: float, y: float, lines: list[str]) -> float:
+    pdf.set_font("Helvetica", size=BODY_SIZE)
+    for line in lines:
+        pdf.text(x, y, line)
+        y += LINE_MM
+    return y
+
+
+def _heading(pdf: FPDF, text: str, y: float, *, size: int = 14, outline: bool) -> None:
+    pdf.set_font("Helvetica", style="B", size=size)
+    if outline:
+        pdf.set_y(y - 4)
+        pdf.start_section(text, level=0 if size >= 14 else 1)
+    pdf.text(20, y, text)
+
+
+def scan_image(lines: list[str]) -> Image.Image:
+    """A page of text as an image only, the way a scanner delivers it."""
+    image = Image.new("L", (1240, 1754), 255)
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=36)
+    for number, line in enumerate(lines):
+        draw.text((100, 150 + 60 * number), line, fill=0, font=font)
+    return image
+
+
+def build_article(*, outline: bool, scanned_page: bool = False) -> bytes:
+    """Two columns, headings, a table with a caption, references; optionally a scanned page."""
+    pdf = Journal(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=20)
+    pdf.text(20, 30, "Treating heart failure in clinic")
+    pdf.set_font("Helvetica", size=8)
+    pdf.text(20, 38, "Ada Lovelace 1, Alan Turing 2")
+    pdf.text(20, 42, "1 Department of Cardiology, Test Hospital, Testville")
+    pdf.text(20, 50, "Received 1 January 2026; accepted 2 February 2026")
+    _heading(pdf, "Management", 62, outline=outline)
+    _heading(pdf, "Pharmacological therapy", 70, size=12, outline=outline)
+    write_lines(pdf, 20, 78, LEFT)
+    write_lines(pdf, 110, 78, RIGHT)
+    pdf.set_font("Helvetica", size=8)
+    pdf.text(20, 282, "© The Authors 2026. This is an open access article.")
+    pdf.add_page()
+    _heading(pdf, "Drug doses", 30, outline=outline)
+    pdf.set_font("Helvetica", style="B", size=BODY_SIZE)
+    pdf.text(20, 40, "Table 1 Starting and target doses")
+    pdf.set_font("Helvetica", size=BODY_SIZE)
+    pdf.set_xy(20, 44)
+    with pdf.table(col_widths=(50, 40, 40), width=130, align="LEFT") as table:
+        for row in (
+            ("Drug", "Starting dose", "Target dose"),
+            ("Bisoprolol", "1.25 mg once daily", "10 mg once daily"),
+            ("Dapagliflozin", "10 mg once daily", "10 mg once daily"),
+            ("Spironolactone", "25 mg once daily", "50 mg once daily"),
+        ):
+            cells = table.row()
+            for cell in row:
+                cells.cell(cell)
+    write_lines(pdf, 20, 90, ["Doses are titrated every two weeks when blood pressure allows."])
+    if scanned_page:
+        pdf.add_page()
+        pdf.image(
+            scan_image(["Discharge letter", "The patient tolerated", "sacubitril valsartan well."]),
+            x=0,
+            y=0,
+            w=210,
+        )
+    pdf.add_page()
+    _heading(pdf, "References", 30, outline=outline)
+    write_lines(
+        pdf,
+        20,
+        40,
+        [
+            "1. McDonagh TA, Metra M. 2021 ESC Guidelines for heart failure. Eur Heart J 2021.",
+            "2. Heidenreich PA. 2022 AHA/ACC/HFSA Guideline. Circulation 2022.",
+        ],
+    )
+    return bytes(pdf.output())
