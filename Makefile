@@ -73,11 +73,16 @@ lint: $(STAMP)
 # One run: tests marked `numerics` run in float32 and in bfloat16 whatever this CPU has; the rest
 # run as this CPU computes by default. Catalog tests also run on PostgreSQL when
 # TEST_POSTGRES_URL names a server (.ci/run starts one); otherwise that run is skipped.
+# Most tests hold one core (one torch thread, or a subprocess): pytest-xdist runs TEST_WORKERS
+# at once, each test file on one worker (module fixtures are built once). TEST_WORKERS=0: serial.
+TEST_WORKERS ?= 2
+PYTEST := $(OFFLINE) $(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: system-packages $(STAMP) lint  ## the fast suite: every module, real models, real data, offline
-	$(OFFLINE) $(PY) -m pytest
+	$(PYTEST)
 
 test-all: system-packages $(STAMP) lint  ## what CI runs: the fast suite and the slow tests
-	$(OFFLINE) $(PY) -m pytest -m ""
+	$(PYTEST) -m ""
 
 clean:
 	rm -rf $(VENV) .cardiorag

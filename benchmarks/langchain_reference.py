@@ -77,14 +77,20 @@ def _documents(paths: Sequence[Path]) -> list[object]:
 def _embeddings(
     model_path: str, threads: int, device: str, dtype: str | None = None, progress: bool = False
 ) -> Any:
-    """HuggingFaceEmbeddings as a plain pipeline builds it; `dtype` None keeps its fp32."""
+    """HuggingFaceEmbeddings as a plain pipeline builds it; `dtype` None keeps its fp32.
+
+    The dtype is always passed: left out, transformers loads in torch's process-wide default,
+    which two models loading at once on two threads (the app's jobs) can leave at bf16.
+    """
     import torch
     from langchain_huggingface import HuggingFaceEmbeddings
 
     torch.set_num_threads(threads)
-    model_kwargs: dict[str, Any] = {"device": device, "local_files_only": True}
-    if dtype is not None:
-        model_kwargs["model_kwargs"] = {"dtype": getattr(torch, dtype)}
+    model_kwargs: dict[str, Any] = {
+        "device": device,
+        "local_files_only": True,
+        "model_kwargs": {"dtype": getattr(torch, dtype or "float32")},
+    }
     return HuggingFaceEmbeddings(
         model_name=model_path,
         model_kwargs=model_kwargs,

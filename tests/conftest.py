@@ -9,6 +9,7 @@ Two parametrizations are added here rather than in each test:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,6 +35,8 @@ from tests.support.dtypes import DTYPES, SESSION_DTYPE, dtype_forced
 from tests.support.paths import MODEL_CACHE, REPO, SHARED_DATA
 
 TEXTBOOK_CORPUS = "cardiology"
+# The loggers a command run in-process configures (`configure_logging`) for the whole process.
+CONFIGURED_LOGGERS = ("adapters", "retrieval", "ingest", "benchmarks", "ui", "pypdf")
 # Fixtures whose store and catalog are copies of a template: `store` and `sql_url` seed
 # themselves from the template when the test asks for one of these.
 SEEDED_BY = {"textbook_corpus": "textbook_template"}
@@ -65,6 +68,19 @@ def each_dtype(request: pytest.FixtureRequest) -> str:
     dtype = getattr(request, "param", SESSION_DTYPE)
     configure_torch(1, dtype=dtype)
     return dtype
+
+
+@pytest.fixture(autouse=True)
+def _loggers_restored() -> Iterator[None]:
+    """Our loggers (and pypdf's) as they were before the test: a CLI command run in-process
+    sets their handlers, levels and propagation, which would hide records from later tests'
+    caplog."""
+    loggers = [logging.getLogger(name) for name in CONFIGURED_LOGGERS]
+    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
+    yield
+    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
+        logger.handlers[:], logger.propagate = handlers, propagate
+        logger.setLevel(level)
 
 
 @pytest.fixture(scope="session")

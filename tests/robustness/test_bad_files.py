@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -72,10 +71,7 @@ def test_a_symlink_loop_inside_a_folder_is_a_warning_once_and_the_rest_is_ingest
     specs: dict[str, ModelSpec],
     encoder_loader,
     caplog: pytest.LogCaptureFixture,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A CLI test run in this process may have set our loggers not to propagate to caplog's.
-    monkeypatch.setattr(logging.getLogger("ingest"), "propagate", True)
     folder = tmp_path / "in"
     folder.mkdir()
     write_good(folder)
@@ -89,19 +85,6 @@ def test_a_symlink_loop_inside_a_folder_is_a_warning_once_and_the_rest_is_ingest
                      "nothing"}  # fmt: skip
 
 
-@pytest.fixture
-def logging_restored() -> Iterator[None]:
-    """Our and pypdf's loggers as they were: `configure_logging` changes them process-wide."""
-    names = ("adapters", "retrieval", "ingest", "benchmarks", "ui", "pypdf")
-    loggers = [logging.getLogger(name) for name in names]
-    saved = [(logger.handlers[:], logger.level, logger.propagate) for logger in loggers]
-    yield
-    for logger, (handlers, level, propagate) in zip(loggers, saved, strict=True):
-        logger.handlers[:], logger.propagate = handlers, propagate
-        logger.setLevel(level)
-
-
-@pytest.mark.usefixtures("logging_restored")
 def test_pypdf_messages_go_through_our_logging(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
