@@ -80,7 +80,7 @@ def _embeddings(
     """HuggingFaceEmbeddings as a plain pipeline builds it; `dtype` None keeps its fp32.
 
     The dtype is always passed: left out, transformers loads in torch's process-wide default,
-    which two models loading at once on two threads (the app's jobs) can leave at bf16.
+    which other code in the same process may have changed.
     """
     import torch
     from langchain_huggingface import HuggingFaceEmbeddings
