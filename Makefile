@@ -72,7 +72,7 @@ lint: $(STAMP)
 
 # One run: tests marked `numerics` run in float32 and in bfloat16 whatever this CPU has; the rest
 # run as this CPU computes by default. Catalog tests also run on PostgreSQL when
-# TEST_POSTGRES_URL names a server (.ci/run starts one); otherwise that run is skipped.
+# TEST_POSTGRES_URL names a server (.ci/run starts one); otherwise they run on SQLite only.
 # Most tests hold one core (one torch thread, or a subprocess): pytest-xdist runs TEST_WORKERS
 # at once, each test file on one worker (module fixtures are built once). TEST_WORKERS=0: serial.
 TEST_WORKERS ?= 2

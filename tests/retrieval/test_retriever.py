@@ -31,6 +31,7 @@ from retrieval import (
 from retrieval._edge import EdgeStore
 from retrieval.catalog_records import CorpusModel
 from retrieval.index import Index
+from tests.support.corpora import load_cached
 from tests.support.databases import SQL_BACKENDS, throwaway_sql_url
 from tests.support.paths import MODEL_CACHE
 
@@ -57,9 +58,8 @@ class World:
 
 @pytest.fixture(scope="module", params=SQL_BACKENDS)
 def world(
-    request: pytest.FixtureRequest, tmp_path_factory, shared_data: Path, specs,
-    encoder_loader_module,
-) -> Iterator[World]:  # fmt: skip
+    request: pytest.FixtureRequest, tmp_path_factory, shared_data: Path, specs
+) -> Iterator[World]:
     """Textbook modules and a journal PDF, ingested once per catalog backend."""
     root = tmp_path_factory.mktemp("retriever")
     rows = [
@@ -78,19 +78,12 @@ def world(
         report = ingest_paths(
             [source, shared_data / "pdfs" / "ehag110.pdf"],
             corpus=CORPUS, models=[specs["minilm"]], index=Index(world.catalog, world.store),
-            load_encoder=encoder_loader_module,
+            load_encoder=load_cached,
         )  # fmt: skip
         assert report.ok
         yield world
         world.store.close()
         world.catalog.close()
-
-
-@pytest.fixture(scope="module")
-def encoder_loader_module(minilm):
-    from adapters import load_encoder
-
-    return lambda spec: load_encoder(spec, cache_dir=MODEL_CACHE)
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +220,7 @@ def test_compare_reports_agreement_between_models(world: World, specs) -> None:
     for spec in (twin, prefixed):
         ingest_paths(
             [], corpus=CORPUS, models=[spec], index=Index(world.catalog, world.store),
-            load_encoder=lambda s: __import__("adapters").load_encoder(s, cache_dir=MODEL_CACHE),
+            load_encoder=load_cached,
         )  # fmt: skip
     retriever = world.retriever(specs={**specs, twin.id: twin, prefixed.id: prefixed})
     cmp = retriever.compare(

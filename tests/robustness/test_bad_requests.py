@@ -28,7 +28,7 @@ from retrieval import (
 from retrieval._edge import EdgeStore
 from retrieval.index import Index
 from retrieval.langchain_retriever import CardioRetriever
-from tests.support.corpora import write_textbook_sections
+from tests.support.corpora import load_cached, write_textbook_sections
 from tests.support.databases import throwaway_sql_url
 from tests.support.paths import MODEL_CACHE
 
@@ -41,8 +41,6 @@ def world(
     tmp_path_factory: pytest.TempPathFactory, shared_data: Path, specs, minilm
 ) -> Iterator[tuple[Settings, EdgeStore, Catalog]]:
     """The small real textbook corpus (31 chunks, MiniLM), ingested once for the module."""
-    from adapters import load_encoder
-
     root = tmp_path_factory.mktemp("requests")
     with throwaway_sql_url(root / "catalog.db") as sql_url:
         settings = Settings(data_dir=root, model_cache_dir=MODEL_CACHE, sql_url=sql_url)
@@ -52,7 +50,7 @@ def world(
         report = ingest_paths(
             [write_textbook_sections(shared_data, root)], corpus=CORPUS,
             models=[specs["minilm"]], index=Index(catalog, store),
-            load_encoder=lambda spec: load_encoder(spec, cache_dir=MODEL_CACHE),
+            load_encoder=load_cached,
         )  # fmt: skip
         assert report.ok
         yield settings, store, catalog
