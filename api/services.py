@@ -13,9 +13,14 @@ worker process) would fail; models load once. Requests run in uvicorn's thread p
 from __future__ import annotations
 
 import threading
+from typing import TYPE_CHECKING
 
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 from retrieval.locked_store import LockedStore
+from retrieval.rag import chat_model_from_settings
+
+if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
 
 
 class Services:
@@ -31,6 +36,20 @@ class Services:
         self.specs = settings.model_specs()
         self._retrievers: dict[tuple[str | None, str | None], Retriever] = {}
         self._lock = threading.Lock()
+        self._chat: BaseChatModel | None = None
+        self._chat_loaded = False
+
+    def chat_model(self) -> BaseChatModel | None:
+        """The configured chat model (made once), or None: answers are then quoted.
+
+        Raises:
+            ChatModelError: The setting names a provider whose package is not installed.
+        """
+        with self._lock:
+            if not self._chat_loaded:
+                self._chat = chat_model_from_settings(self.settings)
+                self._chat_loaded = True
+            return self._chat
 
     def retriever(self, corpus: str | None, model: str | None) -> Retriever:
         """The retriever of a corpus (None: the only or default one) and model (None: its own).

@@ -46,6 +46,7 @@ from retrieval import (
     collection_name,
 )
 from retrieval.index import Index, open_index
+from retrieval.retriever import RERANKED
 
 logger = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ def run_mode(
     latencies: list[float] = []
     for query_id, text in tqdm(
         beir.queries.items(),
-        desc=f"{retriever.model} {mode}",
+        desc=f"{retriever.model} {mode}{RERANKED if options.get('rerank') else ''}",
         unit="query",
         disable=not show_progress,
     ):
@@ -309,8 +310,12 @@ def evaluate_dataset(
     on_step: StepCallback | None = None,
     index: Index | None = None,
     context_template: str = DEFAULT_TEMPLATE,
+    rerank: bool = False,
 ) -> DatasetRun:
     """Ingest the set's corpus for each model (once: unchanged files are skipped), then search.
+
+    Every mode runs without reranking; with `rerank`, each also runs reranked, under the
+    mode's name with RERANKED appended ("hybrid+rerank"), on the same queries.
 
     `on_step(label, done, total)` is called as the ingest and each model and mode start and
     after the last one, for progress shown outside a terminal (the web app). A process that
@@ -342,14 +347,17 @@ def evaluate_dataset(
                 results[model_id] = {}
                 for position, mode in enumerate(modes):
                     step(f"{model_id} {mode}", 1 + number * len(modes) + position, total)
-                    results[model_id][str(mode)] = run_mode(
-                        retriever,
-                        beir,
-                        mode,
-                        depth=depth,
-                        options=(hybrid_options or {}) if mode is SearchMode.HYBRID else {},
-                        show_progress=show_progress,
-                    )
+                    mode_options = (hybrid_options or {}) if mode is SearchMode.HYBRID else {}
+                    for reranked in (False, True) if rerank else (False,):
+                        label = f"{mode}{RERANKED}" if reranked else str(mode)
+                        results[model_id][label] = run_mode(
+                            retriever,
+                            beir,
+                            mode,
+                            depth=depth,
+                            options={**mode_options, "rerank": reranked},
+                            show_progress=show_progress,
+                        )
         step("scoring", total, total)
         chunks = store.collection_info(collection_name(corpus, requested[0])).points
     return DatasetRun(beir, corpus, chunks, ingest_seconds, results)

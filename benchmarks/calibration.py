@@ -32,17 +32,25 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from adapters import get_spec
+from adapters.specs import get_reranker_spec
 from benchmarks.beir import BeirSet, ingest_beir_corpus
 from benchmarks.report import RunOutput, markdown_table, model_provenance, provenance
 from retrieval import Retriever, SearchMode, Settings
-from retrieval.confidence import CALIBRATION_FILE, FALSE_ALARM_SHARE, Calibration
+from retrieval.confidence import (
+    ASSESSED_HITS,
+    CALIBRATION_FILE,
+    FALSE_ALARM_SHARE,
+    RERANK_MODE,
+    Calibration,
+)
 from retrieval.index import open_index
+from retrieval.retriever import RERANKED
 
 OFF_TOPIC_SET = "openstax_glossary"  # a cardiovascular textbook: no answer to other topics
 K = 10
 REPORT_HEADER = (
     "model", "mode", "set", "queries", "best hit relevant", "false alarms", "caught",
-    "off-topic called weak",
+    "answerable called weak", "off-topic called weak",
 )  # fmt: skip
 
 
@@ -99,13 +107,24 @@ def _observe(
     dataset: str,
     *,
     show_progress: bool,
+    rerank: bool,
 ) -> list[Observation]:
+    """Each query's best hit (its score and whether it is relevant).
+
+    The score is its cosine, or with `rerank` the reranker's best score of the hits an answer
+    reads.
+    """
     observations = []
-    for query_id, text in tqdm(
-        queries.items(), desc=f"{retriever.model} {mode} {dataset}", disable=not show_progress
-    ):
-        hits = retriever.search(text, K, mode=mode)
-        cosine = retriever.best_cosine(text, hits, mode=mode)
+    label = f"{retriever.model} {mode}{RERANKED if rerank else ''} {dataset}"
+    for query_id, text in tqdm(queries.items(), desc=label, disable=not show_progress):
+        hits = retriever.search(text, K, mode=mode, rerank=rerank)
+        if not hits:
+            continue
+        cosine = (
+            max(h.rerank_score or 0.0 for h in hits[:ASSESSED_HITS])
+            if rerank
+            else retriever.best_cosine(text, hits, mode=mode)
+        )
         if cosine is None:
             continue
         judged = qrels.get(query_id)
@@ -122,6 +141,9 @@ def _rates(observations: Sequence[Observation], curve: Calibration) -> dict[str,
     bad = [w for o, w in judged if not o.relevant]
     return {
         "queries": len(judged),
+        "answerable_weak_rate": round(float(np.mean([w for _, w in judged])), 3)
+        if judged
+        else None,
         "best_hit_relevant": round(len(good) / len(judged), 3) if judged else None,
         "false_alarm_rate": round(float(np.mean(good)), 3) if good else None,
         "caught_rate": round(float(np.mean(bad)), 3) if bad else None,
@@ -137,18 +159,20 @@ def _observations(
     off_topic: Sequence[str],
     *,
     show_progress: bool,
+    rerank: bool,
 ) -> list[Observation]:
     """Every set's queries in `mode`, and the off-topic questions in OFF_TOPIC_SET."""
     observations: list[Observation] = []
     for beir in sets:
         retriever = retrievers[beir.name]
         observations += _observe(
-            retriever, beir.queries, beir.qrels, mode, beir.name, show_progress=show_progress
-        )
+            retriever, beir.queries, beir.qrels, mode, beir.name,
+            show_progress=show_progress, rerank=rerank,
+        )  # fmt: skip
         if beir.name == OFF_TOPIC_SET and off_topic:
             asked = {f"off-{n}": question for n, question in enumerate(off_topic)}
             observations += _observe(
-                retriever, asked, {}, mode, beir.name, show_progress=show_progress
+                retriever, asked, {}, mode, beir.name, show_progress=show_progress, rerank=rerank
             )
     return observations
 
@@ -161,11 +185,17 @@ def run_calibration(
     off_topic: Sequence[str],
     *,
     show_progress: bool,
+    rerank: bool = False,
 ) -> RunOutput:
-    """Observe, fit a curve per model and mode on every set together, and report per set."""
+    """Observe, fit a curve per model and mode on every set together, and report per set.
+
+    With `rerank`, the observations are the reranker's scores of every model and mode's
+    reranked hits, and one curve is fitted on all of them: the reranker's.
+    """
     started = provenance()
     specs = settings.model_specs()
     curves: list[dict[str, Any]] = []
+    pooled: list[Observation] = []
     with open_index(settings) as index, ExitStack() as opened:
         corpora = {
             beir.name: ingest_beir_corpus(beir, model_ids, specs, index, show_progress)[0]
@@ -181,8 +211,11 @@ def run_calibration(
             }  # fmt: skip
             for mode in modes:
                 observed = _observations(
-                    retrievers, sets, mode, off_topic, show_progress=show_progress
+                    retrievers, sets, mode, off_topic, show_progress=show_progress, rerank=rerank
                 )
+                if rerank:
+                    pooled += observed
+                    continue
                 curve = fit_logistic([o.cosine for o in observed], [o.relevant for o in observed])
                 curves.append(
                     {
@@ -199,6 +232,8 @@ def run_calibration(
                         },
                     }
                 )
+    if rerank:
+        curves.append(_reranker_curve(settings, pooled, sets))
     payload = {
         **started,
         "models": model_provenance(specs, list(model_ids)),
@@ -210,11 +245,30 @@ def run_calibration(
     return RunOutput(payload, calibration_markdown(payload))
 
 
+def _reranker_curve(
+    settings: Settings, observed: Sequence[Observation], sets: Sequence[BeirSet]
+) -> dict[str, Any]:
+    spec = get_reranker_spec(settings.reranker_specs(), settings.reranker)
+    curve = fit_logistic([o.cosine for o in observed], [o.relevant for o in observed])
+    return {
+        "model": spec.id,
+        "spec_hash": spec.spec_hash,
+        "mode": RERANK_MODE,
+        "intercept": curve.intercept,
+        "slope": curve.slope,
+        "weak_below": curve.weak_below,
+        "observations": len(observed),
+        "per_set": {
+            b.name: _rates([o for o in observed if o.dataset == b.name], curve) for b in sets
+        },
+    }
+
+
 def calibration_markdown(payload: dict[str, Any]) -> str:
     """The curves' false alarms and catches per set, as a table."""
     rows = [
         [curve["model"], curve["mode"], name, rates["queries"], rates["best_hit_relevant"],
-         rates["false_alarm_rate"], rates["caught_rate"],
+         rates["false_alarm_rate"], rates["caught_rate"], rates.get("answerable_weak_rate", "-"),
          rates["off_topic_weak_rate"] if rates["off_topic"] else "-"]
         for curve in payload["calibrations"]
         for name, rates in curve["per_set"].items()

@@ -43,6 +43,7 @@ from benchmarks.report import (
 )
 from retrieval import DEFAULT_FUSION, FusionMethod, SearchMode, Settings
 from retrieval.index import Index
+from retrieval.retriever import RERANKED
 
 PERMUTATIONS = 10_000
 PLOTTED = ("nDCG@10", "Recall@10")
@@ -88,6 +89,8 @@ class QualityOptions:
     seed: int = 0
     reference: bool = False  # also run the plain LangChain pipeline (dense)
     context_template: str = DEFAULT_TEMPLATE
+    rerank: bool = False  # also run each mode reranked, paired against the mode alone
+    reranker: str = ""  # the reranker's id (the `reranker` setting), recorded with the run
 
     def hybrid_options(self) -> dict[str, Any]:
         """Keyword arguments of `Retriever.search` for hybrid mode."""
@@ -135,6 +138,7 @@ def quality_payload(
     models = list(evaluated.results)
     first = models[0]
     results, intervals, latency, versus_first, per_query = {}, {}, {}, {}, {}
+    versus_first_stage: dict[str, Any] = {}
     for model_id, modes in evaluated.results.items():
         results[model_id] = {mode: result.metrics for mode, result in modes.items()}
         per_query[model_id] = {
@@ -164,6 +168,15 @@ def quality_payload(
                 for mode, result in modes.items()
                 if mode in evaluated.results[first]
             }
+        reranked = {
+            mode: paired_differences(
+                modes[mode + RERANKED], modes[mode], list(METRICS), seed=options.seed
+            )
+            for mode in modes
+            if mode + RERANKED in modes
+        }
+        if reranked:
+            versus_first_stage[model_id] = reranked
     return {
         "dataset": beir.name,
         "dataset_hash": file_hash(beir.files),
@@ -181,6 +194,8 @@ def quality_payload(
             "permutations": PERMUTATIONS,
             "reference": options.reference,
             "context_template": options.context_template,
+            "rerank": options.rerank,
+            "reranker": options.reranker if options.rerank else None,
         },
         "models": _provenance(specs, models),
         **started_provenance,
@@ -189,6 +204,7 @@ def quality_payload(
         "intervals": intervals,
         "compared_with": first,
         "versus_first": versus_first,
+        "versus_first_stage": versus_first_stage,
         "latency_ms": latency,
         "per_query": per_query,
     }
@@ -271,6 +287,19 @@ def quality_markdown(payload: dict[str, Any]) -> str:
             "",
             markdown_table(["model", "mode", *METRICS], compared_rows),
         ]
+    if payload.get("versus_first_stage"):
+        rerank_rows = [
+            [model, mode, *(difference_cell(by_metric[metric]) for metric in METRICS)]
+            for model, modes in payload["versus_first_stage"].items()
+            for mode, by_metric in modes.items()
+        ]
+        lines += [
+            "",
+            f"Reranked ({payload['options'].get('reranker')}) minus the same mode without "
+            "reranking, on the same queries: mean [95% interval] (paired permutation p-value).",
+            "",
+            markdown_table(["model", "mode", *METRICS], rerank_rows),
+        ]
     if any(issues.values()):
         lines += ["", f"Qrels skipped: {issues}."]
     return "\n".join(lines)
@@ -337,6 +366,7 @@ def run_quality(
         on_step=on_step,
         index=index,
         context_template=options.context_template,
+        rerank=options.rerank,
     )
     if options.reference:
         evaluated.results[REFERENCE] = {

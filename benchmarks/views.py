@@ -13,6 +13,7 @@ from benchmarks.calibration import calibration_markdown
 from benchmarks.ingest_memory import memory_figures, memory_markdown
 from benchmarks.load import load_figures, load_markdown
 from benchmarks.quality import quality_figures, quality_markdown
+from benchmarks.rerank_latency import rerank_latency_figures, rerank_latency_markdown
 from benchmarks.separation import separation_figures, separation_markdown
 from benchmarks.speed import speed_figures, speed_markdown
 
@@ -31,6 +32,7 @@ RENDERERS: dict[str, Renderer] = {
     "calibration": (calibration_markdown, _no_figures),
     "load": (load_markdown, load_figures),
     "ingest_memory": (memory_markdown, memory_figures),
+    "rerank_latency": (rerank_latency_markdown, rerank_latency_figures),
 }
 
 

@@ -9,6 +9,7 @@ Examples:
     adapters eval --model minilm-cardio --against minilm
     adapters register my-adapters/minilm-notes --id minilm-notes --base minilm
     adapters list
+    adapters train-reranker --medquad medquad_visible.jsonl --out adapters/trained/cardio-rerank
 """
 
 # This module wires the adapters package to the catalog (--from-corpus) and to the retrieval
@@ -43,10 +44,12 @@ from cli.options import (
     ThreadsOpt,
     common_options,
 )
+from cli.reranker import train_reranker
 from ingest.chunking import ChunkingSpec
 from retrieval import Catalog, RetrievalError, SearchMode, Settings
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
+app.command("train-reranker")(train_reranker)
 out = Console()
 
 DEFAULT_EVAL_SETS = ("openstax_glossary", "medquad_cardio_dev")

@@ -26,7 +26,7 @@ from benchmarks.report import RunOutput, file_hash, save_figures
 from benchmarks.separation import run_separation, sample_pairs
 from benchmarks.views import RENDERERS, render
 from cli.bench_runs import JsonPath, Out, Seed, bench_settings, console, record_and_show
-from cli.bench_scale import ingest_memory, load, speed
+from cli.bench_scale import ingest_memory, load, rerank_latency, speed
 from cli.console import run_app
 from cli.datasets import app as datasets_app
 from cli.options import (
@@ -99,6 +99,14 @@ def quality(
             "a template other than the default gets a corpus of its own.",
         ),
     ] = DEFAULT_TEMPLATE.replace("\n", "\\n"),
+    rerank: Annotated[
+        bool,
+        typer.Option(
+            "--rerank",
+            help="Also run each mode reranked (the `reranker` setting), paired against the "
+            "mode without it; without this flag, no mode is reranked.",
+        ),
+    ] = False,
     out: Out = None,
     json_path: JsonPath = None,
     threads: ThreadsOpt = None,
@@ -108,7 +116,8 @@ def quality(
 ) -> None:
     """nDCG@10, Recall@1/10/100, MRR@10, MAP@100 per model and mode, with 95% intervals.
 
-    Each model after the first is tested against it on the same queries (paired).
+    Each model after the first is tested against it on the same queries (paired); with
+    --rerank, each reranked mode against the same mode without reranking.
     """
     if rrf_k is not None and fusion is not FusionMethod.RRF:
         raise typer.BadParameter("applies to --fusion rrf only", param_hint="--rrf-k")
@@ -143,6 +152,8 @@ def quality(
                 seed=seed,
                 reference=reference,
                 context_template=context_template.replace("\\n", "\n"),
+                rerank=rerank,
+                reranker=settings.reranker,
             ),
             show_progress=not common.quiet and sys.stderr.isatty(),
         ),
@@ -234,6 +245,14 @@ def calibrate(
     write: Annotated[
         bool, typer.Option(help="Merge the curves into retrieval/calibration.json.")
     ] = True,
+    rerank: Annotated[
+        bool,
+        typer.Option(
+            "--rerank",
+            help="Fit the reranker's curve (the `reranker` setting) on the reranked hits of "
+            "every model and mode, instead of one cosine curve per model and mode.",
+        ),
+    ] = False,
     out: Out = None,
     json_path: JsonPath = None,
     threads: ThreadsOpt = None,
@@ -265,6 +284,7 @@ def calibrate(
                 settings,
                 questions,
                 show_progress=not common.quiet and sys.stderr.isatty(),
+                rerank=rerank,
             )
         )
         return output[0]
@@ -328,6 +348,7 @@ def show(
 app.command("speed")(speed)
 app.command("load")(load)
 app.command("ingest-memory")(ingest_memory)
+app.command("rerank-latency")(rerank_latency)
 
 
 def main() -> None:

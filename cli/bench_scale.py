@@ -1,4 +1,4 @@
-"""`cardiorag bench speed`, `load` and `ingest-memory`: how CardioRAG holds up at scale."""
+"""`cardiorag bench speed`, `load`, `ingest-memory`, `rerank-latency`: scale and stage costs."""
 
 from __future__ import annotations
 
@@ -8,8 +8,10 @@ from typing import Annotated
 
 import typer
 
+from adapters.specs import get_reranker_spec
 from benchmarks.ingest_memory import run_ingest_memory
 from benchmarks.load import LoadOptions, run_load
+from benchmarks.rerank_latency import TEXTBOOK_FILE, run_rerank_latency
 from benchmarks.speed import DEFAULT_SIZES, REAL_CHUNK_TOKENS, REAL_POINTS, SpeedOptions, run_speed
 from cli.bench_runs import JsonPath, Out, Seed, bench_settings, record_and_show
 from cli.options import Common, CorpusOpt, ThreadsOpt, common_options
@@ -209,5 +211,36 @@ def ingest_memory(
             notes_csv,
             seed=seed,
             show_progress=not common.quiet and sys.stderr.isatty(),
+        ),
+    )
+
+
+@common_options()
+def rerank_latency(
+    queries: Annotated[int, typer.Option(min=5, help="Questions per candidate count.")] = 40,
+    threads: ThreadsOpt = 2,
+    out: Out = None,
+    json_path: JsonPath = None,
+    seed: Seed = 0,
+    *,
+    common: Common,
+) -> None:
+    """p50/p95 ms that reranking 10, 30 and 100 candidates adds, in bf16 and in fp32."""
+    settings = bench_settings(common, threads)
+    spec = get_reranker_spec(settings.reranker_specs(), settings.reranker or "cardio-rerank")
+    record_and_show(
+        settings,
+        "rerank_latency",
+        spec.id,
+        out,
+        json_path,
+        lambda: run_rerank_latency(
+            spec,
+            medquad=settings.datasets_dir / "medquad" / "medquad_visible.jsonl",
+            textbook=settings.datasets_dir / "textbook" / TEXTBOOK_FILE,
+            queries=queries,
+            threads=threads or 2,
+            cache_dir=settings.model_cache_dir,
+            seed=seed,
         ),
     )

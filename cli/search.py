@@ -40,6 +40,14 @@ AllPartsOpt = Annotated[
     bool,
     typer.Option("--all-parts", help="Search references, title block and back matter too."),
 ]
+RerankOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--rerank/--no-rerank",
+        help="Reorder the first stage's best hits with the reranker [default: the `rerank` "
+        "setting, on].",
+    ),
+]
 _SNIPPET_CHARS = 300
 
 
@@ -65,8 +73,13 @@ def _print_hits(console: Console, hits: list[Hit]) -> None:
     for hit in hits:
         where = f" · {hit.section}" if hit.section and hit.section not in hit.citation else ""
         flags = " · OCR (scanned page)" if hit.ocr else ""
+        moved = (
+            f", reranker {hit.rerank_score:.2f}, first stage #{hit.first_rank}"
+            if hit.rerank_score is not None
+            else ""
+        )
         console.print(
-            f"{hit.rank}. {hit.citation}{where}{flags}  (score {hit.score:.3f})",
+            f"{hit.rank}. {hit.citation}{where}{flags}  (score {hit.score:.3f}{moved})",
             highlight=False,
             markup=False,
         )
@@ -84,6 +97,7 @@ def search(
     k: KOpt = 10,
     filters: FilterOpt = None,
     all_parts: AllPartsOpt = False,
+    rerank: RerankOpt = None,
     as_json: JsonFlagOpt = False,
     *,
     common: Common,
@@ -97,14 +111,23 @@ def search(
             mode=mode,
             filters=parse_filters(filters or []),
             parts=DOCUMENT_PARTS if all_parts else ("body",),
+            rerank=rerank,
         )
-        used = {"corpus": retriever.corpus, "model": retriever.model, "mode": str(mode)}
+        used = {
+            "corpus": retriever.corpus,
+            "model": retriever.model,
+            "mode": str(mode),
+            "reranker": settings.reranker if hits and hits[0].first_rank is not None else None,
+        }
     if as_json:
         record = {"query": query, **used, "hits": [hit.record() for hit in hits]}
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
     console = Console()
-    console.print(f"{len(hits)} hits in {used['corpus']} ({used['model']}, {used['mode']})")
+    reranked = f", reranked by {used['reranker']}" if used["reranker"] else ""
+    console.print(
+        f"{len(hits)} hits in {used['corpus']} ({used['model']}, {used['mode']}{reranked})"
+    )
     _print_hits(console, hits)
 
 
@@ -115,35 +138,26 @@ def answer(
     model: SearchModelOpt = None,
     mode: ModeOpt = SearchMode.HYBRID,
     k: Annotated[int, typer.Option("--k", "-k", min=1, help="Hits the answer reads.")] = 3,
+    rerank: RerankOpt = None,
     as_json: JsonFlagOpt = False,
     *,
     common: Common,
 ) -> None:
     """Answer from the top hits: a chat model's answer when one is set, else quoted sentences."""
-    from retrieval.rag import answer_from_hits, chat_model_from_settings
+    from retrieval.answering import answer_question
+    from retrieval.rag import chat_model_from_settings
 
     settings = common.settings()
     with Retriever(corpus, model, settings=settings) as retriever:
-        extracted = retriever.answer(query, k, mode=mode)
-        llm = None if extracted.weak else chat_model_from_settings(settings)
-        generated = (
-            None
-            if llm is None
-            else answer_from_hits(llm, query, extracted.hits, mode=str(mode), model=retriever.model)
+        given = answer_question(
+            retriever, query, k, mode=mode, rerank=rerank, chat=chat_model_from_settings(settings)
         )
-    text = generated if generated is not None else extracted.text
-    kind = "generated" if generated is not None else "extractive"
     if as_json:
-        record = {
-            "query": query,
-            "answer": text,
-            "kind": kind,
-            "weak": extracted.weak,
-            "sources": [hit.record() for hit in extracted.hits],
-        }
-        typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(given.record(), ensure_ascii=False, indent=2))
         return
     console = Console()
-    console.print(text or "No sentence of the top hits fits the question.", highlight=False)
-    for number, hit in enumerate(extracted.hits, start=1):
+    if given.chat_error:
+        console.print(f"The chat model gave no answer ({given.chat_error}); quoting instead.")
+    console.print(given.text, highlight=False, markup=False)
+    for number, hit in enumerate(given.hits, start=1):
         console.print(f"[{number}] {hit.citation}", highlight=False, markup=False)

@@ -24,6 +24,8 @@ from pathlib import Path
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FALSE_ALARM_SHARE = 0.02
 WEAK_MESSAGE = "No passage in this corpus answers this well"
+RERANK_MODE = "rerank"  # a reranker's curve: one per reranker, whatever the first stage
+ASSESSED_HITS = 3  # reranked hits are judged by the best of those an answer reads
 
 
 @dataclass(frozen=True, slots=True)

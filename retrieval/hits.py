@@ -30,6 +30,10 @@ class Hit:
     doc_type: str
     metadata: dict[str, Any] = field(default_factory=dict)
     matched_terms: tuple[str, ...] = ()
+    # Set when a reranker reordered the hits: `rank` and `score` are then the blended ones.
+    first_rank: int | None = None
+    first_score: float | None = None
+    rerank_score: float | None = None  # the cross-encoder's logit (higher: more likely answers)
 
     @property
     def ocr(self) -> bool:
@@ -57,9 +61,19 @@ class Hit:
 
     def record(self) -> dict[str, Any]:
         """The hit as JSON: rank, score, citation and where it comes from, and its whole text."""
+        reranked = (
+            {
+                "first_rank": self.first_rank,
+                "first_score": round(self.first_score or 0.0, 6),
+                "rerank_score": round(self.rerank_score or 0.0, 6),
+            }
+            if self.first_rank is not None
+            else {}
+        )
         return {
             "rank": self.rank,
             "score": round(self.score, 6),
+            **reranked,
             "citation": self.citation,
             "source": self.source,
             "title": self.title,

@@ -89,6 +89,8 @@ def hit_to_document(hit: Hit, *, mode: str, model: str) -> Document:
         "page_end": hit.page_end,
         "doc_type": hit.doc_type,
         "matched_terms": list(hit.matched_terms),
+        "first_rank": hit.first_rank,
+        "rerank_score": hit.rerank_score,
         "mode": mode,
         "model": model,
     }
@@ -105,8 +107,9 @@ class CardioRetriever(BaseRetriever):
     with `chunk_id`, `doc_id`, `rank` (from 1), `score` (higher is better; cosine in dense
     mode, BM25 in sparse mode, a fused score in hybrid mode: never compare across modes),
     `citation`, `title`, `source`, `section`, `page_start`, `page_end`, `doc_type`,
-    `matched_terms` (query words found in the chunk), `mode`, `model`, plus the record's own
-    metadata fields.
+    `matched_terms` (query words found in the chunk), `first_rank` and `rerank_score` (set
+    when the reranker reordered the hits; `rank` and `score` are then the reranked ones),
+    `mode`, `model`, plus the record's own metadata fields.
 
     Attributes:
         retriever: The CardioRAG retriever to search with (its corpus and store).
@@ -114,6 +117,8 @@ class CardioRetriever(BaseRetriever):
         mode: dense, sparse (BM25) or hybrid.
         filters: Metadata conditions, as `Retriever.search` takes them.
         model: Embedding model id; None means the retriever's own model.
+        rerank: Rerank with the configured reranker (True), not (False), or as the
+            `rerank` setting says (None).
 
     Example:
         >>> docs = CardioRetriever(retriever=base, k=3).invoke("heart valves")  # doctest: +SKIP
@@ -129,6 +134,7 @@ class CardioRetriever(BaseRetriever):
     mode: Mode = SearchMode.DENSE
     filters: Filters = None
     model: ModelId = None
+    rerank: bool | None = None
 
     def _get_relevant_documents(
         self, query: str, *, run_manager: CallbackManagerForRetrieverRun, **kwargs: Any
@@ -153,7 +159,13 @@ class CardioRetriever(BaseRetriever):
         if unknown:
             allowed = ", ".join(sorted(_search_options()))
             raise TypeError(f"CardioRetriever got unknown search options {unknown}; use {allowed}")
-        defaults = {"k": self.k, "mode": self.mode, "filters": self.filters, "model": self.model}
+        defaults = {
+            "k": self.k,
+            "mode": self.mode,
+            "filters": self.filters,
+            "model": self.model,
+            "rerank": self.rerank,
+        }
         request = SearchRequest.of(query, **(defaults | options))
         mode, model = request.mode.value, request.model or self.retriever.model
         hits = self.retriever.run(request)

@@ -78,6 +78,13 @@ valid integer; k takes an integer >= 1
     hnsw_ef: Annotated[StrictInt | None, Field(ge=1, description="None or an integer >= 1")] = (
         DEFAULT_HNSW_EF
     )
+    rerank: Annotated[
+        StrictBool | None, Field(description="True, False or None (the `rerank` setting)")
+    ] = None
+    rerank_candidates: Annotated[
+        StrictInt | None,
+        Field(ge=1, le=200, description="None (the setting) or an integer from 1 to 200"),
+    ] = None
 
     @classmethod
     def of(cls, query: object, **options: Any) -> SearchRequest:

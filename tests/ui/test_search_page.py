@@ -108,7 +108,7 @@ def test_a_chat_model_that_cannot_load_falls_back_to_extraction(
     monkeypatch.setenv("CARDIORAG_CHAT_PROVIDER", "no-such-provider")
     app = _search(open_app(), "what causes the heart sounds")
     assert "did not answer" in app.warning[0].value
-    assert "showing the extractive answer instead" in app.warning[0].value
+    assert "showing the quoted answer instead" in app.warning[0].value
     assert any(c.value.startswith("Answer mode: extractive") for c in app.caption)
 
 

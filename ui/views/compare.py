@@ -1,4 +1,6 @@
-"""Compare: one query, two to four models side by side, their agreement, and relevance judging.
+"""Compare: one query, two to four pipelines side by side, their agreement, and judging.
+
+A pipeline is a model, with or without the reranker.
 
 Rows are chunks, so a chunk several models found is one row with its rank under each model;
 judging it stores (query, model, chunk, time) in the catalog, building an evaluation set.
@@ -11,6 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from retrieval import Comparison, Hit
+from retrieval.retriever import RERANKED, pipeline_options
 from ui import resources
 from ui.corpus import choose_corpus, embedded_models, model_label
 from ui.guard import shows_errors
@@ -125,17 +128,23 @@ def main() -> None:
             st.info("No corpus yet: upload documents on the Library page.")
             return
         models = embedded_models(corpus)
-        if len(models) < 2:
+        pipelines = models + (
+            [model + RERANKED for model in models] if resources.settings().reranker else []
+        )
+        if len(pipelines) < 2:
             st.info(
-                "Comparing needs a corpus embedded by two models or more: re-embed it on Library."
+                "Comparing needs a corpus embedded by two models or more, or a reranker "
+                "(setting `reranker`): re-embed it on Library."
             )
             return
         query = st.text_input("Query", key="compare.query", placeholder="e.g. syncope work-up")
         left, middle, right = st.columns([3, 2, 1])
         chosen = left.multiselect(
-            "Models (two to four)",
-            models,
-            default=models[:2],
+            "Pipelines (two to four): a model, or a model + rerank",
+            pipelines,
+            default=[models[0], models[0] + RERANKED]
+            if len(pipelines) > len(models)
+            else models[:2],
             max_selections=4,
             format_func=model_label,
             key="compare.models",
@@ -143,10 +152,11 @@ def main() -> None:
         mode = choose_mode(middle, "compare.mode")
         k = int(right.number_input("Results", 1, 50, 10, key="compare.k"))
         if not query.strip() or len(chosen) < 2:
-            st.caption("Type a query and pick two models or more.")
+            st.caption("Type a query and pick two pipelines or more.")
             _export(corpus)
             return
-        comparison = resources.retriever(corpus, chosen[0]).compare(
+        first_model = pipeline_options(chosen[0])["model"]
+        comparison = resources.retriever(corpus, first_model).compare(
             query.strip(), chosen, k, mode=mode
         )
         _agreement(comparison)

@@ -33,6 +33,7 @@ class SearchRequest:
     pages: tuple[int, int] | None
     # None: every part; otherwise the document parts searched (body text by default).
     parts: tuple[str, ...] | None = DEFAULT_PARTS
+    rerank: bool = False
 
     def filters(self) -> dict[str, Any]:
         """The request's filters in `Retriever.search`'s shape."""
@@ -69,7 +70,7 @@ def _request(corpus: str) -> SearchRequest | None:
         key="search.query",
         placeholder="e.g. what causes the heart sounds?",
     )
-    left, middle, right = st.columns([2, 2, 1])
+    left, middle, right, toggle = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
     model = left.selectbox(
         "Model",
         models,
@@ -79,6 +80,16 @@ def _request(corpus: str) -> SearchRequest | None:
     )
     mode = choose_mode(middle, "search.mode", last.mode if last else DEFAULT_MODE.value)
     k = right.number_input("Results", 1, 50, last.k if last else 10, key="search.k")
+    settings = resources.settings()
+    rerank = toggle.toggle(
+        "Rerank",
+        value=last.rerank if last else bool(settings.rerank and settings.reranker),
+        disabled=not settings.reranker,
+        key="search.rerank",
+        help=f"Reorder the best {settings.rerank_candidates} hits with the reranker "
+        f"({settings.reranker or 'none configured'}); it also picks the answer's sentences and "
+        "judges whether anything answers.",
+    )
     found = facets(corpus)
     with st.expander("Filters"):
         doc_types = st.multiselect(
@@ -122,6 +133,7 @@ def _request(corpus: str) -> SearchRequest | None:
         tuple(sources),
         (int(page_from), int(page_to)) if use_pages else None,
         None if every_part else DEFAULT_PARTS,
+        bool(rerank),
     )
 
 
@@ -141,6 +153,7 @@ def _hits(request: SearchRequest) -> tuple[list[Hit], float, Assessment]:
         mode=request.mode,
         filters=request.filters(),
         parts=request.parts,
+        rerank=request.rerank,
     )
     elapsed = (time.perf_counter() - started) * 1000
     assessment = retriever.assess(request.query, hits, mode=request.mode)
@@ -173,12 +186,18 @@ def main() -> None:
         st.caption(
             f"{len(hits)} hits for “{request.query}” in {elapsed:.0f} ms · "
             f"{request.model} · {request.mode}"
+            + (f" · reranked by {resources.settings().reranker}" if request.rerank else "")
         )
         for hit in hits:
             hit_card(hit, query=request.query, mode=request.mode, corpus=corpus)
         with answer_box:
             show_answer(
-                request.query, hits, mode=request.mode, model=request.model, weak=assessment.weak
+                request.query,
+                hits,
+                corpus=corpus,
+                mode=request.mode,
+                model=request.model,
+                rerank=request.rerank,
             )
 
 

@@ -1,0 +1,136 @@
+"""A cross-encoder: the question and a passage read together, one relevance score out.
+
+A bi-encoder embeds the two apart and compares vectors, so it sees that a passage is about the
+question's topic but not whether it answers it. A cross-encoder attends across both, at the cost
+of one forward pass per pair, which is why it only reorders a first stage's few best hits.
+
+Ours is a BERT-style base (the same weights as an embedding model) with a LoRA adapter and a
+one-number scoring head, both in a small peft folder.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from adapters.errors import ModelNotFoundError
+from adapters.placement import placement_for
+from adapters.specs import RerankerSpec
+from adapters.weights import resolve_base
+
+if TYPE_CHECKING:
+    import torch
+    from transformers import PreTrainedTokenizerBase
+
+SCORE_BATCH = 32
+
+
+def load_sequence_classifier(base: str, dtype: torch.dtype, *, num_labels: int = 1) -> Any:
+    """The base's weights with a fresh (or saved) sequence-classification head on top."""
+    from transformers import AutoModelForSequenceClassification
+    from transformers.utils import logging as transformers_logging
+
+    # The base has no head yet (its load report calls it "newly initialized"): the adapter
+    # folder, or training, brings it.
+    level = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        return AutoModelForSequenceClassification.from_pretrained(
+            base, num_labels=num_labels, dtype=dtype
+        )
+    finally:
+        transformers_logging.set_verbosity(level)
+
+
+def tokenize_pairs(
+    tokenizer: PreTrainedTokenizerBase,
+    queries: Sequence[str],
+    passages: Sequence[str],
+    max_length: int,
+) -> Any:
+    """Question and passage as one input; only the passage is cut when it is too long."""
+    return tokenizer(
+        list(queries),
+        list(passages),
+        truncation="only_second",
+        max_length=max_length,
+        padding=True,
+        return_tensors="pt",
+    )
+
+
+class CrossEncoder:
+    """Scores (question, passage) pairs; thread-safe (one scoring at a time per model)."""
+
+    def __init__(
+        self, model: Any, tokenizer: PreTrainedTokenizerBase, max_length: int, name: str
+    ) -> None:
+        self.model = model.eval()
+        self.tokenizer = tokenizer
+        self.max_length = max_length
+        self.name = name
+        self._lock = threading.Lock()
+
+    @classmethod
+    def load(
+        cls, base: str, adapter: Path | None, *, dtype: torch.dtype, max_length: int, name: str
+    ) -> CrossEncoder:
+        """The base with the adapter folder's LoRA weights and scoring head.
+
+        Without an adapter (None) the base is a ready cross-encoder, its head included.
+        """
+        from peft import PeftModel
+        from transformers import AutoTokenizer
+
+        model = load_sequence_classifier(base, dtype)
+        if adapter is not None:
+            model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
+        return cls(model, AutoTokenizer.from_pretrained(base), max_length, name)
+
+    def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
+        """One logit per passage (higher: more likely to answer the query)."""
+        import torch
+
+        scores: list[np.ndarray] = []
+        with self._lock, torch.inference_mode():
+            for start in range(0, len(passages), SCORE_BATCH):
+                batch = passages[start : start + SCORE_BATCH]
+                inputs = tokenize_pairs(
+                    self.tokenizer, [query] * len(batch), batch, self.max_length
+                )
+                logits = self.model(**inputs).logits[:, 0]
+                scores.append(logits.float().numpy())
+        return np.concatenate(scores) if scores else np.zeros(0, dtype=np.float32)
+
+
+_loaded: dict[tuple[str, str], CrossEncoder] = {}
+_load_lock = threading.Lock()
+
+
+def load_reranker(spec: RerankerSpec, *, cache_dir: Path, allow_downloads: bool) -> CrossEncoder:
+    """Load a reranker once per process (per dtype) and return the same one later.
+
+    Raises:
+        ModelNotFoundError: When the base or the adapter folder is not available offline.
+        PlacementError: When the dtype cannot run here.
+    """
+    with _load_lock:
+        as_model = spec.as_model_spec()
+        placement = placement_for(as_model)
+        key = (spec.spec_hash, str(placement))
+        if key not in _loaded:
+            base = resolve_base(as_model, cache_dir=cache_dir, allow_downloads=allow_downloads)
+            adapter = Path(spec.adapter) if spec.adapter else None
+            if adapter is not None and not (adapter / "adapter_config.json").is_file():
+                raise ModelNotFoundError(
+                    spec.id, spec.adapter or "", "the adapter folder holds no adapter_config.json."
+                )
+            _loaded[key] = CrossEncoder.load(
+                base, adapter, dtype=placement.torch_dtype, max_length=spec.max_length,
+                name=spec.id,
+            )  # fmt: skip
+        return _loaded[key]

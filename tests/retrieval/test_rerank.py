@@ -1,0 +1,95 @@
+"""The shipped reranker on the real textbook corpus: ranking, answer sentences, weak evidence."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from retrieval import Retriever
+from retrieval.answer import judged_answer
+from retrieval.answering import answer_question
+from retrieval.errors import InvalidRequestError
+from retrieval.rerank import blend, passage_text
+from retrieval.retriever import RERANKED
+
+pytestmark = pytest.mark.numerics  # a cross-encoder's order must hold in bf16 and in fp32
+
+HEART_SOUNDS = "What produces the heart sounds heard with a stethoscope?"
+OFF_TOPIC = "How is glaucoma treated with eye drops?"
+
+
+def test_the_blend_standardises_both_scores_and_weighs_the_first_stage() -> None:
+    reranker = np.array([4.0, 0.0, -4.0])
+    first = np.array([0.1, 0.9, 0.5])  # the first stage prefers the second
+    assert np.argmax(blend(reranker, first, 0.0)) == 0
+    assert np.argmax(blend(reranker, first, 10.0)) == 1
+    assert np.allclose(blend(reranker, np.ones(3), 0.5), blend(reranker, np.zeros(3), 0.5))
+
+
+def test_the_reranker_reads_title_and_section_once() -> None:
+    assert passage_text("Heart", "Heart", "text") == "Heart\ntext"
+    assert passage_text("Cardiac Cycle", "Heart Sounds", "S1") == "Cardiac Cycle\nHeart Sounds\nS1"
+
+
+def test_reranked_hits_keep_their_first_stage_rank_and_score(
+    textbook_retriever: Retriever,
+) -> None:
+    first = textbook_retriever.search(HEART_SOUNDS, 30, mode="hybrid", rerank=False)
+    reranked = textbook_retriever.search(HEART_SOUNDS, 10, mode="hybrid", rerank=True)
+    by_chunk = {hit.chunk_id: hit for hit in first}
+    assert [hit.rank for hit in reranked] == list(range(1, 11))
+    assert all(hit.first_rank is None for hit in first)
+    for hit in reranked:
+        before = by_chunk[hit.chunk_id]
+        assert (hit.first_rank, hit.first_score) == (before.rank, before.score)
+        assert hit.rerank_score is not None
+    assert reranked[0].section == "Heart Sounds"
+    assert reranked[0].record()["first_rank"] == reranked[0].first_rank
+
+
+def test_pages_follow_one_reranked_order(textbook_retriever: Retriever) -> None:
+    whole = textbook_retriever.search(HEART_SOUNDS, 8, mode="dense", rerank=True)
+    first = textbook_retriever.search(HEART_SOUNDS, 4, mode="dense", rerank=True)
+    second = textbook_retriever.search(HEART_SOUNDS, 4, offset=4, mode="dense", rerank=True)
+    assert [h.chunk_id for h in first + second] == [h.chunk_id for h in whole]
+    assert [h.rank for h in second] == [5, 6, 7, 8]
+
+
+def test_the_setting_decides_when_a_request_does_not(textbook_retriever: Retriever) -> None:
+    assert textbook_retriever.settings.rerank  # on by default
+    assert textbook_retriever.search(HEART_SOUNDS, 3)[0].rerank_score is not None
+    textbook_retriever.settings = textbook_retriever.settings.model_copy(update={"reranker": ""})
+    assert textbook_retriever.search(HEART_SOUNDS, 3)[0].rerank_score is None
+    with pytest.raises(InvalidRequestError, match="rerank"):
+        textbook_retriever.search(HEART_SOUNDS, 3, rerank=True)
+    with pytest.raises(InvalidRequestError, match="rerank_candidates"):
+        textbook_retriever.search(HEART_SOUNDS, 3, rerank_candidates=0)
+
+
+def test_compare_sets_a_model_beside_itself_reranked(textbook_retriever: Retriever) -> None:
+    compared = textbook_retriever.compare(HEART_SOUNDS, ["minilm", "minilm" + RERANKED], 5)
+    assert compared.hits["minilm"][0].rerank_score is None
+    assert compared.hits["minilm" + RERANKED][0].rerank_score is not None
+    assert len(compared.pairs) == 1
+
+
+def test_the_answer_quotes_the_sentence_that_answers(textbook_retriever: Retriever) -> None:
+    hits = textbook_retriever.search(HEART_SOUNDS, 3, mode="hybrid")
+    reranker = textbook_retriever.reranker_for(True)
+    assert reranker is not None
+    answer = judged_answer(HEART_SOUNDS, hits, reranker, max_sentences=3)
+    assert answer.sentences
+    best = max(answer.sentences, key=lambda s: s.score)
+    assert "clos" in best.text.casefold()  # the valves closing make the sounds
+    assert all(f"[{s.number}]" in answer.text for s in answer.sentences)
+
+
+def test_nothing_answers_an_off_topic_question_and_the_answer_says_so(
+    textbook_retriever: Retriever,
+) -> None:
+    off = answer_question(textbook_retriever, OFF_TOPIC, mode="hybrid")
+    assert off.kind == "weak" and not off.sentences
+    assert off.assessment.confidence is not None and off.assessment.confidence < 0.5
+    on = answer_question(textbook_retriever, HEART_SOUNDS, mode="hybrid")
+    assert on.kind == "extractive" and on.sentences
+    assert on.record()["sources"][0]["rerank_score"] == pytest.approx(on.hits[0].rerank_score)
