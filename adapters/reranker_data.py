@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from adapters.cloze_pairs import sentences_of
 from adapters.pairs import normalise_query, read_query_texts
 from adapters.text_pair import headed
 
@@ -160,6 +161,39 @@ def medquad_groups(
     return groups
 
 
+def answer_sentence(answer: str, min_words: int = 6) -> str | None:
+    """The sentence that answers, in a MedQuAD answer: its first statement of enough words.
+
+    Many answers open by restating the question ("Is X inherited?") or with a "Key Points"
+    list; the first sentence after those is the one a reader quotes.
+    """
+    for sentence in sentences_of(answer):
+        if sentence.endswith("?") or sentence.casefold().startswith("key points"):
+            continue
+        if len(sentence.split()) >= min_words:
+            return sentence
+    return None
+
+
+def sentence_group(group: RerankGroup) -> RerankGroup | None:
+    """The passage group at sentence level: each answer cut to the sentence that answers.
+
+    A question must find the sentence that says what it asks, not one that mentions its words:
+    the negatives' sentences are about the same focus (siblings) or near it, and say something
+    else (how it is inherited, how common it is...).
+    """
+    cut = []
+    for passage in (group.positive, *group.negatives):
+        header, _, answer = passage.partition("\n")
+        sentence = answer_sentence(answer)
+        if sentence is None:
+            return None
+        cut.append(headed(header, sentence))
+    if len(set(cut)) < len(cut):
+        return None
+    return RerankGroup(group.query, cut[0], tuple(cut[1:]), "medquad-sentence")
+
+
 def window_groups(
     documents: dict[str, list[tuple[str, str]]],
     *,
@@ -253,6 +287,7 @@ def build_rerank_data(
     neighbours: Callable[[Sequence[str], Sequence[str]], np.ndarray],
     *,
     medquad_groups_count: int,
+    sentence_groups_count: int,
     textbook_groups_count: int,
     negatives: int,
     heldout_fraction: float = 0.05,
@@ -267,9 +302,17 @@ def build_rerank_data(
     records = read_medquad(medquad)
     kept, dropped = kept_records(records, exclude)
     train_records, heldout_records = split_by_topic(kept, heldout_fraction, seed)
-    train = medquad_groups(
-        train_records, neighbours, negatives=negatives, count=medquad_groups_count, seed=seed
+    mined = medquad_groups(
+        train_records,
+        neighbours,
+        negatives=negatives,
+        count=medquad_groups_count + sentence_groups_count,
+        seed=seed,
     )
+    train = mined[:medquad_groups_count]
+    sentences = [
+        cut for cut in map(sentence_group, mined[medquad_groups_count:]) if cut is not None
+    ]
     heldout = medquad_groups(
         heldout_records, neighbours, negatives=negatives, count=heldout_groups, seed=seed + 1
     )
@@ -281,7 +324,7 @@ def build_rerank_data(
             count=textbook_groups_count,
             seed=seed,
         )
-    groups = train + textbook_part
+    groups = train + sentences + textbook_part
     random.Random(seed).shuffle(groups)
     return RerankData(
         groups,
@@ -294,6 +337,7 @@ def build_rerank_data(
             "train_topics_pairs": len(train_records),
             "heldout_topics_pairs": len(heldout_records),
             "medquad_groups": len(train),
+            "sentence_groups": len(sentences),
             "textbook": textbook.name if textbook else None,
             "textbook_groups": len(textbook_part),
             "heldout_groups": len(heldout),

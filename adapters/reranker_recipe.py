@@ -96,6 +96,9 @@ copy reproduced the trained model's held-out scores to {record["reload_max_diffe
 - {data["medquad_groups"]} MedQuAD groups: a question, its answer (behind its focus, as the
   context header puts a title), and {data["negatives"]} negatives: up to 3 answers about the
   same focus to another question type, then answers the base encoder ranks near the question.
+- {data["sentence_groups"]} sentence groups: the same kind of group with each answer cut to
+  the sentence that answers (its first statement after any restated question), so that the
+  answer's sentences are chosen for saying what is asked, not for sharing its words.
 - {data["textbook_groups"]} textbook groups ({data["textbook"]}): a span of a ~150-word
   window as the query, its window as the answer; other windows of its section and of other
   sections as negatives.
@@ -141,6 +144,7 @@ def run_recipe(
     textbook: Path | None,
     exclude: Sequence[Path],
     medquad_groups: int,
+    sentence_groups: int,
     textbook_groups: int,
     options: RerankerOptions,
     command: str,
@@ -155,6 +159,7 @@ def run_recipe(
         exclude,
         encoder_neighbours(encoder),
         medquad_groups_count=medquad_groups,
+        sentence_groups_count=sentence_groups,
         textbook_groups_count=textbook_groups,
         negatives=options.negatives,
         seed=options.seed,

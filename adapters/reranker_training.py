@@ -35,7 +35,7 @@ HEAD_MODULES = ("classifier", "pooler")
 class RerankerOptions:
     """The recipe. Defaults are those the shipped reranker was trained with."""
 
-    steps: int = 1500
+    steps: int = 800
     groups_per_step: int = 4
     negatives: int = 7
     max_length: int = 192

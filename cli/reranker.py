@@ -49,8 +49,11 @@ def train_reranker(
     reranker_id: Annotated[
         str, typer.Option("--id", help="The reranker's id in its record.")
     ] = "cardio-rerank",
-    medquad_groups: Annotated[int, typer.Option(min=1, help="MedQuAD training groups.")] = 6000,
-    textbook_groups: Annotated[int, typer.Option(min=0, help="Textbook span groups.")] = 900,
+    medquad_groups: Annotated[int, typer.Option(min=1, help="MedQuAD passage groups.")] = 2800,
+    sentence_groups: Annotated[
+        int, typer.Option(min=0, help="MedQuAD groups cut to answer sentences.")
+    ] = 2000,
+    textbook_groups: Annotated[int, typer.Option(min=0, help="Textbook span groups.")] = 1200,
     steps: Annotated[int, typer.Option(min=1)] = DEFAULTS.steps,
     groups_per_step: Annotated[int, typer.Option(min=1)] = DEFAULTS.groups_per_step,
     negatives: Annotated[int, typer.Option(min=1)] = DEFAULTS.negatives,
@@ -105,6 +108,7 @@ def train_reranker(
             textbook=textbook,
             exclude=exclude or [],
             medquad_groups=medquad_groups,
+            sentence_groups=sentence_groups,
             textbook_groups=textbook_groups,
             options=options,
             command=shlex.join(["cardiorag", "adapters", *sys.argv[2:]]),

@@ -228,7 +228,8 @@ class Retriever:
                 duplicates are dropped before the page is cut.
             score_threshold: Drop hits scoring below it (its scale depends on the mode).
             fusion: dbsf (scores normalised, then summed) or rrf (ranks), for hybrid mode.
-            mmr: Re-rank candidates by maximal marginal relevance for diverse hits.
+            mmr: Re-rank candidates by maximal marginal relevance for diverse hits (then the
+                reranker does not reorder them).
             mmr_lambda: 1 = relevance only, 0 = diversity only.
             dedupe: Drop near-identical chunks (same text, or dense cosine >= 0.97 with 0.9
                 of their words in common).
@@ -265,7 +266,13 @@ class Retriever:
         reranker; hits past them keep their first-stage order behind them.
         """
         self._check_depth(request)
-        reranker = self.reranker_for(request.rerank)
+        if request.mmr and request.rerank:
+            raise InvalidRequestError(
+                "rerank",
+                request.rerank,
+                "False or None with mmr=True (MMR orders the hits for diversity)",
+            )
+        reranker = None if request.mmr else self.reranker_for(request.rerank)
         if reranker is None:
             return self._first_stage(request)
         candidates = request.rerank_candidates or self.settings.rerank_candidates

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 import streamlit as st
 
 from adapters import AdapterError, Encoder, ModelSpec, get_spec, load_encoder
+from adapters.cross_encoder import load_reranker
+from adapters.specs import get_reranker_spec
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 from retrieval.index import Index
 from retrieval.locked_store import LockedStore
@@ -68,7 +70,7 @@ def encoder(model_id: str) -> Encoder:
 
 @st.cache_resource(show_spinner=False)
 def warm_up() -> threading.Thread:
-    """Load the default model in the background when the server starts, once per process.
+    """Load the default model (and reranker) in the background when the server starts, once.
 
     Importing sentence-transformers and loading the weights takes seconds; done before anyone
     types, the first search only waits for what is left of it (load_encoder holds a lock, so a
@@ -85,6 +87,12 @@ def warm_up() -> threading.Thread:
             load_encoder(
                 spec, cache_dir=config.model_cache_dir, allow_downloads=config.allow_downloads
             )
+            if config.rerank and config.reranker:
+                load_reranker(
+                    get_reranker_spec(config.reranker_specs(), config.reranker),
+                    cache_dir=config.model_cache_dir,
+                    allow_downloads=config.allow_downloads,
+                )
         except AdapterError as error:  # the search page reports it when it needs the model
             logger.warning("warm-up: %s", error)
 

@@ -12,9 +12,11 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from api import create_app
 from retrieval import Retriever, Settings
+from retrieval.answering import answer_question
 from tests.support.corpora import CorpusTemplate
 from tests.support.paths import MODEL_CACHE
 
@@ -65,6 +67,27 @@ def test_answer_quotes_sentences_with_markers_and_its_sources(client: TestClient
     assert body["weak"] is False
     assert "[1]" in body["answer"] or "[2]" in body["answer"]
     assert 1 <= len(body["sources"]) <= 3
+
+
+def test_answer_gives_what_the_app_and_the_cli_give(
+    corpus_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(corpus_settings)) as client:
+        quoted = client.post("/answer", json={"query": QUESTIONS[1], "mode": "hybrid"}).json()
+    with Retriever("cardiology", "minilm", settings=corpus_settings) as retriever:
+        expected = answer_question(retriever, QUESTIONS[1], 3, mode="hybrid").record()
+    assert quoted["answer"] == expected["answer"] and quoted["kind"] == "extractive"
+    assert quoted["sources"][0]["rerank_score"] is not None  # reranked, as the setting says
+    # A configured chat model answers through the API too (it used to be quoted only there).
+    reply = "Antibodies attack the transfused cells [1]."
+    monkeypatch.setattr(
+        "langchain.chat_models.init_chat_model",
+        lambda model, **options: FakeListChatModel(responses=[reply]),
+    )
+    chatty = corpus_settings.model_copy(update={"chat_model": "llama3.1"})
+    with TestClient(create_app(chatty)) as client:
+        generated = client.post("/answer", json={"query": QUESTIONS[1]}).json()
+    assert (generated["kind"], generated["answer"]) == ("generated", reply)
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from adapters.context_template import DEFAULT_TEMPLATE
 from benchmarks.beir import BeirFormatError, corpus_for, doc_run, read_beir
 from benchmarks.langchain_reference import beir_documents
 from benchmarks.quality import paired_p_value
+from benchmarks.views import render
 from cli.bench import app
 from retrieval import Catalog
 from tests.support.corpora import TINY_BEIR_DOCUMENTS as DOCUMENTS
@@ -107,6 +108,24 @@ def test_quality_scores_compares_records_and_reuses_its_corpus(
     second = _quality(tiny_beir, data_dir, tmp_path / "second.json", "minilm", "minilm-cardio")
     assert second["ingest_seconds"] == {}  # unchanged corpus: nothing embedded again
     assert second["results"] == first["results"]
+
+
+def test_rerank_adds_each_mode_reranked_paired_against_itself(
+    tiny_beir: Path, tmp_path: Path
+) -> None:
+    payload = _quality(tiny_beir, tmp_path / "bench", tmp_path / "r.json", "minilm",
+                       extra=("--rerank",))  # fmt: skip
+    assert set(payload["results"]["minilm"]) == {"dense", "hybrid", "dense+rerank", "hybrid+rerank"}
+    assert payload["options"]["reranker"] == "cardio-rerank"
+    paired = payload["versus_first_stage"]["minilm"]
+    assert set(paired) == {"dense", "hybrid"}
+    for mode in paired:
+        difference = paired[mode]["nDCG@10"]
+        reranked = payload["results"]["minilm"][f"{mode}+rerank"]["nDCG@10"]
+        assert difference["mean"] == pytest.approx(
+            reranked - payload["results"]["minilm"][mode]["nDCG@10"], abs=1e-3
+        )
+    assert "Reranked (cardio-rerank) minus the same mode" in render("quality", payload)[0]
 
 
 @pytest.mark.slow

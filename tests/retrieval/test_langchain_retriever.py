@@ -99,6 +99,17 @@ def test_other_search_options_pass_through_and_unknown_ones_fail(
         retriever.invoke(ABO, top_k=3)
 
 
+def test_reranking_passes_through_with_each_documents_first_rank(
+    textbook_retriever: Retriever,
+) -> None:
+    reranked = CardioRetriever(retriever=textbook_retriever, k=3, rerank=True).invoke(ABO)
+    hits = textbook_retriever.search(ABO, 3, rerank=True)
+    assert [d.id for d in reranked] == [h.chunk_id for h in hits]
+    assert [d.metadata["first_rank"] for d in reranked] == [h.first_rank for h in hits]
+    plain = CardioRetriever(retriever=textbook_retriever, k=3).invoke(ABO, rerank=False)
+    assert plain[0].metadata["rerank_score"] is None
+
+
 def test_errors_are_not_swallowed(textbook_retriever: Retriever) -> None:
     with pytest.raises(EmptyQueryError):
         CardioRetriever(retriever=textbook_retriever).invoke("   ")

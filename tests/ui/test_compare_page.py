@@ -16,9 +16,10 @@ QUERY = "what does the mitral valve do"  # the adapter moves 2 of 10 dense hits 
 MODELS = ["minilm", "minilm-cardio"]
 
 
-def _compare(open_app: Callable[..., AppTest]) -> AppTest:
+def _compare(open_app: Callable[..., AppTest], pipelines: list[str] = MODELS) -> AppTest:
     app = open_app("views/compare.py")
     app.segmented_control(key="compare.mode").set_value("dense")
+    app.multiselect(key="compare.models").set_value(pipelines)
     app.text_input(key="compare.query").input(QUERY).run()
     assert not app.exception, app.exception
     assert not app.error, [e.value for e in app.error]
@@ -45,6 +46,19 @@ def test_compare_shows_the_agreement_the_retriever_computes(
     only = sum(len(hits) for hits in expected.only_in.values())
     assert len([b for b in app.button if b.label == "Relevant"]) == len(union)
     assert sum(":orange-badge[only " in text for text in rows) == only
+
+
+def test_compare_opens_on_a_model_beside_itself_reranked(
+    open_app: Callable[..., AppTest],
+) -> None:
+    app = open_app("views/compare.py")
+    assert app.multiselect(key="compare.models").value == ["minilm", "minilm+rerank"]
+    app.segmented_control(key="compare.mode").set_value("dense")
+    app.text_input(key="compare.query").input(QUERY).run()
+    assert not app.exception, app.exception
+    assert list(app.dataframe[0].value["models"]) == ["minilm / minilm+rerank"]
+    ranks = [m.value for m in app.markdown if m.value.startswith("**#")]
+    assert len(ranks) >= 10  # each row shows its rank under both pipelines
 
 
 def test_a_judgment_is_stored_and_exported_as_beir_qrels(
