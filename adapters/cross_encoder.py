@@ -52,11 +52,11 @@ def tokenize_pairs(
     passages: Sequence[str],
     max_length: int,
 ) -> Any:
-    """Question and passage as one input; only the passage is cut when it is too long."""
+    """Question and passage as one input; the longer is cut first when both do not fit."""
     return tokenizer(
         list(queries),
         list(passages),
-        truncation="only_second",
+        truncation="longest_first",
         max_length=max_length,
         padding=True,
         return_tensors="pt",

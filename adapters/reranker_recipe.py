@@ -112,7 +112,8 @@ AdamW with a linear warm-up and decay; the LoRA body and the new head learn at t
 |---|---|
 {rows}
 
-Loss: {run["loss_first_50"]:.3f} (first 50 steps) -> {run["loss_last_50"]:.3f} (last 50).
+Loss: {run["loss_first"]:.3f} (first {run["loss_window"]} steps) -> {run["loss_last"]:.3f} (last
+{run["loss_window"]}).
 
 ## Held-out topics: the answer among its hard negatives
 

@@ -141,11 +141,13 @@ def train_reranker(
         tokenizer.save_pretrained(str(out))
     else:
         model.save_pretrained(str(out))
+    window = max(1, min(50, options.steps // 4))  # the loss is noisy: mean over a window
     return {
         "options": asdict(options),
         "seconds": round(time.perf_counter() - started, 1),
-        "loss_first_50": round(float(np.mean(losses[:50])), 4),
-        "loss_last_50": round(float(np.mean(losses[-50:])), 4),
+        "loss_window": window,
+        "loss_first": round(float(np.mean(losses[:window])), 4),
+        "loss_last": round(float(np.mean(losses[-window:])), 4),
         "groups": len(train),
     }
 

@@ -61,9 +61,9 @@ def compare_fusions(
     beir: BeirSet, model_ids: Sequence[str], settings: Settings, rrf_k: int
 ) -> FusionComparison:
     """Search every query of `beir` in hybrid mode with each fusion, per model, and pair them."""
-    fusions: dict[str, dict[str, Any]] = {
-        "dbsf": {"fusion": FusionMethod.DBSF},
-        f"rrf k={rrf_k}": {"fusion": FusionMethod.RRF, "rrf_k": rrf_k},
+    fusions: dict[str, dict[str, Any]] = {  # the first stage's fusions alone: not reranked
+        "dbsf": {"fusion": FusionMethod.DBSF, "rerank": False},
+        f"rrf k={rrf_k}": {"fusion": FusionMethod.RRF, "rrf_k": rrf_k, "rerank": False},
     }
     means: dict[str, dict[str, dict[str, float]]] = {}
     differences: dict[str, dict[str, dict[str, float]]] = {}

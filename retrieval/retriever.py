@@ -226,7 +226,8 @@ class Retriever:
                 without a part are body.
             offset: Hits to skip (for paging; an integer >= 0). Pages follow one ranking:
                 duplicates are dropped before the page is cut.
-            score_threshold: Drop hits scoring below it (its scale depends on the mode).
+            score_threshold: Drop hits scoring below it (its scale depends on the mode; with
+                reranking, it applies to the first stage's scores).
             fusion: dbsf (scores normalised, then summed) or rrf (ranks), for hybrid mode.
             mmr: Re-rank candidates by maximal marginal relevance for diverse hits (then the
                 reranker does not reorder them).

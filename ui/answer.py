@@ -67,5 +67,5 @@ def show_answer(
             "for generated answers."
         )
         st.caption(
-            f"Answer mode: extractive, no language model; sentences chosen by {chosen_by}.{hint}"
+            f"Answer mode: extractive, no language model. Sentences chosen by {chosen_by}.{hint}"
         )

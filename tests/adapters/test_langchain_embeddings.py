@@ -109,7 +109,7 @@ def test_qdrant_vector_store_opens_our_collection(
     with Retriever(
         "cardiology", "minilm", settings=settings, store=server_store, catalog=catalog
     ) as ours:
-        hits = ours.search(query, 4, dedupe=False)
+        hits = ours.search(query, 4, dedupe=False, rerank=False)
 
     assert [doc.metadata["_id"] for doc, _ in found] == [hit.chunk_id for hit in hits]
     assert [score for _, score in found] == pytest.approx([hit.score for hit in hits], abs=1e-5)

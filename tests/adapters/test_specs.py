@@ -89,7 +89,7 @@ def test_rerankers_are_their_own_table_and_a_user_file_adds_one(tmp_path: Path) 
 def test_a_bad_reranker_spec_and_an_unknown_id_name_the_problem(tmp_path: Path) -> None:
     user = tmp_path / "models.toml"
     user.write_text('[rerankers.x]\nbase = "a"\nmax_seq_length = 128\n')
-    with pytest.raises(SpecFileError, match=r"reranker 'x'.*max_seq_length"):
+    with pytest.raises(SpecFileError, match=r"(?s)reranker 'x'.*max_seq_length"):
         load_reranker_specs(user)
     with pytest.raises(UnknownModelError, match=r"unknown reranker 'nope'.*cardio-rerank"):
         get_reranker_spec(load_reranker_specs(), "nope")

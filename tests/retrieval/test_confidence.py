@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from adapters.specs import load_reranker_specs
 from benchmarks.calibration import fit_logistic, write_calibrations
 from retrieval import Retriever, SearchMode
 from retrieval.confidence import (
     CALIBRATION_FILE,
+    RERANK_MODE,
     WEAK_MESSAGE,
     Calibration,
     assess,
@@ -68,15 +70,21 @@ def test_the_shipped_file_calibrates_every_shipped_spec_in_every_mode(specs, mod
         assert calibration_for(specs[model].spec_hash, str(mode), CALIBRATION_FILE)
 
 
+def test_the_shipped_file_calibrates_the_shipped_reranker() -> None:
+    spec = load_reranker_specs()["cardio-rerank"]
+    assert calibration_for(spec.spec_hash, RERANK_MODE, CALIBRATION_FILE)
+
+
+@pytest.mark.parametrize("rerank", [False, True], ids=["cosine", "reranker"])
 @pytest.mark.parametrize("mode", list(SearchMode))
 def test_an_off_topic_question_is_weak_and_an_answered_one_is_not(
-    textbook_retriever: Retriever, mode: SearchMode
+    textbook_retriever: Retriever, mode: SearchMode, rerank: bool
 ) -> None:
-    answered = textbook_retriever.search(ON_TOPIC, 5, mode=mode)
+    answered = textbook_retriever.search(ON_TOPIC, 5, mode=mode, rerank=rerank)
     assessment = textbook_retriever.assess(ON_TOPIC, answered, mode=mode)
     assert assessment.confidence is not None and not assessment.weak
     assert answered[0].title == "Cardiac Cycle"
-    off = textbook_retriever.search(OFF_TOPIC, 5, mode=mode)
+    off = textbook_retriever.search(OFF_TOPIC, 5, mode=mode, rerank=rerank)
     weak = textbook_retriever.assess(OFF_TOPIC, off, mode=mode)
     assert weak.weak and weak.confidence is not None
     assert weak.confidence < assessment.confidence
@@ -96,8 +104,8 @@ def test_the_extractive_answer_quotes_nothing_when_the_evidence_is_weak(
 def test_hybrid_best_cosine_is_the_dense_score_of_the_same_chunk(
     textbook_retriever: Retriever,
 ) -> None:
-    hybrid = textbook_retriever.search(ON_TOPIC, 5, mode="hybrid")
-    dense = textbook_retriever.search(ON_TOPIC, 20, mode="dense")
+    hybrid = textbook_retriever.search(ON_TOPIC, 5, mode="hybrid", rerank=False)
+    dense = textbook_retriever.search(ON_TOPIC, 20, mode="dense", rerank=False)
     same = next(hit for hit in dense if hit.chunk_id == hybrid[0].chunk_id)
     cosine = textbook_retriever.best_cosine(ON_TOPIC, hybrid, mode="hybrid")
     assert cosine == pytest.approx(same.score, abs=5e-3)  # re-embedded with its header

@@ -172,10 +172,14 @@ def test_offset_pages_through_the_same_ranking(retriever: Retriever) -> None:
 
 
 def test_score_threshold_drops_weak_hits(retriever: Retriever) -> None:
-    hits = retriever.search("atrioventricular valves", k=20)
+    hits = retriever.search("atrioventricular valves", k=20, rerank=False)
     cut = hits[4].score
-    kept = retriever.search("atrioventricular valves", k=20, score_threshold=cut)
+    kept = retriever.search("atrioventricular valves", k=20, score_threshold=cut, rerank=False)
     assert kept and all(h.score >= cut - 1e-6 for h in kept) and len(kept) < len(hits)
+    # Reranked, the threshold still applies to the first stage's scores, kept beside.
+    reranked = retriever.search("atrioventricular valves", k=20, score_threshold=cut)
+    assert {h.chunk_id for h in reranked} == {h.chunk_id for h in kept}
+    assert all((h.first_score or 0.0) >= cut - 1e-6 for h in reranked)
 
 
 def test_rrf_fusion_also_ranks(retriever: Retriever) -> None:
