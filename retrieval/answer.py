@@ -12,10 +12,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from adapters import Encoder
-from adapters.cross_encoder import CrossEncoder
 from retrieval.confidence import Assessment
 from retrieval.hits import Hit
-from retrieval.rerank import passage_text
 
 # Sentence ends: ., ! or ? followed by space and an upper-case letter or digit. Hand-written:
 # NLTK's punkt and spaCy need model downloads, which these machines cannot make; clinical
@@ -37,10 +35,6 @@ _LEADING_REFERENCES = re.compile(r"^\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s+(?=[A-Z])
 _MIN_WORDS = 5
 _MAX_CHARS = 600
 _SAME_SENTENCE_COSINE = 0.95
-_SAME_SENTENCE_WORDS = 0.8  # word Jaccard: one sentence repeated across chunks or sources
-# The reranker's logits: a sentence this far below the best one adds words, not an answer.
-SENTENCE_MARGIN = 3.0
-SENTENCE_FLOOR = -5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +45,7 @@ class AnswerSentence:
     number: int
     citation: str
     chunk_id: str
-    score: float  # the reranker's logit, or (without one) the cosine to the query; higher: better
+    score: float  # cosine similarity of the sentence to the query, higher is better
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,38 +122,3 @@ def extract_answer(
         if all(float(vectors[index] @ vectors[other]) < _SAME_SENTENCE_COSINE for other in chosen):
             chosen.append(int(index))
     return _chosen(query, hits, candidates, scores, chosen)
-
-
-def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.casefold()))
-
-
-def judged_answer(
-    query: str, hits: Sequence[Hit], reranker: CrossEncoder, max_sentences: int = 3
-) -> ExtractiveAnswer:
-    """The sentences of `hits` that the reranker judges to answer the query, best first.
-
-    Each sentence is read with its chunk's title and section, as a passage is. A sentence
-    is quoted when it scores within SENTENCE_MARGIN of the best one (and above SENTENCE_FLOOR),
-    so a clear answer is not padded with sentences that only share its words.
-    """
-    candidates = _candidates(hits)
-    if not candidates:
-        return ExtractiveAnswer(query, [], list(hits))
-    scores = reranker.score(
-        query, [passage_text(hit.title, hit.section, text) for _, hit, text in candidates]
-    )
-    best = float(scores.max())
-    chosen: list[int] = []
-    for index in np.argsort(-scores, kind="stable"):
-        score = float(scores[index])
-        if len(chosen) == max_sentences or score < max(best - SENTENCE_MARGIN, SENTENCE_FLOOR):
-            break
-        words = _words(candidates[index][2])
-        if all(_jaccard(words, _words(candidates[o][2])) < _SAME_SENTENCE_WORDS for o in chosen):
-            chosen.append(int(index))
-    return _chosen(query, hits, candidates, scores, chosen)
-
-
-def _jaccard(first: set[str], second: set[str]) -> float:
-    return len(first & second) / len(first | second) if first | second else 1.0

@@ -6,8 +6,8 @@ policy, in order:
 1. Weak evidence (`Retriever.assess`): no answer, and the message says why.
 2. A chat model, when one is configured: its answer from the top hits, with [n] citations.
    If it fails (server down, missing package), the failure is kept and step 3 stands in.
-3. Sentences quoted from the top hits: chosen by the reranker when searches are reranked,
-   else by their cosine to the query.
+3. Sentences quoted from the top hits, chosen by their cosine to the query (the reranker's
+   choice held the answer less often on the PDF questions: docs/reranker.md).
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ def answer_from(
     *,
     mode: str,
     model: str | None = None,
-    rerank: bool | None = None,
     max_sentences: int = 3,
     chat: BaseChatModel | None = None,
 ) -> Answer:
@@ -87,9 +86,7 @@ def answer_from(
             first_line = str(error).splitlines()[0] if str(error) else "no message"
             chat_error = f"{type(error).__name__}: {first_line}"
             logger.warning("chat model failed: %s", chat_error)
-    quoted = retriever.quote(
-        query, sources, rerank=rerank, model=model_id, max_sentences=max_sentences
-    )
+    quoted = retriever.quote(query, sources, model=model_id, max_sentences=max_sentences)
     text = quoted.text or "No sentence of the top hits answers the question."
     return Answer(query, text, "extractive", sources, assessment, quoted.sentences, chat_error)
 
@@ -114,7 +111,6 @@ def answer_question(
         hits,
         mode=str(request.mode),
         model=request.model,
-        rerank=request.rerank,
         max_sentences=max_sentences,
         chat=chat,
     )

@@ -23,7 +23,7 @@ from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate, header_
 from adapters.cross_encoder import CrossEncoder, load_reranker
 from adapters.specs import get_reranker_spec
 from retrieval.agreement import jaccard, overlap_at_k, rank_biased_overlap
-from retrieval.answer import ExtractiveAnswer, extract_answer, judged_answer
+from retrieval.answer import ExtractiveAnswer, extract_answer
 from retrieval.backends import open_store
 from retrieval.catalog import Catalog
 from retrieval.confidence import ASSESSED_HITS, RERANK_MODE, Assessment, assess, calibration_for
@@ -431,8 +431,8 @@ class Retriever:
         """An extractive answer: the sentences of the top `k` hits that best answer the query.
 
         `options` are those of `search` (mode, filters, model, rerank...). No LLM is involved.
-        With a reranker, it also chooses the sentences; without one, their cosine to the query
-        does. When the best hit is weak (`assess`), no sentence is quoted and the answer says so.
+        The sentences are those closest to the query by cosine. When the best hit is weak
+        (`assess`), no sentence is quoted and the answer says so.
         """
         request = SearchRequest.of(query, k=k, **options)
         hits = self.run(request)
@@ -440,27 +440,17 @@ class Retriever:
         assessment = self.assess(query, hits, mode=request.mode, model=model_id)
         if assessment.weak:
             return ExtractiveAnswer(query, [], hits, assessment)
-        quoted = self.quote(query, hits, rerank=request.rerank, model=model_id,
-                            max_sentences=max_sentences)  # fmt: skip
+        quoted = self.quote(query, hits, model=model_id, max_sentences=max_sentences)
         return ExtractiveAnswer(query, quoted.sentences, hits, assessment)
 
     def quote(
-        self,
-        query: str,
-        hits: Sequence[Hit],
-        *,
-        rerank: bool | None = None,
-        model: str | None = None,
-        max_sentences: int = 3,
+        self, query: str, hits: Sequence[Hit], *, model: str | None = None, max_sentences: int = 3
     ) -> ExtractiveAnswer:
-        """The sentences of `hits` that answer the query, as the policy quotes them.
+        """The sentences of `hits` closest to the query by cosine, as the policy quotes them.
 
-        The reranker chooses where searches are reranked (`rerank`, as a request takes it);
-        else the sentences closest to the query by cosine.
+        Not the reranker's choice: on the PDF questions its sentences held the answer less
+        often (docs/reranker.md), so it ranks passages and judges evidence only.
         """
-        reranker = self.reranker_for(rerank)
-        if reranker is not None:
-            return judged_answer(query, hits, reranker, max_sentences)
         return extract_answer(query, hits, self._encoder(model or self.model), max_sentences)
 
     def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:

@@ -26,9 +26,7 @@ def _chat_label() -> str:
     return f"{provider}{settings.chat_model}{where}"
 
 
-def show_answer(
-    query: str, hits: Sequence[Hit], *, corpus: str, mode: str, model: str, rerank: bool
-) -> None:
+def show_answer(query: str, hits: Sequence[Hit], *, corpus: str, mode: str, model: str) -> None:
     """Draw the answer box; its [n] markers link to the cards of the hits.
 
     When the best hit is weak, neither the chat model nor the extraction answers from it: the
@@ -36,9 +34,7 @@ def show_answer(
     """
     top = list(hits[:ANSWER_HITS])
     retriever = resources.retriever(corpus, model)
-    given = answer_from(
-        retriever, query, top, mode=mode, model=model, rerank=rerank, chat=resources.chat_model()
-    )
+    given = answer_from(retriever, query, top, mode=mode, model=model, chat=resources.chat_model())
     with st.container(border=True, key="search.answer"):
         if given.kind == "weak":
             st.markdown("**Answer**")
@@ -59,13 +55,10 @@ def show_answer(
             )
         st.markdown("**Answer** (sentences quoted from the top sources)")
         st.markdown(link_citations(given.text, top) if given.sentences else given.text)
-        chosen_by = "the reranker" if rerank else "their similarity to the question"
         hint = (
             ""
             if resources.settings().chat_model
             else " Set CARDIORAG_CHAT_MODEL (and CARDIORAG_CHAT_PROVIDER, CARDIORAG_CHAT_BASE_URL) "
             "for generated answers."
         )
-        st.caption(
-            f"Answer mode: extractive, no language model. Sentences chosen by {chosen_by}.{hint}"
-        )
+        st.caption(f"Answer mode: extractive, no language model.{hint}")

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from retrieval import Retriever
-from retrieval.answer import judged_answer
 from retrieval.answering import answer_question
 from retrieval.errors import InvalidRequestError
 from retrieval.rerank import blend, passage_text
@@ -71,17 +70,6 @@ def test_compare_sets_a_model_beside_itself_reranked(textbook_retriever: Retriev
     assert compared.hits["minilm"][0].rerank_score is None
     assert compared.hits["minilm" + RERANKED][0].rerank_score is not None
     assert len(compared.pairs) == 1
-
-
-def test_the_answer_quotes_the_sentence_that_answers(textbook_retriever: Retriever) -> None:
-    hits = textbook_retriever.search(HEART_SOUNDS, 3, mode="hybrid")
-    reranker = textbook_retriever.reranker_for(True)
-    assert reranker is not None
-    answer = judged_answer(HEART_SOUNDS, hits, reranker, max_sentences=3)
-    assert answer.sentences
-    best = max(answer.sentences, key=lambda s: s.score)
-    assert "clos" in best.text.casefold()  # the valves closing make the sounds
-    assert all(f"[{s.number}]" in answer.text for s in answer.sentences)
 
 
 def test_nothing_answers_an_off_topic_question_and_the_answer_says_so(

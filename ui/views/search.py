@@ -197,7 +197,6 @@ def main() -> None:
                 corpus=corpus,
                 mode=request.mode,
                 model=request.model,
-                rerank=request.rerank,
             )
 
 
