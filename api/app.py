@@ -100,7 +100,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             search_request.query,
             search_request.k,
             max_sentences=body.max_sentences,
-            chat=services.chat_model(),
+            chat=services.chat_model,
             **options,
         )
         return {"corpus": retriever.corpus, **given.record()}

@@ -150,8 +150,9 @@ def answer(
     settings = common.settings()
     with Retriever(corpus, model, settings=settings) as retriever:
         given = answer_question(
-            retriever, query, k, mode=mode, rerank=rerank, chat=chat_model_from_settings(settings)
-        )
+            retriever, query, k, mode=mode, rerank=rerank,
+            chat=lambda: chat_model_from_settings(settings),
+        )  # fmt: skip
     if as_json:
         typer.echo(json.dumps(given.record(), ensure_ascii=False, indent=2))
         return

@@ -13,7 +13,7 @@ policy, in order:
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 AnswerKind = Literal["generated", "extractive", "weak"]
+ChatFactory = Callable[[], "BaseChatModel | None"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,9 +68,13 @@ def answer_from(
     mode: str,
     model: str | None = None,
     max_sentences: int = 3,
-    chat: BaseChatModel | None = None,
+    chat: ChatFactory | None = None,
 ) -> Answer:
-    """The policy's answer from hits already found (the app shows the same hits below it)."""
+    """The policy's answer from hits already found (the app shows the same hits below it).
+
+    `chat` makes (or returns the cached) chat model, or None when none is configured; it is
+    called inside the policy, so that a provider that cannot load is a reported fallback.
+    """
     sources = list(hits)
     model_id = model or retriever.model
     assessment = retriever.assess(query, sources, mode=mode, model=model_id)
@@ -80,8 +85,10 @@ def answer_from(
         from retrieval.rag import answer_from_hits
 
         try:
-            text = answer_from_hits(chat, query, sources, mode=mode, model=model_id)
-            return Answer(query, text, "generated", sources, assessment)
+            llm = chat()
+            if llm is not None:
+                text = answer_from_hits(llm, query, sources, mode=mode, model=model_id)
+                return Answer(query, text, "generated", sources, assessment)
         except Exception as error:  # a remote service or a missing package: quote instead
             first_line = str(error).splitlines()[0] if str(error) else "no message"
             chat_error = f"{type(error).__name__}: {first_line}"
@@ -97,7 +104,7 @@ def answer_question(
     k: int = 3,
     *,
     max_sentences: int = 3,
-    chat: BaseChatModel | None = None,
+    chat: ChatFactory | None = None,
     **options: object,
 ) -> Answer:
     """Search (`options` as `Retriever.search` takes them), then answer from the top `k` hits."""

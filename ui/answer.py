@@ -34,7 +34,7 @@ def show_answer(query: str, hits: Sequence[Hit], *, corpus: str, mode: str, mode
     """
     top = list(hits[:ANSWER_HITS])
     retriever = resources.retriever(corpus, model)
-    given = answer_from(retriever, query, top, mode=mode, model=model, chat=resources.chat_model())
+    given = answer_from(retriever, query, top, mode=mode, model=model, chat=resources.chat_model)
     with st.container(border=True, key="search.answer"):
         if given.kind == "weak":
             st.markdown("**Answer**")
