@@ -274,35 +274,30 @@ def quality_markdown(payload: dict[str, Any]) -> str:
         markdown_table(header, rows),
     ]
     if payload["versus_first"]:
-        first = payload["compared_with"]
-        compared_rows = [
-            [model, mode, *(difference_cell(by_metric[metric]) for metric in METRICS)]
-            for model, modes in payload["versus_first"].items()
-            for mode, by_metric in modes.items()
-        ]
-        lines += [
-            "",
-            f"Difference from {first} on the same queries: mean [95% interval] "
-            "(paired permutation p-value).",
-            "",
-            markdown_table(["model", "mode", *METRICS], compared_rows),
-        ]
+        lines += _differences_table(
+            payload["versus_first"],
+            f"Difference from {payload['compared_with']} on the same queries: mean [95% "
+            "interval] (paired permutation p-value).",
+        )
     if payload.get("versus_first_stage"):
-        rerank_rows = [
-            [model, mode, *(difference_cell(by_metric[metric]) for metric in METRICS)]
-            for model, modes in payload["versus_first_stage"].items()
-            for mode, by_metric in modes.items()
-        ]
-        lines += [
-            "",
+        lines += _differences_table(
+            payload["versus_first_stage"],
             f"Reranked ({payload['options'].get('reranker')}) minus the same mode without "
             "reranking, on the same queries: mean [95% interval] (paired permutation p-value).",
-            "",
-            markdown_table(["model", "mode", *METRICS], rerank_rows),
-        ]
+        )
     if any(issues.values()):
         lines += ["", f"Qrels skipped: {issues}."]
     return "\n".join(lines)
+
+
+def _differences_table(by_model: dict[str, Any], caption: str) -> list[str]:
+    """A caption and one row per model and mode of paired differences."""
+    rows = [
+        [model, mode, *(difference_cell(by_metric[metric]) for metric in METRICS)]
+        for model, modes in by_model.items()
+        for mode, by_metric in modes.items()
+    ]
+    return ["", caption, "", markdown_table(["model", "mode", *METRICS], rows)]
 
 
 def difference_cell(compared: dict[str, float]) -> str:
