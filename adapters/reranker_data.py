@@ -23,21 +23,13 @@ from typing import Any
 import numpy as np
 
 from adapters.cloze_pairs import sentences_of
+from adapters.definition_groups import definition_groups
 from adapters.pairs import normalise_query, read_query_texts
+from adapters.rerank_group import RerankGroup
 from adapters.text_pair import headed
 
 SIBLING_NEGATIVES = 3  # same focus, another question type: the difference the reranker must see
 NEIGHBOUR_POOL = 30  # encoder neighbours a negative is drawn from
-
-
-@dataclass(frozen=True, slots=True)
-class RerankGroup:
-    """One question with its answer first and its negatives after (a listwise training row)."""
-
-    query: str
-    positive: str
-    negatives: tuple[str, ...]
-    source: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +54,7 @@ class RerankData:
 
     train: list[RerankGroup]
     heldout: list[RerankGroup]
+    heldout_definitions: list[RerankGroup]
     sources: dict[str, Any] = field(default_factory=dict)
 
 
@@ -245,6 +238,40 @@ def textbook_windows(path: Path, window_words: int = 150) -> dict[str, list[tupl
     return documents
 
 
+def medquad_definitions(
+    records: Sequence[QaRecord], *, negatives: int, count: int, seed: int
+) -> list[RerankGroup]:
+    """Definition sentence groups from MedQuAD answers; a term's mentions sought in its focus."""
+    by_focus: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for record in records:
+        by_focus[_topic_key(record.focus)].append((record.focus, record.answer))
+    return definition_groups(by_focus, negatives=negatives, count=count, seed=seed, passages=False)
+
+
+def textbook_definitions(
+    path: Path, *, negatives: int, seed: int, heldout_fraction: float = 0.2
+) -> tuple[list[RerankGroup], list[RerankGroup]]:
+    """(train, held-out) definition groups of a textbook, sentences and passages, by section."""
+    windows = textbook_windows(path)
+    sides: tuple[dict[str, list[tuple[str, str]]], ...] = ({}, {})
+    for section, units in windows.items():
+        sides[heldout_side(section, heldout_fraction, seed)][section] = units
+    return tuple(  # type: ignore[return-value]
+        [
+            group
+            for passages in (False, True)
+            for group in definition_groups(
+                {"textbook": [unit for units in side.values() for unit in units]},
+                negatives=negatives,
+                count=len(windows) * 100,
+                seed=seed,
+                passages=passages,
+            )
+        ]
+        for side in sides
+    )
+
+
 def heldout_side(key: str, fraction: float, seed: int) -> bool:
     """Whether a topic goes to the held-out side: a hash, so a split is the same everywhere."""
     digest = hashlib.sha256(f"{seed}\x00{key}".encode()).digest()
@@ -289,6 +316,7 @@ def build_rerank_data(
     medquad_groups_count: int,
     sentence_groups_count: int,
     textbook_groups_count: int,
+    definition_groups_count: int,
     negatives: int,
     heldout_fraction: float = 0.05,
     heldout_groups: int = 300,
@@ -297,7 +325,8 @@ def build_rerank_data(
     """The reranker's training and held-out groups, evaluation topics kept out.
 
     Held-out groups come from MedQuAD topics (focuses) that training never sees, so their
-    scores say how the reranker does on a new topic.
+    scores say how the reranker does on a new topic; held-out definition groups come from
+    textbook sections whose definitions training never sees.
     """
     records = read_medquad(medquad)
     kept, dropped = kept_records(records, exclude)
@@ -317,6 +346,7 @@ def build_rerank_data(
         heldout_records, neighbours, negatives=negatives, count=heldout_groups, seed=seed + 1
     )
     textbook_part: list[RerankGroup] = []
+    definitions_heldout: list[RerankGroup] = []
     if textbook is not None and textbook_groups_count:
         textbook_part = window_groups(
             textbook_windows(textbook),
@@ -324,11 +354,19 @@ def build_rerank_data(
             count=textbook_groups_count,
             seed=seed,
         )
-    groups = train + sentences + textbook_part
+    definitions = medquad_definitions(
+        train_records, negatives=negatives, count=definition_groups_count, seed=seed
+    )
+    if textbook is not None and definition_groups_count:
+        seen, unseen = textbook_definitions(textbook, negatives=negatives, seed=seed)
+        definitions += seen
+        definitions_heldout = unseen
+    groups = train + sentences + textbook_part + definitions
     random.Random(seed).shuffle(groups)
     return RerankData(
         groups,
         heldout,
+        definitions_heldout,
         {
             "medquad": f"{medquad.name}: {len(records)} pairs",
             "evaluation_sets": [folder.name for folder in exclude],
@@ -340,6 +378,8 @@ def build_rerank_data(
             "sentence_groups": len(sentences),
             "textbook": textbook.name if textbook else None,
             "textbook_groups": len(textbook_part),
+            "definition_groups": len(definitions),
+            "heldout_definition_groups": len(definitions_heldout),
             "heldout_groups": len(heldout),
             "negatives": negatives,
         },

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from adapters.cross_encoder import CrossEncoder, load_sequence_classifier, tokenize_pairs
-from adapters.reranker_data import RerankGroup
+from adapters.rerank_group import RerankGroup
 
 logger = logging.getLogger(__name__)
 

@@ -49,11 +49,14 @@ def train_reranker(
     reranker_id: Annotated[
         str, typer.Option("--id", help="The reranker's id in its record.")
     ] = "cardio-rerank",
-    medquad_groups: Annotated[int, typer.Option(min=1, help="MedQuAD passage groups.")] = 2800,
+    medquad_groups: Annotated[int, typer.Option(min=1, help="MedQuAD passage groups.")] = 2000,
     sentence_groups: Annotated[
         int, typer.Option(min=0, help="MedQuAD groups cut to answer sentences.")
-    ] = 2000,
-    textbook_groups: Annotated[int, typer.Option(min=0, help="Textbook span groups.")] = 1200,
+    ] = 1400,
+    textbook_groups: Annotated[int, typer.Option(min=0, help="Textbook span groups.")] = 800,
+    definition_groups: Annotated[
+        int, typer.Option(min=0, help="MedQuAD definition sentence groups (textbook: all).")
+    ] = 1200,
     steps: Annotated[int, typer.Option(min=1)] = DEFAULTS.steps,
     groups_per_step: Annotated[int, typer.Option(min=1)] = DEFAULTS.groups_per_step,
     negatives: Annotated[int, typer.Option(min=1)] = DEFAULTS.negatives,
@@ -110,6 +113,7 @@ def train_reranker(
             medquad_groups=medquad_groups,
             sentence_groups=sentence_groups,
             textbook_groups=textbook_groups,
+            definition_groups=definition_groups,
             options=options,
             command=shlex.join(["cardiorag", "adapters", *sys.argv[2:]]),
             machine=str(machine()["cpu"]),

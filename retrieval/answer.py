@@ -12,8 +12,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from adapters import Encoder
+from adapters.cross_encoder import CrossEncoder
 from retrieval.confidence import Assessment
 from retrieval.hits import Hit
+from retrieval.rerank import blend, passage_text
 
 # Sentence ends: ., ! or ? followed by space and an upper-case letter or digit. Hand-written:
 # NLTK's punkt and spaCy need model downloads, which these machines cannot make; clinical
@@ -35,6 +37,9 @@ _LEADING_REFERENCES = re.compile(r"^\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s+(?=[A-Z])
 _MIN_WORDS = 5
 _MAX_CHARS = 600
 _SAME_SENTENCE_COSINE = 0.95
+# Weight of a sentence's standardised cosine beside the reranker's standardised score
+# (chosen on the PDF questions and held-out textbook definitions: docs/reranker.md).
+SENTENCE_COSINE_WEIGHT = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +50,7 @@ class AnswerSentence:
     number: int
     citation: str
     chunk_id: str
-    score: float  # cosine similarity of the sentence to the query, higher is better
+    score: float  # cosine to the query, or its blend with the reranker's score; higher: better
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,17 +111,32 @@ def _chosen(
 
 
 def extract_answer(
-    query: str, hits: Sequence[Hit], encoder: Encoder, max_sentences: int = 3
+    query: str,
+    hits: Sequence[Hit],
+    encoder: Encoder,
+    max_sentences: int = 3,
+    *,
+    reranker: CrossEncoder | None = None,
 ) -> ExtractiveAnswer:
-    """Pick the `max_sentences` sentences of `hits` closest to the query, one per idea."""
+    """Pick the `max_sentences` sentences of `hits` that best answer the query, one per idea.
+
+    Without a reranker, by their cosine to the query. With one, each sentence is also read
+    with its chunk's title and section, and its score is blended with the cosine as passages
+    are (retrieval.rerank.blend): the reranker tells a sentence that says what is asked from
+    one that mentions it; the cosine keeps one misread sentence from winning alone.
+    """
     candidates = _candidates(hits)
     if not candidates:
         return ExtractiveAnswer(query, [], list(hits))
     vectors = encoder.encode_documents([sentence for _, _, sentence in candidates])
-    query_vector = encoder.encode_queries([query])[0]
-    scores = vectors @ query_vector
+    scores = vectors @ encoder.encode_queries([query])[0]
+    if reranker is not None:
+        judged = reranker.score(
+            query, [passage_text(hit.title, hit.section, text) for _, hit, text in candidates]
+        )
+        scores = blend(judged.astype(np.float64), scores.astype(np.float64), SENTENCE_COSINE_WEIGHT)
     chosen: list[int] = []
-    for index in np.argsort(-scores):
+    for index in np.argsort(-scores, kind="stable"):
         if len(chosen) == max_sentences:
             break
         if all(float(vectors[index] @ vectors[other]) < _SAME_SENTENCE_COSINE for other in chosen):

@@ -431,7 +431,7 @@ class Retriever:
         """An extractive answer: the sentences of the top `k` hits that best answer the query.
 
         `options` are those of `search` (mode, filters, model, rerank...). No LLM is involved.
-        The sentences are those closest to the query by cosine. When the best hit is weak
+        The sentences are chosen as `quote` chooses them. When the best hit is weak
         (`assess`), no sentence is quoted and the answer says so.
         """
         request = SearchRequest.of(query, k=k, **options)
@@ -446,12 +446,19 @@ class Retriever:
     def quote(
         self, query: str, hits: Sequence[Hit], *, model: str | None = None, max_sentences: int = 3
     ) -> ExtractiveAnswer:
-        """The sentences of `hits` closest to the query by cosine, as the policy quotes them.
+        """The sentences of `hits` that answer the query, as the policy quotes them.
 
-        Not the reranker's choice: on the PDF questions its sentences held the answer less
-        often (docs/reranker.md), so it ranks passages and judges evidence only.
+        Hits the reranker ordered have their sentences judged by it too (blended with the
+        cosine); others by their cosine to the query alone.
         """
-        return extract_answer(query, hits, self._encoder(model or self.model), max_sentences)
+        reranked = any(hit.rerank_score is not None for hit in hits)
+        return extract_answer(
+            query,
+            hits,
+            self._encoder(model or self.model),
+            max_sentences,
+            reranker=self.reranker_for(wanted=True) if reranked else None,
+        )
 
     def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:
         """The same query by several pipelines, with their pairwise agreement on chunk ids.

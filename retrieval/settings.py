@@ -172,10 +172,9 @@ class Settings(BaseSettings):
         "stage's best candidates; empty: none.",
     )
     rerank: bool = Field(
-        default=False,
-        description="Rerank searches and answers unless a request says otherwise (off by "
-        "default until the reranker stops calling some answerable questions weak: "
-        "docs/reranker.md).",
+        default=True,
+        description="Rerank searches and answers unless a request says otherwise "
+        "(docs/reranker.md).",
     )
     rerank_candidates: int = Field(
         30, ge=1, le=200, description="First-stage candidates the reranker reads per search."

@@ -69,17 +69,17 @@ def test_search_json_gives_ranked_hits_with_citations(run) -> None:
     assert [hit["rank"] for hit in found["hits"]] == [1, 2, 3]
     assert found["hits"][0]["citation"].startswith("Blood Typing")
     assert all(hit["text"] and hit["chunk_id"] for hit in found["hits"])
-    assert found["reranker"] is None and "first_rank" not in found["hits"][0]  # off by default
-    code, out, _ = run("search", "ABO blood group antigens", "--json", "--rerank")
-    reranked = json.loads(out)
-    assert reranked["reranker"] == "cardio-rerank"
-    assert all(hit["first_rank"] >= 1 and "rerank_score" in hit for hit in reranked["hits"])
+    assert found["reranker"] == "cardio-rerank"  # on by default: each hit keeps its first rank
+    assert all(hit["first_rank"] >= 1 and "rerank_score" in hit for hit in found["hits"])
+    code, out, _ = run("search", "ABO blood group antigens", "--json", "--no-rerank")
+    plain = json.loads(out)
+    assert plain["reranker"] is None and "first_rank" not in plain["hits"][0]
 
 
 def test_search_prints_hits_with_their_citations(run) -> None:
     code, out, _ = run("search", "fibrinolysis dissolves the clot", "--mode", "dense", "--k", "2")
     assert code == 0
-    assert out.startswith("2 hits in cardiology (minilm, dense)")
+    assert out.startswith("2 hits in cardiology (minilm, dense, reranked by cardio-rerank)")
     assert "1. Hemostasis - Fibrinolysis" in out
 
 

@@ -23,8 +23,6 @@ from retrieval.confidence import (
 pytestmark = pytest.mark.numerics
 
 ON_TOPIC = "What produces the heart sounds heard with a stethoscope?"
-# The reranker calls ON_TOPIC weak (0.31) on this corpus: a known miss (docs/reranker.md).
-RERANKED_ON_TOPIC = "Which blood type is the universal donor?"
 OFF_TOPIC = "How is glaucoma treated with eye drops?"
 
 
@@ -77,30 +75,15 @@ def test_the_shipped_file_calibrates_the_shipped_reranker() -> None:
     assert calibration_for(spec.spec_hash, RERANK_MODE, CALIBRATION_FILE)
 
 
-@pytest.mark.parametrize(
-    "rerank",
-    [
-        False,
-        pytest.param(
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="known miss: the reranker calls answerable textbook questions weak "
-                "(docs/reranker.md)",
-            ),
-        ),
-    ],
-    ids=["cosine", "reranker"],
-)
+@pytest.mark.parametrize("rerank", [False, True], ids=["cosine", "reranker"])
 @pytest.mark.parametrize("mode", list(SearchMode))
 def test_an_off_topic_question_is_weak_and_an_answered_one_is_not(
     textbook_retriever: Retriever, mode: SearchMode, rerank: bool
 ) -> None:
-    asked = RERANKED_ON_TOPIC if rerank else ON_TOPIC
-    answered = textbook_retriever.search(asked, 5, mode=mode, rerank=rerank)
-    assessment = textbook_retriever.assess(asked, answered, mode=mode)
+    answered = textbook_retriever.search(ON_TOPIC, 5, mode=mode, rerank=rerank)
+    assessment = textbook_retriever.assess(ON_TOPIC, answered, mode=mode)
     assert assessment.confidence is not None and not assessment.weak
-    assert answered[0].title == ("Blood Typing" if rerank else "Cardiac Cycle")
+    assert answered[0].title == "Cardiac Cycle"
     off = textbook_retriever.search(OFF_TOPIC, 5, mode=mode, rerank=rerank)
     weak = textbook_retriever.assess(OFF_TOPIC, off, mode=mode)
     assert weak.weak and weak.confidence is not None

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
-from retrieval import Retriever
+from adapters import Encoder
+from retrieval import Hit, Retriever
+from retrieval.answer import extract_answer
 from retrieval.answering import answer_question
 from retrieval.errors import InvalidRequestError
 from retrieval.rerank import blend, passage_text
@@ -13,7 +18,10 @@ from retrieval.retriever import RERANKED
 
 pytestmark = pytest.mark.numerics  # a cross-encoder's order must hold in bf16 and in fp32
 
-HEART_SOUNDS = "Which blood type is the universal donor?"
+HEART_SOUNDS = "What produces the heart sounds heard with a stethoscope?"
+UNIVERSAL_DONOR = "Which blood type is the universal donor?"
+P_WAVE = "What does the P wave represent on an ECG?"
+TEXTBOOK = "textbook/openstax_ap2e_cardiovascular_sections.jsonl"
 OFF_TOPIC = "How is glaucoma treated with eye drops?"
 
 
@@ -33,8 +41,8 @@ def test_the_reranker_reads_title_and_section_once() -> None:
 def test_reranked_hits_keep_their_first_stage_rank_and_score(
     textbook_retriever: Retriever,
 ) -> None:
-    first = textbook_retriever.search(HEART_SOUNDS, 30, mode="hybrid", rerank=False)
-    reranked = textbook_retriever.search(HEART_SOUNDS, 10, mode="hybrid", rerank=True)
+    first = textbook_retriever.search(UNIVERSAL_DONOR, 30, mode="hybrid", rerank=False)
+    reranked = textbook_retriever.search(UNIVERSAL_DONOR, 10, mode="hybrid", rerank=True)
     by_chunk = {hit.chunk_id: hit for hit in first}
     assert [hit.rank for hit in reranked] == list(range(1, 11))
     assert all(hit.first_rank is None for hit in first)
@@ -55,11 +63,11 @@ def test_pages_follow_one_reranked_order(textbook_retriever: Retriever) -> None:
 
 
 def test_the_setting_decides_when_a_request_does_not(textbook_retriever: Retriever) -> None:
-    assert not textbook_retriever.settings.rerank  # off by default, for now
-    assert textbook_retriever.search(HEART_SOUNDS, 3)[0].rerank_score is None
-    settings = textbook_retriever.settings
-    textbook_retriever.settings = settings.model_copy(update={"rerank": True})
+    assert textbook_retriever.settings.rerank  # on by default
     assert textbook_retriever.search(HEART_SOUNDS, 3)[0].rerank_score is not None
+    settings = textbook_retriever.settings
+    textbook_retriever.settings = settings.model_copy(update={"rerank": False})
+    assert textbook_retriever.search(HEART_SOUNDS, 3)[0].rerank_score is None
     textbook_retriever.settings = settings.model_copy(update={"reranker": "", "rerank": True})
     assert textbook_retriever.search(HEART_SOUNDS, 3)[0].rerank_score is None
     with pytest.raises(InvalidRequestError, match="rerank"):
@@ -83,11 +91,37 @@ def test_nothing_answers_an_off_topic_question_and_the_answer_says_so(
     assert off.assessment.confidence is not None and off.assessment.confidence < 0.5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known miss: the reranker calls answerable textbook questions weak (docs/reranker.md)",
-)
 def test_an_answerable_question_is_answered_when_reranked(textbook_retriever: Retriever) -> None:
     on = answer_question(textbook_retriever, HEART_SOUNDS, mode="hybrid", rerank=True)
     assert on.kind == "extractive" and on.sentences
     assert on.record()["sources"][0]["rerank_score"] == pytest.approx(on.hits[0].rerank_score)
+    # The 15 sections hold blood typing but not the transfusion section that names the
+    # universal donor: the reranker sees that its best hits do not answer.
+    near = answer_question(textbook_retriever, UNIVERSAL_DONOR, mode="hybrid", rerank=True)
+    assert near.kind == "weak" and near.hits[0].title == "Blood Typing"
+    assert near.assessment.confidence < on.assessment.confidence
+
+
+def test_reranked_hits_have_their_sentences_judged_by_the_reranker(
+    textbook_retriever: Retriever, minilm: Encoder, shared_data: Path
+) -> None:
+    """The sentence that says what the P wave represents, not those that mention it.
+
+    The section is one the reranker's definition questions were mined from: this pins the
+    shipped reranker's behaviour; held-out figures are in its model card.
+    """
+    section = next(
+        row
+        for row in map(json.loads, (shared_data / TEXTBOOK).read_text().splitlines())
+        if row["section_title"] == "Electrocardiogram"
+    )
+    hit = Hit(
+        "ecg", "ecg", 1, 1.0, section["text"], section["module_title"], "textbook.jsonl",
+        section["section_title"], None, None, "textbook",
+    )  # fmt: skip
+    says_it = "The small P wave represents the depolarization of the atria."
+    by_cosine = extract_answer(P_WAVE, [hit], minilm)
+    reranker = textbook_retriever.reranker_for(wanted=True)
+    judged = extract_answer(P_WAVE, [hit], minilm, reranker=reranker)
+    assert says_it not in [sentence.text for sentence in by_cosine.sentences]
+    assert says_it in [sentence.text for sentence in judged.sentences]
