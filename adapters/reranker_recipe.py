@@ -29,6 +29,7 @@ from adapters.reranker_training import (
     train_reranker,
 )
 from adapters.specs import ModelSpec
+from adapters.training import record_base
 
 RECORD_FILE = "cardiorag_reranker.json"
 NEIGHBOUR_TOKENS = 128  # enough of an answer to find its neighbours; mining stays minutes
@@ -187,6 +188,7 @@ def run_recipe(
     staged = out.with_name(out.name + ".partial")
     shutil.rmtree(staged, ignore_errors=True)
     training = train_reranker(base_path, data.train, staged, options, on_step=on_step)
+    record_base(staged, base_spec.base)
     dtype = placement_for(base_spec).torch_dtype
     trained = CrossEncoder.load(
         base_path, staged, dtype=dtype, max_length=options.max_length, name=reranker_id

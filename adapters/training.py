@@ -314,7 +314,7 @@ def train_adapter(
     if staged.exists():
         shutil.rmtree(staged)
     model.transformers_model.save_pretrained(str(staged))
-    target_modules = _record_base(staged, base.base)
+    target_modules = record_base(staged, base.base)
     reload_difference = _check_reload(model, base, source, staged, options.max_seq_length)
     seconds = earlier_seconds + time.perf_counter() - started
     state = trainer.state
@@ -366,7 +366,7 @@ def _target_modules(model: Any, chosen: tuple[str, ...] | None) -> list[str] | N
     return _QUERY_VALUE.get(getattr(model[0].auto_model.config, "model_type", ""))
 
 
-def _record_base(adapter_dir: Path, base: str) -> list[str]:
+def record_base(adapter_dir: Path, base: str) -> list[str]:
     """Name the spec's base in peft's config (not the venv path it wrote); the target modules."""
     config_file = adapter_dir / PEFT_CONFIG
     config = json.loads(config_file.read_text(encoding="utf-8"))
