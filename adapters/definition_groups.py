@@ -100,12 +100,6 @@ def _mentions(term: str) -> re.Pattern[str]:
     return re.compile(rf"\b{re.escape(core)}\b", re.IGNORECASE)
 
 
-def _defines(sentence: str, mention: re.Pattern[str]) -> bool:
-    """Whether a sentence defines the mentioned term too (then it answers, not a negative)."""
-    definition = definition_of(sentence)
-    return definition is not None and mention.search(definition.term) is not None
-
-
 def _negatives(
     positive: str,
     mentioning: Sequence[str],
@@ -132,37 +126,40 @@ def definition_groups(
     families: Mapping[str, Sequence[tuple[str, str]]],
     *,
     negatives: int,
-    count: int,
     seed: int,
     passages: bool,
+    count: int | None = None,
 ) -> list[RerankGroup]:
     """Groups from the defining sentences of (header, text) units, grouped in families.
 
     A family is where a term's other mentions are looked for: a textbook (all its sections)
     or a MedQuAD focus (its answers). With `passages`, the answer is the unit holding the
     sentence and the negatives are units that mention the term without it; else the answer is
-    the sentence itself (behind its unit's header) against sentences that mention the term.
+    the sentence itself (behind its unit's header) against sentences that mention the term
+    without defining it. `count` groups at most (None: one per definition found).
     """
     rng = random.Random(seed)
-    found: list[tuple[str, int, str, Definition]] = []
     units: dict[str, list[str]] = {}
-    sentences: dict[str, list[tuple[int, str]]] = {}
+    # family -> (unit number, headed sentence, the definition it states or None)
+    sentences: dict[str, list[tuple[int, str, Definition | None]]] = {}
     for family, members in families.items():
         units[family] = [headed(header, text) for header, text in members]
         sentences[family] = [
-            (n, headed(header, sentence))
+            (n, headed(header, sentence), definition_of(sentence))
             for n, (header, text) in enumerate(members)
             for sentence in sentences_of(text)
         ]
-        for n, (header, text) in enumerate(members):
-            for sentence in sentences_of(text):
-                definition = definition_of(sentence)
-                if definition is not None:
-                    found.append((family, n, header, definition))
+    found = [
+        (family, n, headed_sentence, definition)
+        for family, rows in sentences.items()
+        for n, headed_sentence, definition in rows
+        if definition is not None
+    ]
     everywhere = [unit for family in units for unit in units[family]]
-    everywhere_sentences = [s for family in sentences for _, s in sentences[family]]
+    everywhere_sentences = [s for family in sentences for _, s, _ in sentences[family]]
     groups = []
-    for family, n, header, definition in rng.sample(found, min(count, len(found))):
+    chosen = rng.sample(found, len(found) if count is None else min(count, len(found)))
+    for family, n, headed_sentence, definition in chosen:
         mention = _mentions(definition.term)
         if passages:
             positive = units[family][n]
@@ -171,16 +168,15 @@ def definition_groups(
                 for unit in units[family]
                 if mention.search(unit) and definition.sentence not in unit
             ]
-            near = units[family]
-            pool = everywhere
+            near, pool = units[family], everywhere
         else:
-            positive = headed(header, definition.sentence)
+            positive = headed_sentence
             mentioning = [
                 s
-                for _, s in sentences[family]
-                if mention.search(s) and not _defines(s.rpartition("\n")[2], mention)
+                for _, s, other in sentences[family]
+                if mention.search(s) and not (other and mention.search(other.term))
             ]
-            near = [s for m, s in sentences[family] if m == n]
+            near = [s for m, s, _ in sentences[family] if m == n]
             pool = everywhere_sentences
         picked = _negatives(positive, mentioning, near, pool, negatives, rng)
         if picked is not None:

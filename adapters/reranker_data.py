@@ -252,24 +252,21 @@ def textbook_definitions(
     path: Path, *, negatives: int, seed: int, heldout_fraction: float = 0.2
 ) -> tuple[list[RerankGroup], list[RerankGroup]]:
     """(train, held-out) definition groups of a textbook, sentences and passages, by section."""
-    windows = textbook_windows(path)
-    sides: tuple[dict[str, list[tuple[str, str]]], ...] = ({}, {})
-    for section, units in windows.items():
-        sides[heldout_side(section, heldout_fraction, seed)][section] = units
-    return tuple(  # type: ignore[return-value]
-        [
+    train: list[tuple[str, str]] = []
+    heldout: list[tuple[str, str]] = []
+    for section, units in textbook_windows(path).items():
+        (heldout if heldout_side(section, heldout_fraction, seed) else train).extend(units)
+
+    def every_group(units: list[tuple[str, str]]) -> list[RerankGroup]:
+        return [
             group
             for passages in (False, True)
             for group in definition_groups(
-                {"textbook": [unit for units in side.values() for unit in units]},
-                negatives=negatives,
-                count=len(windows) * 100,
-                seed=seed,
-                passages=passages,
+                {"textbook": units}, negatives=negatives, seed=seed, passages=passages
             )
         ]
-        for side in sides
-    )
+
+    return every_group(train), every_group(heldout)
 
 
 def heldout_side(key: str, fraction: float, seed: int) -> bool:
