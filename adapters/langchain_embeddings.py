@@ -1,7 +1,7 @@
 """Our Encoder as LangChain `Embeddings`, so LangChain components embed as CardioRAG does.
 
-This module and `retrieval.langchain_retriever` are the only ones that import `langchain_core`;
-`adapters/__init__` does not import it.
+This module and `retrieval.answer.langchain_retriever` are the only ones that import
+`langchain_core`; `adapters/__init__` does not import it.
 
 Example:
     >>> from langchain_qdrant import QdrantVectorStore, RetrievalMode

@@ -15,7 +15,7 @@ from api.errors import error_response
 from api.schemas import AnswerBody, SearchBody
 from api.services import Services
 from retrieval import RetrievalError, Settings
-from retrieval.answering import answer_question
+from retrieval.answer.policy import answer_question
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The answer the app and the CLI give, or why there is none.
 
         Generated with [n] citations where a chat model is configured, else sentences quoted
-        from the top hits (`retrieval.answering`).
+        from the top hits (`retrieval.answer.policy`).
         """
         services = _services(request)
         search_request = body.request()

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field, StrictInt
 
-from retrieval.request import SearchRequest
+from retrieval.search.request import SearchRequest
 
 
 class SearchBody(SearchRequest):

@@ -16,8 +16,8 @@ import threading
 from typing import TYPE_CHECKING
 
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
-from retrieval.locked_store import LockedStore
-from retrieval.rag import chat_model_from_settings
+from retrieval.answer.rag import chat_model_from_settings
+from retrieval.store.locked import LockedStore
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from adapters import ModelSpec
 from adapters.hardware import cpu_bf16_flags
-from benchmarks.beir import git_commit
+from benchmarks.quality.beir import git_commit
 from retrieval import Catalog
 
 if TYPE_CHECKING:

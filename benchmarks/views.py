@@ -9,13 +9,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from benchmarks.calibration import calibration_markdown
-from benchmarks.ingest_memory import memory_figures, memory_markdown
-from benchmarks.load import load_figures, load_markdown
-from benchmarks.quality import quality_figures, quality_markdown
-from benchmarks.rerank_latency import rerank_latency_figures, rerank_latency_markdown
-from benchmarks.separation import separation_figures, separation_markdown
-from benchmarks.speed import speed_figures, speed_markdown
+from benchmarks.quality.calibration import calibration_markdown
+from benchmarks.quality.retrieval_quality import quality_figures, quality_markdown
+from benchmarks.quality.separation import separation_figures, separation_markdown
+from benchmarks.speed.ingest_and_search import speed_figures, speed_markdown
+from benchmarks.speed.ingest_memory import memory_figures, memory_markdown
+from benchmarks.speed.load import load_figures, load_markdown
+from benchmarks.speed.rerank_latency import rerank_latency_figures, rerank_latency_markdown
 
 Renderer = tuple[Callable[[dict[str, Any]], str], Callable[[dict[str, Any]], dict[str, Any]]]
 

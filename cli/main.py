@@ -17,10 +17,10 @@ from __future__ import annotations
 import typer
 
 from adapters import AdapterError
-from cli.adapters import app as adapters_app
+from cli.adapters.commands import app as adapters_app
 from cli.api import api
-from cli.bench import FAILURES as BENCH_FAILURES
-from cli.bench import app as bench_app
+from cli.bench.commands import FAILURES as BENCH_FAILURES
+from cli.bench.commands import app as bench_app
 from cli.console import run_app
 from cli.datasets import app as datasets_app
 from cli.ingest import ingest

@@ -144,8 +144,8 @@ def answer(
     common: Common,
 ) -> None:
     """Answer from the top hits: a chat model's answer when one is set, else quoted sentences."""
-    from retrieval.answering import answer_question
-    from retrieval.rag import chat_model_from_settings
+    from retrieval.answer.policy import answer_question
+    from retrieval.answer.rag import chat_model_from_settings
 
     settings = common.settings()
     with Retriever(corpus, model, settings=settings) as retriever:

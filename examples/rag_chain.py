@@ -22,8 +22,8 @@ from collections.abc import Sequence
 from langchain_core.language_models import BaseChatModel
 
 # The chain lives in the package, where the app uses it too; these names stay importable here.
-from retrieval.rag import MissingProviderError, build_rag_chain, format_sources
-from retrieval.rag import load_chat_model as _load_chat_model
+from retrieval.answer.rag import MissingProviderError, build_rag_chain, format_sources
+from retrieval.answer.rag import load_chat_model as _load_chat_model
 
 EXAMPLES = """examples (ingest a corpus first: .venv/bin/ingest PATH... --corpus cardiology):
   .venv/bin/pip install langchain-openai     # or langchain-ollama
@@ -34,7 +34,7 @@ EXAMPLES = """examples (ingest a corpus first: .venv/bin/ingest PATH... --corpus
 """
 
 # Default chat model by provider; any other provider works from Python through
-# `retrieval.rag.load_chat_model` (LangChain's init_chat_model).
+# `retrieval.answer.rag.load_chat_model` (LangChain's init_chat_model).
 PROVIDERS = {"openai": "gpt-4o-mini", "ollama": "llama3.1"}
 
 __all__ = ["MissingProviderError", "build_rag_chain", "format_sources", "load_chat_model", "main"]
@@ -79,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Imported here: `--help` and `build_rag_chain` need no store, catalog or model.
     from adapters import AdapterError
     from retrieval import RetrievalError, Retriever, Settings
-    from retrieval.langchain_retriever import CardioRetriever
+    from retrieval.answer.langchain_retriever import CardioRetriever
 
     args = _parse_args(argv)
     try:

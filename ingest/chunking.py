@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from adapters.context_template import ContextTemplate, TemplateError, cut_header, header_budget
 from ingest.documents import Document, Section, SectionKind
 from ingest.errors import IngestError
-from retrieval.catalog_records import ChunkRecord
+from retrieval.catalog.records import ChunkRecord
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence

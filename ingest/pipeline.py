@@ -29,11 +29,11 @@ from ingest.loaders import (
     load_file,
 )
 from ingest.record_files import RecordFile, streamed_sha256
-from retrieval.catalog import Catalog
-from retrieval.catalog_records import CorpusModel, DocumentRecord, PendingChunk
+from retrieval.catalog.documents import Catalog
+from retrieval.catalog.records import CorpusModel, DocumentRecord, PendingChunk
 from retrieval.index import Index
-from retrieval.sparse import Bm25Encoder
-from retrieval.store import StoredPoint, collection_name
+from retrieval.store.interface import StoredPoint, collection_name
+from retrieval.store.sparse import Bm25Encoder
 
 logger = logging.getLogger(__name__)
 

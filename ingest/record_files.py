@@ -28,7 +28,7 @@ from ingest.documents import Document
 from ingest.errors import IngestError, UnreadableFileError
 from ingest.loaders import LoadOptions, path_doc_type
 from ingest.records import record_documents
-from retrieval.catalog_records import DocumentRecord
+from retrieval.catalog.records import DocumentRecord
 from retrieval.index import Index
 
 RECORD_PART = 2000  # records read, checked and written together

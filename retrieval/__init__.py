@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from retrieval.answer import AnswerSentence, ExtractiveAnswer
-from retrieval.backends import open_embedded_store, open_store
-from retrieval.catalog import Catalog
-from retrieval.catalog_records import BenchmarkRun, Judgment
-from retrieval.confidence import Assessment
+from retrieval.answer.confidence import Assessment
+from retrieval.answer.sentences import AnswerSentence, ExtractiveAnswer
+from retrieval.catalog.documents import Catalog
+from retrieval.catalog.records import BenchmarkRun, Judgment
 from retrieval.errors import (
     CollectionMismatchError,
     CorpusConfigError,
@@ -24,19 +23,20 @@ from retrieval.errors import (
     UnknownCorpusError,
     UnknownFilterError,
 )
-from retrieval.hits import Hit
 from retrieval.index import Index, open_index
-from retrieval.query import DEFAULT_FUSION, FusionMethod, Quantization, SearchMode
-from retrieval.request import SearchRequest
-from retrieval.retriever import Comparison, PairAgreement, Retriever
+from retrieval.search.hits import Hit
+from retrieval.search.request import SearchRequest
+from retrieval.search.retriever import Comparison, PairAgreement, Retriever
 from retrieval.settings import Settings
-from retrieval.store import (
+from retrieval.store.backends import open_embedded_store, open_store
+from retrieval.store.interface import (
     DEFAULT_PARTS,
     DOCUMENT_PARTS,
     ScoredChunk,
     VectorStore,
     collection_name,
 )
+from retrieval.store.query import DEFAULT_FUSION, FusionMethod, Quantization, SearchMode
 
 __all__ = [
     "DEFAULT_FUSION",

@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from adapters import Encoder, ModelSpec, load_encoder
-from retrieval.backends import open_store
-from retrieval.catalog import Catalog
-from retrieval.catalog_records import CorpusModel, DocumentRecord, PendingChunk
-from retrieval.disk_space import check_disk_space
+from retrieval.catalog.documents import Catalog
+from retrieval.catalog.records import CorpusModel, DocumentRecord, PendingChunk
 from retrieval.settings import Settings
-from retrieval.store import StoredPoint, VectorStore
+from retrieval.store.backends import open_store
+from retrieval.store.disk_space import check_disk_space
+from retrieval.store.interface import StoredPoint, VectorStore
 
 logger = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from retrieval.errors import RetrievalError
 from retrieval.index import Index
-from retrieval.store import VectorStore
+from retrieval.store.interface import VectorStore
 
 logger = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from pydantic_settings import (
 from adapters import ModelSpec, configure_torch, load_model_specs
 from adapters.placement import DEVICE_PATTERN, DtypeSetting
 from adapters.specs import RerankerSpec, load_reranker_specs
-from retrieval.query import Quantization
+from retrieval.store.query import Quantization
 
 logger = logging.getLogger(__name__)
 

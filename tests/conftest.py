@@ -17,7 +17,7 @@ import pytest
 
 from adapters import Encoder, ModelSpec, configure_torch, load_encoder, load_model_specs
 from retrieval import Catalog, Retriever, Settings
-from retrieval._edge import EdgeStore
+from retrieval.store._edge import EdgeStore
 from tests.support.corpora import (
     CorpusTemplate,
     ingest_with_minilm,

@@ -14,8 +14,8 @@ import pytest
 import typer
 import typer.main
 
-from cli.adapters import app as adapters_app
-from cli.bench import app as bench_app
+from cli.adapters.commands import app as adapters_app
+from cli.bench.commands import app as bench_app
 from cli.ingest import app as ingest_app
 from cli.main import app as cardiorag_app
 from tests.support.paths import REPO

@@ -13,7 +13,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from langchain_core.messages import BaseMessage
 
 from retrieval import Retriever
-from retrieval.langchain_retriever import CardioRetriever
+from retrieval.answer.langchain_retriever import CardioRetriever
 from tests.support.paths import REPO
 
 
@@ -78,7 +78,7 @@ def test_rag_chain_answers_from_numbered_cited_sources(
 def test_rag_chain_does_not_answer_from_weak_evidence(
     rag_chain: ModuleType, textbook_retriever: Retriever
 ) -> None:
-    from retrieval.rag import WEAK_ANSWER
+    from retrieval.answer.rag import WEAK_ANSWER
 
     llm = FakeListChatModel(responses=["Timolol drops lower the eye pressure [1]."])
     recorder = PromptRecorder()

@@ -1,4 +1,4 @@
-"""The answer above the hits, by the one answer policy (`retrieval.answering`).
+"""The answer above the hits, by the one answer policy (`retrieval.answer.policy`).
 
 No chat model is never an error: the box says which mode it is in. A chat model that fails
 (server down, wrong key) is reported in one line, and the quoted answer stands in.
@@ -11,8 +11,8 @@ from collections.abc import Sequence
 import streamlit as st
 
 from retrieval import Hit
-from retrieval.answering import answer_from
-from retrieval.confidence import WEAK_MESSAGE
+from retrieval.answer.confidence import WEAK_MESSAGE
+from retrieval.answer.policy import answer_from
 from ui import resources
 from ui.cards import link_citations
 

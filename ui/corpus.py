@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ui import resources
-from ui.paths import ShownPaths
-from ui.uploads import upload_folder
+from ui.library.paths import ShownPaths
+from ui.library.uploads import upload_folder
 
 CORPUS_KEY = "app.corpus"  # plain state: outlives page switches, unlike a widget's own key
 

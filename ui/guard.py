@@ -11,7 +11,7 @@ from adapters import AdapterError
 from ingest import IngestError
 from retrieval import RetrievalError, StoreLockedError
 from ui import resources
-from ui.paths import ShownPaths
+from ui.library.paths import ShownPaths
 
 # Errors whose message says what to do; anything else is a bug and propagates.
 USER_ERRORS = (RetrievalError, AdapterError, IngestError)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import re
 
-from retrieval.sparse import Bm25Encoder
+from retrieval.store.sparse import Bm25Encoder
 
 _WORD = re.compile(r"[\w-]+")
 # A Markdown table row, its cell borders (a pipe not escaped) and its header rule's cells.

@@ -10,7 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 
-from retrieval.catalog_records import Judgment
+from retrieval.catalog.records import Judgment
 
 
 def query_id(query: str) -> str:

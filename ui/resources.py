@@ -17,8 +17,8 @@ from adapters.cross_encoder import load_reranker
 from adapters.specs import get_reranker_spec
 from retrieval import Catalog, Retriever, Settings, VectorStore, open_store
 from retrieval.index import Index
-from retrieval.locked_store import LockedStore
-from ui.jobs import JobBoard
+from retrieval.store.locked import LockedStore
+from ui.jobs.board import JobBoard
 
 if TYPE_CHECKING:
     from langchain_core.language_models import BaseChatModel
@@ -113,7 +113,7 @@ def retriever(corpus: str, model: str) -> Retriever:
 @st.cache_resource
 def chat_model() -> BaseChatModel | None:
     """The configured chat model, or None (then answers are extracted from the sources)."""
-    from retrieval.rag import chat_model_from_settings
+    from retrieval.answer.rag import chat_model_from_settings
 
     return chat_model_from_settings(settings())
 

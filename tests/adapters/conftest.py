@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from adapters import ModelSpec, placement_for
-from adapters.training import TrainingResult, train_adapter
+from adapters.training.lora import TrainingResult, train_adapter
 from tests.support.dtypes import dtype_forced
 from tests.support.paths import MODEL_CACHE
 from tests.support.training import TINY_OPTIONS, tiny_training_data, write_medquad_pairs

@@ -14,8 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.adapter_files import read_adapter_info
-from adapters.training import TrainingResult
-from cli.adapters import app
+from adapters.training.lora import TrainingResult
+from cli.adapters.commands import app
 from retrieval import Settings
 from tests.support.corpora import write_tiny_beir
 from tests.support.paths import MODEL_CACHE, REPO
@@ -78,7 +78,7 @@ def test_cut_off_training_leaves_the_old_adapter_and_resumes(
     subprocess.run(["cp", "-r", str(trained.out), str(out)], check=True)
     good = (out / "adapter_model.safetensors").read_bytes()
     pairs = write_medquad_pairs(shared_data, tmp_path / "qa.jsonl", 200)
-    command = [sys.executable, "-m", "cli.adapters", *_train_args(pairs, out, shared_data)]
+    command = [sys.executable, "-m", "cli.adapters.commands", *_train_args(pairs, out, shared_data)]
     env = _env(tmp_path)
     process = subprocess.Popen([*command, "--overwrite"], cwd=REPO, env=env)
     checkpoints = out.with_name(out.name + ".partial") / "checkpoints"

@@ -7,16 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cloze_pairs import sentences_of
-from adapters.definition_groups import definition_of
-from adapters.rerank_group import RerankGroup
-from adapters.reranker_data import (
+from adapters.training.cloze_pairs import sentences_of
+from adapters.training.reranker.data import (
     evaluation_focuses,
     kept_records,
     medquad_definitions,
     read_medquad,
 )
-from adapters.reranker_data import textbook_definitions as split_textbook_definitions
+from adapters.training.reranker.data import textbook_definitions as split_textbook_definitions
+from adapters.training.reranker.definitions import definition_of
+from adapters.training.reranker.group import RerankGroup
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from qdrant_client import QdrantClient
 from adapters import Encoder, ModelSpec, load_encoder, load_model_specs
 from adapters.langchain_embeddings import EncoderEmbeddings
 from retrieval import Catalog, Retriever, Settings, collection_name
-from retrieval._server import ServerStore
-from retrieval.store import CONTENT_KEY, DENSE_VECTOR, METADATA_KEY, SPARSE_VECTOR
+from retrieval.store._server import ServerStore
+from retrieval.store.interface import CONTENT_KEY, DENSE_VECTOR, METADATA_KEY, SPARSE_VECTOR
 from tests.support.corpora import (
     SMALL_TEXTBOOK_SECTIONS,
     ingest_with_minilm,

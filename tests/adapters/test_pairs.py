@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from adapters.cloze_pairs import cloze_pairs, sentences_of
 from adapters.errors import PairsFileError
-from adapters.pairs import (
+from adapters.training.cloze_pairs import cloze_pairs, sentences_of
+from adapters.training.pairs import (
     PairFields,
     TextPair,
     read_pairs,
@@ -15,7 +15,7 @@ from adapters.pairs import (
     split_heldout,
     training_data,
 )
-from adapters.span_pairs import span_pairs
+from adapters.training.span_pairs import span_pairs
 
 MEDQUAD = "medquad/medquad_visible.jsonl"
 DEV_QUERIES = "eval/medquad_cardio_dev/queries.jsonl"

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from adapters.pairs import normalise_query
-from adapters.reranker_data import (
+from adapters.training.pairs import normalise_query
+from adapters.training.reranker.data import (
     QaRecord,
     kept_records,
     medquad_groups,

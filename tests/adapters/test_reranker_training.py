@@ -11,8 +11,8 @@ from safetensors import safe_open
 
 from adapters import ModelSpec
 from adapters.cross_encoder import CrossEncoder
-from adapters.reranker_data import medquad_groups, read_medquad
-from adapters.reranker_training import (
+from adapters.training.reranker.data import medquad_groups, read_medquad
+from adapters.training.reranker.training import (
     RerankerOptions,
     group_metrics,
     score_groups,

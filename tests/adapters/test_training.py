@@ -15,8 +15,8 @@ from adapters import AdapterError, Encoder, ModelSpec, load_encoder
 from adapters.adapter_files import INFO_FILE, read_adapter_info
 from adapters.encoder import pad_to_few_shapes
 from adapters.errors import AdapterBaseMismatchError
-from adapters.registry import adapter_spec
-from adapters.training import TrainingResult, train_adapter
+from adapters.training.lora import TrainingResult, train_adapter
+from adapters.training.registry import adapter_spec
 from tests.support.paths import MODEL_CACHE
 from tests.support.training import TINY_OPTIONS, tiny_training_data
 
@@ -246,7 +246,7 @@ def test_a_base_with_an_adapter_cannot_be_trained_on(
 def test_hard_negatives_are_other_passages_mined_by_the_base(
     minilm: Encoder, shared_data: Path, pairs_file: Path
 ) -> None:
-    from adapters.training import _with_hard_negatives
+    from adapters.training.lora import _with_hard_negatives
 
     pairs = tiny_training_data(pairs_file, shared_data).train[:48]
     mined = _with_hard_negatives(minilm.model, pairs, 1, seed=0)
@@ -260,7 +260,7 @@ def test_hard_negatives_are_other_passages_mined_by_the_base(
 def test_lora_targets_query_and_value_where_peft_has_no_default(
     specs: dict[str, ModelSpec],
 ) -> None:
-    from adapters.training import _target_modules
+    from adapters.training.lora import _target_modules
 
     mpnet = load_encoder(specs["mpnet"], cache_dir=MODEL_CACHE)
     minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
@@ -272,7 +272,7 @@ def test_lora_targets_query_and_value_where_peft_has_no_default(
 def test_the_reload_check_compares_like_with_like_and_catches_an_adapter_with_no_effect(
     trained: TrainingResult, specs: dict[str, ModelSpec], tmp_path: Path
 ) -> None:
-    from adapters.training import RELOAD_TOLERANCE, _check_reload
+    from adapters.training.lora import RELOAD_TOLERANCE, _check_reload
     from adapters.weights import resolve_base
 
     source = resolve_base(specs["minilm"], cache_dir=MODEL_CACHE, allow_downloads=False)

@@ -16,7 +16,7 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from api import create_app
 from retrieval import Retriever, Settings
-from retrieval.answering import answer_question
+from retrieval.answer.policy import answer_question
 from tests.support.corpora import CorpusTemplate
 from tests.support.paths import MODEL_CACHE
 

@@ -13,11 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.context_template import DEFAULT_TEMPLATE
-from benchmarks.beir import BeirFormatError, corpus_for, doc_run, read_beir
-from benchmarks.langchain_reference import beir_documents
-from benchmarks.quality import paired_p_value
+from benchmarks.quality.beir import BeirFormatError, corpus_for, doc_run, read_beir
+from benchmarks.quality.retrieval_quality import paired_p_value
+from benchmarks.speed.langchain_reference import beir_documents
 from benchmarks.views import render
-from cli.bench import app
+from cli.bench.commands import app
 from retrieval import Catalog
 from tests.support.corpora import TINY_BEIR_DOCUMENTS as DOCUMENTS
 from tests.support.corpora import TINY_BEIR_QUERIES as QUERIES

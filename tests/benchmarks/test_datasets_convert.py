@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.beir import read_beir
 from benchmarks.datasets import (
     DownloadError,
     OutputExistsError,
@@ -26,6 +25,7 @@ from benchmarks.datasets import (
 )
 from benchmarks.datasets import download as download_module
 from benchmarks.datasets.sources import SOURCES
+from benchmarks.quality.beir import read_beir
 from cli.datasets import app
 
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.ingest_memory import note_sentences, write_records
-from cli.bench import app
+from benchmarks.speed.ingest_memory import note_sentences, write_records
+from cli.bench.commands import app
 
 NOTES = Path("notes") / "mtsamples_cardiovascular_pulmonary.csv"
 

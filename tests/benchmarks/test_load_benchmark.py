@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters import ModelSpec
-from cli.bench import app
+from cli.bench.commands import app
 from retrieval import Settings
 from retrieval.index import open_index
 from tests.support.corpora import ingest_with_minilm, write_textbook_sections

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.pdf_questions import read_questions
+from benchmarks.quality.pdf_questions import read_questions
 from ingest.documents import DocPart
-from ingest.pdf import load_pdf
+from ingest.pdf.loader import load_pdf
 from retrieval import Hit
 
 

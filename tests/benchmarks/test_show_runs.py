@@ -10,7 +10,7 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from benchmarks.views import RENDERERS, render
-from cli.bench import app
+from cli.bench.commands import app
 
 RESULTS = Path(__file__).resolve().parents[2] / "benchmarks" / "results"
 RECORDED = sorted(

@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 
 from adapters import load_model_specs, placement_for
 from adapters.hardware import cpu_bf16_flags
-from cli.bench import app
+from cli.bench.commands import app
 from retrieval import Catalog
 from tests.support.corpora import write_textbook_sections
 

@@ -14,8 +14,8 @@ from adapters import Encoder, ModelSpec
 from retrieval import (
     Catalog,
 )
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.pipeline import (
     CORPUS,
     SECTIONS_A,

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 from ingest.chunking import Chunker, ChunkingSpec, budget_tokens, make_splitter
 from ingest.documents import DocType, Document, Section, SectionKind
 from ingest.loaders import LoadOptions, load_file
-from retrieval.catalog_records import ChunkRecord
+from retrieval.catalog.records import ChunkRecord
 
 if TYPE_CHECKING:
     from adapters import Encoder

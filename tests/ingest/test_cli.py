@@ -235,7 +235,7 @@ def test_dry_run_writes_nothing_and_list_shows_the_ingested(workspace: Workspace
 HOLDER = """
 import sys, time
 from pathlib import Path
-from retrieval._edge import EdgeStore
+from retrieval.store._edge import EdgeStore
 store = EdgeStore(Path(sys.argv[1]))
 print("ready", flush=True)
 time.sleep(120)

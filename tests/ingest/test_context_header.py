@@ -14,8 +14,8 @@ from adapters import Encoder, ModelSpec
 from adapters.context_template import DEFAULT_TEMPLATE
 from ingest import ingest_paths
 from retrieval import Catalog, CorpusConfigError, Retriever, Settings, collection_name
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.corpora import write_textbook_sections
 from tests.support.paths import TEXTBOOK
 

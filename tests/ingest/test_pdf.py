@@ -16,7 +16,7 @@ from pypdf.generic import ArrayObject, NameObject, NumberObject
 
 from ingest.documents import DocPart, Document, SectionKind
 from ingest.errors import EmptyDocumentError
-from ingest.pdf import load_pdf
+from ingest.pdf.loader import load_pdf
 from tests.support.pdfs import RUNNING_HEAD, Journal, build_article, scan_image, write_lines
 from tests.support.system_tools import needs_tesseract
 

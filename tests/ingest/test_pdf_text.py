@@ -14,10 +14,10 @@ import pypdfium2
 import pytest
 from fpdf import FPDF
 
-from ingest.pdf_layout import X_TOLERANCE, inside, plumber_words
-from ingest.pdf_rules import on_sheet
-from ingest.pdf_tables import PageTable, find_tables
-from ingest.pdf_text import PageText, read_page
+from ingest.pdf.layout import X_TOLERANCE, inside, plumber_words
+from ingest.pdf.rules import on_sheet
+from ingest.pdf.tables import PageTable, find_tables
+from ingest.pdf.words import PageText, read_page
 from tests.support.pdfs import build_article
 
 # PDFium puts a word's top from its font's size, pdfplumber from the font's box: a point or two.

@@ -18,8 +18,8 @@ from retrieval import (
     Catalog,
     collection_name,
 )
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.bad_inputs import write_broken_pdf
 from tests.support.corpora import search_dense
 from tests.support.pipeline import (

@@ -23,8 +23,8 @@ from retrieval import (
     StaleEmbeddingsError,
     collection_name,
 )
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.pipeline import (
     CARDIAC_CYCLE,
     CORPUS,

@@ -14,8 +14,8 @@ import pytest
 
 import ingest.record_files
 from retrieval import Catalog
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.pipeline import (
     CORPUS,
     SECTIONS_A,

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-import retrieval.catalog
+import retrieval.catalog.documents
 from retrieval import Catalog, CorpusConfigError
-from retrieval.catalog_records import ChunkRecord, CorpusModel, DocumentRecord
+from retrieval.catalog.records import ChunkRecord, CorpusModel, DocumentRecord
 
 CHUNKING = {"tokenizer": "minilm", "chunk_tokens": 254, "overlap_tokens": 32}
 CORPUS = "cardiology"
@@ -96,7 +96,7 @@ def test_sqlite_enforces_foreign_keys(catalog: Catalog) -> None:
 
 
 def test_docstring_example_runs() -> None:
-    failures, tried = doctest.testmod(retrieval.catalog, verbose=False)
+    failures, tried = doctest.testmod(retrieval.catalog.documents, verbose=False)
     assert tried > 0
     assert failures == 0
 

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 
 from adapters.specs import load_reranker_specs
-from benchmarks.calibration import fit_logistic, write_calibrations
+from benchmarks.quality.calibration import fit_logistic, write_calibrations
 from retrieval import Retriever, SearchMode
-from retrieval.confidence import (
+from retrieval.answer.confidence import (
     CALIBRATION_FILE,
     RERANK_MODE,
     WEAK_MESSAGE,

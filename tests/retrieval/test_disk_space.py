@@ -9,8 +9,8 @@ import pytest
 
 from adapters import ModelSpec
 from retrieval import Catalog, InsufficientDiskError, Settings, collection_name
-from retrieval._edge import EdgeStore
-from retrieval.disk_space import estimated_bytes
+from retrieval.store._edge import EdgeStore
+from retrieval.store.disk_space import estimated_bytes
 from tests.support.corpora import (
     SMALL_TEXTBOOK_SECTIONS,
     ingest_with_minilm,

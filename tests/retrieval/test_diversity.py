@@ -8,13 +8,13 @@ import numpy as np
 import pytest
 from langchain_core.vectorstores.utils import maximal_marginal_relevance
 
-import retrieval.diversity
-from retrieval.diversity import NearDuplicateFilter, mmr_order
-from retrieval.store import ScoredChunk
+import retrieval.search.diversity
+from retrieval.search.diversity import NearDuplicateFilter, mmr_order
+from retrieval.store.interface import ScoredChunk
 
 
 def test_docstring_examples_run() -> None:
-    failures, tried = doctest.testmod(retrieval.diversity, verbose=False)
+    failures, tried = doctest.testmod(retrieval.search.diversity, verbose=False)
     assert tried and not failures
 
 

@@ -10,7 +10,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 from pydantic import ValidationError
 
 from retrieval import EmptyQueryError, Retriever
-from retrieval.langchain_retriever import METADATA_KEYS, CardioRetriever
+from retrieval.answer.langchain_retriever import METADATA_KEYS, CardioRetriever
 from tests.support.corpora import SMALL_TEXTBOOK_SECTIONS
 from tests.support.paths import REPO
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import Catalog, Retriever, Settings
-from retrieval._edge import EdgeStore
+from retrieval.store._edge import EdgeStore
 from tests.support.corpora import ingest_with_minilm, write_textbook_sections
 
 QUERY = "which valve closes at the start of ventricular systole"

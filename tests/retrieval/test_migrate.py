@@ -12,10 +12,10 @@ from typer.testing import CliRunner
 from cli.ingest import app
 from cli.main import app as cardiorag_app
 from retrieval import Catalog, Retriever, Settings
-from retrieval._edge import EdgeStore
-from retrieval._server import ServerStore
 from retrieval.index import Index
 from retrieval.migrate import MigrationError, migrate_corpus
+from retrieval.store._edge import EdgeStore
+from retrieval.store._server import ServerStore
 from tests.support.databases import throwaway_sql_url
 
 QUERY = "what carries blood away from the heart"

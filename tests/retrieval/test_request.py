@@ -5,13 +5,13 @@ from __future__ import annotations
 import doctest
 import inspect
 
-import retrieval.deadline
-import retrieval.request
+import retrieval.search.deadline
+import retrieval.search.request
 from retrieval import Retriever, SearchRequest
 
 
 def test_docstring_examples_run() -> None:
-    for module in (retrieval.request, retrieval.deadline):
+    for module in (retrieval.search.request, retrieval.search.deadline):
         failures, tried = doctest.testmod(module, verbose=False)
         assert tried and not failures, module.__name__
 

@@ -10,11 +10,11 @@ import pytest
 
 from adapters import Encoder
 from retrieval import Hit, Retriever
-from retrieval.answer import extract_answer
-from retrieval.answering import answer_question
+from retrieval.answer.policy import answer_question
+from retrieval.answer.sentences import extract_answer
 from retrieval.errors import InvalidRequestError
-from retrieval.rerank import blend, passage_text
-from retrieval.retriever import RERANKED
+from retrieval.search.rerank import blend, passage_text
+from retrieval.search.retriever import RERANKED
 
 pytestmark = pytest.mark.numerics  # a cross-encoder's order must hold in bf16 and in fp32
 

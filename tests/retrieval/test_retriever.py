@@ -28,9 +28,9 @@ from retrieval import (
     collection_name,
     open_store,
 )
-from retrieval._edge import EdgeStore
-from retrieval.catalog_records import CorpusModel
+from retrieval.catalog.records import CorpusModel
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.corpora import load_cached
 from tests.support.databases import SQL_BACKENDS, throwaway_sql_url
 from tests.support.paths import MODEL_CACHE
@@ -296,9 +296,9 @@ def test_both_backends_answer_hybrid_queries_alike(tmp_path: Path, world: World,
     """The same points in a server collection (qdrant-client's engine) give the same hits."""
     from qdrant_client import QdrantClient
 
-    from retrieval._server import ServerStore
-    from retrieval.query import SearchMode, StoreQuery
-    from retrieval.sparse import Bm25Encoder
+    from retrieval.store._server import ServerStore
+    from retrieval.store.query import SearchMode, StoreQuery
+    from retrieval.store.sparse import Bm25Encoder
 
     name = collection_name(CORPUS, "minilm")
     server = ServerStore(QdrantClient(location=":memory:"), ":memory:")
@@ -327,7 +327,7 @@ def test_extractive_answer_cites_the_sentences_it_picks(retriever: Retriever) ->
 
 
 def test_split_sentences_keeps_whole_clinical_sentences() -> None:
-    from retrieval.answer import split_sentences
+    from retrieval.answer.sentences import split_sentences
 
     text = (
         "Beta-blockers reduce mortality in HFrEF, e.g. bisoprolol vs. placebo in trials. "
@@ -342,8 +342,8 @@ def test_split_sentences_keeps_whole_clinical_sentences() -> None:
 def test_split_sentences_quotes_a_papers_key_points_and_captions_not_keywords_or_tables(
     shared_data: Path,
 ) -> None:
-    from ingest.pdf import load_pdf
-    from retrieval.answer import split_sentences
+    from ingest.pdf.loader import load_pdf
+    from retrieval.answer.sentences import split_sentences
 
     sentences = []
     for name in ("ehag110.pdf", "zwag118.pdf"):

@@ -17,14 +17,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from pydantic import SecretStr
 
-from retrieval._server import ServerStore
-from retrieval.deadline import Deadline
 from retrieval.errors import StoreUnavailableError
-from retrieval.fetch import StoreFetch
-from retrieval.query import SearchMode, StoreQuery
+from retrieval.search.deadline import Deadline
+from retrieval.search.fetch import StoreFetch
 from retrieval.settings import ServerSettings
-from retrieval.sparse import SparseVector
-from retrieval.store import StoredPoint
+from retrieval.store._server import ServerStore
+from retrieval.store.interface import StoredPoint
+from retrieval.store.query import SearchMode, StoreQuery
+from retrieval.store.sparse import SparseVector
 
 FAST = {"retry_backoff_seconds": 0.01, "timeout_seconds": 5}
 # qdrant-client's own warning about a key over http: these servers are local test doubles.

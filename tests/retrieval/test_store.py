@@ -27,12 +27,12 @@ from retrieval import (
     collection_name,
     open_store,
 )
-from retrieval._edge import EdgeStore
-from retrieval._server import ServerStore
-from retrieval.filters import part_conditions
-from retrieval.query import SearchMode, StoreQuery
-from retrieval.sparse import Bm25Encoder
-from retrieval.store import DEFAULT_PARTS, StoredPoint, VectorStore
+from retrieval.search.filters import part_conditions
+from retrieval.store._edge import EdgeStore
+from retrieval.store._server import ServerStore
+from retrieval.store.interface import DEFAULT_PARTS, StoredPoint, VectorStore
+from retrieval.store.query import SearchMode, StoreQuery
+from retrieval.store.sparse import Bm25Encoder
 from tests.support.corpora import search_dense
 from tests.support.paths import MODEL_CACHE
 
@@ -265,8 +265,8 @@ def test_delete_documents_removes_every_chunk_of_those_documents_only(
 def test_delete_documents_in_batches(
     filled: VectorStore, name: str, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("retrieval._edge._DELETE_BATCH", 2)
-    monkeypatch.setattr("retrieval._server._DELETE_BATCH", 2)
+    monkeypatch.setattr("retrieval.store._edge._DELETE_BATCH", 2)
+    monkeypatch.setattr("retrieval.store._server._DELETE_BATCH", 2)
     filled.delete_documents(name, list(SECTION_IDS))
     assert filled.point_ids(name) == {
         p.chunk_id for p in corpus.points if p.metadata["doc_type"] == "qa"
@@ -277,8 +277,8 @@ def test_delete_documents_in_batches(
 def test_point_ids_scrolls_every_page(
     filled: VectorStore, name: str, corpus: Corpus, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("retrieval._edge._SCROLL_PAGE", 3)
-    monkeypatch.setattr("retrieval._server._SCROLL_PAGE", 3)
+    monkeypatch.setattr("retrieval.store._edge._SCROLL_PAGE", 3)
+    monkeypatch.setattr("retrieval.store._server._SCROLL_PAGE", 3)
     assert len(corpus.points) > 3
     assert filled.point_ids(name) == {p.chunk_id for p in corpus.points}
 
@@ -420,7 +420,7 @@ def test_edge_second_store_on_the_same_folder_in_this_process_is_locked_out(
 def test_edge_store_held_by_another_process_is_locked_out(store: EdgeStore) -> None:
     script = (
         "import sys\n"
-        "from retrieval._edge import EdgeStore\n"
+        "from retrieval.store._edge import EdgeStore\n"
         "from retrieval.errors import StoreLockedError\n"
         "try:\n"
         "    EdgeStore(sys.argv[1])\n"

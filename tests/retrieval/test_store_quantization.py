@@ -9,8 +9,8 @@ import pytest
 from adapters import ModelSpec
 from ingest import ingest_paths
 from retrieval import Catalog, QuantizationMismatchError, Retriever, Settings, collection_name
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.corpora import write_textbook_sections
 from tests.support.paths import MODEL_CACHE
 
@@ -118,7 +118,7 @@ def test_a_large_float_collection_is_warmed_when_it_opens_and_answers_the_same(
     warmed: bool,
 ) -> None:
     # The real threshold (50k points) lowered to this corpus's size, so its reopening warms.
-    monkeypatch.setattr("retrieval._edge_warm.WARM_FROM_POINTS", 10)
+    monkeypatch.setattr("retrieval.store._edge_warm.WARM_FROM_POINTS", 10)
     source = write_textbook_sections(shared_data, tmp_path)
     folder = tmp_path / "warm"
 
@@ -130,13 +130,13 @@ def test_a_large_float_collection_is_warmed_when_it_opens_and_answers_the_same(
     _ingest(_index(catalog, first, tmp_path, quantization), "notes", source, specs["minilm"])
     before = dense_hits(first)
     first.close()
-    caplog.set_level("INFO", logger="retrieval._edge_warm")
+    caplog.set_level("INFO", logger="retrieval.store._edge_warm")
     reopened = EdgeStore(folder)
     try:
         assert dense_hits(reopened) == before
     finally:
         reopened.close()
-    warm_lines = [r.getMessage() for r in caplog.records if r.name == "retrieval._edge_warm"]
+    warm_lines = [r.getMessage() for r in caplog.records if r.name == "retrieval.store._edge_warm"]
     assert bool(warm_lines) is warmed
     if warmed:
         assert warm_lines[0].startswith("warmed dense search over ")

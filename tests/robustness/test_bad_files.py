@@ -15,8 +15,8 @@ from cli.logs import configure_logging
 from ingest import ingest_paths
 from ingest.loaders import LoadOptions, discover_files, load_file
 from retrieval import Catalog
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
+from retrieval.store._edge import EdgeStore
 from tests.support.bad_inputs import BAD_FILES, GOOD_ID, BadFile, write_broken_pdf
 
 CORPUS = "probe"

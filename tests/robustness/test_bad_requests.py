@@ -13,7 +13,7 @@ import pytest
 from pydantic import ValidationError
 from typer.testing import CliRunner
 
-from cli.bench import app
+from cli.bench.commands import app
 from ingest import ingest_paths
 from retrieval import (
     Catalog,
@@ -25,9 +25,9 @@ from retrieval import (
     Settings,
     UnknownFilterError,
 )
-from retrieval._edge import EdgeStore
+from retrieval.answer.langchain_retriever import CardioRetriever
 from retrieval.index import Index
-from retrieval.langchain_retriever import CardioRetriever
+from retrieval.store._edge import EdgeStore
 from tests.support.corpora import load_cached, write_textbook_sections
 from tests.support.databases import throwaway_sql_url
 from tests.support.paths import MODEL_CACHE

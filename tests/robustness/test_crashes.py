@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from retrieval import Catalog
-from retrieval._edge import EdgeStore
+from retrieval.store._edge import EdgeStore
 
 INGEST = Path(sys.executable).parent / "ingest"
 CORPUS = "crash"

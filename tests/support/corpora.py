@@ -16,10 +16,10 @@ from adapters import Encoder, ModelSpec, load_encoder
 from adapters.placement import requested_dtype
 from ingest import IngestReport, ingest_paths
 from retrieval import Catalog, Settings
-from retrieval._edge import EdgeStore
 from retrieval.index import Index
-from retrieval.query import FieldMatch, SearchMode, StoreQuery
-from retrieval.store import ScoredChunk, VectorStore
+from retrieval.store._edge import EdgeStore
+from retrieval.store.interface import ScoredChunk, VectorStore
+from retrieval.store.query import FieldMatch, SearchMode, StoreQuery
 from tests.support.databases import throwaway_sql_url
 from tests.support.paths import MODEL_CACHE, TEXTBOOK
 

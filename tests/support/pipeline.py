@@ -12,7 +12,7 @@ import pytest
 from retrieval import (
     Catalog,
 )
-from retrieval.store import VectorStore
+from retrieval.store.interface import VectorStore
 
 CORPUS = "cardio"
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ingest.ocr import INSTALL_HINT as TESSERACT_HINT
-from ingest.ocr import OCR_LANGUAGE
+from ingest.pdf.ocr import INSTALL_HINT as TESSERACT_HINT
+from ingest.pdf.ocr import OCR_LANGUAGE
 
 CHROMIUM = Path(shutil.which("chromium") or "/usr/bin/chromium")
 CHROMIUM_HINT = "install chromium: apt-get install chromium (or make install)"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from itertools import islice
 from pathlib import Path
 
-from adapters.pairs import PairFields, TrainingData, training_data
-from adapters.training import TrainingOptions
+from adapters.training.lora import TrainingOptions
+from adapters.training.pairs import PairFields, TrainingData, training_data
 
 QA = PairFields("question", "answer")
 # A high rate and short texts: a few steps must move the embeddings measurably.

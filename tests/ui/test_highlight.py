@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ingest.pdf_tables import PageTable
+from ingest.pdf.tables import PageTable
 from ui.highlight import highlight, highlight_chunk
 
 QUERY = "SGLT2 inhibitors in the elderly"

@@ -10,8 +10,8 @@ from adapters import Encoder, ModelSpec
 from ingest import IngestReport
 from ingest.pipeline import FileFailure, ModelRun
 from retrieval import Catalog, Settings
-from retrieval._edge import EdgeStore
-from ui.ingest_jobs import IngestContext, progress_text, report_summary
+from retrieval.store._edge import EdgeStore
+from ui.jobs.ingest import IngestContext, progress_text, report_summary
 
 
 @pytest.mark.parametrize(

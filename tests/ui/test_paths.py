@@ -3,8 +3,8 @@ from __future__ import annotations
 import doctest
 from pathlib import Path
 
-import ui.paths
-from ui.paths import ShownPaths
+import ui.library.paths
+from ui.library.paths import ShownPaths
 
 UPLOADS = Path("/srv/app/.cardiorag/uploads/cardiology")
 
@@ -34,5 +34,5 @@ def test_sources_with_nothing_in_common_but_the_root_are_shown_by_name() -> None
 
 
 def test_docstring_example_runs() -> None:
-    failures, tried = doctest.testmod(ui.paths, verbose=False)
+    failures, tried = doctest.testmod(ui.library.paths, verbose=False)
     assert tried and not failures

@@ -8,7 +8,7 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from streamlit.testing.v1 import AppTest
 
-from retrieval._edge import EdgeStore
+from retrieval.store._edge import EdgeStore
 
 
 def _search(app: AppTest, query: str) -> AppTest:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from ui.uploads import safe_name, save_uploads
+from ui.library.uploads import safe_name, save_uploads
 
 
 @dataclass

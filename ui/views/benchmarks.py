@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from ui import resources
-from ui.benchmark_runs import job_progress, runs_table, show_run, start_form
 from ui.guard import shows_errors
+from ui.jobs.benchmarks import job_progress, runs_table, show_run, start_form
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from retrieval import Comparison, Hit
-from retrieval.retriever import RERANKED, pipeline_options
+from retrieval.search.retriever import RERANKED, pipeline_options
 from ui import resources
 from ui.corpus import choose_corpus, embedded_models, model_label
 from ui.guard import shows_errors

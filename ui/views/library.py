@@ -12,16 +12,16 @@ from ingest import DocType, IngestReport
 from ui import resources
 from ui.corpus import choose_corpus, embedded_models, facets, model_label, shown_paths
 from ui.guard import shows_errors, without_server_paths
-from ui.ingest_jobs import (
+from ui.jobs.board import Job
+from ui.jobs.ingest import (
     IngestContext,
     embed_corpus,
     ingest_files,
     progress_text,
     report_summary,
 )
-from ui.jobs import Job
-from ui.removal import removal_form, show_flash
-from ui.uploads import save_uploads, upload_folder
+from ui.library.removal import removal_form, show_flash
+from ui.library.uploads import save_uploads, upload_folder
 
 AUTO_TYPE = "detect"
 

@@ -2,7 +2,7 @@
 
 Only files the catalog lists as a corpus's sources are opened: the query parameter `doc` is
 the file's path as the browser sees it (relative to the corpus's upload folder or source
-root, `ui.paths`), resolved here against the catalog; anything else is refused.
+root, `ui.library.paths`), resolved here against the catalog; anything else is refused.
 """
 
 from __future__ import annotations

@@ -1,0 +1,252 @@
+"""PDF loading that keeps what a reader sees: headings, columns, tables, parts and pages.
+
+PDFium (pypdfium2) reads each page's words with their fonts and the grids of its ruled
+tables, page by page, so memory stays bounded however long the file; pdfplumber (MIT) reads
+only a page with characters PDFium cannot map to Unicode (`ingest.pdf.words` says why); pages
+without a text layer go through OCR (`ingest.pdf.ocr`). pypdf opens the file first: it names
+encrypted and corrupt files, and reads the outline and the title. See docs/pdf.md.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
+from tqdm.auto import tqdm
+
+from ingest.documents import DocType, Document
+from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
+from ingest.pdf.furniture import drop_furniture
+from ingest.pdf.headings import font_headings, outline_headings, read_outline
+from ingest.pdf.layout import X_TOLERANCE, Line, band_of, inside, page_lines, plumber_words
+from ingest.pdf.ocr import ocr_page
+from ingest.pdf.sections import build_sections
+from ingest.pdf.tables import PageTable, find_tables, take_captions
+from ingest.pdf.words import PageText, read_page
+
+if TYPE_CHECKING:
+    import pdfplumber
+    import pypdfium2
+    from pdfplumber.page import Page
+
+logger = logging.getLogger(__name__)
+
+# A page with an image and fewer characters than this has no text layer: a scan.
+_MIN_TEXT_CHARS_PER_PAGE = 20
+# So is a page mostly covered by an image with only a few characters (a stamped page number,
+# a fax header) on top of it.
+_SCAN_AREA_SHARE = 0.5
+_MAX_CHARS_ON_SCAN = 200
+# Files with at least this many pages show a progress bar, page by page.
+_PROGRESS_PAGES = 50
+
+
+class _LazyPlumber:
+    """pdfplumber's view of the file, opened on the first page that needs it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self._pdf: pdfplumber.PDF | None = None
+
+    def __enter__(self) -> _LazyPlumber:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._pdf is not None:
+            self._pdf.close()
+
+    @contextmanager
+    def page(self, number: int) -> Iterator[Page]:
+        """Page `number` (from 1), closed (its parsed objects freed) on leaving."""
+        import pdfplumber
+
+        if self._pdf is None:
+            self._pdf = pdfplumber.open(io.BytesIO(self._data))
+        page = self._pdf.pages[number - 1]
+        try:
+            yield page
+        finally:
+            page.close()
+
+
+@dataclass(slots=True)
+class _Pages:
+    """What the page-by-page pass keeps: lines, tables, heights, OCR'd and failed pages."""
+
+    lines: list[list[Line]] = field(default_factory=list)
+    heights: list[float] = field(default_factory=list)
+    tables: list[PageTable] = field(default_factory=list)
+    ocr: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _open(path: Path, data: bytes) -> PdfReader:
+    if not data:
+        raise EmptyDocumentError(path, "the PDF file is empty (0 bytes)")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+    except (PdfReadError, PyPdfError, ValueError, OSError) as err:
+        raise UnreadableFileError(path, f"corrupt or not a PDF ({err})") from err
+    if reader.is_encrypted:
+        try:
+            opened = reader.decrypt("")
+        except (PyPdfError, NotImplementedError) as err:
+            raise UnreadableFileError(path, f"encrypted PDF that cannot be opened ({err})") from err
+        if not opened:
+            raise UnreadableFileError(
+                path, "encrypted PDF with a password; decrypt it first (e.g. `qpdf --decrypt`)"
+            )
+    return reader
+
+
+def _title(reader: PdfReader, path: Path) -> str:
+    try:
+        title = (reader.metadata or {}).get("/Title")
+    except (PdfReadError, PyPdfError):
+        title = None
+    title = str(title).strip() if title else ""
+    return title if len(title) > 3 else path.name
+
+
+def _is_scan(text: PageText) -> bool:
+    """Whether the page is an image of text rather than text (it then goes through OCR)."""
+    if text.chars >= _MAX_CHARS_ON_SCAN or not text.images:
+        return False
+    area = sum(
+        max(0.0, min(x1, text.width) - max(x0, 0.0))
+        * max(0.0, min(bottom, text.height) - max(top, 0.0))
+        for x0, top, x1, bottom in text.images
+    )
+    return (
+        text.chars < _MIN_TEXT_CHARS_PER_PAGE or area >= _SCAN_AREA_SHARE * text.width * text.height
+    )
+
+
+def _text_page(
+    text: PageText, plumbed: Page | None, number: int
+) -> tuple[list[Line], list[PageTable]]:
+    """A page with a text layer: its tables (captioned) and the lines outside them.
+
+    `plumbed` is the page as pdfplumber reads it, given only where PDFium's words will not do:
+    the page has characters PDFium cannot map to Unicode.
+    """
+    words: Sequence[Mapping[str, Any]] = (
+        text.words if plumbed is None else plumber_words(inside(plumbed))
+    )
+    tables = find_tables(words, text.grids, number, (text.width, text.height))
+    lines, gutter, rows = page_lines(words, text.width, number, [table.bbox for table in tables])
+    tables, lines = take_captions(tables, lines)
+    placed = [
+        replace(
+            table,
+            band=band_of(table.bbox[1], rows),
+            column=1 if gutter is not None and table.bbox[0] >= gutter else 0,
+        )
+        for table in tables
+    ]
+    return lines, placed
+
+
+def _read_page(
+    document: pypdfium2.PdfDocument, plumber: _LazyPlumber, number: int, path: Path, found: _Pages
+) -> list[Line]:
+    """One page's lines (its tables go to `found`); PDFium's page is closed before the next."""
+    page = document[number - 1]
+    try:
+        text = read_page(page, X_TOLERANCE)
+    finally:
+        page.close()
+    found.heights.append(text.height)
+    if _is_scan(text):
+        lines = ocr_page(document, number - 1, path)
+        found.ocr.append(number)
+        return lines
+    if not text.chars:
+        return []
+    if not text.unmapped:
+        lines, tables = _text_page(text, None, number)
+    else:
+        with plumber.page(number) as plumbed:
+            lines, tables = _text_page(text, plumbed, number)
+    found.tables.extend(tables)
+    return lines
+
+
+def _read_pages(path: Path, data: bytes, count: int) -> _Pages:
+    """Every page, one at a time (its parsed objects are released before the next)."""
+    import pypdfium2
+    from pdfminer.psparser import PSException
+
+    found = _Pages()
+    with (
+        pypdfium2.PdfDocument(data) as document,
+        _LazyPlumber(data) as plumber,
+        tqdm(total=count, desc=path.name, unit="page", disable=count < _PROGRESS_PAGES) as bar,
+    ):
+        for number in range(1, count + 1):
+            lines: list[Line] = []
+            heights = len(found.heights)
+            try:
+                lines = _read_page(document, plumber, number, path, found)
+            except OcrError as err:
+                logger.warning("%s", err)
+                found.failed.append((number, err.reason))
+            except (
+                PSException,
+                pypdfium2.PdfiumError,
+                ValueError,
+                KeyError,
+                TypeError,
+                IndexError,
+            ) as err:
+                logger.warning("%s: page %d is unreadable (%s); it is left out", path, number, err)
+                found.failed.append((number, f"page {number}: unreadable ({err})"))
+            if len(found.heights) == heights:  # the page failed before its size was read
+                found.heights.append(found.heights[-1] if found.heights else 0.0)
+            found.lines.append(lines)
+            bar.update()
+    return found
+
+
+def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> Document:
+    """One document per PDF: sections by heading, tables apart, parts tagged, pages kept.
+
+    It parses `data`, the bytes that were hashed, so the version and the content agree. A
+    page that cannot be read (or OCR'd) is left out and recorded in `failed_pages`.
+
+    Raises:
+        EmptyDocumentError: No page gave any text.
+        UnreadableFileError: Corrupt or encrypted.
+    """
+    reader = _open(path, data)
+    count = len(reader.pages)
+    if count == 0:
+        raise EmptyDocumentError(path, "the PDF has no pages")
+    outline = read_outline(reader, path)
+    found = _read_pages(path, data, count)
+    pages = drop_furniture(found.lines, found.heights)
+    lines = [line for page in pages for line in page]
+    headings = outline_headings(lines, outline) if outline else font_headings(lines)
+    sections = build_sections(lines, headings, found.tables)
+    if not sections:
+        reasons = "; ".join(reason for _, reason in found.failed[:3])
+        raise EmptyDocumentError(path, f"no extractable text{': ' + reasons if reasons else ''}")
+    logger.debug("read %d pages (%d by OCR) into %d sections", count, len(found.ocr), len(sections))
+    return Document(
+        doc_id=str(path),
+        source=str(path),
+        title=_title(reader, path),
+        doc_type=doc_type or DocType.ARTICLE,
+        sha256=sha256,
+        sections=sections,
+        pages=count,
+        ocr_pages=tuple(found.ocr),
+        failed_pages=tuple(found.failed),
+    )

@@ -1,0 +1,237 @@
+"""A PDF page's words, with their font size and name, read from PDFium's text layer.
+
+Why: pdfminer, under pdfplumber, interprets every content stream in Python (about 0.3 s a page
+on this machine), which made parsing most of a PDF's ingest time. PDFium (pypdfium2, BSD/Apache)
+does it in C. This module reads the characters through PDFium's C API and groups them into
+words the way pdfplumber's `extract_words` does (lines by top, then x gaps), so the layout code
+gets the same words; the page's table grids come from its paths (`ingest.pdf.rules`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import math
+from dataclasses import dataclass
+from typing import NamedTuple, TypedDict
+
+import pypdfium2
+import pypdfium2.raw as pdfium_c
+
+from ingest.pdf.rules import Box, read_drawing
+
+# Characters whose tops differ by at most this (points) are on one line (pdfplumber's default).
+_Y_TOLERANCE = 3.0
+# PDFium's code for a hyphen that a line break put in (it is shown, and ends the line's word).
+_LINE_END_HYPHEN = 2
+# Skewed characters (a "downloaded from" strip up the margin) are not the page's text.
+_MAX_ANGLE = 0.01
+
+
+class Word(TypedDict):
+    """A word where pdfplumber's `extract_words(extra_attrs=["size", "fontname"])` puts it."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    size: float
+    fontname: str
+
+
+@dataclass(frozen=True, slots=True)
+class PageText:
+    """What the layout needs of a page: words, character count, images, table grids.
+
+    `unmapped` counts characters PDFium could not map to Unicode (a ligature whose ToUnicode
+    entry it rejects, read as its raw code): pdfminer reads those right, so such a page is read
+    by pdfplumber instead.
+
+    Boxes are (x0, top, x1, bottom) in points from the top-left corner, as pdfplumber's.
+    """
+
+    width: float
+    height: float
+    words: list[Word]
+    chars: int
+    images: list[Box]
+    grids: list[list[Box]]  # the cells of each ruled table
+    unmapped: int
+
+
+class _Char(NamedTuple):
+    """One character, placed and set as a word is, and whether a space came before it."""
+
+    glyph: Word
+    after_space: bool
+
+
+class _Setting(NamedTuple):
+    """How a text object's characters are set: size, font, and whether they are skewed."""
+
+    size: float
+    fontname: str
+    skewed: bool
+
+
+# PDFium's FPDFText_GetTextObject, returning the object's address as an int: a character's text
+# object is then a dict key without a ctypes cast per character (a third of the reading time).
+_text_object_address = ctypes.CFUNCTYPE(ctypes.c_void_p, pdfium_c.FPDF_TEXTPAGE, ctypes.c_int)(
+    ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
+)
+
+
+class _Settings:
+    """Each text object's setting, read once per page from its first character.
+
+    PDFium gives a character its object's font, size and matrix, so the rest of the object's
+    characters share them.
+    """
+
+    def __init__(self, raw: object) -> None:
+        self._raw = raw
+        self._by_object: dict[int, _Setting] = {}
+        self._names: dict[int | None, str] = {}
+        self._buffer = ctypes.create_string_buffer(256)
+        self._matrix = pdfium_c.FS_MATRIX()
+
+    def of(self, index: int) -> _Setting:
+        """The setting of character `index`."""
+        address = _text_object_address(self._raw, index)
+        setting = self._by_object.get(address) if address else None
+        if setting is None:
+            setting = self._read(index)
+            if address:
+                self._by_object[address] = setting
+        return setting
+
+    def _read(self, index: int) -> _Setting:
+        raw, matrix = self._raw, self._matrix
+        pdfium_c.FPDFText_GetMatrix(raw, index, matrix)
+        size = pdfium_c.FPDFText_GetFontSize(raw, index) * (math.hypot(matrix.c, matrix.d) or 1.0)
+        skewed = abs(pdfium_c.FPDFText_GetCharAngle(raw, index)) > _MAX_ANGLE
+        return _Setting(size, self._font_name(index), skewed)
+
+    def _font_name(self, index: int) -> str:
+        """The base font name of the character's font, read once per font."""
+        font = pdfium_c.FPDFTextObj_GetFont(pdfium_c.FPDFText_GetTextObject(self._raw, index))
+        key = ctypes.cast(font, ctypes.c_void_p).value
+        name = self._names.get(key)
+        if name is None:
+            length = pdfium_c.FPDFFont_GetBaseFontName(font, self._buffer, len(self._buffer))
+            name = self._buffer.raw[: max(length - 1, 0)].decode("utf-8", "replace")
+            self._names[key] = name
+        return name
+
+
+def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tuple[list[_Char], int]:
+    """The page's characters in PDFium's order, and how many PDFium could not map to Unicode.
+
+    Spaces and the breaks PDFium generates are not characters; they mark the next one.
+    """
+    raw = textpage.raw
+    settings = _Settings(raw)
+    box = pdfium_c.FS_RECTF()
+    found: list[_Char] = []
+    last: _Char | None = None
+    unmapped = 0
+    after_space = False
+    for index in range(pdfium_c.FPDFText_CountChars(raw)):
+        code = pdfium_c.FPDFText_GetUnicode(raw, index)
+        hyphen = code == _LINE_END_HYPHEN
+        text = "-" if hyphen else chr(code)
+        # PDFium generates only spaces and line breaks (no FPDFText_IsGenerated call needed).
+        if text.isspace() or (code < 32 and not hyphen):
+            after_space = True
+            continue
+        setting = settings.of(index)
+        if setting.skewed or not pdfium_c.FPDFText_GetLooseCharBox(raw, index, box):
+            continue
+        unmapped += pdfium_c.FPDFText_HasUnicodeMapError(raw, index) == 1
+        size = setting.size
+        # Its box is set off the line, so a line-end hyphen takes its word's baseline.
+        bottom = last.glyph["bottom"] if hyphen and last is not None else height - box.bottom
+        top = bottom - size  # pdfplumber's top: a font size above the descent line
+        if box.left < 0 or box.right > width or top < 0 or bottom > height:
+            continue
+        glyph = Word(
+            text=text,
+            x0=box.left,
+            x1=box.right,
+            top=top,
+            bottom=bottom,
+            size=size,
+            fontname=setting.fontname,
+        )
+        last = _Char(glyph, after_space)
+        found.append(last)
+        after_space = False
+    return found, unmapped
+
+
+def _lines_of(chars: list[_Char]) -> list[list[_Char]]:
+    """Characters clustered into lines by their tops, each line left to right."""
+    lines: list[list[_Char]] = []
+    last_top = -math.inf
+    for char in sorted(chars, key=lambda c: c.glyph["top"]):
+        if char.glyph["top"] - last_top > _Y_TOLERANCE or not lines:
+            lines.append([])
+        lines[-1].append(char)
+        last_top = char.glyph["top"]
+    return [sorted(line, key=lambda c: c.glyph["x0"]) for line in lines]
+
+
+def _word(glyphs: list[Word]) -> Word:
+    first = glyphs[0]
+    return Word(
+        text="".join(glyph["text"] for glyph in glyphs),
+        x0=first["x0"],
+        x1=max(glyph["x1"] for glyph in glyphs),
+        top=min(glyph["top"] for glyph in glyphs),
+        bottom=max(glyph["bottom"] for glyph in glyphs),
+        size=first["size"],
+        fontname=first["fontname"],
+    )
+
+
+def _words(chars: list[_Char], x_tolerance: float) -> list[Word]:
+    """Runs of characters on a line, parted by spaces, gaps and changes of font or size.
+
+    pdfplumber parts words the same way with `extract_words(extra_attrs=["size", "fontname"])`.
+    """
+    words: list[Word] = []
+    for line in _lines_of(chars):
+        current: list[Word] = []
+        for char in line:
+            glyph, previous = char.glyph, current[-1] if current else None
+            if previous is not None and (
+                char.after_space
+                or glyph["x0"] > previous["x1"] + x_tolerance
+                or (glyph["size"], glyph["fontname"]) != (previous["size"], previous["fontname"])
+            ):
+                words.append(_word(current))
+                current = []
+            current.append(glyph)
+        if current:
+            words.append(_word(current))
+    return words
+
+
+def read_page(page: pypdfium2.PdfPage, x_tolerance: float) -> PageText:
+    """The page's words, character count, image boxes and table grids."""
+    width, height = page.get_size()
+    textpage = page.get_textpage()
+    try:
+        chars, unmapped = _chars(textpage, width, height)
+    finally:
+        textpage.close()
+    drawing = read_drawing(page)
+    return PageText(
+        width=width,
+        height=height,
+        words=_words(chars, x_tolerance),
+        chars=len(chars),
+        images=drawing.images,
+        grids=drawing.grids(),
+        unmapped=unmapped,
+    )
