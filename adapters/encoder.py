@@ -81,8 +81,8 @@ class Encoder:
     def count_tokens(self, text: str) -> int:
         """Tokens of `text` without special tokens.
 
-        Chunking calls this for every word and merge it considers (about 500k calls for the
-        demo corpus), so it goes straight to the Rust tokenizer and remembers recent answers.
+        Chunking calls this for every word and merge it considers, so it goes straight to the
+        Rust tokenizer and remembers recent answers.
         """
         return self._count_tokens(text)
 
@@ -105,7 +105,7 @@ class Encoder:
                 convert_to_tensor=True,
                 show_progress_bar=show_progress_bar,
             )
-        # float32 before normalising: in bf16 a unit vector's norm is only 1 to within 2e-3.
+        # float32 before normalising: bf16 is too coarse to give a unit norm.
         rows = vectors.float().cpu().numpy()
         if self.spec.normalize:
             rows /= np.maximum(np.linalg.norm(rows, axis=1, keepdims=True), 1e-12)
@@ -178,10 +178,8 @@ PAD_MULTIPLE = 16
 def pad_to_few_shapes(model: SentenceTransformer) -> None:
     """Pad each batch to a multiple of PAD_MULTIPLE tokens on bf16 CPUs.
 
-    oneDNN builds and caches bf16 (AMX) kernels per input shape, so a batch width per length
-    (1 to 512 tokens) made memory grow with every new width: 0.5 -> 1.9 GB over 12k note
-    chunks with MiniLM. With 16-token steps it stays near 0.85 GB, and encoding is no slower.
-    Padded tokens are masked, so the vectors are the same.
+    oneDNN builds and keeps bf16 kernels per input shape, so memory grew with every new batch
+    width (docs/scale.md). Padded tokens are masked, so the vectors are the same.
     """
     module = model[0]
     if hasattr(module, "processing_kwargs"):

@@ -11,23 +11,18 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING
 
 from adapters.errors import PlacementError
 from adapters.hardware import cpu_supports_bf16
+from adapters.specs import DTYPE_SETTINGS, ModelSpec
 
 if TYPE_CHECKING:
     import torch
 
-    from adapters.specs import ModelSpec
-
 logger = logging.getLogger(__name__)
 
-DtypeSetting = Literal["auto", "float32", "bfloat16", "float16"]
-DTYPE_SETTINGS: tuple[str, ...] = get_args(DtypeSetting)
 CPU_DTYPES = ("auto", "float32", "bfloat16")
-# auto, cpu, mps, cuda or cuda:N
-DEVICE_PATTERN = r"^(auto|cpu|mps|cuda(:[0-9]+)?)$"
 
 
 @dataclass(frozen=True, slots=True)

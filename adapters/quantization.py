@@ -1,9 +1,8 @@
 """int8 encoders: dynamic int8 quantization of a model's Linear layers, LoRA adapters merged.
 
-Why: on a CPU without native bf16 but with avx512_vnni, int8 matrix products run about 1.5x
-faster than fp32, and the encoder is the bottleneck of ingest. Weights are quantized per output
-channel (per-tensor weights lost too much: mean cosine to fp32 0.935 with MiniLM, against 0.984
-per channel); activations are quantized on the fly, so no calibration data is needed.
+Why: on a CPU without native bf16 but with avx512_vnni, int8 encodes faster than fp32, and the
+encoder is the bottleneck of ingest. Weights are quantized per output channel (per tensor lost
+too much) and activations on the fly, so no calibration data is needed (docs/benchmarks.md).
 
 A LoRA adapter cannot stay a separate branch over quantized weights (peft wraps the fp32
 Linear), so it is merged into the base weights first: an int8 spec with an adapter gets its
@@ -53,7 +52,7 @@ def quantize_int8(model: SentenceTransformer) -> int:
 
     transformer = model[0].auto_model
     with warnings.catch_warnings():
-        # torch points eager quantization users at torchao; the eager path still works in 2.13.
+        # torch points eager quantization users at torchao; the eager path needs no extra package.
         warnings.simplefilter("ignore", DeprecationWarning)
         warnings.simplefilter("ignore", UserWarning)
         quantize_dynamic(transformer, {torch.nn.Linear: per_channel_dynamic_qconfig}, inplace=True)

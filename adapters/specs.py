@@ -6,15 +6,18 @@ import hashlib
 import tomllib
 from importlib import resources
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from adapters.adapter_files import adapter_fingerprint
 from adapters.errors import SpecFileError, UnknownModelError
-from adapters.placement import DEVICE_PATTERN, DtypeSetting
 
 PACKAGE_PREFIX = "pkg:"
+DtypeSetting = Literal["auto", "float32", "bfloat16", "float16"]
+DTYPE_SETTINGS: tuple[str, ...] = get_args(DtypeSetting)
+# auto, cpu, mps, cuda or cuda:N
+DEVICE_PATTERN = r"^(auto|cpu|mps|cuda(:[0-9]+)?)$"
 
 
 class ModelSpec(BaseModel):

@@ -1,4 +1,10 @@
-"""The routes: health, corpora, search and answer, over one `Services` per process."""
+"""The routes: health, corpora, search and answer, over one `Runtime` per process.
+
+One runtime per process: the embedded store locks its folder, so a second handle (or a second
+worker process) would fail, and models load once. Requests run in uvicorn's thread pool: the
+runtime's store takes one lock per call, each encoder holds its base model's lock while it
+encodes, and retrievers are made once per (corpus, model).
+"""
 
 from __future__ import annotations
 
@@ -13,25 +19,27 @@ from fastapi import FastAPI, Request
 from adapters import AdapterError
 from api.errors import error_response
 from api.schemas import AnswerBody, SearchBody
-from api.services import Services
-from retrieval import RetrievalError, Settings
-from retrieval.answer.policy import answer_question
+from retrieval import RetrievalError, Runtime, Settings, open_runtime
 
 logger = logging.getLogger(__name__)
 
 
-def _services(request: Request) -> Services:
-    services: Services = request.app.state.services
-    return services
+def _runtime(request: Request) -> Runtime:
+    runtime: Runtime = request.app.state.runtime
+    return runtime
 
 
-def _warm(services: Services) -> None:
-    """Load the default corpus's model now, so the first request does not wait for it."""
+def _warm(runtime: Runtime) -> None:
+    """Open the index and load the default corpus's model now, not at the first request.
+
+    A store that another process holds, or a catalog out of reach, stops the start.
+    """
+    corpora = runtime.index.catalog.corpus_names()
     try:
-        retriever = services.retriever(None, None)
-        retriever.reranker_for(None)  # the reranker too, where searches are reranked
+        runtime.retriever(None, None)
+        runtime.reranker()  # the reranker too, where searches are reranked
     except (RetrievalError, AdapterError) as error:  # no corpus yet: requests will say so
-        logger.info("no retriever warmed up: %s", error)
+        logger.info("no retriever warmed up (corpora: %s): %s", corpora, error)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -39,13 +47,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        services = Services(settings or Settings())
-        _warm(services)
-        app.state.services = services
-        try:
+        with open_runtime(settings or Settings()) as runtime:
+            _warm(runtime)
+            app.state.runtime = runtime
             yield
-        finally:
-            services.close()
 
     app = FastAPI(
         title="CardioRAG",
@@ -58,12 +63,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.get("/health")
     def health(request: Request) -> dict[str, Any]:
         """Up, and the corpora it can search."""
-        return {"status": "ok", "corpora": _services(request).catalog.corpus_names()}
+        return {"status": "ok", "corpora": _runtime(request).catalog.corpus_names()}
 
     @app.get("/corpora")
     def corpora(request: Request) -> list[dict[str, Any]]:
         """Each corpus with the models that embedded it."""
-        catalog = _services(request).catalog
+        catalog = _runtime(request).catalog
         return [
             {"name": name, "models": [m.model_id for m in catalog.corpus_models(name)]}
             for name in catalog.corpus_names()
@@ -74,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """Ranked hits with their citations (a sync route: it runs in the thread pool)."""
         started = time.perf_counter()
         search_request = body.request()
-        retriever = _services(request).retriever(body.corpus, search_request.model)
+        retriever = _runtime(request).retriever(body.corpus, search_request.model)
         hits = retriever.run(search_request)
         return {
             "corpus": retriever.corpus,
@@ -89,18 +94,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         """The answer the app and the CLI give, or why there is none.
 
         Generated with [n] citations where a chat model is configured, else sentences quoted
-        from the top hits (`retrieval.answer.policy`).
+        from the top hits (`retrieval.answer.Answerer`).
         """
-        services = _services(request)
+        runtime = _runtime(request)
         search_request = body.request()
-        retriever = services.retriever(body.corpus, search_request.model)
+        retriever = runtime.retriever(body.corpus, search_request.model)
         options = search_request.model_dump(exclude={"query", "k"})
-        given = answer_question(
+        given = runtime.answerer.answer(
             retriever,
             search_request.query,
             search_request.k,
             max_sentences=body.max_sentences,
-            chat=services.chat_model,
             **options,
         )
         return {"corpus": retriever.corpus, **given.record()}

@@ -14,6 +14,7 @@ import json
 import os
 import platform
 import re
+import subprocess
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -22,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 
 from adapters import ModelSpec
 from adapters.hardware import cpu_bf16_flags
-from benchmarks.quality.beir import git_commit
-from retrieval import Catalog
+from benchmarks.extra import require_eval
+from retrieval import RunStore
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -89,6 +90,23 @@ def model_provenance(specs: dict[str, ModelSpec], model_ids: Sequence[str]) -> d
     }
 
 
+def git_commit() -> tuple[str, bool]:
+    """HEAD's sha and whether tracked files differ from it ("unknown" outside a checkout)."""
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        status = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown", False
+    return sha, bool(status.strip())
+
+
 def provenance() -> dict[str, Any]:
     """Commit (and whether the checkout differed from it) and machine, taken at the start."""
     commit, dirty = git_commit()
@@ -149,7 +167,7 @@ class RecordedRun:
 
 @contextmanager
 def recorded_run(
-    catalog: Catalog, kind: str, name: str, out_root: Path, json_path: Path | None = None
+    runs: RunStore, kind: str, name: str, out_root: Path, json_path: Path | None = None
 ) -> Iterator[RecordedRun]:
     """Record a run as `running`; on success write its files and mark it `finished`.
 
@@ -158,7 +176,7 @@ def recorded_run(
     """
     started = dt.datetime.now(dt.UTC)
     run = RecordedRun(
-        catalog.start_benchmark_run(kind, name), run_folder(out_root, kind, name, started), started
+        runs.start_benchmark_run(kind, name), run_folder(out_root, kind, name, started), started
     )
     try:
         yield run
@@ -173,9 +191,9 @@ def recorded_run(
         }
         run.written = write_outputs(run.folder, run.output, json_path)
     except BaseException as error:
-        catalog.finish_benchmark_run(run.run_id, error=str(error) or type(error).__name__)
+        runs.finish_benchmark_run(run.run_id, error=str(error) or type(error).__name__)
         raise
-    catalog.finish_benchmark_run(run.run_id, results=run.output.payload)
+    runs.finish_benchmark_run(run.run_id, results=run.output.payload)
 
 
 def markdown_table(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
@@ -195,6 +213,7 @@ def bar_plot_with_intervals(
 
     Each series value is (mean, low, high), as bootstrap estimates come.
     """
+    require_eval("matplotlib")
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(max(5.0, 1.6 * len(groups) * max(1, len(series)) / 2), 3.6))
@@ -225,6 +244,7 @@ def line_plot(
     log_x: bool = True,
 ) -> Figure:
     """One line per series through (x, y) points, e.g. latency against corpus size."""
+    require_eval("matplotlib")
     from matplotlib.figure import Figure
 
     figure = Figure(figsize=(6.0, 3.6))

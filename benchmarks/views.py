@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from benchmarks.quality.calibration import calibration_markdown
+from benchmarks.quality.pdf_questions import pdf_questions_markdown
 from benchmarks.quality.retrieval_quality import quality_figures, quality_markdown
 from benchmarks.quality.separation import separation_figures, separation_markdown
 from benchmarks.speed.ingest_and_search import speed_figures, speed_markdown
@@ -33,6 +34,7 @@ RENDERERS: dict[str, Renderer] = {
     "load": (load_markdown, load_figures),
     "ingest_memory": (memory_markdown, memory_figures),
     "rerank_latency": (rerank_latency_markdown, rerank_latency_figures),
+    "pdf_questions": (pdf_questions_markdown, _no_figures),
 }
 
 

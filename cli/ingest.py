@@ -41,10 +41,11 @@ from cli.options import (
 from ingest.documents import DocType
 from ingest.errors import IngestError
 from ingest.loaders import LoadOptions
-from ingest.pipeline import IngestReport, ingest_paths, remove_source, run_model_ids
+from ingest.options import IngestOptions
+from ingest.pipeline import ingest_paths, remove_source, run_model_ids
 from ingest.records import FieldMap
-from retrieval import Catalog, Quantization, RetrievalError
-from retrieval.index import open_index
+from ingest.report import IngestReport
+from retrieval import Catalog, Quantization, RetrievalError, open_runtime
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 out = Console()
@@ -199,40 +200,29 @@ def ingest(
         if context_template is None
         else context_template.replace("\\n", "\n"),
     )
-    if models:
-        out.print(models_table(model_rows(settings)))
-        return
-    corpus = corpus or settings.default_corpus
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    if list_documents:  # the catalog alone: works while another process holds the store
-        catalog = Catalog(settings.sql_url_or_default())
-        try:
-            catalog.create_schema()
-            out.print(_list_table(catalog, corpus))
-        finally:
-            catalog.close()
-        return
-    with open_index(settings) as index:
+    with open_runtime(settings) as runtime:
+        if models:
+            out.print(models_table(model_rows(runtime)))
+            return
+        corpus = corpus or settings.default_corpus
+        if list_documents:  # the catalog alone: works while another process holds the store
+            out.print(_list_table(runtime.catalog, corpus))
+            return
         if migrate_to and migrate_sql_url:
-            copy_corpus(corpus, index, settings, migrate_to, migrate_sql_url, migrate_api_key)
+            copy_corpus(
+                corpus, runtime.index, settings, migrate_to, migrate_sql_url, migrate_api_key
+            )
             return
         if remove is not None:
-            removed = remove_source(remove, corpus=corpus, index=index)
+            removed = remove_source(remove, corpus=corpus, index=runtime.index)
             out.print(f"removed {removed} documents of {remove} from corpus {corpus!r}")
             return
-        specs = settings.model_specs()
-        chosen = [
-            get_spec(specs, model_id)
-            for model_id in run_model_ids(
-                index.catalog, corpus, model or [], settings.default_model
-            )
-        ]
-        report = ingest_paths(
-            paths or [],
-            corpus=corpus,
-            models=chosen,
-            index=index,
-            options=LoadOptions(
+        model_ids = run_model_ids(runtime.catalog, corpus, model or [], settings.default_model)
+        options = IngestOptions.from_settings(
+            settings,
+            corpus,
+            [get_spec(runtime.specs, model_id) for model_id in model_ids],
+            load=LoadOptions(
                 doc_type=doc_type,
                 encoding=encoding,
                 fields=FieldMap(id_field, text_field, title_field, section_field),
@@ -240,11 +230,9 @@ def ingest(
             ),
             recreate=recreate,
             dry_run=dry_run,
-            overlap_tokens=settings.chunk_overlap_tokens,
-            context_template=settings.context_template,
-            batch_size=settings.embed_batch_size,
             show_progress=not common.quiet and sys.stderr.isatty(),
         )
+        report = ingest_paths(paths or [], options, index=runtime.index)
     out.print(_report_table(report))
     for failure in report.failed:
         err.print(

@@ -14,8 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.options import Common, CorpusOpt, QdrantUrlOpt, SqlUrlOpt, common_options
-from retrieval import Settings
-from retrieval.index import Index, open_index
+from retrieval import Index, Settings, open_runtime
 from retrieval.migrate import migrate_corpus
 
 
@@ -26,8 +25,8 @@ def copy_corpus(
     target_settings = Settings.load(
         data_dir=settings.data_dir, qdrant_url=url, sql_url=sql_url, qdrant_api_key=api_key
     )
-    with open_index(target_settings) as target:
-        report = migrate_corpus(corpus, index, target, show_progress=sys.stderr.isatty())
+    with open_runtime(target_settings) as target:
+        report = migrate_corpus(corpus, index, target.index, show_progress=sys.stderr.isatty())
         target_url = target.catalog.safe_url
     table = Table(title=f"corpus {corpus!r} copied to {url} and {target_url}")
     table.add_column("", overflow="fold")
@@ -66,5 +65,6 @@ def migrate(
 ) -> None:
     """Copy a corpus (its points and catalog rows) to a Qdrant server and another catalog."""
     settings = common.settings(qdrant_url=qdrant_url, sql_url=sql_url)
-    with open_index(settings) as index:
-        copy_corpus(corpus or settings.default_corpus, index, settings, to, to_sql_url, to_api_key)
+    with open_runtime(settings) as runtime:
+        corpus = corpus or settings.default_corpus
+        copy_corpus(corpus, runtime.index, settings, to, to_sql_url, to_api_key)

@@ -19,7 +19,7 @@ from cli.options import (
     JsonFlagOpt,
     common_options,
 )
-from retrieval import Settings
+from retrieval import Runtime, Settings, open_runtime
 
 ALL_COLUMNS = ("id", "base", "adapter", "weight", "max_tokens", "runs_on", "offline")
 
@@ -35,11 +35,11 @@ def _offline(spec: ModelSpec, settings: Settings) -> tuple[str, str]:
     return "yes", ""
 
 
-def model_rows(settings: Settings) -> list[dict[str, Any]]:
-    """One row per spec (the shipped ones with the user's models file over them)."""
+def model_rows(runtime: Runtime) -> list[dict[str, Any]]:
+    """One row per spec of the runtime (the shipped ones with the user's models file over them)."""
     rows = []
-    for spec in settings.model_specs().values():
-        offline, why = _offline(spec, settings)
+    for spec in runtime.specs.values():
+        offline, why = _offline(spec, runtime.settings)
         rows.append(
             {
                 "id": spec.id,
@@ -72,8 +72,8 @@ def models(
     common: Common,
 ) -> None:
     """List the model specs: base, adapter, weight, max tokens, device, dtype, offline or not."""
-    settings = common.settings()
-    rows = model_rows(settings)
+    with open_runtime(common.settings()) as runtime:
+        rows = model_rows(runtime)
     show_models(rows, as_json=as_json)
 
 

@@ -21,7 +21,7 @@ from cli.options import (
     JsonFlagOpt,
     common_options,
 )
-from retrieval import DOCUMENT_PARTS, Hit, Retriever, SearchMode
+from retrieval import DEFAULT_PARTS, DOCUMENT_PARTS, Hit, SearchMode, open_runtime
 
 QueryArg = Annotated[str, typer.Argument(help="What to look for, in words.")]
 SearchModelOpt = Annotated[
@@ -104,13 +104,14 @@ def search(
 ) -> None:
     """Search a corpus and print the ranked hits with their citations."""
     settings = common.settings()
-    with Retriever(corpus, model, settings=settings) as retriever:
+    with open_runtime(settings) as runtime:
+        retriever = runtime.retriever(corpus, model)
         hits = retriever.search(
             query,
             k,
             mode=mode,
             filters=parse_filters(filters or []),
-            parts=DOCUMENT_PARTS if all_parts else ("body",),
+            parts=DOCUMENT_PARTS if all_parts else DEFAULT_PARTS,
             rerank=rerank,
         )
         used = {
@@ -134,25 +135,19 @@ def search(
 @common_options(verbose=0)
 def answer(
     query: QueryArg,
+    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Hits the answer reads.")] = 3,
     corpus: CorpusOpt = None,
     model: SearchModelOpt = None,
     mode: ModeOpt = SearchMode.HYBRID,
-    k: Annotated[int, typer.Option("--k", "-k", min=1, help="Hits the answer reads.")] = 3,
     rerank: RerankOpt = None,
     as_json: JsonFlagOpt = False,
     *,
     common: Common,
 ) -> None:
     """Answer from the top hits: a chat model's answer when one is set, else quoted sentences."""
-    from retrieval.answer.policy import answer_question
-    from retrieval.answer.rag import chat_model_from_settings
-
-    settings = common.settings()
-    with Retriever(corpus, model, settings=settings) as retriever:
-        given = answer_question(
-            retriever, query, k, mode=mode, rerank=rerank,
-            chat=lambda: chat_model_from_settings(settings),
-        )  # fmt: skip
+    with open_runtime(common.settings()) as runtime:
+        retriever = runtime.retriever(corpus, model)
+        given = runtime.answerer.answer(retriever, query, k, mode=mode, rerank=rerank)
     if as_json:
         typer.echo(json.dumps(given.record(), ensure_ascii=False, indent=2))
         return

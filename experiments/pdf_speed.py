@@ -1,10 +1,11 @@
 """PDF parsing speed: the old loader (pypdf text) against the layout parser, and OCR.
 
-It also gives the parser's share of a whole ingest of the same PDFs.
+It also gives the parser's share of a whole ingest of the same PDFs. Each parse is timed
+`repeats` times and the fastest run kept (other work on the machine only ever slows a run
+down). The ingest reuses `benchmarks.speed.ingest_speed` (fresh temporary store).
 
-Run: `python -m experiments.pdf_speed ../shared/data/pdfs --json benchmarks/results/pdf_speed.json`.
-Each parse is timed `repeats` times and the fastest run kept (other work on the machine only
-ever slows a run down). The ingest reuses `benchmarks.speed.ingest_speed` (fresh temporary store).
+    .venv/bin/python -m experiments.pdf_speed ../shared/data/pdfs \
+        --json benchmarks/results/pdf_speed.json
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
-"""What the costly requests of issue 18 cost now: deep k, deep offset, dedupe, MMR, hybrid paging.
+"""What costly search requests cost: deep k, deep offset, dedupe, MMR, hybrid paging.
 
-Runs each request through `Retriever.search` on an ingested corpus (issue 18 used
-medquad_cardio_dev, 27,611 chunks) and records per request the wall time, the CPU time of
-this process (what "pins a core" means), the hits returned and the error raised, if any.
+Runs each request through `Retriever.search` on an ingested corpus (docs/limits.md: the
+medquad_cardio_dev corpus) and records per request the wall time, the CPU time of this
+process (what "pins a core" means), the hits returned and the error raised, if any.
 A request past `max_results` must fail at once with RequestTooLargeError; every other one
 must finish within TARGET_S.
 
@@ -24,14 +24,14 @@ from typing import Any
 from benchmarks.report import provenance
 from retrieval import RetrievalError, Retriever, Settings
 
-# No request may pin a core for longer (issue 18's target on a ~30k-chunk corpus).
+# No request may pin a core for longer (the target in docs/limits.md).
 TARGET_S = 2.0
 QUERIES = (
     "What are the symptoms of high blood pressure?",
     "How is atrial fibrillation treated?",
     "What causes heart failure?",
 )
-# (label, search options): the sizes issue 18 measured, and their neighbours.
+# (label, search options): the costly sizes, and their neighbours.
 CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("dense k=10", {"k": 10}),
     ("dense k=1000", {"k": 1000}),

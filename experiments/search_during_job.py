@@ -1,15 +1,15 @@
-r"""Search latency while a background job embeds with the same base model (issue 18, item 4).
+r"""Search latency while a background job embeds with the same base model.
 
 One process, as the web app runs: a job thread ingests files into a corpus of its own with an
 adapter on the base model (minilm-cardio on minilm), while the main thread searches another
 corpus with the base until the job ends: each query a new one (no cached query vector), with a
 pause between searches as a person reading the hits would take. Run once with the job on
 its own encoder instance (what the app does) and once sharing the searches' encoder
-(`--shared`, the app before): shared, a search waits for the job's current encode call to
-release the base's lock.
+(`--shared`): shared, a search waits for the job's current encode call to release the
+base's lock.
 
     .venv/bin/python -m experiments.search_during_job --data-dir .cardiorag \
-        --data ../shared/data/textbook --json benchmarks/results/search_during_job.json
+        --data ../shared/data/textbook --json benchmarks/results/search_during_job_own_encoder.json
 """
 
 from __future__ import annotations
@@ -22,10 +22,10 @@ from pathlib import Path
 
 from adapters import get_spec, load_encoder
 from adapters.encoder import SHARED
-from benchmarks.quality.beir import forget_query_vectors
+from benchmarks.quality.evaluation import forget_query_vectors
 from benchmarks.report import machine
 from benchmarks.speed.search_speed import percentiles, read_queries
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from retrieval import Retriever, Settings
 from retrieval.index import open_index
 
@@ -60,8 +60,7 @@ def measure(
             report.append(
                 ingest_paths(
                     data,
-                    corpus=job_corpus,
-                    models=[get_spec(specs, "minilm-cardio")],
+                    IngestOptions(corpus=job_corpus, models=[get_spec(specs, "minilm-cardio")]),
                     index=index,
                     load_encoder=lambda spec: load_encoder(
                         spec, cache_dir=settings.model_cache_dir, instance=instance
@@ -101,9 +100,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--corpus", default="cardiology", help="searched with minilm")
     parser.add_argument("--data", type=Path, action="append", required=True)
-    parser.add_argument(
-        "--queries", type=Path, default=Path("../shared/data/eval/medquad_cardio_dev/queries.jsonl")
-    )
+    parser.add_argument("--queries", type=Path, default=MEDQUAD_QUERIES)
     parser.add_argument("--shared", action="store_true", help="the job shares the search encoder")
     parser.add_argument("--pause", type=float, default=0.5, help="seconds between searches")
     parser.add_argument("--json", type=Path)

@@ -2,7 +2,7 @@
 
 Measured on an idle machine and while another process keeps one core busy (a second job).
 
-    python -m experiments.threads --json benchmarks/results/threads_minilm.json
+    .venv/bin/python -m experiments.threads --json benchmarks/results/threads_minilm.json
 """
 
 from __future__ import annotations

@@ -14,12 +14,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+
+from benchmarks.speed.load import free_port
 
 QUERIES = (
     "what causes the heart sounds",
@@ -30,12 +31,6 @@ QUERIES = (
     "pulmonary circulation",
 )
 BUSY = '[data-testid="stStatusWidget"], [data-testid="stSpinner"]'
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def _start(data_dir: Path, port: int) -> subprocess.Popen:
@@ -88,7 +83,7 @@ def main() -> None:
     parser.add_argument("--data-dir", type=Path, default=Path(".cardiorag"))
     parser.add_argument("--json", type=Path, help="write the figures here")
     args = parser.parse_args()
-    port = _free_port()
+    port = free_port()
     started = time.perf_counter()
     process = _start(args.data_dir, port)
     try:

@@ -12,7 +12,9 @@ from ingest.errors import (
     UnsupportedFormatError,
 )
 from ingest.loaders import LoadOptions, load_documents
-from ingest.pipeline import IngestReport, ingest_paths, remove_source
+from ingest.options import IngestOptions
+from ingest.pipeline import ingest_paths, remove_source
+from ingest.report import IngestReport
 
 __all__ = [
     "Chunker",
@@ -21,6 +23,7 @@ __all__ = [
     "Document",
     "EmptyDocumentError",
     "IngestError",
+    "IngestOptions",
     "IngestReport",
     "LoadOptions",
     "MissingFieldError",

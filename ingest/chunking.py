@@ -4,7 +4,8 @@ Chunks never cross sections, and a table section is cut only between its rows, e
 repeating the table's caption and header row. A corpus is chunked once, for all its models, so
 the same chunk has the same id in every model's collection and side-by-side comparison joins on
 ids. Each chunk leaves room for the corpus's context header (title, section), which its dense
-vector embeds in front of it.
+vector embeds in front of it. A new corpus's chunks fit the smallest model of its first run; a
+later run keeps the stored sizes (`corpus_chunking`).
 """
 
 from __future__ import annotations
@@ -16,7 +17,13 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from adapters.context_template import ContextTemplate, TemplateError, cut_header, header_budget
+from adapters.context_template import (
+    DEFAULT_TEMPLATE,
+    ContextTemplate,
+    TemplateError,
+    cut_header,
+    header_budget,
+)
 from ingest.documents import Document, Section, SectionKind
 from ingest.errors import IngestError
 from retrieval.catalog.records import ChunkRecord
@@ -26,6 +33,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from langchain_text_splitters import TextSplitter
+
+    from adapters import Encoder
 
 logger = logging.getLogger(__name__)
 
@@ -70,6 +79,59 @@ class ChunkingSpec(BaseModel):
 def budget_tokens(max_seq_length: int, prefix_tokens: int) -> int:
     """Chunk tokens that fit a model: its max length less special and prefix tokens."""
     return max_seq_length - SPECIAL_TOKENS - prefix_tokens
+
+
+def encoder_budget(encoder: Encoder) -> int:
+    """Chunk tokens that fit `encoder` behind its document prefix."""
+    return budget_tokens(encoder.max_seq_length, encoder.count_tokens(encoder.spec.document_prefix))
+
+
+def requested_chunking(
+    stored: dict[str, Any], overlap_tokens: int, context_template: str | None
+) -> ChunkingSpec:
+    """A corpus's stored chunking with what this run asks for; ensure_corpus refuses a change.
+
+    The stored sizes stay (new models join the corpus's chunks), but the overlap is the user's
+    setting, and so is a context template given on purpose (None: the corpus's own).
+    """
+    asked: dict[str, Any] = {"overlap_tokens": overlap_tokens}
+    if context_template is not None:
+        asked["context_template"] = context_template
+    return ChunkingSpec(**{**stored, **asked})
+
+
+def corpus_chunking(
+    corpus: str,
+    stored: dict[str, Any] | None,
+    encoders: Sequence[Encoder],
+    overlap_tokens: int,
+    context_template: str | None,
+) -> ChunkingSpec:
+    """The corpus's `stored` chunking, or a new one that fits the smallest model of the run.
+
+    A model that reads fewer tokens than the corpus's chunks is warned about: it embeds them cut.
+    """
+    if stored is not None:
+        spec = requested_chunking(stored, overlap_tokens, context_template)
+    else:
+        spec = ChunkingSpec(
+            tokenizer=encoders[0].spec.id,
+            chunk_tokens=min(encoder_budget(e) for e in encoders),
+            overlap_tokens=overlap_tokens,
+            context_template=DEFAULT_TEMPLATE if context_template is None else context_template,
+        )
+    for encoder in encoders:
+        fits = encoder_budget(encoder)
+        if fits < spec.chunk_tokens:
+            logger.warning(
+                "model %s reads %d tokens but corpus %s has chunks of up to %d: their ends are "
+                "cut off for this model; ingest with --recreate to re-chunk",
+                encoder.spec.id,
+                fits,
+                corpus,
+                spec.chunk_tokens,
+            )
+    return spec
 
 
 def make_splitter(

@@ -7,6 +7,8 @@ import enum
 from dataclasses import dataclass, field
 from typing import Any
 
+from retrieval.parts import DocPart
+
 
 class DocType(enum.StrEnum):
     """Kinds of documents; filters and citations use them."""
@@ -16,15 +18,6 @@ class DocType(enum.StrEnum):
     ARTICLE = "article"
     NOTE = "note"
     QA = "qa"
-
-
-class DocPart(enum.StrEnum):
-    """Which part of a document a section belongs to; search leaves all but `body` out."""
-
-    BODY = "body"
-    REFERENCES = "references"
-    FRONT = "front"  # title block, authors' addresses, licence, received/accepted dates
-    BACK = "back"  # funding, conflicts of interest, acknowledgements, data availability
 
 
 class SectionKind(enum.StrEnum):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ingest.documents import DocType, Document
 from ingest.errors import IngestError, UnsupportedFormatError
-from ingest.pdf.loader import load_pdf
+from ingest.pdf import load_pdf
 from ingest.records import FieldMap, load_records
 from ingest.text import load_text
 

@@ -17,13 +17,13 @@ import array
 import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import closing
-from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
+from ingest.diff import FileDiff
 from ingest.documents import Document
 from ingest.errors import IngestError, UnreadableFileError
 from ingest.loaders import LoadOptions, path_doc_type
@@ -34,12 +34,6 @@ from retrieval.index import Index
 RECORD_PART = 2000  # records read, checked and written together
 # Told the records done so far after each part (progress of a long file).
 PartDone = Callable[[int], None]
-
-
-def _silent(_records: int) -> None:
-    """The default part callback: nobody is listening."""
-
-
 _HASH_BLOCK = 1 << 20
 
 
@@ -64,17 +58,6 @@ def streamed_sha256(path: Path) -> str:
 
 def _id_hash(doc_id: str) -> int:
     return int.from_bytes(hashlib.blake2b(doc_id.encode(), digest_size=8).digest(), "little")
-
-
-@dataclass(frozen=True, slots=True)
-class RecordCheck:
-    """What the check pass found: counts for the report, and the documents to remove."""
-
-    new: int
-    changed: int
-    unchanged: int
-    empty: int
-    removed: list[str]
 
 
 class RecordFile:
@@ -109,8 +92,12 @@ class RecordFile:
         )
         return [d for d in documents if stored.get(d.doc_id) != d.sha256], stored
 
-    def check(self, chunking: Chunking | None, on_part: PartDone = _silent) -> RecordCheck:
-        """Read the whole file without writing; raises IngestError at the first problem."""
+    def check(self, chunking: Chunking | None, on_part: PartDone) -> FileDiff:
+        """Read the whole file without writing: its diff against the catalog.
+
+        Raises:
+            IngestError: At the first record that cannot be read or is refused.
+        """
         hashes = array.array("Q")
         new = changed = unchanged = empty = 0
         for documents, _lines, no_text in self._parts():
@@ -132,7 +119,7 @@ class RecordFile:
             for doc_id in self.index.catalog.source_doc_ids(self.corpus, str(self.path))
             if not _contains(ids, _id_hash(doc_id))
         ]
-        return RecordCheck(new, changed, unchanged, empty, removed)
+        return FileDiff(new=new, changed=changed, unchanged=unchanged, removed=removed, empty=empty)
 
     def _refuse_foreign_ids(self, documents: list[Document]) -> None:
         owners = self.index.catalog.doc_id_owners(self.corpus, [d.doc_id for d in documents])
@@ -161,9 +148,7 @@ class RecordFile:
                     )
                 first_line.setdefault(key, (document.doc_id, line))
 
-    def write(
-        self, sha256: str, chunking: Chunking, removed: list[str], on_part: PartDone = _silent
-    ) -> int:
+    def write(self, sha256: str, chunking: Chunking, removed: list[str], on_part: PartDone) -> int:
         """Write the new and changed documents part by part, then finish; the chunks made."""
         chunks = read = 0
         for documents, _lines, no_text in self._parts():

@@ -19,7 +19,7 @@ from typing import Any, BinaryIO, TextIO
 
 from ingest.documents import DocType, Document, Section
 from ingest.errors import MissingFieldError, UnreadableFileError
-from retrieval.store.interface import RESERVED_FIELDS
+from retrieval.store import RESERVED_FIELDS
 
 # Tried in order when no flag names the field; the defaults fit ../shared/data (textbook,
 # MedQuAD, MTSamples notes, BEIR corpus files).

@@ -1,11 +1,12 @@
-"""The index and how it is searched: settings, the SQL catalog and the Qdrant store."""
+"""The index and how it is searched: settings, the SQL catalog and the Qdrant store.
+
+`open_runtime(settings)` opens them together, with the models, retrievers and the Answerer.
+"""
 
 from __future__ import annotations
 
-from retrieval.answer.confidence import Assessment
-from retrieval.answer.sentences import AnswerSentence, ExtractiveAnswer
-from retrieval.catalog.documents import Catalog
-from retrieval.catalog.records import BenchmarkRun, Judgment
+from retrieval.answer import Answer, Answerer, AnswerSentence, Assessment, ExtractiveAnswer
+from retrieval.catalog import BenchmarkRun, Catalog, Judgment, RunStore
 from retrieval.errors import (
     CollectionMismatchError,
     CorpusConfigError,
@@ -24,25 +25,21 @@ from retrieval.errors import (
     UnknownFilterError,
 )
 from retrieval.index import Index, open_index
-from retrieval.search.hits import Hit
-from retrieval.search.request import SearchRequest
-from retrieval.search.retriever import Comparison, PairAgreement, Retriever
+from retrieval.parts import DEFAULT_PARTS, DOCUMENT_PARTS
+from retrieval.runtime import Runtime, open_runtime
+from retrieval.search import Comparison, Hit, PairAgreement, Retriever, SearchRequest
 from retrieval.settings import Settings
 from retrieval.store.backends import open_embedded_store, open_store
-from retrieval.store.interface import (
-    DEFAULT_PARTS,
-    DOCUMENT_PARTS,
-    ScoredChunk,
-    VectorStore,
-    collection_name,
-)
+from retrieval.store.interface import ScoredChunk, VectorStore, collection_name
 from retrieval.store.query import DEFAULT_FUSION, FusionMethod, Quantization, SearchMode
 
 __all__ = [
     "DEFAULT_FUSION",
     "DEFAULT_PARTS",
     "DOCUMENT_PARTS",
+    "Answer",
     "AnswerSentence",
+    "Answerer",
     "Assessment",
     "BenchmarkRun",
     "Catalog",
@@ -64,6 +61,8 @@ __all__ = [
     "RequestTooLargeError",
     "RetrievalError",
     "Retriever",
+    "RunStore",
+    "Runtime",
     "ScoredChunk",
     "SearchMode",
     "SearchRequest",
@@ -78,5 +77,6 @@ __all__ = [
     "collection_name",
     "open_embedded_store",
     "open_index",
+    "open_runtime",
     "open_store",
 ]

@@ -12,9 +12,10 @@ import logging
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from adapters import Encoder, ModelSpec, load_encoder
+from adapters import Encoder, ModelSpec
 from retrieval.catalog.documents import Catalog
 from retrieval.catalog.records import CorpusModel, DocumentRecord, PendingChunk
+from retrieval.model_loader import ModelLoader
 from retrieval.settings import Settings
 from retrieval.store.backends import open_store
 from retrieval.store.disk_space import check_disk_space
@@ -38,19 +39,21 @@ class Index:
     """A catalog and a store, written together in the one order that survives a crash."""
 
     def __init__(
-        self, catalog: Catalog, store: VectorStore, settings: Settings | None = None
+        self,
+        catalog: Catalog,
+        store: VectorStore,
+        settings: Settings | None = None,
+        *,
+        models: ModelLoader | None = None,
     ) -> None:
         self.catalog = catalog
         self.store = store
         self.settings = settings or Settings()
+        self.models = models or ModelLoader(self.settings)
 
     def encoder(self, spec: ModelSpec) -> Encoder:
         """The spec's encoder, loaded once per process, from where the settings say."""
-        return load_encoder(
-            spec,
-            cache_dir=self.settings.model_cache_dir,
-            allow_downloads=self.settings.allow_downloads,
-        )
+        return self.models.encoder(spec)
 
     def ensure_corpus(self, corpus: str, chunking: dict[str, Any]) -> None:
         """Create the corpus with its chunking, or check that it has this one."""
@@ -184,7 +187,7 @@ class Index:
         return embedded
 
     def close(self) -> None:
-        """Close the store and release the catalog's connections."""
+        """Close the store and release the catalog's connections (an index of `open_index`)."""
         self.store.close()
         self.catalog.close()
 
@@ -195,11 +198,21 @@ class Index:
         self.close()
 
 
-def open_index(settings: Settings) -> Index:
-    """The catalog (schema made) and the store the settings name, as one index."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)  # the default SQLite catalog's home
+def open_catalog(settings: Settings) -> Catalog:
+    """The catalog the settings name, its schema made (and the data dir, SQLite's home)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
     catalog = Catalog(settings.sql_url_or_default())
     catalog.create_schema()
+    return catalog
+
+
+def open_index(settings: Settings) -> Index:
+    """The catalog and the store the settings name, as one index that closes both.
+
+    For a script that only writes; the app, the API and the CLI use `open_runtime`, whose
+    index shares the runtime's models and is closed by the runtime.
+    """
+    catalog = open_catalog(settings)
     try:
         return Index(catalog, open_store(settings), settings)
     except BaseException:

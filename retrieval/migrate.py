@@ -13,6 +13,7 @@ from itertools import islice
 
 from tqdm.auto import tqdm
 
+from retrieval.catalog.transfer import copy_corpus_rows
 from retrieval.errors import RetrievalError
 from retrieval.index import Index
 from retrieval.store.interface import VectorStore
@@ -70,7 +71,7 @@ def migrate_corpus(
         report.points[model.collection] = _copy_points(
             source.store, target.store, model.collection, show_progress=show_progress
         )
-    source.catalog.copy_corpus_to(target.catalog, corpus)
+    copy_corpus_rows(corpus, source.catalog, target.catalog)
     report.rows = source.catalog.corpus_counts(corpus)
     copied = target.catalog.corpus_counts(corpus)
     if copied != report.rows:

@@ -20,9 +20,8 @@ from pydantic_settings import (
 )
 
 from adapters import ModelSpec, configure_torch, load_model_specs
-from adapters.placement import DEVICE_PATTERN, DtypeSetting
-from adapters.specs import RerankerSpec, load_reranker_specs
-from retrieval.store.query import Quantization
+from adapters.specs import DEVICE_PATTERN, DtypeSetting, RerankerSpec, load_reranker_specs
+from retrieval.store.query import Quantization  # not the front door: it imports Settings
 
 logger = logging.getLogger(__name__)
 
@@ -106,8 +105,8 @@ class Settings(BaseSettings):
     torch_threads: int = Field(
         default_factory=lambda: os.cpu_count() or 1,
         ge=1,
-        description="Default: every core (1.9x faster than one thread on an idle 2-core machine); "
-        "set 1 when other work shares the machine (then one thread was 1.25x faster than two).",
+        description="Default: every core; set 1 when other work shares the machine, where "
+        "threads compete for the cores (docs/benchmarks.md#threads).",
     )
     device: str = Field(
         "auto",
@@ -153,8 +152,7 @@ class Settings(BaseSettings):
         1000,
         ge=1,
         description="How deep one search may reach: offset + k <= max_results (a request past "
-        "it is refused, naming the argument). It bounds a request's work: at k=1000 with "
-        "dedupe, a search of 27.6k chunks takes well under a second.",
+        "it is refused, naming the argument). It bounds a request's work (docs/limits.md).",
     )
     search_timeout_s: float = Field(
         10.0,

@@ -1,4 +1,5 @@
-"""Every command line README.md and docs/ show parses: its subcommands, options and values.
+"""Every command line README.md and docs/ show parses: its subcommands, options and values;
+every `python -m` script they name exists.
 
 A newcomer copies these lines; an option renamed in the code and not in the docs fails here.
 Commands are parsed, not run (some take hours): click checks each option, choice and value.
@@ -7,6 +8,7 @@ The tour's commands are run for real in tests/cli/test_cardiorag.py.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import shlex
 
@@ -28,19 +30,27 @@ APPS: dict[str, typer.Typer] = {
 }
 _FENCE = re.compile(r"```(?:bash|sh|console)\n(.*?)```", re.DOTALL)
 _PREFIX = re.compile(r"^(?:\$ )?(?:[\w.-]*/)*")
+_MODULE = re.compile(r"\bpython -m ((?:experiments|benchmarks|cli|ui|api)(?:\.\w+)*)")
 
 
-def documented_commands() -> list[tuple[str, str]]:
-    """(where, command line) for each of our commands in a bash block of the docs."""
+def _documented_lines() -> list[tuple[str, str]]:
+    """(where, line) for each line of a bash block of the docs, continuations joined."""
     found = []
     for path in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]:
         for block in _FENCE.findall(path.read_text(encoding="utf-8")):
             joined = re.sub(r"\\\n\s*", " ", block)
             for raw in joined.splitlines():
-                line = _PREFIX.sub("", raw.strip())
-                if line.split(" ", 1)[0] in APPS and "$" not in line:
-                    found.append((path.relative_to(REPO).as_posix(), line))
+                found.append((path.relative_to(REPO).as_posix(), _PREFIX.sub("", raw.strip())))
     return found
+
+
+def documented_commands() -> list[tuple[str, str]]:
+    """(where, command line) for each of our commands in a bash block of the docs."""
+    return [
+        (where, line)
+        for where, line in _documented_lines()
+        if line.split(" ", 1)[0] in APPS and "$" not in line
+    ]
 
 
 def parse(command, args: list[str], name: str, parent=None) -> None:
@@ -73,3 +83,12 @@ def test_a_documented_command_parses(where: str, line: str) -> None:
     if "--help" in args:
         return
     parse(typer.main.get_command(APPS[name]), args, name)
+
+
+@pytest.mark.parametrize(
+    ("where", "module"),
+    sorted({(where, m) for where, line in _documented_lines() for m in _MODULE.findall(line)}),
+)
+def test_a_documented_script_exists(where: str, module: str) -> None:
+    # `python -m experiments.NAME` and the like: a script moved or removed fails here.
+    assert importlib.util.find_spec(module) is not None, f"{where}: no module {module}"

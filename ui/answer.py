@@ -1,4 +1,4 @@
-"""The answer above the hits, by the one answer policy (`retrieval.answer.policy`).
+"""The answer above the hits, by the one answer policy (`retrieval.answer.Answerer`).
 
 No chat model is never an error: the box says which mode it is in. A chat model that fails
 (server down, wrong key) is reported in one line, and the quoted answer stands in.
@@ -11,12 +11,9 @@ from collections.abc import Sequence
 import streamlit as st
 
 from retrieval import Hit
-from retrieval.answer.confidence import WEAK_MESSAGE
-from retrieval.answer.policy import answer_from
+from retrieval.answer import ANSWER_HITS, WEAK_MESSAGE
 from ui import resources
 from ui.cards import link_citations
-
-ANSWER_HITS = 3  # the answer reads the top hits only, as the CLI's and the API's do
 
 
 def _chat_label() -> str:
@@ -34,7 +31,7 @@ def show_answer(query: str, hits: Sequence[Hit], *, corpus: str, mode: str, mode
     """
     top = list(hits[:ANSWER_HITS])
     retriever = resources.retriever(corpus, model)
-    given = answer_from(retriever, query, top, mode=mode, model=model, chat=resources.chat_model)
+    given = resources.answerer().answer_hits(retriever, query, top, mode=mode, model=model)
     with st.container(border=True, key="search.answer"):
         if given.kind == "weak":
             st.markdown("**Answer**")

@@ -37,6 +37,14 @@ def choose_corpus() -> str | None:
     return chosen
 
 
+def corpus_or_notice() -> str | None:
+    """`choose_corpus`, and while there is no corpus a note that says where to make one."""
+    corpus = choose_corpus()
+    if corpus is None:
+        st.info("No corpus yet: upload documents on the Library page.")
+    return corpus
+
+
 def model_label(model_id: str) -> str:
     """A model picker's label: the id, marked when the spec adds a LoRA adapter to its base."""
     spec = resources.specs().get(model_id)

@@ -3,8 +3,8 @@
 Streamlit runs a page's script only when a browser connects, so a warm-up started there makes
 the first search wait for most of the model load (importing torch, transformers and
 sentence-transformers takes 10 s or more on a small CPU). This launcher loads the default model
-in the server's own process first (load_encoder keeps it for the process, and the app's
-resources find it there), then starts Streamlit on ui/app.py with the flags it was given.
+in the server's own process first (a loaded model stays for the process, and the app's
+runtime finds it there), then starts Streamlit on ui/app.py with the flags it was given.
 
 Streamlit runs a full garbage collection after every script run; over the heap of torch,
 transformers and a loaded model that took 0.3-0.6 s a search here, longer than the search.
@@ -19,8 +19,7 @@ import logging
 import sys
 from pathlib import Path
 
-from adapters import AdapterError, get_spec, load_encoder
-from retrieval import Settings
+from retrieval import Settings, open_runtime
 
 APP = Path(__file__).with_name("app.py")
 logger = logging.getLogger(__name__)
@@ -28,14 +27,8 @@ logger = logging.getLogger(__name__)
 
 def preload_default_model(settings: Settings) -> None:
     """Load the default model once; a model that cannot load is left for the page to report."""
-    settings.configure_torch()
-    try:
-        spec = get_spec(settings.model_specs(), settings.default_model)
-        load_encoder(
-            spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
-        )
-    except AdapterError as error:
-        logger.warning("not preloaded: %s", error)
+    with open_runtime(settings) as runtime:  # opens no store: the app's runtime will
+        runtime.warm_up(reranker=False)
 
 
 def main() -> None:

@@ -44,8 +44,8 @@ ANSWERED_FOLDERS = (
 )
 # The documents (folder, file) that medquad_visible.jsonl draws on, one line per subset folder,
 # numbered files as ranges ("4-6" is 0000004.xml to 0000006.xml). A conversion keeps these and
-# nothing else, which leaves out the cardiology topics held out for the final evaluation (260
-# pairs) without naming them: the raw repository also holds documents with no answers, so the
+# nothing else, which leaves out the cardiology topics held out for the final evaluation
+# without naming them: the raw repository also holds documents with no answers, so the
 # held-out ones cannot be told apart from those by looking at the raw files alone.
 # Made from the shipped file by `visible_manifest`; a test checks it still matches.
 MANIFEST = Path(__file__).with_name("medquad_visible_files.txt")

@@ -6,8 +6,8 @@ Reproduces ../shared/data exactly from the raw files at the pinned commit:
   Review" and the exercises are left out), plus `-s00` for the text before the first section.
   Figures, tables, titles and the glossary are dropped; equations keep their text.
 - eval/openstax_glossary: BEIR set; queries = the modules' glossary definitions, qrels = the
-  first section of the same module that marks the term up with <term> (2 of 449 terms are
-  never marked up and are left out), corpus = the sections, titled "module - section".
+  first section of the same module that marks the term up with <term> (a term never marked
+  up is left out), corpus = the sections, titled "module - section".
 """
 
 from __future__ import annotations

@@ -1,9 +1,8 @@
 """The public sources of the demo and evaluation data: pinned commits, URLs, licences, credits.
 
 Everything is pinned to a commit so that a download today gives the files we ship in
-`../shared/data`. OpenStax is pinned to b0058a7 on purpose: the next commit (fdfa6e2,
-2026-03-19) relicensed the book to CC BY-NC-SA 4.0, and CC BY stays valid for copies of
-earlier commits.
+`../shared/data`. OpenStax is pinned to b0058a7 on purpose: the next commit (fdfa6e2)
+relicensed the book to CC BY-NC-SA 4.0, and CC BY stays valid for copies of earlier commits.
 """
 
 from __future__ import annotations

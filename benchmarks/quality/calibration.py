@@ -34,7 +34,8 @@ from tqdm.auto import tqdm
 
 from adapters import get_spec
 from adapters.specs import get_reranker_spec
-from benchmarks.quality.beir import BeirSet, ingest_beir_corpus
+from benchmarks.quality.beir import BeirSet
+from benchmarks.quality.evaluation import ingest_beir_corpus
 from benchmarks.report import RunOutput, markdown_table, model_provenance, provenance
 from retrieval import Retriever, SearchMode, Settings
 from retrieval.answer.confidence import (
@@ -45,7 +46,7 @@ from retrieval.answer.confidence import (
     Calibration,
 )
 from retrieval.index import open_index
-from retrieval.search.retriever import RERANKED
+from retrieval.search import RERANKED
 
 OFF_TOPIC_SET = "openstax_glossary"  # a cardiovascular textbook: no answer to other topics
 K = 10

@@ -14,8 +14,10 @@ from typing import Any
 from adapters import get_spec, load_encoder
 from adapters.training.pairs import TextPair
 from adapters.training.separation import separation_score
-from benchmarks.quality.beir import evaluate_dataset, git_commit, read_beir
+from benchmarks.quality.beir import read_beir
+from benchmarks.quality.evaluation import evaluate_dataset
 from benchmarks.quality.retrieval_quality import paired_differences
+from benchmarks.report import git_commit
 from retrieval import SearchMode, Settings
 
 HEADLINE = ("nDCG@10", "Recall@10", "MRR@10")

@@ -15,7 +15,8 @@ from typing import Any
 
 from rich.table import Table
 
-from benchmarks.quality.beir import BeirSet, corpus_for, run_mode
+from benchmarks.quality.beir import BeirSet
+from benchmarks.quality.evaluation import corpus_for, run_mode
 from benchmarks.quality.retrieval_quality import paired_differences
 from retrieval import FusionMethod, Retriever, SearchMode, Settings
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from benchmarks.quality.beir import ModeResult
+from benchmarks.quality.evaluation import ModeResult
 from benchmarks.quality.retrieval_quality import PER_QUERY, difference_cell, paired_differences
 from benchmarks.report import markdown_table
 

@@ -1,14 +1,11 @@
-"""Clinical questions about the shared PDFs: is the answering chunk in the top k, per mode?
+"""`cardiorag bench pdf-questions`: is the chunk that answers a question about a PDF in the top k?
 
 The questions (benchmarks/datasets/pdf_questions.json) name the PDF and a phrase of the
-answer; a hit answers when it comes from that PDF and holds the phrase. Run on a corpus that
-holds the PDFs among distractors (the demo corpus: textbook, notes, PDFs):
-`python -m benchmarks.quality.pdf_questions --corpus cardiology --data-dir /tmp/demo
---json out.json`.
-
-Each mode runs without and with the reranker (`--rerank`), and the answer the app would give
-(the one answer policy, top 3 hits, hybrid) is checked too: whether it quotes a sentence that
-holds an answer phrase, and whether it wrongly says that nothing answers.
+answer; a hit answers when it comes from that PDF and holds the phrase. Run it on a corpus that
+holds the PDFs among distractors (the demo corpus: textbook, notes, PDFs). Each mode runs
+without and with the reranker, and the answer the app would give (the one answer policy,
+top 3 hits, hybrid) is checked too: whether it quotes a sentence that holds an answer phrase,
+and whether it wrongly says that nothing answers.
 """
 
 from __future__ import annotations
@@ -16,14 +13,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 from pathlib import Path, PurePath
-from typing import Annotated
+from typing import Any
 
-import typer
+from benchmarks.report import RunOutput, file_hash, markdown_table, model_provenance, provenance
+from retrieval import Answerer, Hit, Retriever, SearchMode, Settings
 
-from retrieval import Hit, Retriever, SearchMode, Settings
-from retrieval.answer.policy import answer_question
-
-QUESTIONS = Path(__file__).parent / "datasets" / "pdf_questions.json"
+QUESTIONS = Path(__file__).parents[1] / "datasets" / "pdf_questions.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,10 +96,11 @@ def evaluate_answers(
     retriever: Retriever, questions: list[Question], *, rerank: bool
 ) -> AnswerResult:
     """The app's answer (hybrid, top 3) to every question: does a quoted sentence answer?"""
+    answerer = Answerer()  # no chat model: the sentences quoted from the hits
     holds = weak = 0
     missed = []
     for question in questions:
-        given = answer_question(retriever, question.query, 3, mode="hybrid", rerank=rerank)
+        given = answerer.answer(retriever, question.query, 3, mode="hybrid", rerank=rerank)
         weak += given.kind == "weak"
         if any(question.holds_answer(sentence.text) for sentence in given.sentences):
             holds += 1
@@ -114,20 +110,15 @@ def evaluate_answers(
     return AnswerResult(rerank, round(holds / share, 3), round(weak / share, 3), missed)
 
 
-def main(
-    corpus: Annotated[str, typer.Option(help="Corpus holding the shared PDFs.")] = "cardiology",
-    data_dir: Annotated[Path | None, typer.Option(help="Data dir of the corpus.")] = None,
-    model: Annotated[str, typer.Option("--model", "-m", help="Model spec id.")] = "minilm",
-    k: Annotated[int, typer.Option(help="Hits looked at per question.")] = 5,
-    rerank: Annotated[bool, typer.Option(help="Also run every mode reranked.")] = True,
-    json_path: Annotated[Path | None, typer.Option("--json", help="Write results here.")] = None,
-) -> None:
-    """Print (and with --json, write) the share of questions answered per mode."""
-    settings = Settings(**({"data_dir": data_dir} if data_dir else {}))
+def run_pdf_questions(
+    settings: Settings, corpus: str, model: str, k: int, *, rerank: bool
+) -> RunOutput:
+    """Every mode (and, with `rerank`, each reranked) and the app's answers; JSON and tables."""
+    started = provenance()
     questions = read_questions()
     variants = (False, True) if rerank else (False,)
     with Retriever(corpus, model, settings=settings) as retriever:
-        results = [
+        modes = [
             asdict(evaluate(retriever, questions, mode, k, rerank=reranked))
             for mode in SearchMode
             for reranked in variants
@@ -136,17 +127,42 @@ def main(
             asdict(evaluate_answers(retriever, questions, rerank=reranked)) for reranked in variants
         ]
     payload = {
+        **started,
         "questions": len(questions),
+        "dataset_hash": file_hash([QUESTIONS]),
         "corpus": corpus,
         "model": model,
+        "models": model_provenance(settings.model_specs(), [model]),
+        "k": k,
         "reranker": settings.reranker if rerank else None,
-        "modes": results,
+        "modes": modes,
         "answers": answers,
     }
-    typer.echo(json.dumps(payload, indent=2))
-    if json_path is not None:
-        json_path.write_text(json.dumps(payload, indent=2) + "\n")
+    return RunOutput(payload, pdf_questions_markdown(payload))
 
 
-if __name__ == "__main__":
-    typer.run(main)
+def pdf_questions_markdown(payload: dict[str, Any]) -> str:
+    """One row per mode (reranked or not), then one per answer policy run."""
+    modes = [
+        [row["mode"], row["rerank"], row["chunk_in_top_k"], row["page_in_top_k"],
+         ", ".join(row["missed"])]
+        for row in payload["modes"]
+    ]  # fmt: skip
+    answers = [
+        [row["rerank"], row["sentence_holds_answer"], row["called_weak"], ", ".join(row["missed"])]
+        for row in payload["answers"]
+    ]
+    k = payload["k"]
+    return "\n\n".join(
+        [
+            f"## PDF questions: {payload['questions']} questions, corpus {payload['corpus']}, "
+            f"{payload['model']}",
+            f"Share of questions whose answering chunk (and page) is in the top {k}:",
+            markdown_table(
+                ["mode", "reranked", f"chunk in top {k}", f"page in top {k}", "missed"], modes
+            ),
+            "The app's answer (hybrid, top 3): a quoted sentence holds an answer phrase, or it "
+            "wrongly says nothing answers:",
+            markdown_table(["reranked", "sentence holds answer", "called weak", "missed"], answers),
+        ]
+    )

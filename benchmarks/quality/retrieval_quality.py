@@ -4,7 +4,7 @@ Every metric gets a 95% bootstrap interval from its per-query values, and every 
 the first is compared with the first on the same queries: the mean per-query difference with
 its bootstrap interval, and a paired permutation test (signs of the per-query differences
 flipped at random, scipy.stats.permutation_test) for its p-value. How the runs and metrics are
-made: see `benchmarks.quality.beir`.
+made: see `benchmarks.quality.evaluation` and `benchmarks.quality.scores`.
 """
 
 from __future__ import annotations
@@ -21,17 +21,9 @@ from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.placement import placement_for
 from adapters.training.bootstrap import mean_ci
 from adapters.weights import resolve_base
-from benchmarks.quality.beir import (
-    METRICS,
-    BeirSet,
-    DatasetRun,
-    ModeResult,
-    StepCallback,
-    evaluate_dataset,
-    means,
-    per_query_scores,
-    ranked_documents,
-)
+from benchmarks.quality.beir import BeirSet
+from benchmarks.quality.evaluation import DatasetRun, ModeResult, StepCallback, evaluate_dataset
+from benchmarks.quality.scores import METRICS, means, per_query_scores, ranked_documents
 from benchmarks.report import (
     RunOutput,
     bar_plot_with_intervals,
@@ -43,7 +35,7 @@ from benchmarks.report import (
 from benchmarks.speed.langchain_reference import ReferenceOptions, reference_quality
 from retrieval import DEFAULT_FUSION, FusionMethod, SearchMode, Settings
 from retrieval.index import Index
-from retrieval.search.retriever import RERANKED
+from retrieval.search import RERANKED
 
 PERMUTATIONS = 10_000
 PLOTTED = ("nDCG@10", "Recall@10")
@@ -208,10 +200,6 @@ def quality_payload(
         "latency_ms": latency,
         "per_query": per_query,
     }
-
-
-def _rounded(values: dict[str, float]) -> dict[str, float]:
-    return {query: round(value, 4) for query, value in values.items()}
 
 
 def _provenance(specs: dict[str, ModelSpec], models: Sequence[str]) -> dict[str, Any]:

@@ -7,7 +7,7 @@ For each model, in one run on one machine:
   the build time, RSS and disk at each `--sizes` and `--quantization` on the embedded store,
   each built by a fresh process and searched by another, from real MedQuAD embeddings padded
   with blends of two of them
-  (`benchmarks.speed.search_speed` says how the points are made);
+  (`benchmarks.speed.real_points` says how the points are made);
 - the same data and queries through a plain LangChain pipeline
   (`benchmarks.speed.langchain_reference`), and our/their ratios.
 
@@ -59,14 +59,13 @@ from benchmarks.report import (
 from benchmarks.speed.ingest_speed import IngestSpeed, measure_ingest
 from benchmarks.speed.langchain_reference import ReferenceSpeed, measure_reference
 from benchmarks.speed.memory import peak_rss_mb
+from benchmarks.speed.real_points import BLEND_WEIGHTS, real_points
 from benchmarks.speed.search_speed import (
-    BLEND_WEIGHTS,
     HNSW_SETTINGS,
     SizeJob,
     SizeResult,
     measure_in_fresh_processes,
     read_queries,
-    real_points,
 )
 from ingest.loaders import discover_files
 from retrieval import SearchMode, Settings
@@ -89,8 +88,8 @@ SEARCH_HEADER = (
 
 
 DEFAULT_SIZES = (1_000, 10_000, 100_000)
-# MedQuAD cut into 48-token pieces gives 107k distinct real chunks: 100k real embeddings, so
-# recall at 100k is measured on real vectors, not on jittered copies (which tie in exact search).
+# MedQuAD cut into 48-token pieces gives over 100k distinct real chunks, so recall at 100k is
+# measured on real vectors, not on jittered copies (which tie in exact search).
 REAL_POINTS = 100_000
 REAL_CHUNK_TOKENS = 48
 

@@ -35,7 +35,7 @@ from tqdm.auto import tqdm
 from adapters import ModelSpec, get_spec
 from benchmarks.report import RunOutput, line_plot, markdown_table, provenance, targets_line
 from benchmarks.speed.memory import PeakAnonymous, in_fresh_process, memory_mb
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from retrieval import Settings
 from retrieval.answer.sentences import split_sentences
 from retrieval.index import open_index
@@ -101,8 +101,8 @@ def _ingest_in_child(settings: Settings, spec: ModelSpec, path: Path, records: i
         started = time.perf_counter()
         with PeakAnonymous() as anonymous:
             report = ingest_paths(
-                [path], corpus=CORPUS, models=[spec], index=index,
-                batch_size=settings.embed_batch_size,
+                [path], IngestOptions(CORPUS, [spec], batch_size=settings.embed_batch_size),
+                index=index,
             )  # fmt: skip
         seconds = time.perf_counter() - started
     if not report.ok:

@@ -21,7 +21,7 @@ import numpy as np
 from adapters import Encoder, ModelSpec, load_encoder
 from benchmarks.speed.memory import peak_rss_mb
 from benchmarks.speed.search_speed import percentiles, time_queries
-from ingest import LoadOptions, ingest_paths
+from ingest import IngestOptions, LoadOptions, ingest_paths
 from retrieval import SearchMode, Settings, collection_name
 from retrieval.index import open_index
 
@@ -72,17 +72,15 @@ def measure_ingest(
         scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
         with open_index(scratch_settings) as index:
             started = time.perf_counter()
-            report = ingest_paths(
-                paths,
-                options=LoadOptions(exclude=("SOURCES.txt", "README*")),
+            options = IngestOptions(
                 corpus=CORPUS,
                 models=[spec],
-                index=index,
-                load_encoder=loader,
+                load=LoadOptions(exclude=("SOURCES.txt", "README*")),
                 overlap_tokens=settings.chunk_overlap_tokens,
                 batch_size=settings.embed_batch_size,
                 show_progress=show_progress,
             )
+            report = ingest_paths(paths, options, index=index, load_encoder=loader)
             seconds = time.perf_counter() - started
             if report.failed:
                 failure = report.failed[0]

@@ -1,4 +1,4 @@
-"""The reference: the same work done by a plain LangChain pipeline, as the issue names it.
+"""The reference: the same work done by a plain LangChain pipeline.
 
 RecursiveCharacterTextSplitter (1,000 characters, 200 overlap), HuggingFaceEmbeddings (the
 spec's base weights, on our encoder's device, batch 32, normalised) and QdrantVectorStore in
@@ -12,7 +12,7 @@ qdrant-client's local mode (`:memory:`, exact search in Python).
   docs/benchmarks.md), exact search; a document ranks where its best chunk ranks.
 
 Each runs in a child process: its peak memory is then its own, and its imports and model load
-stay out of our process's figures. Needs `langchain-huggingface` (the `dev` extra).
+stay out of our process's figures. Needs `langchain-huggingface` (the `eval` extra).
 """
 
 from __future__ import annotations
@@ -26,7 +26,11 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from benchmarks.extra import require_eval
+
 logger = logging.getLogger(__name__)
+
+_LEAVE_OUT = "run without the LangChain reference"
 
 CHUNK_CHARS = 1000
 OVERLAP_CHARS = 200
@@ -213,22 +217,12 @@ def reference_quality(
     """Search a BEIR corpus with the plain LangChain pipeline, in a fresh process.
 
     Raises:
-        RuntimeError: When `langchain-huggingface` is not installed.
+        EvalExtraMissingError: When `langchain-huggingface` is not installed.
     """
-    _require_langchain_huggingface()
+    require_eval("langchain_huggingface", or_else=_LEAVE_OUT)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         return pool.submit(_quality_run, model_path, corpus_file, queries, options).result()
-
-
-def _require_langchain_huggingface() -> None:
-    import importlib.util
-
-    if importlib.util.find_spec("langchain_huggingface") is None:
-        raise RuntimeError(
-            "the LangChain reference needs langchain-huggingface: install the dev extra "
-            "(pip install -e '.[dev]'), or leave the reference out"
-        )
 
 
 def measure_reference(
@@ -244,9 +238,9 @@ def measure_reference(
     It runs on our encoder's device, in its own default dtype (float32), as a user would.
 
     Raises:
-        RuntimeError: When `langchain-huggingface` is not installed.
+        EvalExtraMissingError: When `langchain-huggingface` is not installed.
     """
-    _require_langchain_huggingface()
+    require_eval("langchain_huggingface", or_else=_LEAVE_OUT)
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=1, mp_context=context) as pool:
         result = pool.submit(_run, model_path, list(paths), list(queries), threads, device).result()

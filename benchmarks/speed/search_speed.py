@@ -1,13 +1,7 @@
 """Query latency (embed + search) and HNSW recall on the embedded store at growing sizes.
 
-How the points are made: real chunks of MedQuAD answers (cut by our chunker to the model's
-token budget), embedded once per model spec and cached under the data dir, with their real
-BM25 vectors. Past the real count, padded points fill the collection, so the HNSW graph and
-the sparse index really hold that many points: each is a blend of two different real chunks'
-vectors (weight 0.5-0.75 on the first, renormalised) with the text and BM25 vector of the
-first. Blends spread over the space the real chunks span instead of piling up beside one of
-them, so a query's exact top 10 is not a near-tie of copies that no index could order; each
-size reports the share of queries whose 10th and 11th exact scores lie within 1e-4 to show it.
+The points are real MedQuAD chunks as ingest stores them, padded with blends of two of them
+(`benchmarks.speed.real_points`).
 
 Each size and quantization is built by a fresh process and then opened and searched by
 another, as a search server meets an index built earlier: the searcher's RSS is the model and
@@ -25,8 +19,7 @@ import logging
 import os
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,9 +27,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from adapters import Encoder, ModelSpec, load_encoder
-from benchmarks.report import file_hash
 from benchmarks.speed.memory import PeakAnonymous, disk_mb, in_fresh_process, memory_mb
-from ingest.chunking import ChunkingSpec, budget_tokens, make_splitter
+from benchmarks.speed.real_points import RealPoints, filled_points, real_points
 from retrieval import SearchMode, Settings, VectorStore, open_embedded_store
 from retrieval.search.request import DEFAULT_HNSW_EF
 from retrieval.store.interface import EMBEDDED_HNSW, StoredPoint
@@ -46,12 +38,10 @@ from retrieval.store.sparse import Bm25Encoder
 logger = logging.getLogger(__name__)
 
 K = 10
-BLEND_WEIGHTS = (0.5, 0.75)  # the first chunk's share in a padded point's vector
 NEAR_TIE = 1e-4  # 10th and 11th exact scores closer than this: the top 10 is a near-tie
 # The embedded store's index settings and the beam width the Retriever searches with:
 # reported next to every recall figure.
 HNSW_SETTINGS = {**EMBEDDED_HNSW, "hnsw_ef": DEFAULT_HNSW_EF}
-_COPY_NAMESPACE = uuid.UUID("3d0e5a7c-9b1f-4c62-8f0a-1e2d3c4b5a69")
 _UPSERT_BATCH = 512
 _COLLECTION = "speed"
 
@@ -66,95 +56,6 @@ def read_queries(path: Path, count: int) -> list[str]:
     with path.open(encoding="utf-8") as lines:
         texts = [json.loads(line)["text"] for line in lines if line.strip()]
     return texts[:count]
-
-
-def medquad_chunks(
-    path: Path, encoder: Encoder, limit: int, chunk_tokens: int | None = None
-) -> list[str]:
-    """Up to `limit` distinct chunks of MedQuAD answers, cut as ingest cuts them for this model.
-
-    `chunk_tokens` cuts smaller pieces instead, so the same text yields more real points
-    (about 107k distinct ones at 48 tokens). Repeated texts are kept once: MedQuAD repeats
-    answers, and equal vectors make exact search a tie that no index can reproduce.
-    """
-    ingest_size = budget_tokens(
-        encoder.max_seq_length, encoder.count_tokens(encoder.spec.document_prefix)
-    )
-    size = min(chunk_tokens or ingest_size, ingest_size)
-    spec = ChunkingSpec(
-        tokenizer=encoder.spec.id, chunk_tokens=size, overlap_tokens=min(32, size // 4)
-    )
-    splitter = make_splitter(encoder.count_tokens, spec)
-    chunks: dict[str, None] = {}
-    with path.open(encoding="utf-8") as lines:
-        for line in lines:
-            answer = json.loads(line).get("answer", "") if line.strip() else ""
-            chunks.update(
-                dict.fromkeys(piece for piece in splitter.split_text(answer) if piece.strip())
-            )
-            if len(chunks) >= limit:
-                break
-    return list(chunks)[:limit]
-
-
-@dataclass(frozen=True, slots=True)
-class RealPoints:
-    """Real chunks of a model: texts, their dense vectors and where the vectors came from."""
-
-    texts: list[str]
-    dense: np.ndarray
-    cache_file: Path
-    from_cache: bool
-
-
-def real_points(
-    source: Path,
-    encoder: Encoder,
-    limit: int,
-    cache_dir: Path,
-    *,
-    chunk_tokens: int | None = None,
-    show_progress: bool,
-) -> RealPoints:
-    """Embed MedQuAD chunks once per (spec, source, size, count); later runs read the cache."""
-    texts = medquad_chunks(source, encoder, limit, chunk_tokens)
-    size = f"-t{chunk_tokens}" if chunk_tokens else ""
-    key = f"medquad-{encoder.spec.spec_hash}-{file_hash([source])}{size}-{len(texts)}.npy"
-    cache_file = cache_dir / key
-    if cache_file.is_file():
-        return RealPoints(texts, np.load(cache_file), cache_file, from_cache=True)
-    logger.info("embedding %d MedQuAD chunks with %s (cached for later runs)", len(texts), key)
-    batches = [texts[start : start + 256] for start in range(0, len(texts), 256)]
-    dense = np.concatenate(
-        [
-            encoder.encode_documents(batch)
-            for batch in tqdm(
-                batches, desc=f"embed MedQuAD {encoder.spec.id}", disable=not show_progress
-            )
-        ]
-    )
-    cache_dir.mkdir(parents=True, exist_ok=True)
-    partial = cache_file.with_suffix(".partial.npy")
-    np.save(partial, dense)
-    partial.rename(cache_file)  # a cut-off write never looks like a cached result
-    return RealPoints(texts, dense, cache_file, from_cache=False)
-
-
-def filled_points(real: RealPoints, size: int, seed: int) -> Iterator[StoredPoint]:
-    """`size` points: the real ones first, then blends of two real chunks with new ids."""
-    rng = np.random.default_rng(seed)
-    sparse = Bm25Encoder().embed_documents(real.texts)
-    count = len(real.texts)
-    for n in range(size):
-        index = n % count
-        dense = real.dense[index]
-        if n >= count and count > 1:
-            other = (index + int(rng.integers(1, count))) % count
-            weight = rng.uniform(*BLEND_WEIGHTS)
-            blend = weight * dense + (1 - weight) * real.dense[other]
-            dense = blend / np.linalg.norm(blend)
-        chunk_id = str(uuid.uuid5(_COPY_NAMESPACE, f"{index}/{n}"))
-        yield StoredPoint(chunk_id, dense.tolist(), sparse[index], real.texts[index], {})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,1 +1,3 @@
+"""The `adapters` command (`cardiorag adapters`): one module per subcommand."""
+
 from __future__ import annotations

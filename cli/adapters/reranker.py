@@ -18,8 +18,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
 from adapters import get_spec, load_encoder
-from adapters.training.reranker.recipe import NEIGHBOUR_TOKENS, run_recipe
-from adapters.training.reranker.training import RerankerOptions
+from adapters.training.reranker import NEIGHBOUR_TOKENS, RerankerOptions, run_recipe
 from adapters.weights import resolve_base
 from benchmarks.report import machine
 from cli.options import Common, ThreadsOpt, common_options

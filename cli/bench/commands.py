@@ -1,4 +1,4 @@
-"""`benchmarks`: quality, separation, speed and load under many users, each run recorded.
+"""`benchmarks`: quality, separation, PDF questions, speed and load, each run recorded.
 
 Every run writes results.json, report.md and PNG plots into its own folder under `--out`
 (default: `<data dir>/runs`), is stored in the SQL catalog for the UI, and `--json PATH` writes
@@ -17,6 +17,7 @@ import typer
 from adapters import AdapterError
 from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.training.pairs import PairFields, read_pairs
+from benchmarks.extra import EvalExtraMissingError
 from benchmarks.quality.beir import BeirFormatError, read_beir
 from benchmarks.quality.calibration import off_topic_questions, run_calibration, write_calibrations
 from benchmarks.quality.fusion import compare_fusions
@@ -25,6 +26,7 @@ from benchmarks.quality.retrieval_quality import QualityOptions, resolve_dataset
 from benchmarks.quality.separation import run_separation, sample_pairs
 from benchmarks.report import RunOutput, file_hash, save_figures
 from benchmarks.views import RENDERERS, render
+from cli.bench.pdf_questions import pdf_questions
 from cli.bench.runs import JsonPath, Out, Seed, bench_settings, console, record_and_show
 from cli.bench.scale import ingest_memory, load, rerank_latency, speed
 from cli.console import run_app
@@ -63,7 +65,14 @@ Modes = Annotated[
     typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
 ]
 
-FAILURES = (AdapterError, RetrievalError, BeirFormatError, FileNotFoundError, RuntimeError)
+FAILURES = (
+    AdapterError,
+    RetrievalError,
+    BeirFormatError,
+    EvalExtraMissingError,
+    FileNotFoundError,
+    RuntimeError,
+)
 
 
 @app.command()
@@ -88,7 +97,7 @@ def quality(
         bool,
         typer.Option(
             help="Also run a plain LangChain pipeline (title + text, dense) with the first "
-            "model's base; it needs the dev extra."
+            "model's base; it needs the eval extra."
         ),
     ] = False,
     context_template: Annotated[
@@ -349,6 +358,7 @@ app.command("speed")(speed)
 app.command("load")(load)
 app.command("ingest-memory")(ingest_memory)
 app.command("rerank-latency")(rerank_latency)
+app.command("pdf-questions")(pdf_questions)
 
 
 def main() -> None:

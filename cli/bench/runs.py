@@ -11,7 +11,7 @@ from rich.console import Console
 
 from benchmarks.report import RunOutput, recorded_run
 from cli.options import Common
-from retrieval import Catalog, Settings
+from retrieval import RunStore, Settings
 
 console = Console()
 
@@ -31,11 +31,11 @@ def bench_settings(common: Common, threads: int | None) -> Settings:
     return settings
 
 
-def bench_catalog(settings: Settings) -> Catalog:
-    """The catalog that records the runs, schema made."""
-    catalog = Catalog(settings.sql_url_or_default())
-    catalog.create_schema()
-    return catalog
+def bench_runs(settings: Settings) -> RunStore:
+    """The run store that records the runs, schema made."""
+    runs = RunStore(settings.sql_url_or_default())
+    runs.create_schema()
+    return runs
 
 
 def record_and_show(
@@ -47,11 +47,11 @@ def record_and_show(
     produce: Callable[[], RunOutput],
 ) -> None:
     """Run `produce` as a recorded run of the catalog, then print its report and folder."""
-    catalog = bench_catalog(settings)
+    runs = bench_runs(settings)
     try:
-        with recorded_run(catalog, kind, name, out or settings.data_dir / "runs", json_path) as run:
+        with recorded_run(runs, kind, name, out or settings.data_dir / "runs", json_path) as run:
             run.output = produce()
     finally:
-        catalog.close()
+        runs.close()
     console.print(run.output.markdown, markup=False, highlight=False, soft_wrap=True)
     console.print(f"\nrun {run.run_id}: {run.folder}", markup=False, highlight=False)

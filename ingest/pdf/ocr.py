@@ -25,9 +25,9 @@ OCR_DPI = 300
 OCR_LANGUAGE = "eng"
 INSTALL_HINT = "install Tesseract: apt-get install tesseract-ocr tesseract-ocr-eng"
 _POINTS_PER_INCH = 72
-# Tesseract's OpenMP threads spin against each other on a small machine: one page at 300 dpi
-# took 34.5 s with its default threads and 3.5 s with one (2 cores, idle). ocrmypdf sets the
-# same limit. pytesseract passes os.environ to Tesseract, so it is set around each call.
+# Tesseract's OpenMP threads spin against each other on a small machine, so it gets one, as
+# ocrmypdf does (docs/pdf.md#ocr). pytesseract passes os.environ to Tesseract, so the limit is
+# set around each call.
 _OMP_THREAD_LIMIT = "OMP_THREAD_LIMIT"
 _environment_lock = threading.Lock()
 
@@ -56,7 +56,7 @@ def ocr_page(document: pypdfium2.PdfDocument, index: int, path: Path | str) -> l
 
     number = index + 1
     scale = OCR_DPI / _POINTS_PER_INCH
-    # Grey levels are all Tesseract reads; rendering them alone makes it a third faster.
+    # Grey levels are all Tesseract reads, and rendering only them is faster.
     image = document[index].render(scale=scale, grayscale=True).to_pil()
     try:
         with _one_openmp_thread():

@@ -1,8 +1,8 @@
 """The table grids a PDF page draws, and where its images are, from PDFium's objects.
 
 Why: pdfplumber finds ruled tables from pdfminer's lines and rectangles, and getting those costs
-pdfminer's whole reading of the page in Python (about 0.3 s a page here). PDFium lists the
-page's paths in C. Their straight horizontal and vertical segments go through pdfplumber's own
+pdfminer's whole, slow reading of the page in Python (docs/pdf.md). PDFium lists the page's
+paths in C. Their straight horizontal and vertical segments go through pdfplumber's own
 edge, intersection and cell functions, so the cells are the ones pdfplumber's "lines" strategy
 finds, without pdfminer; `ingest.pdf.tables` fills them with PDFium's words.
 """

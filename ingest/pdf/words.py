@@ -1,10 +1,10 @@
 """A PDF page's words, with their font size and name, read from PDFium's text layer.
 
-Why: pdfminer, under pdfplumber, interprets every content stream in Python (about 0.3 s a page
-on this machine), which made parsing most of a PDF's ingest time. PDFium (pypdfium2, BSD/Apache)
-does it in C. This module reads the characters through PDFium's C API and groups them into
-words the way pdfplumber's `extract_words` does (lines by top, then x gaps), so the layout code
-gets the same words; the page's table grids come from its paths (`ingest.pdf.rules`).
+Why: pdfminer, under pdfplumber, interprets every content stream in Python, which made parsing
+most of a PDF's ingest time (docs/pdf.md). PDFium (pypdfium2, BSD/Apache) does it in C. This
+module reads the characters through PDFium's C API and groups them into words the way
+pdfplumber's `extract_words` does (lines by top, then x gaps), so the layout code gets the same
+words; the page's table grids come from its paths (`ingest.pdf.rules`).
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class _Setting(NamedTuple):
 
 
 # PDFium's FPDFText_GetTextObject, returning the object's address as an int: a character's text
-# object is then a dict key without a ctypes cast per character (a third of the reading time).
+# object is then a dict key without a ctypes cast per character, a large share of reading time.
 _text_object_address = ctypes.CFUNCTYPE(ctypes.c_void_p, pdfium_c.FPDF_TEXTPAGE, ctypes.c_int)(
     ctypes.cast(pdfium_c.FPDFText_GetTextObject, ctypes.c_void_p).value
 )

@@ -17,9 +17,18 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from adapters.specs import get_reranker_spec
+from retrieval.store.query import SearchMode
+
+if TYPE_CHECKING:
+    from retrieval.search.hits import Hit
+    from retrieval.search.retriever import Retriever
 
 CALIBRATION_FILE = Path(__file__).with_name("calibration.json")
 FALSE_ALARM_SHARE = 0.02
@@ -89,3 +98,30 @@ def assess(calibration: Calibration | None, best_cosine: float | None) -> Assess
     return Assessment(
         calibration.probability(best_cosine), weak=best_cosine < calibration.weak_below
     )
+
+
+def assess_hits(
+    retriever: Retriever,
+    query: str,
+    hits: Sequence[Hit],
+    *,
+    mode: SearchMode | str = SearchMode.DENSE,
+    model: str | None = None,
+) -> Assessment:
+    """How likely the best of `hits` (found by `retriever` for `query` in `mode`) answers it.
+
+    Reranked hits are judged by the reranker's best score among the first ASSESSED_HITS
+    (those an answer reads), mapped by the curve calibrated for that reranker; others by their
+    `Retriever.best_cosine`, mapped by the curve of this model and mode. Without a curve
+    nothing is called weak.
+    """
+    settings = retriever.settings
+    if hits and hits[0].rerank_score is not None:
+        spec = get_reranker_spec(settings.reranker_specs(), settings.reranker)
+        best = max(h.rerank_score for h in hits[:ASSESSED_HITS] if h.rerank_score is not None)
+        return assess(calibration_for(spec.spec_hash, RERANK_MODE), best)
+    encoder_spec = retriever.encoder(model or retriever.model).spec
+    calibration = calibration_for(encoder_spec.spec_hash, str(SearchMode(mode)))
+    if calibration is None or not hits:
+        return assess(calibration, hits[0].score if hits else None)
+    return assess(calibration, retriever.best_cosine(query, hits, mode=mode, model=model))

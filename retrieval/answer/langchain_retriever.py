@@ -25,6 +25,7 @@ from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
+from retrieval.answer.confidence import assess_hits
 from retrieval.search.hits import Hit
 from retrieval.search.request import Filters, Mode, ModelId, SearchRequest, TopK
 from retrieval.search.retriever import Retriever
@@ -51,7 +52,7 @@ METADATA_KEYS = (
     "model",
 )
 # Set on every document of a result: how likely its best document is to answer
-# (`Retriever.assess`), and whether that is too weak to answer from.
+# (`confidence.assess_hits`), and whether that is too weak to answer from.
 CONFIDENCE_KEYS = ("best_hit_confidence", "weak_evidence")
 
 # LangChain's `invoke` forwards its own keyword arguments (e.g. `verbose`) to the retriever.
@@ -170,7 +171,7 @@ class CardioRetriever(BaseRetriever):
         mode, model = request.mode.value, request.model or self.retriever.model
         hits = self.retriever.run(request)
         logger.debug("CardioRetriever: %d documents (%s, %s)", len(hits), mode, model)
-        assessment = self.retriever.assess(query, hits, mode=mode, model=model)
+        assessment = assess_hits(self.retriever, query, hits, mode=mode, model=model)
         documents = [hit_to_document(hit, mode=mode, model=model) for hit in hits]
         for document in documents:
             document.metadata.update(

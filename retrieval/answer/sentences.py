@@ -13,7 +13,6 @@ import numpy as np
 
 from adapters import Encoder
 from adapters.cross_encoder import CrossEncoder
-from retrieval.answer.confidence import Assessment
 from retrieval.search.hits import Hit
 from retrieval.search.rerank import blend, passage_text
 
@@ -60,18 +59,10 @@ class ExtractiveAnswer:
     query: str
     sentences: list[AnswerSentence]
     hits: list[Hit]
-    assessment: Assessment | None = None  # None: not assessed (extract_answer alone)
-
-    @property
-    def weak(self) -> bool:
-        """Whether the best hit is too weak to answer from (then no sentence is quoted)."""
-        return self.assessment is not None and self.assessment.weak
 
     @property
     def text(self) -> str:
-        """The sentences with their [n] markers, in reading order; or why there are none."""
-        if self.weak and self.assessment is not None:
-            return self.assessment.message or ""
+        """The sentences with their [n] markers, in reading order ("" when none was chosen)."""
         return " ".join(f"{s.text} [{s.number}]" for s in self.sentences)
 
 

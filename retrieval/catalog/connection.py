@@ -1,4 +1,4 @@
-"""The catalog's connection: engine, sessions, schema, and the corpus lookups all parts share."""
+"""The database under the catalog and the run store: engine, schema and failing sessions."""
 
 from __future__ import annotations
 
@@ -6,22 +6,13 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import (
-    Engine,
-    create_engine,
-    event,
-    inspect,
-    select,
-)
-from sqlalchemy import (
-    text as sql_text,
-)
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import text as sql_text
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
-from retrieval.catalog.records import CorpusModel
-from retrieval.catalog.tables import ADDED_COLUMNS, Base, CorpusModelRow, CorpusRow
-from retrieval.errors import CatalogUnavailableError, CorpusConfigError
+from retrieval.catalog.tables import ADDED_COLUMNS, Base
+from retrieval.errors import CatalogUnavailableError
 
 _IN_BATCH = 500
 
@@ -39,15 +30,21 @@ def batches(items: Sequence[Any], size: int = _IN_BATCH) -> Iterator[Sequence[An
         yield items[start : start + size]
 
 
-class CatalogBase:
-    """An engine on any SQLAlchemy database, and sessions that name the database when it fails."""
+class CatalogConnection:
+    """An engine on any SQLAlchemy database, and sessions that name the database when it fails.
+
+    The Catalog and the RunStore share the one schema; several of them may share one engine
+    (`RunStore(engine=catalog.engine)`).
+    """
 
     def __init__(self, url: str | None = None, *, engine: Engine | None = None) -> None:
         if (url is None) == (engine is None):
-            raise ValueError("Catalog takes a URL or an Engine, not both and not neither")
+            raise ValueError(
+                f"{type(self).__name__} takes a URL or an Engine, not both and not neither"
+            )
         self.engine = engine if engine is not None else create_engine(url)  # type: ignore[arg-type]
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine, "connect", _sqlite_pragmas)  # registered once per engine
 
     @property
     def safe_url(self) -> str:
@@ -91,31 +88,3 @@ class CatalogBase:
                 yield session
         except OperationalError as err:
             raise self._unavailable(err) from err
-
-    # -- corpora and their models -------------------------------------------------------
-    def _corpus_row(self, session: Session, name: str) -> CorpusRow | None:
-        return session.scalar(select(CorpusRow).where(CorpusRow.name == name))
-
-    def _corpus_id(self, session: Session, name: str) -> int:
-        row = self._corpus_row(session, name)
-        if row is None:
-            raise CorpusConfigError(f"no corpus named {name!r}; known: {self.corpus_names()}")
-        return row.id
-
-    def corpus_names(self) -> list[str]:
-        """Every corpus, by name."""
-        with self._session() as session:
-            return list(session.scalars(select(CorpusRow.name).order_by(CorpusRow.name)))
-
-    def corpus_models(self, corpus: str) -> list[CorpusModel]:
-        """The models that embed a corpus, oldest first."""
-        with self._session() as session:
-            rows = session.scalars(
-                select(CorpusModelRow)
-                .join(CorpusRow, CorpusRow.id == CorpusModelRow.corpus_id)
-                .where(CorpusRow.name == corpus)
-                .order_by(CorpusModelRow.id)
-            )
-            return [CorpusModel(r.model_id, r.collection, r.dimension, r.spec_hash) for r in rows]
-
-    # -- sources and documents ----------------------------------------------------------

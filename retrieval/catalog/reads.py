@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    func,
-    select,
-)
+from sqlalchemy import func, select
 
-from retrieval.catalog.connection import CatalogBase
+from retrieval.catalog.corpora import CatalogCorpora
 from retrieval.catalog.records import DocumentSummary, PageChunk
 from retrieval.catalog.tables import ChunkRow, DocumentRow, EmbeddingRow, SourceRow
 
 
-class CatalogReads(CatalogBase):
+class CatalogReads(CatalogCorpora):
     """What the app, the adapters and the listings read from the catalog."""
 
     def chunk_texts_by_document(self, corpus: str) -> dict[str, list[str]]:
@@ -157,3 +154,28 @@ class CatalogReads(CatalogBase):
                     )
                 )
             return summaries
+
+    def corpus_counts(self, corpus: str) -> dict[str, int]:
+        """Rows the corpus holds: sources, documents, chunks, and embeddings per model."""
+        with self._session() as session:
+            corpus_id = self._corpus_id(session, corpus)
+            documents = select(DocumentRow.id).where(DocumentRow.corpus_id == corpus_id)
+            chunk_ids = select(ChunkRow.id).where(ChunkRow.document_pk.in_(documents))
+            counts = {
+                "sources": session.scalar(
+                    select(func.count()).where(SourceRow.corpus_id == corpus_id)
+                ),
+                "documents": session.scalar(
+                    select(func.count()).where(DocumentRow.corpus_id == corpus_id)
+                ),
+                "chunks": session.scalar(
+                    select(func.count()).where(ChunkRow.document_pk.in_(documents))
+                ),
+            }
+            for model_id, count in session.execute(
+                select(EmbeddingRow.model_id, func.count())
+                .where(EmbeddingRow.chunk_id.in_(chunk_ids))
+                .group_by(EmbeddingRow.model_id)
+            ):
+                counts[f"embeddings:{model_id}"] = count
+            return {key: int(value or 0) for key, value in counts.items()}

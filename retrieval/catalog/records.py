@@ -9,6 +9,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
+from retrieval.parts import DocPart
+
 
 @dataclass(frozen=True, slots=True)
 class BenchmarkRun:
@@ -48,7 +50,7 @@ class ChunkRecord:
     page_end: int | None
     char_start: int
     char_end: int
-    part: str = "body"  # body, references, front or back (retrieval.store.interface.DOCUMENT_PARTS)
+    part: str = DocPart.BODY.value  # one of retrieval.parts.DOCUMENT_PARTS
     ocr: bool = False  # its text comes from OCR of a scanned page
 
 

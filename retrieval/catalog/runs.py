@@ -1,22 +1,31 @@
-"""Benchmark runs and relevance judgments: what people measured and judged, beside the corpora."""
+"""Benchmark runs and relevance judgments: what people measured and judged, beside the corpora.
+
+A store of its own, not part of the Catalog: only the benchmarks and the app's Compare and
+Benchmarks pages use it. It shares the catalog's database and schema.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import (
-    select,
-)
+from sqlalchemy import select
 
-from retrieval.catalog.connection import CatalogBase
+from retrieval.catalog.connection import CatalogConnection
 from retrieval.catalog.records import BenchmarkRun, Judgment
 from retrieval.catalog.tables import BenchmarkRunRow, JudgmentRow, now
 
 
-class CatalogRuns(CatalogBase):
-    """Benchmark runs (running, then done or failed) and the latest judgment per query and chunk."""
+class RunStore(CatalogConnection):
+    """Benchmark runs (running, then done or failed) and the latest judgment per query and chunk.
 
-    # -- benchmark runs ----------------------------------------------------------------------
+    Example:
+        >>> runs = RunStore("sqlite:///:memory:")
+        >>> runs.create_schema()
+        >>> run_id = runs.start_benchmark_run("quality", "openstax_glossary")
+        >>> [run.status for run in runs.benchmark_runs("quality")]
+        ['running']
+    """
+
     def start_benchmark_run(self, kind: str, name: str) -> int:
         """A `running` row, so that a crashed run shows as unfinished, never as a result."""
         with self._session() as session:
@@ -58,7 +67,6 @@ class CatalogRuns(CatalogBase):
                 for row in session.scalars(query)
             ]
 
-    # -- relevance judgments -------------------------------------------------------------------
     def record_judgment(
         self, corpus: str, query: str, model_id: str, chunk_id: str, *, relevant: bool
     ) -> None:

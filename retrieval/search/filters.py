@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from retrieval.errors import InvalidRequestError, UnknownFilterError
-from retrieval.store.interface import DOCUMENT_PARTS, PAYLOAD_FIELDS
+from retrieval.parts import DOCUMENT_PARTS
+from retrieval.store.interface import PAYLOAD_FIELDS
 from retrieval.store.query import Condition, FieldExclude, FieldMatch, FieldRange
 
 # `page` is a range over a chunk's pages; the rest are the chunk fields of the store layout.

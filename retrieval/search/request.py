@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError
 
 from retrieval.errors import EmptyQueryError, InvalidRequestError
-from retrieval.store.interface import DEFAULT_PARTS, DOCUMENT_PARTS
+from retrieval.parts import DEFAULT_PARTS, DOCUMENT_PARTS
 from retrieval.store.query import DEFAULT_FUSION, DEFAULT_RRF_K, FusionMethod, SearchMode
 
 # Measured on MedQuAD (27.6k chunks): Qdrant's default beam lost 0.013 nDCG@10 to exact
@@ -37,7 +37,8 @@ Filters = Annotated[
     ),
 ]
 ModelId = Annotated[str | None, Field(description="None or a model id (see `ingest --models`)")]
-Part = Literal["body", "references", "front", "back"]  # retrieval.store.interface.DOCUMENT_PARTS
+# The values of retrieval.parts.DocPart, as a Literal so that pydantic checks them.
+Part = Literal[DOCUMENT_PARTS]  # type: ignore[valid-type]
 Parts = Annotated[
     tuple[Part, ...] | None,
     Field(min_length=1, description=f"None (every part) or some of {', '.join(DOCUMENT_PARTS)}"),

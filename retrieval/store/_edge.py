@@ -74,9 +74,8 @@ _QUANTILE = 0.99
 _OVERSAMPLING = 2.0
 # The largest segment of a collection, in KB of float vectors: 100k MiniLM points.
 _MAX_SEGMENT_KB = 150_000
-# Edge optimizes only when asked. Until then new points wait in one appendable segment whose
-# indexes live on the heap (about 0.35 KB a point for MiniLM with BM25), so a long ingest
-# builds its segments as it goes instead of holding a million points there.
+# Edge optimizes only when asked, and until then new points wait in one appendable segment
+# whose indexes live on the heap: a long ingest builds its segments as it goes instead.
 OPTIMIZE_EVERY = 100_000
 _SHARD_DIR = "shard"
 _SCROLL_PAGE = 1000
@@ -178,10 +177,9 @@ class EdgeStore(VectorStore):
             # Building a segment's HNSW holds memory in proportion to the segment: capped,
             # a million points make several segments and the build's peak stays flat.
             optimizers=qe.EdgeOptimizersConfig(max_segment_size=_MAX_SEGMENT_KB),
-            # Edge truncates its write-ahead log only when it optimizes, so an ingest of a
-            # million points kept gigabytes of log beside the segments until its end. Without
-            # it, each write is flushed before it returns (about 10 ms a window of 256), which
-            # is also what catalog-last needs.
+            # Edge truncates its write-ahead log only when it optimizes, so a long ingest kept
+            # its whole log on disk. Without it each write is flushed before it returns
+            # (`_durable`), which is also what catalog-last needs (docs/scale.md).
             wal_enabled=False,
         )
         directory = self._dir(name)

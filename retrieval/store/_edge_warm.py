@@ -1,13 +1,8 @@
-"""Warm-up searches run when a large embedded collection opens, before any user searches it.
+"""Warm-up searches when a large float collection opens, before anyone searches it.
 
-Measured at a million MiniLM points without quantization (docs/scale.md): the first 25 dense
-searches after the collection opened took 28 ms each at the median and the engine's CPU time,
-spent scoring HNSW neighbours, was ten times that of later searches; they reached their steady
-3-5 ms only after about 150 searches, whether or not the vectors were already in the page
-cache or pinned in RAM. 256 searches for random unit vectors, which wander the whole graph,
-take 1.7 s there and leave the next real searches at p50 4 ms, p95 6 ms. Search engines do the
-same (OpenSearch's k-NN users run random queries in a warm-up period before serving). int8
-collections are not warmed: their first searches were as fast as the later ones.
+Its first dense searches are several times slower than later ones, whatever the page cache
+holds; searches for random unit vectors, which walk the whole HNSW graph, pay that cost up
+front. int8 collections start fast (figures: docs/benchmarks.md#a-million-chunks).
 """
 
 from __future__ import annotations
@@ -20,7 +15,7 @@ import qdrant_edge as qe
 
 logger = logging.getLogger(__name__)
 
-# Below this many points the first searches are already fast (a few ms at 100k).
+# Below this many points the first searches are already fast.
 WARM_FROM_POINTS = 50_000
 WARM_SEARCHES = 256
 

@@ -1,10 +1,9 @@
 """Will a collection's new points fit on the embedded store's disk? Asked before writing any.
 
-Qdrant Edge writes each point to its write-ahead log and then to a segment, and the HNSW
-build rewrites segments while the old ones still exist, so for a while a point takes about
-twice its final size. The estimate per point: float vectors (plus int8 copies when
-quantized), the payload (the chunk's text with its metadata) and a fixed share for the
-sparse vector, ids, graph links and indexes, all doubled for that transient copy.
+Qdrant Edge's HNSW build rewrites segments while the old ones still exist, so for a while a
+point takes about twice its final size. The estimate per point: float vectors (plus int8
+copies when quantized), the payload (the chunk's text with its metadata) and a fixed share for
+the sparse vector, ids, graph links and indexes, all doubled for that transient copy.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The vector store interface, its layout constants, and the one factory that builds a backend.
+"""The vector store interface, its layout constants, and the points it stores and returns.
 
 Layout (compatible with langchain-qdrant's `QdrantVectorStore`, which can open a server
 collection with `vector_name=DENSE_VECTOR`, `sparse_vector_name=SPARSE_VECTOR`):
@@ -17,13 +17,11 @@ import re
 from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from retrieval.errors import CollectionMismatchError, QuantizationMismatchError
 from retrieval.store.query import StoreQuery
 from retrieval.store.sparse import SparseVector
-
-if TYPE_CHECKING:
-    pass
 
 DENSE_VECTOR = "dense"
 SPARSE_VECTOR = "bm25"
@@ -34,10 +32,6 @@ INDEXED_FIELDS = ("doc_id", "doc_type", "source", "part")
 # its memory placement can be set too (`full_scan_threshold_kb`: below it, a segment is
 # searched exactly).
 EMBEDDED_HNSW = {"m": 16, "ef_construct": 100, "full_scan_threshold_kb": 10_000}
-# The parts of a document a chunk can come from (`part` in its payload); search leaves all but
-# DEFAULT_PARTS out unless asked. ingest.DocPart has the same values.
-DOCUMENT_PARTS = ("body", "references", "front", "back")
-DEFAULT_PARTS = ("body",)
 # Metadata keys CardioRAG sets on every chunk; a record's own field of the same name is kept
 # as `record_<name>`. Hits and LangChain documents add the last five.
 PAYLOAD_FIELDS = frozenset(
@@ -185,14 +179,10 @@ class VectorStore(ABC):
         self.check_dimension(name, dimension)
         built = self.collection_info(name).quantization
         if quantization is not None and built != quantization:
-            from retrieval.errors import QuantizationMismatchError
-
             raise QuantizationMismatchError(name, built=built, asked=quantization)
 
     def check_dimension(self, name: str, dimension: int) -> None:
         """Raise CollectionMismatchError unless the existing collection stores `dimension`."""
-        from retrieval.errors import CollectionMismatchError
-
         found = self.collection_info(name).dimension
         if found != dimension:
             raise CollectionMismatchError(name, expected=dimension, found=found)

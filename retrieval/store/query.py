@@ -12,11 +12,12 @@ from dataclasses import dataclass
 
 from retrieval.store.sparse import SparseVector
 
-# RRF's constant. 60 (the paper's) flattens the top ranks of two 100-deep lists so much that a
-# chunk first for dense and 40th for BM25 scores like mediocre ones; with mpnet on
-# medquad_cardio_dev hybrid then fell below dense alone (0.748 < 0.755). k=2 put hybrid above
-# both parts on both evaluation sets and both models (see docs/benchmarks.md).
+# RRF's constant. The paper's 60 flattens the top ranks of two 100-deep lists, so the weaker
+# list pulls the fused order toward its own; 2 rewards top ranks
+# (docs/benchmarks.md#the-fusion-study-historical-text-alone).
 DEFAULT_RRF_K = 2
+# Chunks each branch of a hybrid search fetches before fusion.
+DEFAULT_CANDIDATES = 100
 
 
 class SearchMode(enum.StrEnum):
@@ -95,7 +96,7 @@ class StoreQuery:
     offset: int = 0
     score_threshold: float | None = None
     fusion: FusionMethod = DEFAULT_FUSION
-    candidates: int = 100
+    candidates: int = DEFAULT_CANDIDATES
     rrf_k: int = DEFAULT_RRF_K
     hnsw_ef: int | None = None  # HNSW beam width for the dense search; None = Qdrant's default
     exact: bool = False  # brute-force dense search (ground truth for recall checks)

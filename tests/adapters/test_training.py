@@ -246,10 +246,10 @@ def test_a_base_with_an_adapter_cannot_be_trained_on(
 def test_hard_negatives_are_other_passages_mined_by_the_base(
     minilm: Encoder, shared_data: Path, pairs_file: Path
 ) -> None:
-    from adapters.training.lora import _with_hard_negatives
+    from adapters.training.trainer import with_hard_negatives
 
     pairs = tiny_training_data(pairs_file, shared_data).train[:48]
-    mined = _with_hard_negatives(minilm.model, pairs, 1, seed=0)
+    mined = with_hard_negatives(minilm.model, pairs, 1, seed=0)
     assert len(mined) >= len(pairs) // 2
     positives = {pair.positive for pair in pairs}
     by_query = {pair.query: pair.positive for pair in pairs}
@@ -260,7 +260,7 @@ def test_hard_negatives_are_other_passages_mined_by_the_base(
 def test_lora_targets_query_and_value_where_peft_has_no_default(
     specs: dict[str, ModelSpec],
 ) -> None:
-    from adapters.training.lora import _target_modules
+    from adapters.training.trainer import _target_modules
 
     mpnet = load_encoder(specs["mpnet"], cache_dir=MODEL_CACHE)
     minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)

@@ -15,8 +15,7 @@ from fastapi.testclient import TestClient
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 
 from api import create_app
-from retrieval import Retriever, Settings
-from retrieval.answer.policy import answer_question
+from retrieval import Answerer, Retriever, Settings
 from tests.support.corpora import CorpusTemplate
 from tests.support.paths import MODEL_CACHE
 
@@ -75,7 +74,7 @@ def test_answer_gives_what_the_app_and_the_cli_give(
     with TestClient(create_app(corpus_settings)) as client:
         quoted = client.post("/answer", json={"query": QUESTIONS[1], "mode": "hybrid"}).json()
     with Retriever("cardiology", "minilm", settings=corpus_settings) as retriever:
-        expected = answer_question(retriever, QUESTIONS[1], 3, mode="hybrid").record()
+        expected = Answerer().answer(retriever, QUESTIONS[1], 3, mode="hybrid").record()
     assert quoted["answer"] == expected["answer"] and quoted["kind"] == "extractive"
     assert quoted["sources"][0]["rerank_score"] is not None  # reranked, as the setting says
     # A configured chat model answers through the API too (it used to be quoted only there).

@@ -13,12 +13,14 @@ import pytest
 from typer.testing import CliRunner
 
 from adapters.context_template import DEFAULT_TEMPLATE
-from benchmarks.quality.beir import BeirFormatError, corpus_for, doc_run, read_beir
+from benchmarks.quality.beir import BeirFormatError, read_beir
+from benchmarks.quality.evaluation import corpus_for
 from benchmarks.quality.retrieval_quality import paired_p_value
+from benchmarks.quality.scores import doc_run
 from benchmarks.speed.langchain_reference import beir_documents
 from benchmarks.views import render
 from cli.bench.commands import app
-from retrieval import Catalog
+from retrieval import Catalog, RunStore
 from tests.support.corpora import TINY_BEIR_DOCUMENTS as DOCUMENTS
 from tests.support.corpora import TINY_BEIR_QUERIES as QUERIES
 from tests.support.corpora import write_tiny_beir
@@ -93,7 +95,7 @@ def test_quality_scores_compares_records_and_reuses_its_corpus(
     assert versus["low"] <= versus["mean"] <= versus["high"]
     assert 0.0 <= versus["p_value"] <= 1.0
 
-    (run,) = Catalog(f"sqlite:///{data_dir / 'catalog.db'}").benchmark_runs("quality")
+    (run,) = RunStore(f"sqlite:///{data_dir / 'catalog.db'}").benchmark_runs("quality")
     assert run.status == "finished"
     assert run.results is not None and run.results["run_id"] == run.id
     folder = next((data_dir / "runs").iterdir())
@@ -315,7 +317,7 @@ def test_a_model_without_weights_fails_the_run_and_stores_no_results(
         "quality", "--dataset", str(tiny_beir), "--model", "absent", "--data-dir", str(data_dir)
     )
     assert result.code != 0
-    (run,) = Catalog(f"sqlite:///{data_dir / 'catalog.db'}").benchmark_runs()
+    (run,) = RunStore(f"sqlite:///{data_dir / 'catalog.db'}").benchmark_runs()
     assert (run.status, run.results) == ("failed", None)
     assert "/nonexistent/weights" in (run.error or "")
     assert not (data_dir / "runs").exists() or not any((data_dir / "runs").iterdir())

@@ -1,16 +1,20 @@
 """The PDF question set: every answer phrase is in the body text the parser gives its PDF, and a
-hit answers only from its own PDF."""
+hit answers only from its own PDF; `bench pdf-questions` records its run."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from benchmarks.quality.pdf_questions import read_questions
+from cli.bench.commands import app
 from ingest.documents import DocPart
 from ingest.pdf.loader import load_pdf
-from retrieval import Hit
+from retrieval import Hit, SearchMode
+from tests.support.corpora import CorpusTemplate
 
 
 @pytest.fixture(scope="module")
@@ -41,3 +45,31 @@ def test_a_hit_answers_only_from_its_own_pdf() -> None:
 
     assert question.answered_by(hit(f"/data/pdfs/{question.source}"))
     assert not question.answered_by(hit("/data/pdfs/other.pdf"))
+
+
+def test_the_bench_command_records_the_run_and_shows_it_again(
+    textbook_template: CorpusTemplate, tmp_path: Path
+) -> None:
+    # The small textbook corpus holds none of the PDFs: this checks the run, not the scores.
+    data_dir = textbook_template.copy_data_dir(tmp_path / "data")
+    out = tmp_path / "pdf_questions.json"
+    result = CliRunner().invoke(
+        app,
+        ["pdf-questions", "--data-dir", str(data_dir), "--no-rerank", "--k", "3",
+         "--json", str(out), "--threads", "1", "--quiet"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    payload = json.loads(out.read_text(encoding="utf-8"))
+    assert payload["kind"] == "pdf_questions"
+    assert payload["questions"] == len(read_questions())
+    assert [(row["mode"], row["rerank"], row["k"]) for row in payload["modes"]] == [
+        (str(mode), False, 3) for mode in SearchMode
+    ]
+    assert [row["rerank"] for row in payload["answers"]] == [False]
+    assert {"commit", "machine", "models", "dataset_hash"} <= set(payload)
+    folder = data_dir / "runs"
+    (run,) = folder.iterdir()
+    assert {path.name for path in run.iterdir()} == {"results.json", "report.md"}
+    shown = CliRunner().invoke(app, ["show", str(out)])
+    assert shown.exit_code == 0, shown.output
+    assert "| mode | reranked | chunk in top 3 | page in top 3 | missed |" in shown.output

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from adapters import load_model_specs, placement_for
 from adapters.hardware import cpu_bf16_flags
 from cli.bench.commands import app
-from retrieval import Catalog
+from retrieval import RunStore
 from tests.support.corpora import write_textbook_sections
 
 TOP_KEYS = {
@@ -62,11 +62,11 @@ def _speed(tmp_path: Path, shared_data: Path, *args: str) -> Result:
 
 
 def _runs(tmp_path: Path) -> list:
-    catalog = Catalog(f"sqlite:///{tmp_path / 'bench' / 'catalog.db'}")
+    runs = RunStore(f"sqlite:///{tmp_path / 'bench' / 'catalog.db'}")
     try:
-        return catalog.benchmark_runs("speed")
+        return runs.benchmark_runs("speed")
     finally:
-        catalog.close()
+        runs.close()
 
 
 @pytest.mark.slow

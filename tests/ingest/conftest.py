@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-import ingest.pipeline
 from adapters import Encoder, ModelSpec
+from ingest import IngestOptions, IngestReport, ingest_paths
+from ingest.options import ProgressCallback, no_progress
 from retrieval import (
     Catalog,
 )
@@ -48,19 +49,25 @@ def run(
     catalog: Catalog,
     encoder_loader: Callable[[ModelSpec], Encoder],
     specs: dict[str, ModelSpec],
-) -> Callable[..., ingest.pipeline.IngestReport]:
+) -> Callable[..., IngestReport]:
     """`ingest_paths` into CORPUS with the test's store and catalog (MiniLM unless told)."""
 
     def ingest_into(
-        paths: Sequence[Path], models: Sequence[ModelSpec] | None = None, **options: Any
-    ) -> ingest.pipeline.IngestReport:
-        return ingest.pipeline.ingest_paths(
+        paths: Sequence[Path],
+        models: Sequence[ModelSpec] | None = None,
+        progress: ProgressCallback = no_progress,
+        **options: Any,
+    ) -> IngestReport:
+        return ingest_paths(
             list(paths),
-            corpus=CORPUS,
-            models=list(models) if models is not None else [specs["minilm"]],
+            IngestOptions(
+                corpus=CORPUS,
+                models=list(models) if models is not None else [specs["minilm"]],
+                **options,
+            ),
             index=Index(catalog, store),
             load_encoder=encoder_loader,
-            **options,
+            progress=progress,
         )
 
     return ingest_into

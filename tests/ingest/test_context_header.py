@@ -12,7 +12,7 @@ import pytest
 
 from adapters import Encoder, ModelSpec
 from adapters.context_template import DEFAULT_TEMPLATE
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from retrieval import Catalog, CorpusConfigError, Retriever, Settings, collection_name
 from retrieval.index import Index
 from retrieval.store._edge import EdgeStore
@@ -33,11 +33,9 @@ def _ingest(
 ):
     return ingest_paths(
         paths,
-        corpus=CORPUS,
-        models=[specs["minilm"]],
+        IngestOptions(corpus=CORPUS, models=[specs["minilm"]], **options),
         index=Index(catalog, store),
         load_encoder=encoder_loader,
-        **options,
     )
 
 

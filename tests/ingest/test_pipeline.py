@@ -14,6 +14,7 @@ from typing import Any
 
 import ingest.pipeline
 from adapters import Encoder, ModelSpec
+from ingest import IngestOptions
 from retrieval import (
     Catalog,
     collection_name,
@@ -115,8 +116,7 @@ def test_reingesting_unchanged_files_writes_nothing(
 
     report = ingest.pipeline.ingest_paths(
         corpus_files,
-        corpus=CORPUS,
-        models=[specs["minilm"]],
+        IngestOptions(corpus=CORPUS, models=[specs["minilm"]]),
         index=Index(catalog, store),
         load_encoder=refuse_to_load,
     )

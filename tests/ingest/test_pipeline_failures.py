@@ -15,6 +15,7 @@ import pytest
 
 import ingest.pipeline
 from adapters import Encoder, ModelSpec
+from ingest import IngestOptions
 from retrieval import (
     Catalog,
     CorpusConfigError,
@@ -244,11 +245,9 @@ def test_dry_run_on_a_new_corpus_writes_nothing(
     broken.write_text("{not json\n")
     report = ingest.pipeline.ingest_paths(
         [*corpus_files, broken],
-        corpus=CORPUS,
-        models=[specs["minilm"]],
+        IngestOptions(corpus=CORPUS, models=[specs["minilm"]], dry_run=True),
         index=Index(catalog, store),
         load_encoder=loader,
-        dry_run=True,
     )
 
     assert report.dry_run

@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, text
 
 import retrieval.catalog.documents
 from retrieval import Catalog, CorpusConfigError
-from retrieval.catalog.records import ChunkRecord, CorpusModel, DocumentRecord
+from retrieval.catalog import ChunkRecord, CorpusModel, DocumentRecord
 
 CHUNKING = {"tokenizer": "minilm", "chunk_tokens": 254, "overlap_tokens": 32}
 CORPUS = "cardiology"
@@ -332,40 +332,3 @@ def test_drop_corpus_leaves_other_corpora(corpus: Catalog) -> None:
     with corpus.engine.connect() as connection:
         for table in ("sources", "documents", "chunks", "embeddings", "corpus_models"):
             assert connection.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 1
-
-
-def test_a_benchmark_run_is_running_until_it_finishes_with_results(catalog: Catalog) -> None:
-    run_id = catalog.start_benchmark_run("quality", "openstax_glossary")
-    (running,) = catalog.benchmark_runs("quality")
-    assert (running.status, running.results, running.finished_at) == ("running", None, None)
-    catalog.finish_benchmark_run(run_id, results={"dataset": "openstax_glossary"})
-    (finished,) = catalog.benchmark_runs()
-    assert finished.status == "finished"
-    assert finished.results == {"dataset": "openstax_glossary"}
-    assert finished.finished_at is not None
-    assert catalog.benchmark_runs("speed") == []
-
-
-def test_a_failed_benchmark_run_keeps_its_reason_and_no_results(catalog: Catalog) -> None:
-    first = catalog.start_benchmark_run("speed", "textbook")
-    second = catalog.start_benchmark_run("speed", "textbook")
-    catalog.finish_benchmark_run(second, error="model 'mpnet' has no weights offline")
-    newest, oldest = catalog.benchmark_runs("speed")
-    assert (newest.id, newest.status, newest.results) == (second, "failed", None)
-    assert newest.error == "model 'mpnet' has no weights offline"
-    assert (oldest.id, oldest.status) == (first, "running")
-    with pytest.raises(ValueError, match="not both"):
-        catalog.finish_benchmark_run(first, results={}, error="x")
-
-
-def test_a_later_judgment_replaces_the_earlier_one(catalog: Catalog) -> None:
-    query = "What is the cardiac cycle?"
-    catalog.record_judgment(CORPUS, query, "minilm", "chunk-1", relevant=True)
-    catalog.record_judgment(CORPUS, query, "mpnet", "chunk-2", relevant=False)
-    catalog.record_judgment(CORPUS, query, "mpnet", "chunk-1", relevant=False)
-    catalog.record_judgment("other", query, "minilm", "chunk-1", relevant=True)
-    judged = catalog.judgments(CORPUS)
-    assert [(j.chunk_id, j.model_id, j.relevant) for j in judged] == [
-        ("chunk-1", "mpnet", False),
-        ("chunk-2", "mpnet", False),
-    ]

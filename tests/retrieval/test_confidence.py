@@ -10,13 +10,14 @@ import pytest
 
 from adapters.specs import load_reranker_specs
 from benchmarks.quality.calibration import fit_logistic, write_calibrations
-from retrieval import Retriever, SearchMode
+from retrieval import Answerer, Retriever, SearchMode
 from retrieval.answer.confidence import (
     CALIBRATION_FILE,
     RERANK_MODE,
     WEAK_MESSAGE,
     Calibration,
     assess,
+    assess_hits,
     calibration_for,
 )
 
@@ -81,11 +82,11 @@ def test_an_off_topic_question_is_weak_and_an_answered_one_is_not(
     textbook_retriever: Retriever, mode: SearchMode, rerank: bool
 ) -> None:
     answered = textbook_retriever.search(ON_TOPIC, 5, mode=mode, rerank=rerank)
-    assessment = textbook_retriever.assess(ON_TOPIC, answered, mode=mode)
+    assessment = assess_hits(textbook_retriever, ON_TOPIC, answered, mode=mode)
     assert assessment.confidence is not None and not assessment.weak
     assert answered[0].title == "Cardiac Cycle"
     off = textbook_retriever.search(OFF_TOPIC, 5, mode=mode, rerank=rerank)
-    weak = textbook_retriever.assess(OFF_TOPIC, off, mode=mode)
+    weak = assess_hits(textbook_retriever, OFF_TOPIC, off, mode=mode)
     assert weak.weak and weak.confidence is not None
     assert weak.confidence < assessment.confidence
 
@@ -93,10 +94,10 @@ def test_an_off_topic_question_is_weak_and_an_answered_one_is_not(
 def test_the_extractive_answer_quotes_nothing_when_the_evidence_is_weak(
     textbook_retriever: Retriever,
 ) -> None:
-    weak = textbook_retriever.answer(OFF_TOPIC, mode="hybrid")
+    weak = Answerer().answer(textbook_retriever, OFF_TOPIC, 5, mode="hybrid")
     assert weak.weak and weak.sentences == [] and weak.hits
     assert weak.text.startswith(WEAK_MESSAGE)
-    strong = textbook_retriever.answer(ON_TOPIC, mode="hybrid")
+    strong = Answerer().answer(textbook_retriever, ON_TOPIC, 5, mode="hybrid")
     assert not strong.weak and strong.sentences
     assert strong.text.endswith("]")  # quoted sentences with their [n] markers
 

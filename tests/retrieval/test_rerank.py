@@ -10,11 +10,11 @@ import pytest
 
 from adapters import Encoder
 from retrieval import Hit, Retriever
-from retrieval.answer.policy import answer_question
+from retrieval.answer import Answerer
 from retrieval.answer.sentences import extract_answer
 from retrieval.errors import InvalidRequestError
+from retrieval.search import RERANKED
 from retrieval.search.rerank import blend, passage_text
-from retrieval.search.retriever import RERANKED
 
 pytestmark = pytest.mark.numerics  # a cross-encoder's order must hold in bf16 and in fp32
 
@@ -86,18 +86,18 @@ def test_compare_sets_a_model_beside_itself_reranked(textbook_retriever: Retriev
 def test_nothing_answers_an_off_topic_question_and_the_answer_says_so(
     textbook_retriever: Retriever,
 ) -> None:
-    off = answer_question(textbook_retriever, OFF_TOPIC, mode="hybrid", rerank=True)
+    off = Answerer().answer(textbook_retriever, OFF_TOPIC, mode="hybrid", rerank=True)
     assert off.kind == "weak" and not off.sentences
     assert off.assessment.confidence is not None and off.assessment.confidence < 0.5
 
 
 def test_an_answerable_question_is_answered_when_reranked(textbook_retriever: Retriever) -> None:
-    on = answer_question(textbook_retriever, HEART_SOUNDS, mode="hybrid", rerank=True)
+    on = Answerer().answer(textbook_retriever, HEART_SOUNDS, mode="hybrid", rerank=True)
     assert on.kind == "extractive" and on.sentences
     assert on.record()["sources"][0]["rerank_score"] == pytest.approx(on.hits[0].rerank_score)
     # The 15 sections hold blood typing but not the transfusion section that names the
     # universal donor: the reranker sees that its best hits do not answer.
-    near = answer_question(textbook_retriever, UNIVERSAL_DONOR, mode="hybrid", rerank=True)
+    near = Answerer().answer(textbook_retriever, UNIVERSAL_DONOR, mode="hybrid", rerank=True)
     assert near.kind == "weak" and near.hits[0].title == "Blood Typing"
     assert near.assessment.confidence < on.assessment.confidence
 

@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from adapters import UnknownModelError
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from retrieval import (
+    Answerer,
     Catalog,
     CollectionMismatchError,
     CorpusNotEmbeddedError,
@@ -77,8 +78,8 @@ def world(
         world.catalog.create_schema()
         report = ingest_paths(
             [source, shared_data / "pdfs" / "ehag110.pdf"],
-            corpus=CORPUS, models=[specs["minilm"]], index=Index(world.catalog, world.store),
-            load_encoder=load_cached,
+            IngestOptions(corpus=CORPUS, models=[specs["minilm"]]),
+            index=Index(world.catalog, world.store), load_encoder=load_cached,
         )  # fmt: skip
         assert report.ok
         yield world
@@ -223,8 +224,8 @@ def test_compare_reports_agreement_between_models(world: World, specs) -> None:
     )
     for spec in (twin, prefixed):
         ingest_paths(
-            [], corpus=CORPUS, models=[spec], index=Index(world.catalog, world.store),
-            load_encoder=load_cached,
+            [], IngestOptions(corpus=CORPUS, models=[spec]),
+            index=Index(world.catalog, world.store), load_encoder=load_cached,
         )  # fmt: skip
     retriever = world.retriever(specs={**specs, twin.id: twin, prefixed.id: prefixed})
     cmp = retriever.compare(
@@ -316,7 +317,7 @@ def test_both_backends_answer_hybrid_queries_alike(tmp_path: Path, world: World,
 
 
 def test_extractive_answer_cites_the_sentences_it_picks(retriever: Retriever) -> None:
-    answer = retriever.answer("What do the papillary muscles do?", k=5, max_sentences=2)
+    answer = Answerer().answer(retriever, "What do the papillary muscles do?", k=5, max_sentences=2)
     assert 1 <= len(answer.sentences) <= 2
     assert any("papillary" in s.text.lower() for s in answer.sentences)
     for sentence in answer.sentences:

@@ -27,10 +27,11 @@ from retrieval import (
     collection_name,
     open_store,
 )
+from retrieval.parts import DEFAULT_PARTS
 from retrieval.search.filters import part_conditions
 from retrieval.store._edge import EdgeStore
 from retrieval.store._server import ServerStore
-from retrieval.store.interface import DEFAULT_PARTS, StoredPoint, VectorStore
+from retrieval.store.interface import StoredPoint, VectorStore
 from retrieval.store.query import SearchMode, StoreQuery
 from retrieval.store.sparse import Bm25Encoder
 from tests.support.corpora import search_dense

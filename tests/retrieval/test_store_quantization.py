@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from adapters import ModelSpec
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from retrieval import Catalog, QuantizationMismatchError, Retriever, Settings, collection_name
 from retrieval.index import Index
 from retrieval.store._edge import EdgeStore
@@ -29,8 +30,8 @@ def _index(catalog: Catalog, store: EdgeStore, tmp_path: Path, quantization: str
     return Index(catalog, store, settings)
 
 
-def _ingest(index: Index, corpus: str, source: Path, spec: ModelSpec, **options: object) -> None:
-    report = ingest_paths([source], corpus=corpus, models=[spec], index=index, **options)
+def _ingest(index: Index, corpus: str, source: Path, spec: ModelSpec, **options: Any) -> None:
+    report = ingest_paths([source], IngestOptions(corpus, [spec], **options), index=index)
     assert report.ok, report.failed
 
 
@@ -65,7 +66,7 @@ def test_int8_asked_of_a_float_corpus_names_the_rebuild_and_writes_nothing(
     extra = write_textbook_sections(shared_data, more, ids=("m46661-s00",))
     int8 = _index(catalog, store, tmp_path, "int8")
     with pytest.raises(QuantizationMismatchError) as refused:
-        ingest_paths([extra], corpus="cardiology", models=[specs["minilm"]], index=int8)
+        ingest_paths([extra], IngestOptions("cardiology", [specs["minilm"]]), index=int8)
     assert "--recreate --quantization int8" in str(refused.value)
     assert len(catalog.list_documents("cardiology")) == documents
     # Unset, the corpus keeps what it was built with; --recreate rebuilds it as asked.

@@ -12,7 +12,7 @@ import pytest
 
 from adapters import ModelSpec
 from cli.logs import configure_logging
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from ingest.loaders import LoadOptions, discover_files, load_file
 from retrieval import Catalog
 from retrieval.index import Index
@@ -33,8 +33,8 @@ def write_good(folder: Path) -> Path:
 
 def ingest(paths: list[Path], store, catalog, specs, encoder_loader):
     return ingest_paths(
-        paths, corpus=CORPUS, models=[specs["minilm"]], index=Index(catalog, store),
-        load_encoder=encoder_loader,
+        paths, IngestOptions(corpus=CORPUS, models=[specs["minilm"]]),
+        index=Index(catalog, store), load_encoder=encoder_loader,
     )  # fmt: skip
 
 

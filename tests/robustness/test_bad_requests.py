@@ -14,8 +14,9 @@ from pydantic import ValidationError
 from typer.testing import CliRunner
 
 from cli.bench.commands import app
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from retrieval import (
+    Answerer,
     Catalog,
     EmptyQueryError,
     InvalidRequestError,
@@ -48,8 +49,8 @@ def world(
         catalog.create_schema()
         store = EdgeStore(root / "qdrant")
         report = ingest_paths(
-            [write_textbook_sections(shared_data, root)], corpus=CORPUS,
-            models=[specs["minilm"]], index=Index(catalog, store),
+            [write_textbook_sections(shared_data, root)],
+            IngestOptions(corpus=CORPUS, models=[specs["minilm"]]), index=Index(catalog, store),
             load_encoder=load_cached,
         )  # fmt: skip
         assert report.ok
@@ -129,7 +130,7 @@ def test_the_langchain_retriever_and_answer_raise_the_same_errors(
     with pytest.raises(error, match=re.escape(fragments[0])):
         CardioRetriever(retriever=retriever).invoke(query, **arguments)
     with pytest.raises(error, match=re.escape(fragments[0])):
-        retriever.answer(query, **arguments)
+        Answerer().answer(retriever, query, **arguments)
 
 
 def test_bad_langchain_fields_name_the_allowed_values(retriever: Retriever) -> None:
@@ -141,7 +142,7 @@ def test_bad_langchain_fields_name_the_allowed_values(retriever: Retriever) -> N
 
 def test_unknown_arguments_and_a_single_model_compare_are_named(retriever: Retriever) -> None:
     with pytest.raises(InvalidRequestError, match="unknown search argument 'top_k'"):
-        retriever.answer(QUERY, top_k=3)
+        Answerer().answer(retriever, QUERY, top_k=3)
     with pytest.raises(InvalidRequestError, match=r"models='minilm'.*at least two model ids"):
         retriever.compare(QUERY, "minilm")
 

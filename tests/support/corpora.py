@@ -14,7 +14,7 @@ import pytest
 
 from adapters import Encoder, ModelSpec, load_encoder
 from adapters.placement import requested_dtype
-from ingest import IngestReport, ingest_paths
+from ingest import IngestOptions, IngestReport, ingest_paths
 from retrieval import Catalog, Settings
 from retrieval.index import Index
 from retrieval.store._edge import EdgeStore
@@ -64,8 +64,7 @@ def ingest_with_minilm(
     """Ingest `paths` into `corpus` with the real MiniLM (under `settings`, if given)."""
     return ingest_paths(
         list(paths),
-        corpus=corpus,
-        models=[specs["minilm"]],
+        IngestOptions(corpus=corpus, models=[specs["minilm"]]),
         index=Index(catalog, store, settings),
         load_encoder=encoder_loader,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import islice
 from pathlib import Path
 
-from adapters.training.lora import TrainingOptions
+from adapters.training.options import TrainingOptions
 from adapters.training.pairs import PairFields, TrainingData, training_data
 
 QA = PairFields("question", "answer")

@@ -12,7 +12,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from adapters import ModelSpec
-from ingest import ingest_paths
+from ingest import IngestOptions, ingest_paths
 from tests.support.corpora import CorpusTemplate, load_cached, write_textbook_sections
 from tests.support.paths import APP, MODEL_CACHE
 
@@ -40,8 +40,7 @@ def demo_template(
         root / "builds",
         lambda index: ingest_paths(
             [textbook, pdf],
-            corpus="cardiology",
-            models=[specs[m] for m in DEMO_MODELS],
+            IngestOptions(corpus="cardiology", models=[specs[m] for m in DEMO_MODELS]),
             index=index,
             load_encoder=load_cached,
         ),

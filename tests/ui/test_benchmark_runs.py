@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from retrieval import Catalog
+from retrieval import RunStore
 from tests.support.corpora import TINY_BEIR_QUERIES, write_tiny_beir
 from ui import resources
 
@@ -47,7 +47,7 @@ def test_a_quality_run_started_on_the_page_is_stored_and_shown(
 
     app.run()
     assert not app.exception, app.exception
-    (run,) = Catalog(f"sqlite:///{demo_dir / 'catalog.db'}").benchmark_runs("quality")
+    (run,) = RunStore(f"sqlite:///{demo_dir / 'catalog.db'}").benchmark_runs("quality")
     assert run.status == "finished", run.error
     assert run.results is not None and run.results["queries"] == TINY_BEIR_QUERIES
     assert list(app.dataframe[0].value["status"]) == ["finished"]

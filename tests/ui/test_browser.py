@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval import Catalog
+from retrieval import RunStore
 from tests.support.paths import MODEL_CACHE, REPO
 from tests.support.system_tools import CHROMIUM, skip_without_chromium
 
@@ -140,13 +140,13 @@ def search(page, query: str) -> None:
 
 def _record_measured_runs(data_dir: Path) -> None:
     """Store the speed and quality runs README.md quotes, as `benchmarks` stores its runs."""
-    catalog = Catalog(f"sqlite:///{data_dir / 'catalog.db'}")
+    runs = RunStore(f"sqlite:///{data_dir / 'catalog.db'}")
     for kind, file in (("speed", "speed_minilm.json"), ("quality", QUALITY_RUN)):
         results = json.loads((REPO / "benchmarks" / "results" / file).read_text())
         name = results["dataset"] if kind == "quality" else "+".join(results["models"])
-        run_id = catalog.start_benchmark_run(kind, name)
-        catalog.finish_benchmark_run(run_id, results=results)
-    catalog.close()
+        run_id = runs.start_benchmark_run(kind, name)
+        runs.finish_benchmark_run(run_id, results=results)
+    runs.close()
 
 
 def test_search_in_a_real_browser_shows_the_cited_answer_and_cards(

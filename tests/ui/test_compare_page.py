@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from retrieval import Catalog
+from retrieval import RunStore
 from ui import resources
 from ui.mode import DEFAULT_MODE
 from ui.qrels import qrels_tsv, queries_jsonl, query_id
@@ -69,9 +69,9 @@ def test_a_judgment_is_stored_and_exported_as_beir_qrels(
     chunk_id = relevant.key.split(".")[2]
     relevant.click().run()
     assert not app.exception
-    catalog = Catalog(f"sqlite:///{demo_dir / 'catalog.db'}")
-    [judgment] = catalog.judgments("cardiology")
-    catalog.close()
+    runs = RunStore(f"sqlite:///{demo_dir / 'catalog.db'}")
+    [judgment] = runs.judgments("cardiology")
+    runs.close()
     assert (judgment.query, judgment.chunk_id, judgment.relevant) == (QUERY, chunk_id, True)
     assert judgment.model_id in MODELS
     assert any(c.value == "judged: relevant" for c in app.caption)

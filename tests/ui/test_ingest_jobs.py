@@ -8,9 +8,8 @@ import pytest
 
 from adapters import Encoder, ModelSpec
 from ingest import IngestReport
-from ingest.pipeline import FileFailure, ModelRun
-from retrieval import Catalog, Settings
-from retrieval.store._edge import EdgeStore
+from ingest.report import FileFailure, ModelRun
+from retrieval import Settings, open_runtime
 from ui.jobs.ingest import IngestContext, progress_text, report_summary
 
 
@@ -52,12 +51,10 @@ def test_a_run_with_nothing_to_do_says_so() -> None:
 
 def test_a_search_encodes_while_a_job_holds_its_model(
     settings: Settings,
-    store: EdgeStore,
-    catalog: Catalog,
     specs: dict[str, ModelSpec],
     minilm: Encoder,
 ) -> None:
-    context = IngestContext(settings, store, catalog, specs)
+    context = IngestContext(open_runtime(settings))
     # An adapter on minilm's base: before, the job and the search shared one base and its lock.
     job_encoder = context.load(specs["minilm-cardio"])
     assert context.load(specs["minilm-cardio"]) is job_encoder  # jobs share theirs

@@ -42,10 +42,10 @@ def start_quality_run(folder: Path, models: list[str], modes: list[SearchMode]) 
         BeirFormatError: When the folder is not a usable BEIR set.
     """
     beir = read_beir(folder)
-    settings, index = resources.settings(), resources.index()
+    settings, index, runs = resources.settings(), resources.index(), resources.runs()
 
     def work(progress: Progress) -> int:
-        with recorded_run(index.catalog, "quality", beir.name, settings.data_dir / "runs") as run:
+        with recorded_run(runs, "quality", beir.name, settings.data_dir / "runs") as run:
             run.output = run_quality(
                 beir,
                 models,

@@ -10,38 +10,28 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from adapters import Encoder, ModelSpec, get_spec, load_encoder
-from ingest import DocType, IngestReport, LoadOptions, ingest_paths
+from adapters import Encoder, ModelSpec, get_spec
+from ingest import DocType, IngestOptions, IngestReport, LoadOptions, ingest_paths
 from ingest.pipeline import run_model_ids
-from retrieval import Catalog, Settings, VectorStore
-from retrieval.index import Index
+from retrieval import Runtime
 from ui.jobs.board import Progress
 
-# The encoder instance of background jobs (see load_encoder).
+# The encoder instance of background jobs (see `adapters.load_encoder`).
 JOBS = "jobs"
 
 
 @dataclass(frozen=True, slots=True)
 class IngestContext:
-    """The process's shared store and catalog, with the settings and specs of the app."""
+    """The app's runtime, as its jobs use it: its index and specs, and models of their own."""
 
-    settings: Settings
-    store: VectorStore
-    catalog: Catalog
-    specs: dict[str, ModelSpec]
+    runtime: Runtime
 
     def load(self, spec: ModelSpec) -> Encoder:
         """The spec's encoder for jobs: a copy of its own, so searches never wait for a batch.
 
-        Jobs share it with each other (load_encoder keeps one per spec and instance).
+        Jobs share it with each other (one per spec and instance is loaded).
         """
-        self.settings.configure_torch()
-        return load_encoder(
-            spec,
-            cache_dir=self.settings.model_cache_dir,
-            allow_downloads=self.settings.allow_downloads,
-            instance=JOBS,
-        )
+        return self.runtime.models.encoder(spec, instance=JOBS)
 
     def run(
         self,
@@ -51,17 +41,14 @@ class IngestContext:
         progress: Progress,
         options: LoadOptions | None = None,
     ) -> IngestReport:
-        """`ingest_paths` with the app's store, catalog and settings."""
+        """`ingest_paths` with the app's index and settings."""
         return ingest_paths(
             list(paths),
-            corpus=corpus,
-            models=list(models),
-            index=Index(self.catalog, self.store, self.settings),
+            IngestOptions.from_settings(
+                self.runtime.settings, corpus, list(models), load=options or LoadOptions()
+            ),
+            index=self.runtime.index,
             load_encoder=self.load,
-            options=options,
-            overlap_tokens=self.settings.chunk_overlap_tokens,
-            context_template=self.settings.context_template,
-            batch_size=self.settings.embed_batch_size,
             progress=progress,
         )
 
@@ -70,8 +57,9 @@ def ingest_files(
     context: IngestContext, paths: Sequence[Path], corpus: str, doc_type: DocType | None
 ) -> Callable[[Progress], IngestReport]:
     """A job that ingests files into a corpus with every model the corpus has (or the default)."""
-    model_ids = run_model_ids(context.catalog, corpus, [], context.settings.default_model)
-    models = [get_spec(context.specs, model_id) for model_id in model_ids]
+    runtime = context.runtime
+    model_ids = run_model_ids(runtime.catalog, corpus, [], runtime.settings.default_model)
+    models = [get_spec(runtime.specs, model_id) for model_id in model_ids]
     options = LoadOptions(doc_type=doc_type)
     return lambda progress: context.run(paths, corpus, models, progress, options)
 
@@ -80,7 +68,7 @@ def embed_corpus(
     context: IngestContext, corpus: str, model_id: str
 ) -> Callable[[Progress], IngestReport]:
     """A job that embeds every chunk of a corpus with one more model (no file is re-read)."""
-    spec = get_spec(context.specs, model_id)
+    spec = get_spec(context.runtime.specs, model_id)
     return lambda progress: context.run([], corpus, [spec], progress)
 
 

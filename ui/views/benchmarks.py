@@ -16,7 +16,7 @@ def main() -> None:
         with st.expander("New quality run", expanded=False):
             start_form()
         job_progress()
-        runs = resources.catalog().benchmark_runs()
+        runs = resources.runs().benchmark_runs()
         if not runs:
             st.info(
                 "No benchmark runs yet: start one above, or run `benchmarks quality`, "

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import streamlit as st
 
 from retrieval import Comparison, Hit
-from retrieval.search.retriever import RERANKED, pipeline_options
+from retrieval.search import RERANKED, pipeline_options
 from ui import resources
-from ui.corpus import choose_corpus, embedded_models, model_label
+from ui.corpus import corpus_or_notice, embedded_models, model_label
 from ui.guard import shows_errors
 from ui.highlight import escape_markdown, highlight
 from ui.mode import choose_mode
@@ -48,7 +48,7 @@ def aligned_rows(comparison: Comparison) -> list[Row]:
 
 
 def _judge(corpus: str, query: str, model_id: str, chunk_id: str, *, relevant: bool) -> None:
-    resources.catalog().record_judgment(corpus, query, model_id, chunk_id, relevant=relevant)
+    resources.runs().record_judgment(corpus, query, model_id, chunk_id, relevant=relevant)
     st.toast("Judgment saved: " + ("relevant" if relevant else "not relevant"))
 
 
@@ -99,75 +99,69 @@ def _row(row: Row, *, query: str, corpus: str, judged: dict[str, bool]) -> None:
 
 
 def _export(corpus: str) -> None:
-    judgments = resources.catalog().judgments(corpus)
+    judgments = resources.runs().judgments(corpus)
     queries = len({j.query for j in judgments})
     st.markdown(f"**Evaluation set**: {len(judgments)} judgments of {queries} queries in {corpus}.")
-    left, right = st.columns(2)
-    left.download_button(
-        "Download qrels (BEIR qrels/test.tsv)",
-        qrels_tsv(judgments),
-        file_name="test.tsv",
-        mime="text/tab-separated-values",
-        disabled=not judgments,
+    files = (
+        ("qrels (BEIR qrels/test.tsv)", qrels_tsv, "test.tsv", "text/tab-separated-values"),
+        ("queries (BEIR queries.jsonl)", queries_jsonl, "queries.jsonl", "application/jsonl"),
     )
-    right.download_button(
-        "Download queries (BEIR queries.jsonl)",
-        queries_jsonl(judgments),
-        file_name="queries.jsonl",
-        mime="application/jsonl",
-        disabled=not judgments,
+    for column, (what, write, name, mime) in zip(st.columns(2), files, strict=True):
+        column.download_button(
+            f"Download {what}", write(judgments), file_name=name, mime=mime, disabled=not judgments
+        )
+
+
+def _compare(corpus: str) -> None:
+    """The pickers, then the comparison of the chosen pipelines and the judging rows."""
+    models = embedded_models(corpus)
+    pipelines = models + (
+        [model + RERANKED for model in models] if resources.settings().reranker else []
     )
+    if len(pipelines) < 2:
+        st.info(
+            "Comparing needs a corpus embedded by two models or more, or a reranker "
+            "(setting `reranker`): re-embed it on Library."
+        )
+        return
+    query = st.text_input("Query", key="compare.query", placeholder="e.g. syncope work-up")
+    left, middle, right = st.columns([3, 2, 1])
+    chosen = left.multiselect(
+        "Pipelines (two to four): a model, or a model + rerank",
+        pipelines,
+        default=[models[0], models[0] + RERANKED] if len(pipelines) > len(models) else models[:2],
+        max_selections=4,
+        format_func=model_label,
+        key="compare.models",
+    )
+    mode = choose_mode(middle, "compare.mode")
+    k = int(right.number_input("Results", 1, 50, 10, key="compare.k"))
+    if not query.strip() or len(chosen) < 2:
+        st.caption("Type a query and pick two pipelines or more.")
+        _export(corpus)
+        return
+    first_model = pipeline_options(chosen[0])["model"]
+    comparison = resources.retriever(corpus, first_model).compare(
+        query.strip(), chosen, k, mode=mode
+    )
+    _agreement(comparison)
+    judged = {
+        j.chunk_id: j.relevant
+        for j in resources.runs().judgments(corpus)
+        if j.query == comparison.query
+    }
+    for row in aligned_rows(comparison):
+        _row(row, query=comparison.query, corpus=corpus, judged=judged)
+    _export(corpus)
 
 
 def main() -> None:
     """Draw the page."""
     st.title("Compare models")
     with shows_errors():
-        corpus = choose_corpus()
-        if corpus is None:
-            st.info("No corpus yet: upload documents on the Library page.")
-            return
-        models = embedded_models(corpus)
-        pipelines = models + (
-            [model + RERANKED for model in models] if resources.settings().reranker else []
-        )
-        if len(pipelines) < 2:
-            st.info(
-                "Comparing needs a corpus embedded by two models or more, or a reranker "
-                "(setting `reranker`): re-embed it on Library."
-            )
-            return
-        query = st.text_input("Query", key="compare.query", placeholder="e.g. syncope work-up")
-        left, middle, right = st.columns([3, 2, 1])
-        chosen = left.multiselect(
-            "Pipelines (two to four): a model, or a model + rerank",
-            pipelines,
-            default=[models[0], models[0] + RERANKED]
-            if len(pipelines) > len(models)
-            else models[:2],
-            max_selections=4,
-            format_func=model_label,
-            key="compare.models",
-        )
-        mode = choose_mode(middle, "compare.mode")
-        k = int(right.number_input("Results", 1, 50, 10, key="compare.k"))
-        if not query.strip() or len(chosen) < 2:
-            st.caption("Type a query and pick two pipelines or more.")
-            _export(corpus)
-            return
-        first_model = pipeline_options(chosen[0])["model"]
-        comparison = resources.retriever(corpus, first_model).compare(
-            query.strip(), chosen, k, mode=mode
-        )
-        _agreement(comparison)
-        judged = {
-            j.chunk_id: j.relevant
-            for j in resources.catalog().judgments(corpus)
-            if j.query == comparison.query
-        }
-        for row in aligned_rows(comparison):
-            _row(row, query=comparison.query, corpus=corpus, judged=judged)
-        _export(corpus)
+        corpus = corpus_or_notice()
+        if corpus is not None:
+            _compare(corpus)
 
 
 main()

@@ -27,9 +27,7 @@ AUTO_TYPE = "detect"
 
 
 def _context() -> IngestContext:
-    return IngestContext(
-        resources.settings(), resources.store(), resources.catalog(), resources.specs()
-    )
+    return IngestContext(resources.runtime())
 
 
 def _upload_form(corpus: str | None) -> None:

@@ -9,19 +9,20 @@ from typing import Any
 import streamlit as st
 
 from retrieval import DEFAULT_PARTS, Assessment, Hit
+from retrieval.answer import assess_hits
 from ui import resources
 from ui.answer import show_answer
 from ui.cards import hit_card
-from ui.corpus import choose_corpus, embedded_models, facets, model_label, shown_paths
+from ui.corpus import corpus_or_notice, embedded_models, facets, model_label, shown_paths
 from ui.guard import shows_errors
 from ui.mode import DEFAULT_MODE, choose_mode
 
-LAST_KEY = "search.last"  # (request, hits, ms, assessment) of the results on screen
+LAST_KEY = "search.last"  # (form, hits, ms, assessment) of the results on screen
 
 
 @dataclass(frozen=True, slots=True)
-class SearchRequest:
-    """Everything a search depends on; equal requests reuse the last result on a rerun."""
+class SearchForm:
+    """What the page's widgets ask for; an equal form on a rerun reuses the last result."""
 
     corpus: str
     model: str
@@ -36,7 +37,7 @@ class SearchRequest:
     rerank: bool = False
 
     def filters(self) -> dict[str, Any]:
-        """The request's filters in `Retriever.search`'s shape."""
+        """The form's filters in `Retriever.search`'s shape."""
         filters: dict[str, Any] = {}
         if self.doc_types:
             filters["doc_type"] = list(self.doc_types)
@@ -47,8 +48,8 @@ class SearchRequest:
         return filters
 
 
-def _last_request(corpus: str) -> SearchRequest | None:
-    """The request of the results last shown for this corpus, if any.
+def _last_form(corpus: str) -> SearchForm | None:
+    """The form of the results last shown for this corpus, if any.
 
     The widgets open on it: back from the Source page (where Streamlit dropped the widgets'
     state), the page shows the same query, options and results.
@@ -57,12 +58,12 @@ def _last_request(corpus: str) -> SearchRequest | None:
     return last[0] if last is not None and last[0].corpus == corpus else None
 
 
-def _request(corpus: str) -> SearchRequest | None:
+def _form(corpus: str) -> SearchForm | None:
     models = embedded_models(corpus)
     if not models:
         st.warning(f"No model has embedded corpus {corpus!r} yet: ingest documents on Library.")
         return None
-    last = _last_request(corpus)
+    last = _last_form(corpus)
     chosen_model = last.model if last else resources.settings().default_model
     query = st.text_input(
         "Query",
@@ -123,7 +124,7 @@ def _request(corpus: str) -> SearchRequest | None:
         )
     if not query.strip():
         return None
-    return SearchRequest(
+    return SearchForm(
         corpus,
         model,
         query.strip(),
@@ -137,27 +138,27 @@ def _request(corpus: str) -> SearchRequest | None:
     )
 
 
-def _hits(request: SearchRequest) -> tuple[list[Hit], float, Assessment]:
-    """The request's hits, search time in ms and how well the best one answers.
+def _hits(form: SearchForm) -> tuple[list[Hit], float, Assessment]:
+    """The form's hits, search time in ms and how well the best one answers.
 
-    A rerun with the same request reuses them: assessing a hybrid hit embeds it once more.
+    A rerun with the same form reuses them: assessing a hybrid hit embeds it once more.
     """
     last = st.session_state.get(LAST_KEY)
-    if last is not None and last[0] == request:
+    if last is not None and last[0] == form:
         return last[1], last[2], last[3]
-    retriever = resources.retriever(request.corpus, request.model)
+    retriever = resources.retriever(form.corpus, form.model)
     started = time.perf_counter()
     hits = retriever.search(
-        request.query,
-        request.k,
-        mode=request.mode,
-        filters=request.filters(),
-        parts=request.parts,
-        rerank=request.rerank,
+        form.query,
+        form.k,
+        mode=form.mode,
+        filters=form.filters(),
+        parts=form.parts,
+        rerank=form.rerank,
     )
     elapsed = (time.perf_counter() - started) * 1000
-    assessment = retriever.assess(request.query, hits, mode=request.mode)
-    st.session_state[LAST_KEY] = (request, hits, elapsed, assessment)
+    assessment = assess_hits(retriever, form.query, hits, mode=form.mode)
+    st.session_state[LAST_KEY] = (form, hits, elapsed, assessment)
     return hits, elapsed, assessment
 
 
@@ -165,16 +166,13 @@ def main() -> None:
     """Draw the page."""
     st.title("Search")
     with shows_errors():
-        corpus = choose_corpus()
-        if corpus is None:
-            st.info("No corpus yet: upload documents on the Library page.")
+        corpus = corpus_or_notice()
+        form = _form(corpus) if corpus is not None else None
+        if form is None:
             return
-        request = _request(corpus)
-        if request is None:
-            return
-        for notice in resources.retriever(request.corpus, request.model).notices:
+        for notice in resources.retriever(form.corpus, form.model).notices:
             st.info(notice)
-        hits, elapsed, assessment = _hits(request)
+        hits, elapsed, assessment = _hits(form)
         if not hits:
             st.info("No results. Try another mode, fewer filters or other words.")
             return
@@ -184,19 +182,19 @@ def main() -> None:
         # screen while the answer's sentences are still being scored.
         answer_box = st.container()
         st.caption(
-            f"{len(hits)} hits for “{request.query}” in {elapsed:.0f} ms · "
-            f"{request.model} · {request.mode}"
-            + (f" · reranked by {resources.settings().reranker}" if request.rerank else "")
+            f"{len(hits)} hits for “{form.query}” in {elapsed:.0f} ms · "
+            f"{form.model} · {form.mode}"
+            + (f" · reranked by {resources.settings().reranker}" if form.rerank else "")
         )
         for hit in hits:
-            hit_card(hit, query=request.query, mode=request.mode, corpus=corpus)
+            hit_card(hit, query=form.query, mode=form.mode, corpus=corpus)
         with answer_box:
             show_answer(
-                request.query,
+                form.query,
                 hits,
                 corpus=corpus,
-                mode=request.mode,
-                model=request.model,
+                mode=form.mode,
+                model=form.model,
             )
 
 

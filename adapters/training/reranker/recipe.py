@@ -15,13 +15,12 @@ from typing import Any
 
 import numpy as np
 
-from adapters.adapter_files import publish_adapter
+from adapters.adapter_files import publish_adapter, record_base
 from adapters.cross_encoder import CrossEncoder
 from adapters.encoder import Encoder
 from adapters.placement import placement_for
 from adapters.specs import ModelSpec
-from adapters.training.lora import record_base
-from adapters.training.reranker.data import RerankData, build_rerank_data
+from adapters.training.reranker.data import NEIGHBOUR_POOL, RerankData, build_rerank_data
 from adapters.training.reranker.group import RerankGroup
 from adapters.training.reranker.training import (
     ProgressCallback,
@@ -32,7 +31,7 @@ from adapters.training.reranker.training import (
 )
 
 RECORD_FILE = "cardiorag_reranker.json"
-NEIGHBOUR_TOKENS = 128  # enough of an answer to find its neighbours; mining stays minutes
+NEIGHBOUR_TOKENS = 128  # enough of an answer to find its neighbours, short enough to mine fast
 
 
 def encoder_neighbours(encoder: Encoder) -> Any:
@@ -44,7 +43,7 @@ def encoder_neighbours(encoder: Encoder) -> Any:
         if key not in cache:
             cache[key] = encoder.encode_documents(list(passages), batch_size=64)
         similarity = encoder.encode_queries(list(questions)) @ cache[key].T
-        pool = min(30, similarity.shape[1] - 1)
+        pool = min(NEIGHBOUR_POOL, similarity.shape[1] - 1)
         top = np.argpartition(-similarity, pool, axis=1)[:, :pool]
         order = np.take_along_axis(similarity, top, axis=1).argsort(axis=1)[:, ::-1]
         return np.take_along_axis(top, order, axis=1)

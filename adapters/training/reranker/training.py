@@ -1,14 +1,13 @@
 """Train the reranker: LoRA on a base encoder plus a scoring head, with a listwise loss.
 
-Each step reads a few groups (a question, its answer, its hard negatives) and asks the model to
-put the answer first: cross-entropy over each group's scores (localised contrastive estimation,
-as in Gao et al. 2021). A listwise loss over hard negatives trains exactly the choice a reranker
-makes; a pointwise loss over random negatives learns topic matching, which the first stage
-already does (a quick trial of that lost to no reranking).
+Each step asks the model to put each group's answer before its hard negatives: cross-entropy
+over the group's scores (localised contrastive estimation, Gao et al. 2021), the very choice a
+reranker makes. A pointwise loss over random negatives learns only the topic matching that the
+first stage already does.
 
 The loop is plain PyTorch rather than sentence-transformers' CrossEncoderTrainer: the new head
-learns at a much higher rate than the LoRA body (one rate for both left the loss flat at
-ln 2), and a peft model whose head is saved with its adapter loads with peft alone.
+needs a much higher rate than the LoRA body, and a peft model whose head is saved with its
+adapter loads with peft alone (docs/reranker.md).
 """
 
 from __future__ import annotations
@@ -136,11 +135,9 @@ def train_reranker(
             on_step(step, options.steps, float(np.mean(losses[-50:])))
     model.eval()
     out.mkdir(parents=True, exist_ok=True)
-    if options.full_fine_tune:
-        model.save_pretrained(str(out))
+    model.save_pretrained(str(out))
+    if options.full_fine_tune:  # a whole model folder carries its tokenizer; an adapter does not
         tokenizer.save_pretrained(str(out))
-    else:
-        model.save_pretrained(str(out))
     window = max(1, min(50, options.steps // 4))  # the loss is noisy: mean over a window
     return {
         "options": asdict(options),
