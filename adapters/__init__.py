@@ -5,7 +5,7 @@ from __future__ import annotations
 from adapters.encoder import Encoder, load_encoder
 from adapters.errors import AdapterError, ModelNotFoundError, SpecFileError, UnknownModelError
 from adapters.hardware import cpu_supports_bf16
-from adapters.placement import Placement, configure_torch, placement_for
+from adapters.placement import Placement, PlacementRequest, configure_torch, placement_for
 from adapters.specs import ModelSpec, get_spec, load_model_specs
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "ModelNotFoundError",
     "ModelSpec",
     "Placement",
+    "PlacementRequest",
     "SpecFileError",
     "UnknownModelError",
     "configure_torch",

@@ -34,6 +34,17 @@ def base_architecture(model_dir: str | Path) -> dict[str, Any]:
     return {key: config.get(key) for key in ("model_type", "hidden_size", "num_hidden_layers")}
 
 
+def local_adapter_dir(adapter_ref: str | None) -> Path | None:
+    """A spec's `adapter` as a local folder; None when it has none or it names a hub repo.
+
+    One rule for the CLI, the app and loading: a `~` path is the user's folder.
+    """
+    if not adapter_ref:
+        return None
+    folder = Path(adapter_ref).expanduser()
+    return folder if folder.is_dir() else None
+
+
 def read_adapter_info(adapter_dir: Path) -> AdapterInfo | None:
     """Our record of an adapter, or None for adapters made elsewhere."""
     info_file = adapter_dir / INFO_FILE

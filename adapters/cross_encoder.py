@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from adapters.errors import ModelNotFoundError
-from adapters.placement import placement_for
+from adapters.placement import AUTO_PLACEMENT, PlacementRequest, placement_for
 from adapters.specs import RerankerSpec
 from adapters.weights import resolve_base
 
@@ -111,8 +111,16 @@ _loaded: dict[tuple[str, str], CrossEncoder] = {}
 _load_lock = threading.Lock()
 
 
-def load_reranker(spec: RerankerSpec, *, cache_dir: Path, allow_downloads: bool) -> CrossEncoder:
+def load_reranker(
+    spec: RerankerSpec,
+    *,
+    cache_dir: Path,
+    allow_downloads: bool,
+    placement: PlacementRequest = AUTO_PLACEMENT,
+) -> CrossEncoder:
     """Load a reranker once per process (per dtype) and return the same one later.
+
+    `placement` is the device and dtype asked for (`Settings.placement`), as for an encoder.
 
     Raises:
         ModelNotFoundError: When the base or the adapter folder is not available offline.
@@ -120,8 +128,8 @@ def load_reranker(spec: RerankerSpec, *, cache_dir: Path, allow_downloads: bool)
     """
     with _load_lock:
         as_model = spec.as_model_spec()
-        placement = placement_for(as_model)
-        key = (spec.spec_hash, str(placement))
+        resolved = placement_for(as_model, placement)
+        key = (spec.spec_hash, str(resolved))
         if key not in _loaded:
             base = resolve_base(as_model, cache_dir=cache_dir, allow_downloads=allow_downloads)
             adapter = Path(spec.adapter) if spec.adapter else None
@@ -130,7 +138,7 @@ def load_reranker(spec: RerankerSpec, *, cache_dir: Path, allow_downloads: bool)
                     spec.id, spec.adapter or "", "the adapter folder holds no adapter_config.json."
                 )
             _loaded[key] = CrossEncoder.load(
-                base, adapter, dtype=placement.torch_dtype, max_length=spec.max_length,
+                base, adapter, dtype=resolved.torch_dtype, max_length=spec.max_length,
                 name=spec.id,
             )  # fmt: skip
         return _loaded[key]

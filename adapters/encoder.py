@@ -18,7 +18,7 @@ import numpy as np
 
 from adapters.adapter_files import check_adapter_fits
 from adapters.errors import AdapterError, ModelNotFoundError
-from adapters.placement import Placement, placement_for
+from adapters.placement import AUTO_PLACEMENT, Placement, PlacementRequest, placement_for
 from adapters.specs import ModelSpec
 from adapters.weights import resolve_base
 
@@ -188,9 +188,14 @@ def pad_to_few_shapes(model: SentenceTransformer) -> None:
 
 
 def _load_base(
-    spec: ModelSpec, source: str, adapter_dir: Path | None, *, allow_downloads: bool, instance: str
+    spec: ModelSpec,
+    source: str,
+    adapter_dir: Path | None,
+    placement: Placement,
+    *,
+    allow_downloads: bool,
+    instance: str,
 ) -> SharedBase:
-    placement = placement_for(spec)
     key = _base_key(spec, source, placement, instance)
     if key in _bases:
         return _bases[key]
@@ -228,9 +233,17 @@ SHARED = "shared"
 
 
 def load_encoder(
-    spec: ModelSpec, *, cache_dir: Path, allow_downloads: bool = False, instance: str = SHARED
+    spec: ModelSpec,
+    *,
+    cache_dir: Path,
+    placement: PlacementRequest = AUTO_PLACEMENT,
+    allow_downloads: bool = False,
+    instance: str = SHARED,
 ) -> Encoder:
     """Load a spec once per process (per device and dtype) and return the same Encoder later.
+
+    `placement` is the device and dtype asked for (`Settings.placement`); the spec is kept per
+    resolved placement, so one process can hold it in two dtypes.
 
     Encoders of one `instance` share their base's weights and its lock, which an encode holds
     from its first batch to its last. A background job names its own instance (the app's
@@ -238,20 +251,21 @@ def load_encoder(
     cost of one more copy of the base in memory.
 
     Raises:
-        PlacementError: When the spec or the settings name a device or dtype not available here.
+        PlacementError: When the spec or `placement` name a device or dtype not available here.
         ModelNotFoundError: When the base or the adapter is not available offline.
         AdapterBaseMismatchError: When the adapter was made for another base (checked before
             any weights load).
     """
     with _load_lock:
-        key = (spec.spec_hash, placement_for(spec), instance)  # CARDIORAG_DTYPE may change
+        resolved = placement_for(spec, placement)
+        key = (spec.spec_hash, resolved, instance)
         if key in _loaded:
             return _loaded[key]
         source = resolve_base(spec, cache_dir=cache_dir, allow_downloads=allow_downloads)
         adapter_dir = _local_adapter(spec, source, allow_downloads=allow_downloads)
         started = time.perf_counter()
         base = _load_base(
-            spec, source, adapter_dir, allow_downloads=allow_downloads, instance=instance
+            spec, source, adapter_dir, resolved, allow_downloads=allow_downloads, instance=instance
         )
         adapter_name = None
         if spec.adapter is not None and spec.quantize == "none":  # int8: merged into the base

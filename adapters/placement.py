@@ -1,9 +1,10 @@
 """Where a model runs and in which precision: the `device` and `dtype` settings, resolved.
 
 Why one place: ingest, search, the app, training and benchmarks must embed alike, and a CPU with
-native bf16 gives other vectors than one without. `configure_torch` records the process-wide
-settings (CARDIORAG_DEVICE, CARDIORAG_DTYPE); a spec may name its own device, while a forced
-dtype applies to every spec at once.
+native bf16 gives other vectors than one without. A `PlacementRequest` carries the settings
+(CARDIORAG_DEVICE, CARDIORAG_DTYPE) to every load as an argument, so two loads in one process
+may ask for different dtypes; a spec may name its own device, while a forced dtype applies to
+every spec at once.
 """
 
 from __future__ import annotations
@@ -43,35 +44,38 @@ class Placement:
         return f"{self.device} {self.dtype}"
 
 
+_DEVICE_SETTING = "the device setting (CARDIORAG_DEVICE)"
+_DTYPE_SETTING = "CARDIORAG_DTYPE"
+
+
 @dataclass(frozen=True, slots=True)
-class _Requested:
-    device: str = "auto"
-    dtype: str = "auto"
+class PlacementRequest:
+    """The device and dtype asked for (`Settings.placement`), checked against this machine.
 
-
-_requested = _Requested()
-
-
-def configure_torch(threads: int, *, device: str = "auto", dtype: str = "auto") -> None:
-    """Set torch's intra-op threads and record the process-wide device and dtype settings.
+    `auto` leaves the choice to each spec (its own device or dtype) and to the hardware. Built
+    once at the entry point and passed to every load, rather than kept process-wide.
 
     Raises:
         PlacementError: A device this machine lacks, or a dtype the device cannot run.
     """
+
+    device: str = "auto"
+    dtype: str = "auto"
+
+    def __post_init__(self) -> None:
+        device = self.device
+        if device != "auto" or self.dtype not in CPU_DTYPES:  # else: nothing to ask torch
+            device = resolve_device(device, _DEVICE_SETTING)
+        _check_dtype(self.dtype, device, _DTYPE_SETTING)
+
+
+def configure_torch(threads: int) -> None:
+    """Set torch's intra-op threads (before loading models; the rest is per load)."""
     import torch
 
-    global _requested
-    checked = resolve_device(device, "the device setting (CARDIORAG_DEVICE)")
-    _check_dtype(dtype, checked, "CARDIORAG_DTYPE")
-    _requested = _Requested(device, dtype)
     if torch.get_num_threads() != threads:
         torch.set_num_threads(threads)
         logger.debug("torch threads set to %d", threads)
-
-
-def requested_dtype() -> str:
-    """The process-wide dtype setting: `auto` leaves each spec's own choice."""
-    return _requested.dtype
 
 
 def available_devices() -> list[str]:
@@ -128,8 +132,8 @@ def _check_dtype(dtype: str, device: str, owner: str) -> None:
         )
 
 
-def placement_for(spec: ModelSpec) -> Placement:
-    """Where and in which precision `spec` runs under the current settings.
+def placement_for(spec: ModelSpec, request: PlacementRequest) -> Placement:
+    """Where and in which precision `spec` runs under `request`.
 
     The spec's own device wins over the setting; a forced dtype (not `auto`) wins over the
     spec's. An int8 spec runs on the CPU (dynamic quantization is a CPU kernel).
@@ -138,12 +142,12 @@ def placement_for(spec: ModelSpec) -> Placement:
         PlacementError: A device missing here, or a dtype the device cannot run.
     """
     owner = f"model {spec.id!r}"
-    device = resolve_device(spec.device or _requested.device, owner)
+    device = resolve_device(spec.device or request.device, owner)
     if spec.quantize == "int8":
         if device != "cpu" and spec.device:
             raise PlacementError(f"{owner}: int8 quantization runs on the CPU only, not {device}")
         return Placement("cpu", "int8")
-    dtype = spec.dtype if _requested.dtype == "auto" else _requested.dtype
+    dtype = spec.dtype if request.dtype == "auto" else request.dtype
     _check_dtype(dtype, device, owner)
     resolved = _auto_dtype(device) if dtype == "auto" else dtype
     if resolved == "bfloat16" and device == "cpu" and not cpu_supports_bf16():
@@ -154,9 +158,13 @@ def placement_for(spec: ModelSpec) -> Placement:
     return Placement(device, resolved)
 
 
-def describe_placement(spec: ModelSpec) -> str:
-    """Where `spec` runs, for listings ("cpu bfloat16"), or why it cannot run here."""
+def describe_placement(spec: ModelSpec, request: PlacementRequest) -> str:
+    """Where `spec` runs under `request`, for listings ("cpu bfloat16"), or why it cannot run."""
     try:
-        return str(placement_for(spec))
+        return str(placement_for(spec, request))
     except PlacementError as err:
         return f"cannot run: {err}"
+
+
+# Each spec's own device and dtype, else the hardware's choice: the default of every load.
+AUTO_PLACEMENT = PlacementRequest()

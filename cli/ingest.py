@@ -33,9 +33,6 @@ from cli.options import (
     CorpusOpt,
     JsonOpt,
     ModelOpt,
-    QdrantUrlOpt,
-    SqlUrlOpt,
-    ThreadsOpt,
     common_options,
 )
 from ingest.documents import DocType
@@ -95,7 +92,7 @@ def _list_table(catalog: Catalog, corpus: str) -> Table:
 
 
 @app.command()
-@common_options()
+@common_options(store=True, threads=True)
 def ingest(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders to ingest.")] = None,
     corpus: CorpusOpt = None,
@@ -173,9 +170,6 @@ def ingest(
             "(a built corpus keeps its own; changing it needs --recreate).",
         ),
     ] = None,
-    qdrant_url: QdrantUrlOpt = None,
-    sql_url: SqlUrlOpt = None,
-    threads: ThreadsOpt = None,
     json_path: JsonOpt = None,
     *,
     common: Common,
@@ -192,9 +186,6 @@ def ingest(
     if recreate and dry_run:
         raise typer.BadParameter("--recreate and --dry-run exclude each other")
     settings = common.settings(
-        qdrant_url=qdrant_url,
-        sql_url=sql_url,
-        torch_threads=threads,
         quantization=quantization,
         context_template=None
         if context_template is None

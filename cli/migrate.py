@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from cli.options import Common, CorpusOpt, QdrantUrlOpt, SqlUrlOpt, common_options
+from cli.options import Common, CorpusOpt, common_options
 from retrieval import Index, Settings, open_runtime
 from retrieval.migrate import migrate_corpus
 
@@ -38,7 +38,7 @@ def copy_corpus(
     Console().print(table)
 
 
-@common_options()
+@common_options(store=True)
 def migrate(
     to: Annotated[str, typer.Option("--to", help="URL of the Qdrant server to copy to.")],
     to_sql_url: Annotated[
@@ -58,13 +58,11 @@ def migrate(
             help="API key of the target server (better given by the environment variable).",
         ),
     ] = None,
-    qdrant_url: QdrantUrlOpt = None,
-    sql_url: SqlUrlOpt = None,
     *,
     common: Common,
 ) -> None:
     """Copy a corpus (its points and catalog rows) to a Qdrant server and another catalog."""
-    settings = common.settings(qdrant_url=qdrant_url, sql_url=sql_url)
+    settings = common.settings()
     with open_runtime(settings) as runtime:
         corpus = corpus or settings.default_corpus
         copy_corpus(corpus, runtime.index, settings, to, to_sql_url, to_api_key)

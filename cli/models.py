@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import typer
@@ -12,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters import ModelNotFoundError, ModelSpec
+from adapters.adapter_files import local_adapter_dir
 from adapters.placement import describe_placement
 from adapters.weights import resolve_base
 from cli.options import (
@@ -30,7 +30,7 @@ def _offline(spec: ModelSpec, settings: Settings) -> tuple[str, str]:
         resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
     except ModelNotFoundError as error:
         return "base needs a download", error.hint
-    if spec.adapter and not Path(spec.adapter).expanduser().is_dir():
+    if spec.adapter and local_adapter_dir(spec.adapter) is None:
         return "adapter needs a hub", f"{spec.adapter} is a hub id, not a local folder"
     return "yes", ""
 
@@ -47,7 +47,7 @@ def model_rows(runtime: Runtime) -> list[dict[str, Any]]:
                 "adapter": spec.adapter or "",
                 "weight": f"{spec.adapter_scale:g}" if spec.adapter else "",
                 "max_tokens": spec.max_seq_length,
-                "runs_on": describe_placement(spec),
+                "runs_on": describe_placement(spec, runtime.settings.placement),
                 "offline": offline,
                 "why_not": why,
             }

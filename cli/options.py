@@ -2,14 +2,16 @@
 
 Every command takes the same five (`--data-dir`, `--models-file`, `-v`, `-q`, `--debug`):
 `common_options` adds them to a command's signature and hands them over as one `Common`.
+Commands that reach the store or torch opt in to `--qdrant-url`/`--sql-url` and `--threads`
+the same way, so each is declared and passed to the settings in one place.
 """
 
 from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, get_type_hints
 
@@ -49,6 +51,10 @@ JsonFlagOpt = Annotated[
     bool, typer.Option("--json", help='Print JSON on stdout (errors too: {"error": ...}).')
 ]
 
+# The opt-in options of `common_options`: parameter -> (its option, the setting it gives).
+_STORE_OPTIONS = {"qdrant_url": (QdrantUrlOpt, "qdrant_url"), "sql_url": (SqlUrlOpt, "sql_url")}
+_THREADS_OPTIONS = {"threads": (ThreadsOpt, "torch_threads")}
+
 
 @dataclass(frozen=True, slots=True)
 class Common:
@@ -59,15 +65,18 @@ class Common:
     verbose: int
     quiet: bool
     debug: bool  # read by `cli.console.run_app` from the command line, before parsing
+    given: dict[str, Any] = field(default_factory=dict)  # settings of the opt-in options
 
     def settings(self, **overrides: Any) -> Settings:
         """Logging set up, then the settings with the command line's values over the rest.
 
-        `overrides` are a command's own settings options (`torch_threads=...`); None means
-        "not given".
+        `overrides` are a command's own settings options (`quantization=...`), over those of
+        the opt-in options; None means "not given".
         """
         configure_logging(self.verbose, quiet=self.quiet)
-        settings = Settings.load(data_dir=self.data_dir, models_file=self.models_file, **overrides)
+        settings = Settings.load(
+            data_dir=self.data_dir, models_file=self.models_file, **(self.given | overrides)
+        )
         settings.configure_torch()
         return settings
 
@@ -83,31 +92,58 @@ def _common_parameters(verbose: int) -> list[inspect.Parameter]:
     ]
 
 
-def common_options(*, verbose: int = 1) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def common_options(
+    *, verbose: int = 1, store: bool = False, threads: bool = False
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give a command the common options; it receives them as its `common: Common` argument.
 
     `verbose` is the default log level (0: warnings only, for commands whose output is read).
-    Typer reads the returned function's signature: the command's own options, then these.
+    `store` adds `--qdrant-url` and `--sql-url`, `threads` adds `--threads`: `common.settings()`
+    applies them. Typer reads the returned function's signature: the command's own options,
+    then the opt-in ones, then the common ones.
     """
+    opted = (_STORE_OPTIONS if store else {}) | (_THREADS_OPTIONS if threads else {})
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    opt_in = [
+        inspect.Parameter(name, keyword, default=None, annotation=option)
+        for name, (option, _) in opted.items()
+    ]
+
+    def common(**values: Any) -> Common:
+        given = {setting: values.pop(name) for name, (_, setting) in opted.items()}
+        return Common(**values, given=given)
+
+    return bundled_options("common", [*opt_in, *_common_parameters(verbose)], common)
+
+
+def bundled_options(
+    name: str, parameters: Sequence[inspect.Parameter], bundle: Callable[..., Any]
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Add `parameters` to a command's signature; it receives them as one `name` argument.
+
+    Why: options that many commands share are declared once, and the command gets them as one
+    object, `bundle(**their values)`. Typer reads the returned function's signature: the
+    command's own parameters (less `name`), then `parameters`.
+    """
+    names = [parameter.name for parameter in parameters]
 
     def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
         hints = get_type_hints(command, include_extras=True)
         own = [
             parameter.replace(annotation=hints[parameter.name])
             for parameter in inspect.signature(command).parameters.values()
-            if parameter.name != "common"
+            if parameter.name != name
         ]
-        shared = _common_parameters(verbose)
-        names = [parameter.name for parameter in shared]
+        signature = inspect.Signature([*own, *parameters])
 
         @functools.wraps(command)
-        def with_common(*args: Any, **kwargs: Any) -> Any:
-            common = Common(**{name: kwargs.pop(name) for name in names})
-            return command(*args, common=common, **kwargs)
+        def with_bundle(*args: Any, **kwargs: Any) -> Any:
+            bundled = bundle(**{option: kwargs.pop(option) for option in names})
+            return command(*args, **{name: bundled}, **kwargs)
 
-        del with_common.__wrapped__  # typer must see the signature below, not the command's
-        with_common.__annotations__ = {}
-        with_common.__signature__ = inspect.Signature([*own, *shared])  # type: ignore[attr-defined]
-        return with_common
+        del with_bundle.__wrapped__  # typer must see the signature below, not the command's
+        with_bundle.__annotations__ = {p.name: p.annotation for p in signature.parameters.values()}
+        with_bundle.__signature__ = signature  # type: ignore[attr-defined]
+        return with_bundle
 
     return decorate

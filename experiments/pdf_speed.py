@@ -21,7 +21,6 @@ from typing import Annotated
 
 import typer
 
-from adapters import get_spec
 from benchmarks.speed.ingest_speed import measure_ingest
 from ingest.pdf.loader import load_pdf
 from ingest.pdf.ocr import OCR_DPI, ocr_page
@@ -90,8 +89,7 @@ def measure_pdf_speed(
     layout_seconds = _fastest(lambda: _layout(paths), repeats)
     # OCR is timed on text pages rendered as images: the same work as on a scan.
     ocr_seconds = _fastest(lambda: _ocr(paths[0], ocr_pages), 1)
-    spec = get_spec(settings.model_specs(), model)
-    ingest, _ = measure_ingest(paths, spec, settings, ["heart failure"], show_progress=False)
+    ingest, _ = measure_ingest(paths, model, settings, ["heart failure"], show_progress=False)
     return PdfSpeed(
         files=[path.name for path in paths],
         pages=pages,

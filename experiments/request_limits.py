@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.report import provenance
-from retrieval import RetrievalError, Retriever, Settings
+from retrieval import RetrievalError, Retriever, Settings, open_runtime
 
 # No request may pin a core for longer (the target in docs/limits.md).
 TARGET_S = 2.0
@@ -104,8 +104,8 @@ def main() -> None:
     parser.add_argument("--json", type=Path, required=True)
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir, torch_threads=args.threads)
-    settings.configure_torch()
-    with Retriever(args.corpus, args.model, settings=settings) as retriever:
+    with open_runtime(settings) as runtime:
+        retriever = runtime.retriever(args.corpus, args.model)
         chunks = retriever.store.collection_info(f"{args.corpus}__{args.model}").points
         for query in QUERIES:  # untimed: loads the model and fills the query-vector cache
             retriever.search(query, k=1)

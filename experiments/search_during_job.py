@@ -20,14 +20,13 @@ import threading
 import time
 from pathlib import Path
 
-from adapters import get_spec, load_encoder
+from adapters import get_spec
 from adapters.encoder import SHARED
 from benchmarks.quality.evaluation import forget_query_vectors
 from benchmarks.report import machine
 from benchmarks.speed.search_speed import percentiles, read_queries
 from ingest import IngestOptions, ingest_paths
-from retrieval import Retriever, Settings
-from retrieval.index import open_index
+from retrieval import Settings, open_runtime
 
 JOB_INSTANCE = "jobs"  # the app's (ui.jobs.ingest.JOBS)
 MEDQUAD_QUERIES = Path("../shared/data/eval/medquad_cardio_dev/queries.jsonl")
@@ -43,15 +42,9 @@ def measure(
     pause_s: float,
 ) -> dict[str, object]:
     """Search latencies (ms) from the job's start to its end, and what the job embedded."""
-    specs = settings.model_specs()
     instance = SHARED if shared else JOB_INSTANCE
-    with (
-        open_index(settings) as index,
-        Retriever(
-            corpus, "minilm", settings=settings, store=index.store, catalog=index.catalog,
-            specs=specs,
-        ) as retriever,
-    ):  # fmt: skip
+    with open_runtime(settings) as runtime:
+        index, retriever = runtime.index, runtime.retriever(corpus, "minilm")
         retriever.search(queries[0], 10, mode="hybrid")  # loads the search model, untimed
         job_corpus = f"job-{instance}-{int(time.time())}"
         report: list[object] = []
@@ -60,11 +53,11 @@ def measure(
             report.append(
                 ingest_paths(
                     data,
-                    IngestOptions(corpus=job_corpus, models=[get_spec(specs, "minilm-cardio")]),
-                    index=index,
-                    load_encoder=lambda spec: load_encoder(
-                        spec, cache_dir=settings.model_cache_dir, instance=instance
+                    IngestOptions(
+                        corpus=job_corpus, models=[get_spec(runtime.specs, "minilm-cardio")]
                     ),
+                    index=index,
+                    load_encoder=lambda spec: runtime.models.encoder(spec, instance=instance),
                 )
             )
 
@@ -106,7 +99,6 @@ def main() -> None:
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     settings = Settings(data_dir=args.data_dir)
-    settings.configure_torch()
     result = {
         "machine": machine(),
         **measure(

@@ -15,8 +15,8 @@ from typing import Annotated
 
 import typer
 
-from adapters import configure_torch, load_encoder
-from retrieval import Settings
+from adapters import configure_torch
+from retrieval import Settings, open_runtime
 
 app = typer.Typer(add_completion=False)
 
@@ -42,14 +42,14 @@ def main(
     json_path: Annotated[Path | None, typer.Option("--json")] = None,
 ) -> None:
     """Print passages/s for each thread count, idle and with one core busy."""
-    settings = Settings()
-    encoder = load_encoder(settings.model_specs()[model], cache_dir=settings.model_cache_dir)
+    with open_runtime(Settings()) as runtime:  # its model loader only: the encoder outlives it
+        encoder = runtime.encoder(model)
     texts = _texts(data, count)
     encoder.encode_documents(texts[:32])
     results = []
     for load in ("idle", "one core busy"):
         for threads in (1, 2):
-            configure_torch(threads, device=settings.device, dtype=settings.dtype)
+            configure_torch(threads)
             competitor = None
             if load != "idle":
                 competitor = multiprocessing.Process(target=_busy, args=(600,))

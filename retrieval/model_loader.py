@@ -1,8 +1,8 @@
-"""Loading encoders and rerankers the way the settings say: which cache folder, downloads or not.
+"""Loading encoders and rerankers the way the settings say: cache folder, downloads, placement.
 
 Why one place: search, ingest, the app's jobs and the answer's sentences must load a spec the
-same way. `adapters` keeps each loaded model once per process (per spec and placement), so
-every loader of a process shares the weights.
+same way, on the device and in the dtype of `Settings.placement`. `adapters` keeps each loaded
+model once per process (per spec and placement), so every loader of a process shares the weights.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ class ModelLoader:
         return load_encoder(
             spec,
             cache_dir=self.settings.model_cache_dir,
+            placement=self.settings.placement,
             allow_downloads=self.settings.allow_downloads,
             instance=instance,
         )
@@ -50,4 +51,5 @@ class ModelLoader:
             spec,
             cache_dir=self.settings.model_cache_dir,
             allow_downloads=self.settings.allow_downloads,
+            placement=self.settings.placement,
         )

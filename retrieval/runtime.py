@@ -17,7 +17,7 @@ import logging
 import threading
 from typing import TYPE_CHECKING
 
-from adapters import AdapterError, Encoder, get_spec
+from adapters import AdapterError, Encoder, ModelSpec, get_spec
 from adapters.cross_encoder import CrossEncoder
 from adapters.encoder import SHARED
 from adapters.specs import get_reranker_spec
@@ -46,9 +46,9 @@ class Runtime:
         ...     given = runtime.answerer.answer(runtime.retriever("cardiology"), "syncope?")
     """
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, specs: dict[str, ModelSpec] | None = None) -> None:
         self.settings = settings
-        self.specs = settings.model_specs()
+        self.specs = settings.model_specs() if specs is None else specs
         self.models = ModelLoader(settings)
         self.answerer = Answerer(chat=self.chat_model)
         self._parts_lock = threading.RLock()  # catalog, run store, store, index
@@ -189,12 +189,17 @@ class Runtime:
         self.close()
 
 
-def open_runtime(settings: Settings | None = None) -> Runtime:
+def open_runtime(
+    settings: Settings | None = None, *, specs: dict[str, ModelSpec] | None = None
+) -> Runtime:
     """The runtime of `settings` (default: environment and cardiorag.toml), torch set up.
+
+    `specs` replaces the settings' model specs, for a process that must not read them (its
+    models are loaded elsewhere).
 
     Raises:
         PlacementError: The settings name a device this machine lacks, or a dtype it cannot run.
     """
     settings = settings or Settings()
     settings.configure_torch()
-    return Runtime(settings)
+    return Runtime(settings, specs)

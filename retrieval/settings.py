@@ -19,7 +19,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
-from adapters import ModelSpec, configure_torch, load_model_specs
+from adapters import ModelSpec, PlacementRequest, configure_torch, load_model_specs
 from adapters.specs import DEVICE_PATTERN, DtypeSetting, RerankerSpec, load_reranker_specs
 from retrieval.store.query import Quantization  # not the front door: it imports Settings
 
@@ -228,13 +228,24 @@ class Settings(BaseSettings):
         except ValueError:
             return False
 
-    def configure_torch(self) -> None:
-        """Apply `torch_threads`, `device` and `dtype` to this process (before loading models).
+    @property
+    def placement(self) -> PlacementRequest:
+        """The `device` and `dtype` settings, which every model load of these settings is given.
 
         Raises:
             PlacementError: A device this machine lacks, or a dtype the device cannot run.
         """
-        configure_torch(self.torch_threads, device=self.device, dtype=self.dtype)
+        return PlacementRequest(self.device, self.dtype)
+
+    def configure_torch(self) -> PlacementRequest:
+        """Apply `torch_threads` to this process; the placement, checked before any model loads.
+
+        Raises:
+            PlacementError: A device this machine lacks, or a dtype the device cannot run.
+        """
+        placement = self.placement
+        configure_torch(self.torch_threads)
+        return placement
 
     def model_specs(self) -> dict[str, ModelSpec]:
         """The shipped model specs with the user's `models_file` merged over them.

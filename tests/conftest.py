@@ -2,7 +2,8 @@
 temporary catalog per test, corpus templates built once per session, and the real data.
 
 Two parametrizations are added here rather than in each test:
-- a test marked `numerics` runs once per dtype in DTYPES, with that dtype forced;
+- a test marked `numerics` runs once per dtype in DTYPES: its models load in that dtype
+  (`each_dtype`, passed to every load and to the Settings it builds);
 - a test of the catalog suites (tests/retrieval, tests/ingest) that uses a catalog runs once on
   SQLite and once on PostgreSQL (where TEST_POSTGRES_URL names a server).
 """
@@ -10,18 +11,19 @@ Two parametrizations are added here rather than in each test:
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from adapters import Encoder, ModelSpec, configure_torch, load_encoder, load_model_specs
+from adapters import Encoder, ModelSpec, configure_torch, load_model_specs
 from retrieval import Catalog, Retriever, Settings
 from retrieval.store._edge import EdgeStore
 from tests.support.corpora import (
     CorpusTemplate,
     ingest_with_minilm,
     load_cached,
+    loader_in,
     write_textbook_sections,
 )
 from tests.support.databases import (
@@ -31,7 +33,7 @@ from tests.support.databases import (
     SQL_BACKENDS,
     throwaway_sql_url,
 )
-from tests.support.dtypes import DTYPES, SESSION_DTYPE, dtype_forced
+from tests.support.dtypes import DTYPES, SESSION_DTYPE
 from tests.support.paths import MODEL_CACHE, REPO, SHARED_DATA
 
 TEXTBOOK_CORPUS = "cardiology"
@@ -60,14 +62,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(autouse=True)
 def each_dtype(request: pytest.FixtureRequest) -> str:
-    """The dtype this test computes in, with one torch thread.
+    """The dtype this test's models compute in, with one torch thread.
 
-    A test marked `numerics` gets each of DTYPES in turn, forced; the others get the session's
-    (CARDIORAG_DTYPE, `auto` by default), also after a command run in-process set its own.
+    A test marked `numerics` gets each of DTYPES in turn; the others get the session's
+    (CARDIORAG_DTYPE, `auto` by default). The fixtures below load in it and build their
+    Settings with it; a test that loads a model itself passes `in_dtype(each_dtype)`.
     """
-    dtype = getattr(request, "param", SESSION_DTYPE)
-    configure_torch(1, dtype=dtype)
-    return dtype
+    configure_torch(1)  # also after a command run in-process set its own
+    return getattr(request, "param", SESSION_DTYPE)
 
 
 @pytest.fixture(autouse=True)
@@ -97,20 +99,21 @@ def specs() -> dict[str, ModelSpec]:
 
 @pytest.fixture(scope="session")
 def minilm(specs: dict[str, ModelSpec]) -> Encoder:
-    return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    """MiniLM in the session's dtype."""
+    return load_cached(specs["minilm"])
 
 
 @pytest.fixture(scope="session")
 def minilm_fp32(specs: dict[str, ModelSpec]) -> Encoder:
     """MiniLM in float32 on any host: the reference that other precisions are held to."""
-    with dtype_forced("float32"):
-        return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    return load_cached(specs["minilm"], "float32")
 
 
 @pytest.fixture
 def minilm_each(each_dtype: str, specs: dict[str, ModelSpec]) -> Encoder:
-    """MiniLM computing in the test's dtype (in both, one run each, for `numerics` tests)."""
-    return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    """MiniLM computing in the test's dtype (in both, one run each, for `numerics` tests),
+    checked to compute in it."""
+    return load_cached(specs["minilm"], each_dtype)
 
 
 def _template(request: pytest.FixtureRequest) -> CorpusTemplate | None:
@@ -126,25 +129,32 @@ def sql_backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def sql_url(tmp_path: Path, sql_backend: str, request: pytest.FixtureRequest) -> Iterator[str]:
+def sql_url(
+    tmp_path: Path, sql_backend: str, each_dtype: str, request: pytest.FixtureRequest
+) -> Iterator[str]:
     """The test's catalog database: SQLite in tmp_path, or a PostgreSQL database of its own."""
     template = _template(request)
-    seed = template.catalog_url(sql_backend) if template is not None else None
+    seed = template.catalog_url(sql_backend, each_dtype) if template is not None else None
     with throwaway_sql_url(tmp_path / "catalog.db", sql_backend, template=seed) as url:
         yield url
 
 
 @pytest.fixture
-def settings(tmp_path: Path, sql_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "cardiorag", model_cache_dir=MODEL_CACHE, sql_url=sql_url)
+def settings(tmp_path: Path, sql_url: str, each_dtype: str) -> Settings:
+    """Settings over the test's catalog whose models compute in the test's dtype."""
+    return Settings(
+        data_dir=tmp_path / "cardiorag", model_cache_dir=MODEL_CACHE, sql_url=sql_url,
+        dtype=each_dtype,
+    )  # fmt: skip
 
 
 @pytest.fixture
-def store(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[EdgeStore]:
+def store(tmp_path: Path, each_dtype: str, request: pytest.FixtureRequest) -> Iterator[EdgeStore]:
     """An embedded store in tmp_path: empty, or a copy of the template the test asks for."""
     template = _template(request)
     if template is not None:  # then the test has a catalog too, and so a backend
-        template.copy_store(request.getfixturevalue("sql_backend"), tmp_path / "qdrant")
+        backend = request.getfixturevalue("sql_backend")
+        template.copy_store(backend, each_dtype, tmp_path / "qdrant")
     edge = EdgeStore(tmp_path / "qdrant")
     yield edge
     edge.close()
@@ -159,9 +169,10 @@ def catalog(sql_url: str) -> Iterator[Catalog]:
 
 
 @pytest.fixture
-def encoder_loader(minilm: Encoder):
-    """What `ingest_paths` calls to get an encoder; loads each spec once per process."""
-    return load_cached
+def encoder_loader(each_dtype: str) -> Callable[[ModelSpec], Encoder]:
+    """What `ingest_paths` calls to get an encoder: each spec once per process, in the test's
+    dtype."""
+    return loader_in(each_dtype)
 
 
 @pytest.fixture(scope="session")
@@ -174,7 +185,9 @@ def textbook_template(
     source = write_textbook_sections(shared_data, root)
     template = CorpusTemplate(
         root / "builds",
-        lambda index: ingest_with_minilm([source], index.store, index.catalog, specs),
+        lambda index, dtype: ingest_with_minilm(
+            [source], index.store, index.catalog, specs, loader_in(dtype)
+        ),
     )
     yield template
     template.close()

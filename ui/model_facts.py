@@ -7,10 +7,9 @@ this process: loading is an explicit click, not a side effect of opening the pag
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 from adapters import Encoder, ModelSpec
-from adapters.adapter_files import CARD_FILE, PEFT_WEIGHTS, read_adapter_info
+from adapters.adapter_files import CARD_FILE, PEFT_WEIGHTS, local_adapter_dir, read_adapter_info
 from adapters.adapter_info import AdapterInfo
 
 MEGABYTE = 1024 * 1024
@@ -33,30 +32,22 @@ def measure(encoder: Encoder) -> Measured:
     return Measured(encoder.dimension, count, size / MEGABYTE)
 
 
-def adapter_dir(spec: ModelSpec) -> Path | None:
-    """The spec's local adapter folder, if it has one (a hub id is not local)."""
-    if spec.adapter is None:
-        return None
-    folder = Path(spec.adapter).expanduser()
-    return folder if folder.is_dir() else None
-
-
 def adapter_megabytes(spec: ModelSpec) -> float | None:
     """Size of the LoRA weights on disk."""
-    folder = adapter_dir(spec)
+    folder = local_adapter_dir(spec.adapter)
     weights = folder / PEFT_WEIGHTS if folder else None
     return weights.stat().st_size / MEGABYTE if weights and weights.is_file() else None
 
 
 def adapter_info(spec: ModelSpec) -> AdapterInfo | None:
     """CardioRAG's record of how the adapter was trained and scored."""
-    folder = adapter_dir(spec)
+    folder = local_adapter_dir(spec.adapter)
     return read_adapter_info(folder) if folder else None
 
 
 def model_card(spec: ModelSpec) -> str | None:
     """The adapter's model card (README.md) without its YAML front matter."""
-    folder = adapter_dir(spec)
+    folder = local_adapter_dir(spec.adapter)
     card = folder / CARD_FILE if folder else None
     if card is None or not card.is_file():
         return None

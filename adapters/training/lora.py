@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import shutil
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -56,7 +56,7 @@ def _plan(base: ModelSpec, data: TrainingData, options: TrainingOptions) -> dict
     want of memory can resume with a smaller one.
     """
     options_that_matter = {
-        name: value for name, value in asdict(options).items() if name != "mini_batch_size"
+        name: value for name, value in options.recorded().items() if name != "mini_batch_size"
     }
     return {
         "base": base.base,
@@ -127,7 +127,7 @@ def train_adapter(
     plan = _plan(base, data, options)
     work, checkpoint = prepare_workdir(out, plan, overwrite=overwrite, resume=resume)
     source = resolve_base(base, cache_dir=cache_dir, allow_downloads=False)
-    placement = placement_for(base)
+    placement = placement_for(base, options.placement)
     started = time.perf_counter()
     model = load_base(base, source, options.max_seq_length, placement.device)
     train_pairs = data.train
@@ -172,7 +172,7 @@ def train_adapter(
         base_spec=base.id,
         architecture=base_architecture(source),
         max_seq_length=options.max_seq_length,
-        options=asdict(options)
+        options=options.recorded()
         | {
             "bf16": autocast == "bfloat16",
             "autocast": autocast,

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from typing import Any
 
-from adapters.placement import Placement
+from adapters.placement import AUTO_PLACEMENT, Placement, PlacementRequest
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,13 @@ class TrainingOptions:
     # Embed each batch in pieces of this size (GradCache): the same gradients in a fraction of
     # the memory, for more compute (docs/adapters.md, "Memory").
     mini_batch_size: int | None = None
+    # Where the base runs and which dtype it is served in (`Settings.placement`); the record
+    # keeps the resolved device and autocast rather than the request.
+    placement: PlacementRequest = AUTO_PLACEMENT
+
+    def recorded(self) -> dict[str, Any]:
+        """The hyper-parameters as the adapter's record and a resumed run's plan keep them."""
+        return {name: value for name, value in asdict(self).items() if name != "placement"}
 
     def autocast_dtype(self, placement: Placement) -> str:
         """Mixed precision of the run: float32 master weights, autocast in the returned dtype.

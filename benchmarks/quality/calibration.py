@@ -24,7 +24,6 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from adapters.specs import get_reranker_spec
 from benchmarks.quality.beir import BeirSet
 from benchmarks.quality.evaluation import ingest_beir_corpus
 from benchmarks.report import RunOutput, markdown_table, model_provenance, provenance
-from retrieval import Retriever, SearchMode, Settings
+from retrieval import Retriever, Runtime, SearchMode, Settings
 from retrieval.answer.confidence import (
     ASSESSED_HITS,
     CALIBRATION_FILE,
@@ -45,7 +44,6 @@ from retrieval.answer.confidence import (
     RERANK_MODE,
     Calibration,
 )
-from retrieval.index import open_index
 from retrieval.search import RERANKED
 
 OFF_TOPIC_SET = "openstax_glossary"  # a cardiovascular textbook: no answer to other topics
@@ -183,7 +181,7 @@ def run_calibration(
     sets: Sequence[BeirSet],
     model_ids: Sequence[str],
     modes: Sequence[SearchMode],
-    settings: Settings,
+    runtime: Runtime,
     off_topic: Sequence[str],
     *,
     show_progress: bool,
@@ -195,47 +193,39 @@ def run_calibration(
     reranked hits, and one curve is fitted on all of them: the reranker's.
     """
     started = provenance()
-    specs = settings.model_specs()
+    specs = runtime.specs
     curves: list[dict[str, Any]] = []
     pooled: list[Observation] = []
-    with open_index(settings) as index, ExitStack() as opened:
-        corpora = {
-            beir.name: ingest_beir_corpus(beir, model_ids, specs, index, show_progress)[0]
-            for beir in sets
-        }
-        for model_id in model_ids:
-            retrievers = {
-                name: opened.enter_context(
-                    Retriever(corpus, model_id, settings=settings, store=index.store,
-                              catalog=index.catalog, specs=specs)
-                )
-                for name, corpus in corpora.items()
-            }  # fmt: skip
-            for mode in modes:
-                observed = _observations(
-                    retrievers, sets, mode, off_topic, show_progress=show_progress, rerank=rerank
-                )
-                if rerank:
-                    pooled += observed
-                    continue
-                curve = fit_logistic([o.cosine for o in observed], [o.relevant for o in observed])
-                curves.append(
-                    {
-                        "model": model_id,
-                        "spec_hash": get_spec(specs, model_id).spec_hash,
-                        "mode": str(mode),
-                        "intercept": curve.intercept,
-                        "slope": curve.slope,
-                        "weak_below": curve.weak_below,
-                        "observations": len(observed),
-                        "per_set": {
-                            b.name: _rates([o for o in observed if o.dataset == b.name], curve)
-                            for b in sets
-                        },
-                    }
-                )
+    corpora = {
+        beir.name: ingest_beir_corpus(beir, model_ids, runtime, show_progress)[0] for beir in sets
+    }
+    for model_id in model_ids:
+        retrievers = {name: runtime.retriever(corpus, model_id) for name, corpus in corpora.items()}
+        for mode in modes:
+            observed = _observations(
+                retrievers, sets, mode, off_topic, show_progress=show_progress, rerank=rerank
+            )
+            if rerank:
+                pooled += observed
+                continue
+            curve = fit_logistic([o.cosine for o in observed], [o.relevant for o in observed])
+            curves.append(
+                {
+                    "model": model_id,
+                    "spec_hash": get_spec(specs, model_id).spec_hash,
+                    "mode": str(mode),
+                    "intercept": curve.intercept,
+                    "slope": curve.slope,
+                    "weak_below": curve.weak_below,
+                    "observations": len(observed),
+                    "per_set": {
+                        b.name: _rates([o for o in observed if o.dataset == b.name], curve)
+                        for b in sets
+                    },
+                }
+            )
     if rerank:
-        curves.append(_reranker_curve(settings, pooled, sets))
+        curves.append(_reranker_curve(runtime.settings, pooled, sets))
     payload = {
         **started,
         "models": model_provenance(specs, list(model_ids)),

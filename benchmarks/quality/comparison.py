@@ -11,14 +11,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from adapters import get_spec, load_encoder
 from adapters.training.pairs import TextPair
 from adapters.training.separation import separation_score
 from benchmarks.quality.beir import read_beir
 from benchmarks.quality.evaluation import evaluate_dataset
 from benchmarks.quality.retrieval_quality import paired_differences
 from benchmarks.report import git_commit
-from retrieval import SearchMode, Settings
+from retrieval import Runtime, SearchMode
 
 HEADLINE = ("nDCG@10", "Recall@10", "MRR@10")
 
@@ -27,7 +26,7 @@ def compare_on_dataset(
     model: str,
     against: str,
     dataset: Path,
-    settings: Settings,
+    runtime: Runtime,
     *,
     mode: SearchMode = SearchMode.DENSE,
     show_progress: bool = False,
@@ -36,7 +35,7 @@ def compare_on_dataset(
     """nDCG@10, Recall@10 and MRR@10 of both models, with the interval of their difference."""
     beir = read_beir(dataset)
     evaluated = evaluate_dataset(
-        beir, [against, model], [mode], settings, show_progress=show_progress
+        beir, [against, model], [mode], runtime, show_progress=show_progress
     )
     ours = evaluated.results[model][str(mode)]
     theirs = evaluated.results[against][str(mode)]
@@ -61,17 +60,12 @@ def compare_on_dataset(
 
 
 def compare_separation(
-    model: str, against: str, pairs: Sequence[TextPair], settings: Settings, *, seed: int = 0
+    model: str, against: str, pairs: Sequence[TextPair], runtime: Runtime, *, seed: int = 0
 ) -> dict[str, Any]:
     """The separation score of both models on the same pairs (and the same different pairs)."""
-    specs = settings.model_specs()
     scores = {}
     for model_id in (against, model):
-        encoder = load_encoder(
-            get_spec(specs, model_id),
-            cache_dir=settings.model_cache_dir,
-            allow_downloads=settings.allow_downloads,
-        )
+        encoder = runtime.encoder(model_id)
         scores[model_id] = separation_score(
             encoder.encode_queries, encoder.encode_documents, pairs, seed=seed
         ).as_dict()

@@ -18,25 +18,18 @@ import logging
 import re
 import time
 from collections.abc import Callable, Sequence
-from contextlib import ExitStack
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
-from adapters import ModelSpec, get_spec
+from adapters import get_spec
 from adapters.context_template import DEFAULT_TEMPLATE
 from benchmarks.quality.beir import BeirSet
 from benchmarks.quality.scores import K, doc_run, means, per_query_scores
 from ingest import ChunkingSpec, IngestOptions, ingest_paths
-from retrieval import (
-    Retriever,
-    SearchMode,
-    Settings,
-    collection_name,
-)
-from retrieval.index import Index, open_index
+from retrieval import Retriever, Runtime, SearchMode, collection_name
 from retrieval.search import RERANKED
 
 logger = logging.getLogger(__name__)
@@ -136,14 +129,12 @@ def evaluate_dataset(
     beir: BeirSet,
     model_ids: Sequence[str],
     modes: Sequence[SearchMode],
-    settings: Settings,
+    runtime: Runtime,
     *,
     depth: int = 100,
     hybrid_options: dict[str, Any] | None = None,
     show_progress: bool = False,
-    specs: dict[str, ModelSpec] | None = None,
     on_step: StepCallback | None = None,
-    index: Index | None = None,
     context_template: str = DEFAULT_TEMPLATE,
     rerank: bool = False,
 ) -> DatasetRun:
@@ -153,56 +144,47 @@ def evaluate_dataset(
     mode's name with RERANKED appended ("hybrid+rerank"), on the same queries.
 
     `on_step(label, done, total)` is called as the ingest and each model and mode start and
-    after the last one, for progress shown outside a terminal (the web app). A process that
-    already holds the index (the web app) passes it; else it is opened here.
+    after the last one, for progress shown outside a terminal (the web app). The runtime is
+    the caller's, so the web app's run shares its store and models.
 
     Raises:
         RuntimeError: When the corpus file fails to ingest.
     """
-    specs = specs if specs is not None else settings.model_specs()
     requested = list(dict.fromkeys(model_ids))
     for model_id in requested:
-        get_spec(specs, model_id)  # an unknown id fails before any work
+        get_spec(runtime.specs, model_id)  # an unknown id fails before any work
     step = on_step or (lambda label, done, total: None)
     total = 1 + len(requested) * len(modes)
-    with ExitStack() as opened:
-        if index is None:
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
-            index = opened.enter_context(open_index(settings))
-        store, catalog = index.store, index.catalog
-        step(f"ingesting {beir.name}", 0, total)
-        corpus, ingest_seconds = ingest_beir_corpus(
-            beir, requested, specs, index, show_progress, context_template
-        )
-        results: dict[str, dict[str, ModeResult]] = {}
-        for number, model_id in enumerate(requested):
-            with Retriever(
-                corpus, model_id, settings=settings, store=store, catalog=catalog, specs=specs
-            ) as retriever:
-                results[model_id] = {}
-                for position, mode in enumerate(modes):
-                    step(f"{model_id} {mode}", 1 + number * len(modes) + position, total)
-                    mode_options = (hybrid_options or {}) if mode is SearchMode.HYBRID else {}
-                    for reranked in (False, True) if rerank else (False,):
-                        label = f"{mode}{RERANKED}" if reranked else str(mode)
-                        results[model_id][label] = run_mode(
-                            retriever,
-                            beir,
-                            mode,
-                            depth=depth,
-                            options={**mode_options, "rerank": reranked},
-                            show_progress=show_progress,
-                        )
-        step("scoring", total, total)
-        chunks = store.collection_info(collection_name(corpus, requested[0])).points
+    step(f"ingesting {beir.name}", 0, total)
+    corpus, ingest_seconds = ingest_beir_corpus(
+        beir, requested, runtime, show_progress, context_template
+    )
+    results: dict[str, dict[str, ModeResult]] = {}
+    for number, model_id in enumerate(requested):
+        retriever = runtime.retriever(corpus, model_id)
+        results[model_id] = {}
+        for position, mode in enumerate(modes):
+            step(f"{model_id} {mode}", 1 + number * len(modes) + position, total)
+            mode_options = (hybrid_options or {}) if mode is SearchMode.HYBRID else {}
+            for reranked in (False, True) if rerank else (False,):
+                label = f"{mode}{RERANKED}" if reranked else str(mode)
+                results[model_id][label] = run_mode(
+                    retriever,
+                    beir,
+                    mode,
+                    depth=depth,
+                    options={**mode_options, "rerank": reranked},
+                    show_progress=show_progress,
+                )
+    step("scoring", total, total)
+    chunks = runtime.store.collection_info(collection_name(corpus, requested[0])).points
     return DatasetRun(beir, corpus, chunks, ingest_seconds, results)
 
 
 def ingest_beir_corpus(
     beir: BeirSet,
     requested: Sequence[str],
-    specs: dict[str, ModelSpec],
-    index: Index,
+    runtime: Runtime,
     show_progress: bool,
     context_template: str = DEFAULT_TEMPLATE,
 ) -> tuple[str, dict[str, float]]:
@@ -215,7 +197,7 @@ def ingest_beir_corpus(
     A corpus built with another template than `context_template` is rebuilt.
     """
     corpus = corpus_for(beir.name, context_template)
-    settings, catalog = index.settings, index.catalog
+    settings, catalog, specs = runtime.settings, runtime.catalog, runtime.specs
     in_step = [
         model.model_id
         for model in catalog.corpus_models(corpus)
@@ -239,7 +221,7 @@ def ingest_beir_corpus(
         batch_size=settings.embed_batch_size,
         show_progress=show_progress,
     )
-    report = ingest_paths([beir.corpus_file], options, index=index)
+    report = ingest_paths([beir.corpus_file], options, index=runtime.index)
     if report.failed:
         raise RuntimeError(report.failed[0].reason)
     for run in report.models:

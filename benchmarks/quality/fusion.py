@@ -18,7 +18,7 @@ from rich.table import Table
 from benchmarks.quality.beir import BeirSet
 from benchmarks.quality.evaluation import corpus_for, run_mode
 from benchmarks.quality.retrieval_quality import paired_differences
-from retrieval import FusionMethod, Retriever, SearchMode, Settings
+from retrieval import FusionMethod, Runtime, SearchMode
 
 METRICS = ("nDCG@10", "Recall@10", "MRR@10")
 
@@ -59,7 +59,7 @@ class FusionComparison:
 
 
 def compare_fusions(
-    beir: BeirSet, model_ids: Sequence[str], settings: Settings, rrf_k: int
+    beir: BeirSet, model_ids: Sequence[str], runtime: Runtime, rrf_k: int
 ) -> FusionComparison:
     """Search every query of `beir` in hybrid mode with each fusion, per model, and pair them."""
     fusions: dict[str, dict[str, Any]] = {  # the first stage's fusions alone: not reranked
@@ -69,18 +69,13 @@ def compare_fusions(
     means: dict[str, dict[str, dict[str, float]]] = {}
     differences: dict[str, dict[str, dict[str, float]]] = {}
     for model_id in model_ids:
-        with Retriever(corpus_for(beir.name), model_id, settings=settings) as retriever:
-            runs = {
-                name: run_mode(
-                    retriever,
-                    beir,
-                    SearchMode.HYBRID,
-                    depth=100,
-                    options=options,
-                    show_progress=False,
-                )
-                for name, options in fusions.items()
-            }
+        retriever = runtime.retriever(corpus_for(beir.name), model_id)
+        runs = {
+            name: run_mode(
+                retriever, beir, SearchMode.HYBRID, depth=100, options=options, show_progress=False
+            )
+            for name, options in fusions.items()
+        }
         means[model_id] = {name: run.metrics for name, run in runs.items()}
         dbsf, rrf = runs.values()
         differences[model_id] = paired_differences(dbsf, rrf, METRICS)

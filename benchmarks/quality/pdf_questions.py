@@ -16,7 +16,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 from benchmarks.report import RunOutput, file_hash, markdown_table, model_provenance, provenance
-from retrieval import Answerer, Hit, Retriever, SearchMode, Settings
+from retrieval import Answerer, Hit, Retriever, Runtime, SearchMode
 
 QUESTIONS = Path(__file__).parents[1] / "datasets" / "pdf_questions.json"
 
@@ -111,30 +111,30 @@ def evaluate_answers(
 
 
 def run_pdf_questions(
-    settings: Settings, corpus: str, model: str, k: int, *, rerank: bool
+    runtime: Runtime, corpus: str, model: str, k: int, *, rerank: bool
 ) -> RunOutput:
     """Every mode (and, with `rerank`, each reranked) and the app's answers; JSON and tables."""
     started = provenance()
     questions = read_questions()
     variants = (False, True) if rerank else (False,)
-    with Retriever(corpus, model, settings=settings) as retriever:
-        modes = [
-            asdict(evaluate(retriever, questions, mode, k, rerank=reranked))
-            for mode in SearchMode
-            for reranked in variants
-        ]
-        answers = [
-            asdict(evaluate_answers(retriever, questions, rerank=reranked)) for reranked in variants
-        ]
+    retriever = runtime.retriever(corpus, model)
+    modes = [
+        asdict(evaluate(retriever, questions, mode, k, rerank=reranked))
+        for mode in SearchMode
+        for reranked in variants
+    ]
+    answers = [
+        asdict(evaluate_answers(retriever, questions, rerank=reranked)) for reranked in variants
+    ]
     payload = {
         **started,
         "questions": len(questions),
         "dataset_hash": file_hash([QUESTIONS]),
         "corpus": corpus,
         "model": model,
-        "models": model_provenance(settings.model_specs(), [model]),
+        "models": model_provenance(runtime.specs, [model]),
         "k": k,
-        "reranker": settings.reranker if rerank else None,
+        "reranker": runtime.settings.reranker if rerank else None,
         "modes": modes,
         "answers": answers,
     }

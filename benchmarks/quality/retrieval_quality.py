@@ -33,8 +33,7 @@ from benchmarks.report import (
     provenance,
 )
 from benchmarks.speed.langchain_reference import ReferenceOptions, reference_quality
-from retrieval import DEFAULT_FUSION, FusionMethod, SearchMode, Settings
-from retrieval.index import Index
+from retrieval import DEFAULT_FUSION, FusionMethod, Runtime, SearchMode, Settings
 from retrieval.search import RERANKED
 
 PERMUTATIONS = 10_000
@@ -214,7 +213,7 @@ def reference_result(
     beir: BeirSet, spec: ModelSpec, settings: Settings, depth: int, show_progress: bool
 ) -> ModeResult:
     """The plain LangChain pipeline on the set, with `spec`'s base weights and dtype."""
-    placement = placement_for(spec)
+    placement = placement_for(spec, settings.placement)
     ran = reference_quality(
         str(resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)),
         beir.corpus_file,
@@ -324,40 +323,36 @@ def run_quality(
     beir: BeirSet,
     model_ids: Sequence[str],
     modes: Sequence[SearchMode],
-    settings: Settings,
+    runtime: Runtime,
     *,
     options: QualityOptions,
     show_progress: bool = False,
     on_step: StepCallback | None = None,
-    index: Index | None = None,
 ) -> RunOutput:
     """Ingest (once), search, score and compare: the run's JSON, Markdown and figures.
 
-    The index is the caller's when it holds one (see `evaluate_dataset`).
+    The runtime is the caller's (see `evaluate_dataset`).
     """
     started = provenance()
-    specs = settings.model_specs()
     evaluated = evaluate_dataset(
         beir,
         model_ids,
         modes,
-        settings,
+        runtime,
         depth=options.depth,
         hybrid_options=options.hybrid_options(),
         show_progress=show_progress,
-        specs=specs,
         on_step=on_step,
-        index=index,
         context_template=options.context_template,
         rerank=options.rerank,
     )
     if options.reference:
         evaluated.results[REFERENCE] = {
             str(SearchMode.DENSE): reference_result(
-                beir, specs[model_ids[0]], settings, options.depth, show_progress
+                beir, runtime.specs[model_ids[0]], runtime.settings, options.depth, show_progress
             )
         }
-    payload = quality_payload(evaluated, specs, options, started)
+    payload = quality_payload(evaluated, runtime.specs, options, started)
     return RunOutput(payload, quality_markdown(payload), quality_figures(payload))
 
 

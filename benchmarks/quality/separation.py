@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 
-from adapters import get_spec, load_encoder
 from adapters.training.bootstrap import mean_ci
 from adapters.training.pairs import TextPair
 from adapters.training.separation import pair_cosines
@@ -27,7 +26,7 @@ from benchmarks.report import (
     model_provenance,
     provenance,
 )
-from retrieval import Settings
+from retrieval import Runtime
 
 
 def sample_pairs(pairs: Sequence[TextPair], max_pairs: int | None, seed: int) -> list[TextPair]:
@@ -45,7 +44,7 @@ def sample_pairs(pairs: Sequence[TextPair], max_pairs: int | None, seed: int) ->
 def run_separation(
     pairs: Sequence[TextPair],
     model_ids: Sequence[str],
-    settings: Settings,
+    runtime: Runtime,
     *,
     name: str,
     dataset_hash: str,
@@ -53,15 +52,10 @@ def run_separation(
 ) -> RunOutput:
     """Each model's separation with its interval, and its paired difference from the first."""
     started = provenance()
-    specs = settings.model_specs()
     margins: dict[str, np.ndarray] = {}
     scores: dict[str, dict[str, Any]] = {}
     for model_id in model_ids:
-        encoder = load_encoder(
-            get_spec(specs, model_id),
-            cache_dir=settings.model_cache_dir,
-            allow_downloads=settings.allow_downloads,
-        )
+        encoder = runtime.encoder(model_id)
         similar, different = pair_cosines(
             encoder.encode_queries, encoder.encode_documents, pairs, seed=seed
         )
@@ -84,7 +78,7 @@ def run_separation(
         "dataset_hash": dataset_hash,
         "pairs": len(pairs),
         "seed": seed,
-        "models": model_provenance(specs, model_ids),
+        "models": model_provenance(runtime.specs, model_ids),
         **started,
         "results": scores,
         "compared_with": first,

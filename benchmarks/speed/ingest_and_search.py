@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from adapters import get_spec, load_encoder
+from adapters import get_spec
 from adapters.hardware import cpu_bf16_flags
 from adapters.weights import resolve_base
 from benchmarks.report import (
@@ -68,7 +68,7 @@ from benchmarks.speed.search_speed import (
     read_queries,
 )
 from ingest.loaders import discover_files
-from retrieval import SearchMode, Settings
+from retrieval import Runtime, SearchMode
 
 TARGET_RATIO = 2.0
 TARGET_P95_MS = 30.0
@@ -156,7 +156,7 @@ def _targets(result: dict[str, Any]) -> dict[str, bool | None]:
 
 
 def run_speed(
-    model_ids: Sequence[str], settings: Settings, options: SpeedOptions, *, show_progress: bool
+    model_ids: Sequence[str], runtime: Runtime, options: SpeedOptions, *, show_progress: bool
 ) -> RunOutput:
     """Measure every model (and the reference once per base model); the run's outputs.
 
@@ -165,13 +165,10 @@ def run_speed(
         RuntimeError: When a data file fails to ingest.
     """
     started = provenance()
-    specs = settings.model_specs()
+    settings, specs = runtime.settings, runtime.specs
     chosen = {model_id: get_spec(specs, model_id) for model_id in dict.fromkeys(model_ids)}
     # Every model loads before any timing: a missing one fails the run at once, not half-way.
-    encoders = {
-        model_id: load_encoder(spec, cache_dir=settings.model_cache_dir)
-        for model_id, spec in chosen.items()
-    }
+    encoders = {model_id: runtime.encoder(model_id) for model_id in chosen}
     files, refused = discover_files(options.data, ("SOURCES.txt", "README*"))
     if refused or not files:
         raise FileNotFoundError(str(refused[0]) if refused else f"no files in {options.data}")
@@ -181,7 +178,7 @@ def run_speed(
     for model_id, spec in chosen.items():
         encoder = encoders[model_id]
         ingest, _ = measure_ingest(
-            options.data, spec, settings, queries, show_progress=show_progress
+            options.data, model_id, settings, queries, show_progress=show_progress
         )
         source = resolve_base(spec, cache_dir=settings.model_cache_dir, allow_downloads=False)
         if options.reference and source not in references:

@@ -36,9 +36,8 @@ from adapters import ModelSpec, get_spec
 from benchmarks.report import RunOutput, line_plot, markdown_table, provenance, targets_line
 from benchmarks.speed.memory import PeakAnonymous, in_fresh_process, memory_mb
 from ingest import IngestOptions, ingest_paths
-from retrieval import Settings
+from retrieval import Runtime, Settings, open_runtime
 from retrieval.answer.sentences import split_sentences
-from retrieval.index import open_index
 
 CORPUS = "memory"
 SENTENCES_PER_RECORD = 3
@@ -94,8 +93,8 @@ class SizeMemory:
 
 
 def _ingest_in_child(settings: Settings, spec: ModelSpec, path: Path, records: int) -> SizeMemory:
-    settings.configure_torch()
-    with open_index(settings) as index:
+    with open_runtime(settings) as runtime:  # the child's own data dir, torch set up
+        index = runtime.index
         index.encoder(spec)  # the model in memory before the baseline is read
         baseline = memory_mb()["rss_mb"]
         started = time.perf_counter()
@@ -130,7 +129,7 @@ def measure_size(
 
 
 def run_ingest_memory(
-    settings: Settings,
+    runtime: Runtime,
     model_id: str,
     sizes: Sequence[int],
     notes_csv: Path,
@@ -140,7 +139,7 @@ def run_ingest_memory(
 ) -> RunOutput:
     """Each size in turn; the run's outputs."""
     started = provenance()
-    spec = get_spec(settings.model_specs(), model_id)
+    settings, spec = runtime.settings, get_spec(runtime.specs, model_id)
     results = [
         measure_size(settings, spec, notes_csv, size, seed)
         for size in tqdm(sizes, desc="ingest sizes", disable=not show_progress)

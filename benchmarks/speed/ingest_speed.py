@@ -18,12 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
-from adapters import Encoder, ModelSpec, load_encoder
+from adapters import Encoder, get_spec
 from benchmarks.speed.memory import peak_rss_mb
 from benchmarks.speed.search_speed import percentiles, time_queries
 from ingest import IngestOptions, LoadOptions, ingest_paths
-from retrieval import SearchMode, Settings, collection_name
-from retrieval.index import open_index
+from retrieval import SearchMode, Settings, collection_name, open_runtime
 
 logger = logging.getLogger(__name__)
 
@@ -52,43 +51,43 @@ class IngestSpeed:
 
 def measure_ingest(
     paths: Sequence[Path],
-    spec: ModelSpec,
+    model_id: str,
     settings: Settings,
     queries: Sequence[str],
     *,
     show_progress: bool,
 ) -> tuple[IngestSpeed, list[str]]:
-    """Ingest `paths` with `spec` into a temporary data dir; also the chunks it stored.
+    """Ingest `paths` with the model into a temporary data dir; also the chunks it stored.
 
     Raises:
         RuntimeError: When a file fails to ingest (the figures would describe other data).
     """
-    encoder = load_encoder(spec, cache_dir=settings.model_cache_dir)
-
-    def loader(_: ModelSpec) -> Encoder:
-        return encoder
-
-    with tempfile.TemporaryDirectory(prefix="cardiorag-speed-") as scratch:
-        scratch_settings = settings.model_copy(update={"data_dir": Path(scratch)})
-        with open_index(scratch_settings) as index:
-            started = time.perf_counter()
-            options = IngestOptions(
-                corpus=CORPUS,
-                models=[spec],
-                load=LoadOptions(exclude=("SOURCES.txt", "README*")),
-                overlap_tokens=settings.chunk_overlap_tokens,
-                batch_size=settings.embed_batch_size,
-                show_progress=show_progress,
-            )
-            report = ingest_paths(paths, options, index=index, load_encoder=loader)
-            seconds = time.perf_counter() - started
-            if report.failed:
-                failure = report.failed[0]
-                raise RuntimeError(f"{failure.path} failed to ingest: {failure.reason}")
-            latency = time_queries(
-                index.store, collection_name(CORPUS, spec.id), encoder, queries, SearchMode.DENSE
-            ).total
-            texts = list(index.catalog.chunk_texts_by_document(CORPUS).values())
+    # A runtime of its own over a scratch data dir: the figures must neither depend on nor
+    # touch the caller's corpora. The encoder is still the caller's (one per spec per process).
+    with (
+        tempfile.TemporaryDirectory(prefix="cardiorag-speed-") as scratch_dir,
+        open_runtime(settings.model_copy(update={"data_dir": Path(scratch_dir)})) as scratch,
+    ):
+        spec, encoder = get_spec(scratch.specs, model_id), scratch.encoder(model_id)
+        index = scratch.index
+        started = time.perf_counter()
+        options = IngestOptions(
+            corpus=CORPUS,
+            models=[spec],
+            load=LoadOptions(exclude=("SOURCES.txt", "README*")),
+            overlap_tokens=settings.chunk_overlap_tokens,
+            batch_size=settings.embed_batch_size,
+            show_progress=show_progress,
+        )
+        report = ingest_paths(paths, options, index=index)
+        seconds = time.perf_counter() - started
+        if report.failed:
+            failure = report.failed[0]
+            raise RuntimeError(f"{failure.path} failed to ingest: {failure.reason}")
+        latency = time_queries(
+            index.store, collection_name(CORPUS, spec.id), encoder, queries, SearchMode.DENSE
+        ).total
+        texts = list(index.catalog.chunk_texts_by_document(CORPUS).values())
     chunks = [text for document in texts for text in document]
     rss = peak_rss_mb()
     raw_rate = raw_encode_rate(encoder, chunks, settings.embed_batch_size)

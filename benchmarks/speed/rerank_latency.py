@@ -18,12 +18,13 @@ from typing import Any
 
 import numpy as np
 
-from adapters import configure_torch, cpu_supports_bf16
-from adapters.cross_encoder import load_reranker
+from adapters import cpu_supports_bf16
+from adapters.cross_encoder import CrossEncoder
 from adapters.hardware import cpu_bf16_flags
 from adapters.specs import RerankerSpec
 from adapters.training.reranker.data import textbook_windows
 from benchmarks.report import RunOutput, line_plot, markdown_table, provenance
+from retrieval import Runtime, open_runtime
 from retrieval.search.rerank import passage_text
 
 COUNTS = (10, 30, 100)
@@ -51,19 +52,14 @@ def _passages(textbook: Path) -> list[str]:
 
 
 def measure(
-    spec: RerankerSpec,
+    reranker: CrossEncoder,
     questions: Sequence[str],
     passages: Sequence[str],
     *,
-    dtype: str,
     counts: Sequence[int],
-    threads: int,
-    cache_dir: Path,
     seed: int,
 ) -> dict[str, dict[str, float]]:
-    """p50/p95 ms of scoring N passages per question, for each N, in one dtype."""
-    configure_torch(threads, dtype=dtype)
-    reranker = load_reranker(spec, cache_dir=cache_dir, allow_downloads=False)
+    """p50/p95 ms of scoring N passages per question with `reranker`, for each N."""
     rng = random.Random(seed)
     reranker.score(questions[0], list(passages[: max(counts)]))  # warm-up, untimed
     timings: dict[str, dict[str, float]] = {}
@@ -83,33 +79,31 @@ def measure(
 
 def run_rerank_latency(
     spec: RerankerSpec,
+    runtime: Runtime,
     *,
     medquad: Path,
     textbook: Path,
     queries: int,
-    threads: int,
-    cache_dir: Path,
     seed: int = 0,
 ) -> RunOutput:
     """Every dtype and count; the JSON, a table and a plot of p95 against N."""
     started = provenance()
     questions = _questions(medquad, queries, seed)
     passages = _passages(textbook)
-    results = {
-        dtype: measure(
-            spec, questions, passages, dtype=dtype, counts=COUNTS, threads=threads,
-            cache_dir=cache_dir, seed=seed,
-        )
-        for dtype in DTYPES
-    }  # fmt: skip
-    configure_torch(threads)
+    results: dict[str, dict[str, dict[str, float]]] = {}
+    for dtype in DTYPES:
+        # The dtype is a setting: each forced one gets the runtime of its own settings.
+        forced = runtime.settings.model_copy(update={"dtype": dtype})
+        with open_runtime(forced) as in_dtype:
+            reranker = in_dtype.models.reranker(spec)
+            results[dtype] = measure(reranker, questions, passages, counts=COUNTS, seed=seed)
     payload = {
         **started,
         "reranker": spec.id,
         "spec_hash": spec.spec_hash,
         "max_length": spec.max_length,
         "queries": len(questions),
-        "threads": threads,
+        "threads": runtime.settings.torch_threads,
         "native_bf16": cpu_supports_bf16(),
         "cpu_bf16_flags": cpu_bf16_flags(),
         "results": results,

@@ -26,10 +26,10 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from adapters import Encoder, ModelSpec, load_encoder
+from adapters import Encoder, ModelSpec
 from benchmarks.speed.memory import PeakAnonymous, disk_mb, in_fresh_process, memory_mb
 from benchmarks.speed.real_points import RealPoints, filled_points, real_points
-from retrieval import SearchMode, Settings, VectorStore, open_embedded_store
+from retrieval import SearchMode, Settings, VectorStore, open_embedded_store, open_runtime
 from retrieval.search.request import DEFAULT_HNSW_EF
 from retrieval.store.interface import EMBEDDED_HNSW, StoredPoint
 from retrieval.store.query import StoreQuery
@@ -228,8 +228,8 @@ class SizeJob:
 
 
 def _load_encoder(job: SizeJob) -> Encoder:
-    job.settings.configure_torch()
-    return load_encoder(job.spec, cache_dir=job.settings.model_cache_dir)
+    with open_runtime(job.settings) as runtime:  # torch set up in this fresh process
+        return runtime.models.encoder(job.spec)
 
 
 def _build_job(job: SizeJob, folder: Path) -> Built:

@@ -14,12 +14,12 @@ from rich.console import Console
 from rich.table import Table
 
 from adapters import AdapterError, get_spec
-from adapters.adapter_files import read_adapter_info, write_adapter_info
+from adapters.adapter_files import local_adapter_dir, read_adapter_info, write_adapter_info
 from adapters.training import PairFields, TextPair, pair_fingerprint, read_pairs
 from benchmarks.quality.beir import BeirFormatError
 from benchmarks.quality.comparison import compare_on_dataset, compare_separation
-from cli.options import Common, ThreadsOpt, common_options
-from retrieval import SearchMode, Settings
+from cli.options import Common, common_options
+from retrieval import SearchMode, Settings, open_runtime
 
 out = Console()
 
@@ -48,7 +48,7 @@ def _heldout_pairs(adapter_dir: Path, pairs_file: Path) -> list[TextPair]:
     return heldout
 
 
-@common_options()
+@common_options(threads=True)
 def evaluate(
     model: Annotated[str, typer.Option(help="Spec id of the adapted model.")],
     against: Annotated[str, typer.Option(help="Spec id to compare with (its base).")],
@@ -68,30 +68,30 @@ def evaluate(
     update_card: Annotated[
         bool, typer.Option(help="Add the results to the adapter's model card.")
     ] = True,
-    threads: ThreadsOpt = None,
     *,
     common: Common,
 ) -> None:
     """Separation score and nDCG@10 / Recall@10 / MRR@10 of a model beside another, with CIs."""
-    settings = common.settings(torch_threads=threads)
-    specs = settings.model_specs()
-    spec = get_spec(specs, model)
-    get_spec(specs, against)
-    adapter_dir = Path(spec.adapter) if spec.adapter and Path(spec.adapter).is_dir() else None
-    evaluations = []
-    if pairs is not None:
-        heldout = _heldout_pairs(adapter_dir, pairs) if adapter_dir else read_pairs(pairs)
-        evaluations.append({"separation": compare_separation(model, against, heldout, settings)})
-        _print_separation(evaluations[-1]["separation"])
-    for folder in _eval_sets(dataset, settings):
-        try:
-            result = compare_on_dataset(
-                model, against, folder, settings, mode=mode, show_progress=not common.quiet
-            )
-        except BeirFormatError as err:
-            raise typer.BadParameter(str(err), param_hint="--dataset") from err
-        evaluations.append(result)
-        _print_comparison(result)
+    settings = common.settings()
+    with open_runtime(settings) as runtime:
+        spec = get_spec(runtime.specs, model)
+        get_spec(runtime.specs, against)
+        adapter_dir = local_adapter_dir(spec.adapter)
+        evaluations = []
+        if pairs is not None:
+            heldout = _heldout_pairs(adapter_dir, pairs) if adapter_dir else read_pairs(pairs)
+            separation = compare_separation(model, against, heldout, runtime)
+            evaluations.append({"separation": separation})
+            _print_separation(separation)
+        for folder in _eval_sets(dataset, settings):
+            try:
+                result = compare_on_dataset(
+                    model, against, folder, runtime, mode=mode, show_progress=not common.quiet
+                )
+            except BeirFormatError as err:
+                raise typer.BadParameter(str(err), param_hint="--dataset") from err
+            evaluations.append(result)
+            _print_comparison(result)
     for evaluation in evaluations:  # the card keeps each scale's results apart
         evaluation["adapter_scale"] = spec.adapter_scale
     info = read_adapter_info(adapter_dir) if adapter_dir else None
@@ -114,31 +114,34 @@ def _same_evaluation(old: dict, new: list[dict]) -> bool:
     )
 
 
-def _print_comparison(result: dict) -> None:
-    table = Table(title=f"{result['dataset']}: {result['queries']} queries, {result['mode']}")
-    for column in ("metric", result["against"], result["model"], "difference [95% CI]"):
+def _interval(values: dict, sign: str = "") -> str:
+    """`mean [low, high]` of a bootstrap interval; `sign="+"` for differences."""
+    return f"{values['mean']:{sign}.4f} [{values['low']:{sign}.4f}, {values['high']:{sign}.4f}]"
+
+
+def _print_table(title: str, columns: tuple[str, ...], rows: dict[str, tuple]) -> None:
+    """Both kinds of result in one layout: a name, two scores, then their interval."""
+    table = Table(title=title)
+    for column in columns:
         table.add_column(column, overflow="fold")
-    for metric, values in result["metrics"].items():
-        difference = values["difference"]
-        table.add_row(
-            metric,
-            f"{values['against']:.4f}",
-            f"{values['model']:.4f}",
-            f"{difference['mean']:+.4f} [{difference['low']:+.4f}, {difference['high']:+.4f}]",
-        )
+    for name, (first, second, interval) in rows.items():
+        table.add_row(name, f"{first:.4f}", f"{second:.4f}", interval)
     out.print(table)
+
+
+def _print_comparison(result: dict) -> None:
+    metrics = result["metrics"].items()
+    _print_table(
+        f"{result['dataset']}: {result['queries']} queries, {result['mode']}",
+        ("metric", result["against"], result["model"], "difference [95% CI]"),
+        {name: (v["against"], v["model"], _interval(v["difference"], "+")) for name, v in metrics},
+    )
 
 
 def _print_separation(result: dict) -> None:
-    table = Table(title=f"separation score on {result['pairs']} pairs")
-    for column in ("model", "similar", "different", "separation [95% CI]"):
-        table.add_column(column, overflow="fold")
-    for model_id, score in result["scores"].items():
-        interval = score["separation"]
-        table.add_row(
-            model_id,
-            f"{score['similar']:.4f}",
-            f"{score['different']:.4f}",
-            f"{interval['mean']:.4f} [{interval['low']:.4f}, {interval['high']:.4f}]",
-        )
-    out.print(table)
+    scores = result["scores"].items()
+    _print_table(
+        f"separation score on {result['pairs']} pairs",
+        ("model", "similar", "different", "separation [95% CI]"),
+        {name: (s["similar"], s["different"], _interval(s["separation"])) for name, s in scores},
+    )

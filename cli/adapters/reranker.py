@@ -17,11 +17,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-from adapters import get_spec, load_encoder
+from adapters import get_spec
 from adapters.training.reranker import NEIGHBOUR_TOKENS, RerankerOptions, run_recipe
 from adapters.weights import resolve_base
 from benchmarks.report import machine
 from cli.options import Common, ThreadsOpt, common_options
+from retrieval import open_runtime
 
 DEFAULTS = RerankerOptions()
 
@@ -76,16 +77,16 @@ def train_reranker(
     if out_dir.exists() and not overwrite:
         raise typer.BadParameter(f"{out_dir} exists; pass --overwrite", param_hint="--out")
     settings = common.settings(torch_threads=threads)
-    settings.configure_torch()
-    base_spec = get_spec(settings.model_specs(), base)
-    base_path = resolve_base(
-        base_spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
-    )
-    encoder = load_encoder(
-        base_spec.model_copy(update={"max_seq_length": NEIGHBOUR_TOKENS, "adapter": None,
-                                     "adapter_scale": 1.0}),
-        cache_dir=settings.model_cache_dir,
-    )  # fmt: skip
+    with open_runtime(settings) as runtime:  # its model loader only: the encoder outlives it
+        base_spec = get_spec(runtime.specs, base)
+        base_path = resolve_base(
+            base_spec, cache_dir=settings.model_cache_dir, allow_downloads=settings.allow_downloads
+        )
+        encoder = runtime.models.encoder(
+            base_spec.model_copy(
+                update={"max_seq_length": NEIGHBOUR_TOKENS, "adapter": None, "adapter_scale": 1.0}
+            )
+        )
     options = RerankerOptions(
         steps=steps, groups_per_step=groups_per_step, negatives=negatives,
         max_length=max_length, body_learning_rate=body_lr, head_learning_rate=head_lr,
@@ -117,6 +118,7 @@ def train_reranker(
             command=shlex.join(["cardiorag", "adapters", *sys.argv[2:]]),
             machine=str(machine()["cpu"]),
             reranker_id=reranker_id,
+            placement=settings.placement,
             on_step=lambda step, total, loss: progress.update(
                 task, completed=step, loss=f"loss {loss:.3f}"
             ),

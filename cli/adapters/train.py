@@ -1,11 +1,6 @@
 """`adapters train`: a LoRA adapter from pairs files and from an ingested corpus.
 
-Examples:
-    adapters train --base minilm --pairs ../shared/data/medquad/medquad_visible.jsonl \
-        --query-field question --positive-field answer \
-        --exclude-queries ../shared/data/eval/medquad_cardio_dev/queries.jsonl \
-        --out adapters/trained/minilm-cardio
-    adapters train --base minilm --from-corpus cardiology --out my-adapters/minilm-notes
+Its examples are in `adapters --help` (cli/adapters/commands.py), the text users see.
 """
 
 from __future__ import annotations
@@ -31,7 +26,7 @@ from adapters.training import (
     train_adapter,
     training_data,
 )
-from cli.options import Common, ThreadsOpt, common_options
+from cli.options import Common, common_options
 from ingest.chunking import ChunkingSpec
 from retrieval import Settings, open_runtime
 
@@ -75,7 +70,7 @@ def _corpus_pairs(
     return [*spans, *cloze], label
 
 
-@common_options()
+@common_options(threads=True)
 def train(
     base: Annotated[str, typer.Option(help="Spec id of the base model (see `adapters list`).")],
     out_dir: Annotated[Path, typer.Option("--out", help="Adapter folder to write.")],
@@ -143,14 +138,12 @@ def train(
     register: Annotated[
         str | None, typer.Option(help="Also register the adapter as this spec id.")
     ] = None,
-    threads: ThreadsOpt = None,
     *,
     common: Common,
 ) -> None:
     """Train a LoRA adapter with Multiple Negatives Ranking loss; publish it with its model card."""
-    settings = common.settings(torch_threads=threads)
-    specs = settings.model_specs()
-    base_spec = get_spec(specs, base)
+    settings = common.settings()
+    base_spec = get_spec(settings.model_specs(), base)
     if not pairs and not from_corpus:
         raise typer.BadParameter("give --pairs FILE, --from-corpus NAME, or both")
     if from_corpus and not (spans_per_document or cloze_per_document):
@@ -191,6 +184,7 @@ def train(
         seed=seed,
         bf16=bf16,
         mini_batch_size=mini_batch_size,
+        placement=settings.placement,
     )
     out.print(f"training on {len(data.train)} pairs, {len(data.heldout)} held out")
     result = train_adapter(

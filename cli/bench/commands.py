@@ -8,7 +8,6 @@ the JSON document where scripts expect it.
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,51 +17,40 @@ from adapters import AdapterError
 from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.training.pairs import PairFields, read_pairs
 from benchmarks.extra import EvalExtraMissingError
-from benchmarks.quality.beir import BeirFormatError, read_beir
+from benchmarks.quality.beir import BeirFormatError, BeirSet, read_beir
 from benchmarks.quality.calibration import off_topic_questions, run_calibration, write_calibrations
 from benchmarks.quality.fusion import compare_fusions
 from benchmarks.quality.paired_runs import RunsNotComparableError, compare_runs, comparison_markdown
 from benchmarks.quality.retrieval_quality import QualityOptions, resolve_dataset, run_quality
 from benchmarks.quality.separation import run_separation, sample_pairs
-from benchmarks.report import RunOutput, file_hash, save_figures
+from benchmarks.report import file_hash, save_figures
 from benchmarks.views import RENDERERS, render
 from cli.bench.pdf_questions import pdf_questions
-from cli.bench.runs import JsonPath, Out, Seed, bench_settings, console, record_and_show
+from cli.bench.runs import BenchRun, Models, Seed, bench_options, console
 from cli.bench.scale import ingest_memory, load, rerank_latency, speed
 from cli.console import run_app
 from cli.datasets import app as datasets_app
-from cli.options import (
-    Common,
-    DebugOpt,
-    ThreadsOpt,
-    common_options,
-)
+from cli.options import Common, DebugOpt, common_options
 from retrieval import (
     DEFAULT_FUSION,
     FusionMethod,
     RetrievalError,
     SearchMode,
+    Settings,
+    open_runtime,
 )
 from retrieval.store.query import DEFAULT_RRF_K
 
 app = typer.Typer(add_completion=False, help=__doc__, rich_markup_mode=None)
 app.add_typer(datasets_app, name="datasets", help="Download and convert the public data sets.")
 
-DataDir = Annotated[
-    Path | None,
-    typer.Option(
-        "--data-dir",
-        help="Store and catalog of the benchmark corpora and runs [default: the app's, so the "
-        "web app lists the runs].",
-    ),
-]
-Models = Annotated[
-    list[str] | None,
-    typer.Option("--model", "-m", help="Model spec id; repeat for several [default: minilm]."),
-]
 Modes = Annotated[
     list[SearchMode] | None,
     typer.Option("--mode", help="Search mode; repeat for several [default: all three]."),
+]
+
+ComparisonJson = Annotated[
+    Path | None, typer.Option("--json", help="Also write the comparison's JSON here.")
 ]
 
 FAILURES = (
@@ -75,8 +63,21 @@ FAILURES = (
 )
 
 
+def _read_sets(names: list[str], settings: Settings) -> list[BeirSet]:
+    """The BEIR sets named (folders, or names under the data roots' eval/), checked.
+
+    Raises:
+        typer.BadParameter: A set that is missing or not a usable BEIR folder.
+    """
+    roots = [settings.datasets_dir, settings.data_dir / "data"]
+    try:
+        return [read_beir(resolve_dataset(name, roots)) for name in names]
+    except (BeirFormatError, FileNotFoundError) as err:
+        raise typer.BadParameter(str(err), param_hint="--dataset") from err
+
+
 @app.command()
-@common_options()
+@bench_options()
 def quality(
     dataset: Annotated[
         str,
@@ -116,12 +117,8 @@ def quality(
             "mode without it; without this flag, no mode is reranked.",
         ),
     ] = False,
-    out: Out = None,
-    json_path: JsonPath = None,
-    threads: ThreadsOpt = None,
-    seed: Seed = 0,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """nDCG@10, Recall@1/10/100, MRR@10, MAP@100 per model and mode, with 95% intervals.
 
@@ -130,41 +127,34 @@ def quality(
     """
     if rrf_k is not None and fusion is not FusionMethod.RRF:
         raise typer.BadParameter("applies to --fusion rrf only", param_hint="--rrf-k")
-    settings = bench_settings(common, threads)
+    settings = run.settings()
     if depth > settings.max_results:
         raise typer.BadParameter(
             f"{depth} is past the setting max_results ({settings.max_results}); pass at most "
             "that, or raise CARDIORAG_MAX_RESULTS",
             param_hint="--depth",
         )
-    try:
-        beir = read_beir(
-            resolve_dataset(dataset, [settings.datasets_dir, settings.data_dir / "data"])
-        )
-    except (BeirFormatError, FileNotFoundError) as err:
-        raise typer.BadParameter(str(err), param_hint="--dataset") from err
-    record_and_show(
+    (beir,) = _read_sets([dataset], settings)
+    run.record(
         settings,
         "quality",
         beir.name,
-        out,
-        json_path,
-        lambda: run_quality(
+        lambda runtime: run_quality(
             beir,
             model or ["minilm"],
             list(dict.fromkeys(mode or list(SearchMode))),
-            settings,
+            runtime,
             options=QualityOptions(
                 depth=depth,
                 fusion=fusion,
                 rrf_k=rrf_k,
-                seed=seed,
+                seed=run.seed,
                 reference=reference,
                 context_template=context_template.replace("\\n", "\n"),
                 rerank=rerank,
                 reranker=settings.reranker,
             ),
-            show_progress=not common.quiet and sys.stderr.isatty(),
+            show_progress=run.show_progress,
         ),
     )
 
@@ -173,9 +163,7 @@ def quality(
 def compare(
     first: Annotated[Path, typer.Argument(help="JSON of a quality run (e.g. before a change).")],
     second: Annotated[Path, typer.Argument(help="JSON of another run of the same set.")],
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Also write the comparison's JSON here.")
-    ] = None,
+    json_path: ComparisonJson = None,
     seed: Seed = 0,
     debug: DebugOpt = False,
 ) -> None:
@@ -200,7 +188,7 @@ def compare(
 
 
 @app.command()
-@common_options()
+@bench_options()
 def separation(
     pairs: Annotated[Path, typer.Option(help="JSONL or CSV file of similar pairs.")],
     model: Models = None,
@@ -211,36 +199,30 @@ def separation(
     max_pairs: Annotated[
         int | None, typer.Option(min=2, help="Score a seeded sample of this many pairs.")
     ] = 2000,
-    out: Out = None,
-    json_path: JsonPath = None,
-    threads: ThreadsOpt = None,
-    seed: Seed = 0,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """The separation score (mean cosine of similar minus different pairs) of each model."""
-    settings = bench_settings(common, threads)
+    settings = run.settings()
     read = read_pairs(pairs, PairFields(query=query_field, positive=positive_field))
-    chosen = sample_pairs(read, max_pairs, seed)
-    record_and_show(
+    chosen = sample_pairs(read, max_pairs, run.seed)
+    run.record(
         settings,
         "separation",
         pairs.name,
-        out,
-        json_path,
-        lambda: run_separation(
+        lambda runtime: run_separation(
             chosen,
             model or ["minilm"],
-            settings,
+            runtime,
             name=pairs.name,
             dataset_hash=file_hash([pairs]),
-            seed=seed,
+            seed=run.seed,
         ),
     )
 
 
 @app.command()
-@common_options()
+@bench_options()
 def calibrate(
     dataset: Annotated[
         list[str] | None,
@@ -262,68 +244,48 @@ def calibrate(
             "every model and mode, instead of one cosine curve per model and mode.",
         ),
     ] = False,
-    out: Out = None,
-    json_path: JsonPath = None,
-    threads: ThreadsOpt = None,
-    seed: Seed = 0,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """Fit, per model and mode, the curve from the best hit's cosine to P(it answers)."""
-    settings = bench_settings(common, threads)
-    roots = [settings.datasets_dir, settings.data_dir / "data"]
-    try:
-        sets = [
-            read_beir(resolve_dataset(name, roots))
-            for name in dataset or ["openstax_glossary", "medquad_cardio_dev"]
-        ]
-    except (BeirFormatError, FileNotFoundError) as err:
-        raise typer.BadParameter(str(err), param_hint="--dataset") from err
+    settings = run.settings()
+    sets = _read_sets(dataset or ["openstax_glossary", "medquad_cardio_dev"], settings)
     questions = off_topic_questions(
-        settings.datasets_dir / "medquad" / "medquad_visible.jsonl", off_topic, seed
+        settings.datasets_dir / "medquad" / "medquad_visible.jsonl", off_topic, run.seed
     )
-    output: list[RunOutput] = []
-
-    def produce() -> RunOutput:
-        output.append(
-            run_calibration(
-                sets,
-                model or ["minilm"],
-                list(dict.fromkeys(mode or list(SearchMode))),
-                settings,
-                questions,
-                show_progress=not common.quiet and sys.stderr.isatty(),
-                rerank=rerank,
-            )
-        )
-        return output[0]
-
-    record_and_show(settings, "calibration", "+".join(model or ["minilm"]), out, json_path, produce)
+    output = run.record(
+        settings,
+        "calibration",
+        "+".join(model or ["minilm"]),
+        lambda runtime: run_calibration(
+            sets,
+            model or ["minilm"],
+            list(dict.fromkeys(mode or list(SearchMode))),
+            runtime,
+            questions,
+            show_progress=run.show_progress,
+            rerank=rerank,
+        ),
+    )
     if write:
-        write_calibrations(output[0].payload["calibrations"])
+        write_calibrations(output.payload["calibrations"])
 
 
 @app.command()
-@common_options()
+@common_options(threads=True)
 def fusion(
     dataset: Annotated[str, typer.Option(help="BEIR folder, or a set name under eval/.")],
     model: Models = None,
     rrf_k: Annotated[int, typer.Option("--rrf-k", min=1, help="RRF's constant.")] = DEFAULT_RRF_K,
-    threads: ThreadsOpt = None,
-    json_path: Annotated[
-        Path | None, typer.Option("--json", help="Also write the comparison's JSON here.")
-    ] = None,
+    json_path: ComparisonJson = None,
     *,
     common: Common,
 ) -> None:
     """DBSF against RRF for each model's hybrid search, paired by query (a `quality` corpus)."""
-    settings = bench_settings(common, threads)
-    roots = [settings.datasets_dir, settings.data_dir / "data"]
-    try:
-        beir = read_beir(resolve_dataset(dataset, roots))
-    except (BeirFormatError, FileNotFoundError) as err:
-        raise typer.BadParameter(str(err), param_hint="--dataset") from err
-    comparison = compare_fusions(beir, model or ["minilm"], settings, rrf_k)
+    settings = common.settings()
+    (beir,) = _read_sets([dataset], settings)
+    with open_runtime(settings) as runtime:
+        comparison = compare_fusions(beir, model or ["minilm"], runtime, rrf_k)
     console.print(comparison.table())
     if json_path is not None:
         json_path.write_text(json.dumps(comparison.payload(), indent=2) + "\n", encoding="utf-8")

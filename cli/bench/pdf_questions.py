@@ -7,11 +7,10 @@ from typing import Annotated
 import typer
 
 from benchmarks.quality.pdf_questions import run_pdf_questions
-from cli.bench.runs import JsonPath, Out, bench_settings, record_and_show
-from cli.options import Common, ThreadsOpt, common_options
+from cli.bench.runs import BenchRun, bench_options
 
 
-@common_options()
+@bench_options(seed=False)
 def pdf_questions(
     corpus: Annotated[
         str, typer.Option("--corpus", "-c", help="Corpus holding the shared PDFs.")
@@ -19,11 +18,8 @@ def pdf_questions(
     model: Annotated[str, typer.Option("--model", "-m", help="Model spec id.")] = "minilm",
     k: Annotated[int, typer.Option("--k", min=1, help="Hits looked at per question.")] = 5,
     rerank: Annotated[bool, typer.Option(help="Also run every mode reranked.")] = True,
-    out: Out = None,
-    json_path: JsonPath = None,
-    threads: ThreadsOpt = None,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """Share of the PDF questions whose answering chunk (and page) is in the top k, per mode.
 
@@ -33,12 +29,9 @@ def pdf_questions(
         cardiorag bench pdf-questions --data-dir .cardiorag        # after `make demo-ingest`
         cardiorag bench pdf-questions -m mpnet --no-rerank --json pdf_questions_mpnet.json
     """
-    settings = bench_settings(common, threads)
-    record_and_show(
-        settings,
+    run.record(
+        run.settings(),
         "pdf_questions",
         f"{corpus}-{model}",
-        out,
-        json_path,
-        lambda: run_pdf_questions(settings, corpus, model, k, rerank=rerank),
+        lambda runtime: run_pdf_questions(runtime, corpus, model, k, rerank=rerank),
     )

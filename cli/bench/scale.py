@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -19,23 +18,20 @@ from benchmarks.speed.ingest_and_search import (
 from benchmarks.speed.ingest_memory import run_ingest_memory
 from benchmarks.speed.load import LoadOptions, run_load
 from benchmarks.speed.rerank_latency import TEXTBOOK_FILE, run_rerank_latency
-from cli.bench.runs import JsonPath, Out, Seed, bench_settings, record_and_show
-from cli.options import Common, CorpusOpt, ThreadsOpt, common_options
+from cli.bench.runs import BenchRun, Models, bench_options
+from cli.options import CorpusOpt, ThreadsOpt
 from retrieval import Quantization, SearchMode
 
 _LOAD_QUERY_SETS = ("medquad_cardio_dev", "openstax_glossary")
 
 
-@common_options()
+@bench_options(seed=False)
 def speed(
     data: Annotated[
         list[Path] | None,
         typer.Option(help="File or folder to ingest; repeat [default: DATASETS_DIR/textbook]."),
     ] = None,
-    model: Annotated[
-        list[str] | None,
-        typer.Option("--model", "-m", help="Model spec id; repeat for several [default: minilm]."),
-    ] = None,
+    model: Models = None,
     sizes: Annotated[
         list[int] | None,
         typer.Option(
@@ -69,11 +65,8 @@ def speed(
     reference: Annotated[
         bool, typer.Option(help="Also run the plain LangChain pipeline on the same data.")
     ] = True,
-    out: Out = None,
-    json_path: JsonPath = None,
-    threads: ThreadsOpt = None,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """Ingest chunks/s, query p50/p95/p99 and HNSW recall by size, beside plain LangChain.
 
@@ -83,7 +76,7 @@ def speed(
         benchmarks speed --sizes 1000 --no-reference --data ../shared/data/notes
         cardiorag bench speed --sizes 1000000 --quantization none --quantization int8
     """
-    settings = bench_settings(common, threads)
+    settings = run.settings()
     root = settings.datasets_dir
     options = SpeedOptions(
         data=tuple(data or [root / "textbook"]),
@@ -100,22 +93,17 @@ def speed(
     for flag, path in (("--queries", options.queries_file), ("--medquad", options.medquad_file)):
         if not path.is_file():
             raise typer.BadParameter(f"{path} is not a file", param_hint=flag)
-    record_and_show(
+    run.record(
         settings,
         "speed",
         "+".join(model or ["minilm"]),
-        out,
-        json_path,
-        lambda: run_speed(
-            model or ["minilm"],
-            settings,
-            options,
-            show_progress=not common.quiet and sys.stderr.isatty(),
+        lambda runtime: run_speed(
+            model or ["minilm"], runtime, options, show_progress=run.show_progress
         ),
     )
 
 
-@common_options()
+@bench_options(seed=False)
 def load(
     corpus: CorpusOpt = None,
     model: Annotated[
@@ -136,11 +124,8 @@ def load(
     max_seconds: Annotated[
         float, typer.Option(min=1, help="The whole run stops after this long.")
     ] = 900.0,
-    out: Out = None,
-    json_path: JsonPath = None,
-    threads: ThreadsOpt = None,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """p50/p95/p99 of searches sent at once to `cardiorag api` on 127.0.0.1 over DATA_DIR.
 
@@ -148,7 +133,7 @@ def load(
         cardiorag bench load --data-dir .cardiorag --json load.json
         cardiorag bench load --concurrency 8 --requests 400 --mode dense
     """
-    settings = bench_settings(common, threads)
+    settings = run.settings()
     eval_root = settings.datasets_dir / "eval"
     default_queries = [eval_root / name / "queries.jsonl" for name in _LOAD_QUERY_SETS]
     options = LoadOptions(
@@ -163,12 +148,17 @@ def load(
     for path in options.queries_files:
         if not path.is_file():
             raise typer.BadParameter(f"{path} is not a file", param_hint="--queries")
-    record_and_show(
-        settings, "load", corpus or "default", out, json_path, lambda: run_load(settings, options)
+    # The API reads the models file itself (and reports a broken one); this process loads none.
+    run.record(
+        settings,
+        "load",
+        corpus or "default",
+        lambda runtime: run_load(runtime.settings, options),
+        specs={},
     )
 
 
-@common_options()
+@bench_options()
 def ingest_memory(
     model: Annotated[
         str, typer.Option("--model", "-m", help="Model spec id that embeds the records.")
@@ -187,66 +177,49 @@ def ingest_memory(
         Quantization,
         typer.Option(help="The store's dense vectors: none (in RAM) or int8 (floats on disk)."),
     ] = Quantization.NONE,
-    seed: Seed = 0,
-    out: Out = None,
-    json_path: JsonPath = None,
-    threads: ThreadsOpt = None,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """Peak memory of a JSONL ingest (stream, chunk, catalog, embed, store) by records.
 
     Examples:
         cardiorag bench ingest-memory --sizes 10000 --sizes 100000 --json memory.json
     """
-    settings = bench_settings(common, threads).model_copy(update={"quantization": quantization})
+    settings = run.settings().model_copy(update={"quantization": quantization})
     notes_csv = notes or settings.datasets_dir / "notes" / "mtsamples_cardiovascular_pulmonary.csv"
     if not notes_csv.is_file():
         raise typer.BadParameter(f"{notes_csv} is not a file", param_hint="--notes")
     chosen = tuple(dict.fromkeys(sizes or (10_000, 100_000, 1_000_000)))
-    record_and_show(
+    run.record(
         settings,
         "ingest_memory",
         model,
-        out,
-        json_path,
-        lambda: run_ingest_memory(
-            settings,
-            model,
-            chosen,
-            notes_csv,
-            seed=seed,
-            show_progress=not common.quiet and sys.stderr.isatty(),
+        lambda runtime: run_ingest_memory(
+            runtime, model, chosen, notes_csv, seed=run.seed, show_progress=run.show_progress
         ),
     )
 
 
-@common_options()
+@bench_options(threads=False)
 def rerank_latency(
     queries: Annotated[int, typer.Option(min=5, help="Questions per candidate count.")] = 40,
     threads: ThreadsOpt = 2,
-    out: Out = None,
-    json_path: JsonPath = None,
-    seed: Seed = 0,
     *,
-    common: Common,
+    run: BenchRun,
 ) -> None:
     """p50/p95 ms that reranking 10, 30 and 100 candidates adds, in bf16 and in fp32."""
-    settings = bench_settings(common, threads)
+    settings = run.settings(torch_threads=threads)
     spec = get_reranker_spec(settings.reranker_specs(), settings.reranker or "cardio-rerank")
-    record_and_show(
+    run.record(
         settings,
         "rerank_latency",
         spec.id,
-        out,
-        json_path,
-        lambda: run_rerank_latency(
+        lambda runtime: run_rerank_latency(
             spec,
+            runtime,
             medquad=settings.datasets_dir / "medquad" / "medquad_visible.jsonl",
             textbook=settings.datasets_dir / "textbook" / TEXTBOOK_FILE,
             queries=queries,
-            threads=threads or 2,
-            cache_dir=settings.model_cache_dir,
-            seed=seed,
+            seed=run.seed,
         ),
     )

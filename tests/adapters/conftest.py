@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import pytest
 
 from adapters import ModelSpec, placement_for
 from adapters.training.lora import TrainingResult, train_adapter
-from tests.support.dtypes import dtype_forced
+from tests.support.dtypes import SESSION_DTYPE, in_dtype
 from tests.support.paths import MODEL_CACHE
 from tests.support.training import TINY_OPTIONS, tiny_training_data, write_medquad_pairs
 
@@ -31,16 +32,15 @@ def train_tiny(
 
     def train(dtype: str) -> TrainingResult:
         if dtype not in runs:
-            with dtype_forced(dtype):
-                runs[dtype] = train_adapter(
-                    specs["minilm"],
-                    tiny_training_data(pairs_file, shared_data),
-                    tmp_path_factory.mktemp(f"adapters-{dtype}") / "minilm-tiny",
-                    TINY_OPTIONS,
-                    cache_dir=MODEL_CACHE,
-                    show_progress=False,
-                    command="pytest",
-                )
+            runs[dtype] = train_adapter(
+                specs["minilm"],
+                tiny_training_data(pairs_file, shared_data),
+                tmp_path_factory.mktemp(f"adapters-{dtype}") / "minilm-tiny",
+                dataclasses.replace(TINY_OPTIONS, placement=in_dtype(dtype)),
+                cache_dir=MODEL_CACHE,
+                show_progress=False,
+                command="pytest",
+            )
         return runs[dtype]
 
     return train
@@ -51,4 +51,4 @@ def trained(
     train_tiny: Callable[[str], TrainingResult], specs: dict[str, ModelSpec]
 ) -> TrainingResult:
     """The tiny adapter trained as this host trains by default (bf16 autocast where native)."""
-    return train_tiny(placement_for(specs["minilm"]).dtype)
+    return train_tiny(placement_for(specs["minilm"], in_dtype(SESSION_DTYPE)).dtype)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from adapters import Encoder, ModelNotFoundError, ModelSpec, load_encoder
-from tests.support.dtypes import dtype_forced
+from tests.support.dtypes import in_dtype
 from tests.support.paths import MODEL_CACHE
 
 
@@ -28,13 +28,13 @@ def test_minilm_encodes_normalised_384_dim_vectors(minilm_each: Encoder, each_dt
 def test_bf16_vectors_are_close_to_fp32_but_their_own(
     minilm_fp32: Encoder, specs: dict[str, ModelSpec]
 ) -> None:
-    with dtype_forced("bfloat16"):
-        bf16 = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    bf16 = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE, placement=in_dtype("bfloat16"))
     texts = ["Atrial fibrillation with rapid ventricular response", "What causes syncope?"]
     cosines = np.sum(bf16.encode_documents(texts) * minilm_fp32.encode_documents(texts), axis=1)
     assert cosines.min() >= 0.99
     assert not np.allclose(cosines, 1.0, atol=1e-6)  # really computed in bf16
-    assert bf16.model is not minilm_fp32.model
+    assert bf16.model is not minilm_fp32.model  # one process holds both, one per placement
+    assert (bf16.placement.dtype, minilm_fp32.placement.dtype) == ("bfloat16", "float32")
 
 
 @pytest.mark.numerics
@@ -50,20 +50,20 @@ def test_related_texts_are_closer_than_unrelated(minilm_each: Encoder) -> None:
 
 
 def test_encoder_is_loaded_once_per_spec(minilm: Encoder) -> None:
-    assert load_encoder(minilm.spec, cache_dir=MODEL_CACHE) is minilm
+    assert load_encoder(minilm.spec, cache_dir=MODEL_CACHE, placement=in_dtype()) is minilm
 
 
 @pytest.mark.numerics
-def test_query_prefix_changes_query_vectors(minilm_each: Encoder) -> None:
+def test_query_prefix_changes_query_vectors(minilm_each: Encoder, each_dtype: str) -> None:
     prefixed = minilm_each.spec.model_copy(update={"id": "minilm-q", "query_prefix": "query: "})
-    other = load_encoder(prefixed, cache_dir=MODEL_CACHE)
+    other = load_encoder(prefixed, cache_dir=MODEL_CACHE, placement=in_dtype(each_dtype))
     text = ["syncope work-up"]
     assert not np.allclose(other.encode_queries(text), minilm_each.encode_queries(text))
     assert np.allclose(other.encode_documents(text), minilm_each.encode_documents(text), atol=1e-5)
 
 
 def test_mpnet_loads_from_its_packaged_volumes(specs: dict[str, ModelSpec]) -> None:
-    mpnet = load_encoder(specs["mpnet"], cache_dir=MODEL_CACHE)
+    mpnet = load_encoder(specs["mpnet"], cache_dir=MODEL_CACHE, placement=in_dtype())
     assert mpnet.dimension == 768
     assert mpnet.encode_documents(["left ventricular hypertrophy"]).shape == (1, 768)
 
@@ -115,8 +115,9 @@ def test_bf16_batches_are_padded_to_16_tokens_without_changing_the_vectors(
 
     lines = (shared_data / "medquad" / "medquad_visible.jsonl").read_text().splitlines()[:24]
     texts = [json.loads(line)["answer"][: 40 + 37 * n] for n, line in enumerate(lines)]
-    with dtype_forced("bfloat16"):
-        encoder = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE, instance="padding")
+    encoder = load_encoder(
+        specs["minilm"], cache_dir=MODEL_CACHE, placement=in_dtype("bfloat16"), instance="padding"
+    )
     module = encoder.model[0]
     assert module.processing_kwargs["text"]["pad_to_multiple_of"] == PAD_MULTIPLE
     widths = {encoder.model.preprocess([text])["input_ids"].shape[1] for text in texts}

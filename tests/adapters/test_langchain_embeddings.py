@@ -21,6 +21,7 @@ from tests.support.corpora import (
     ingest_with_minilm,
     write_textbook_sections,
 )
+from tests.support.dtypes import in_dtype
 from tests.support.paths import MODEL_CACHE
 
 PASSAGES = [
@@ -53,7 +54,7 @@ def test_documents_and_queries_get_their_own_prefix(
     spec = specs["minilm"].model_copy(
         update={"id": "minilm-prefixed", "query_prefix": "query: ", "document_prefix": "passage: "}
     )
-    encoder = load_encoder(spec, cache_dir=MODEL_CACHE)
+    encoder = load_encoder(spec, cache_dir=MODEL_CACHE, placement=in_dtype(each_dtype))
     embeddings = EncoderEmbeddings(encoder)
     text = "Where is the mitral valve?"
 
@@ -127,7 +128,8 @@ def test_qdrant_vector_store_opens_our_collection(
 def _minilm_params() -> dict[str, Any]:
     # The standard suites build the class from a property, which cannot take fixtures;
     # load_encoder returns the process's one MiniLM.
-    return {"encoder": load_encoder(load_model_specs()["minilm"], cache_dir=MODEL_CACHE)}
+    minilm = load_model_specs()["minilm"]
+    return {"encoder": load_encoder(minilm, cache_dir=MODEL_CACHE, placement=in_dtype())}
 
 
 class TestEncoderEmbeddingsUnit(EmbeddingsUnitTests):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 from adapters import Encoder, ModelSpec, load_encoder
-from tests.support.dtypes import dtype_forced
+from tests.support.dtypes import in_dtype
 from tests.support.paths import MODEL_CACHE, TEXTBOOK
 
 MIN_COSINE = 0.93
@@ -38,7 +38,8 @@ def test_int8_vectors_match_fp32_within_tolerance(
 ) -> None:
     # An int8 spec quantizes float32 weights on the CPU, whichever dtype the others are forced to.
     minilm = minilm_fp32
-    int8 = load_encoder(specs["minilm-int8"], cache_dir=MODEL_CACHE)
+    forced = in_dtype(each_dtype)
+    int8 = load_encoder(specs["minilm-int8"], cache_dir=MODEL_CACHE, placement=forced)
     assert (int8.placement.device, int8.placement.dtype) == ("cpu", "int8")
     assert int8.model is not minilm.model  # its own weights: the shared base stays fp32
     cosines = _cosines(int8.encode_documents(passages), minilm.encode_documents(passages))
@@ -60,8 +61,9 @@ def test_int8_with_a_lora_adapter_merges_it(
     minilm_fp32: Encoder, specs: dict[str, ModelSpec], passages: list[str]
 ) -> None:
     minilm = minilm_fp32
-    with dtype_forced("float32"):
-        cardio = load_encoder(specs["minilm-cardio"], cache_dir=MODEL_CACHE)
+    cardio = load_encoder(
+        specs["minilm-cardio"], cache_dir=MODEL_CACHE, placement=in_dtype("float32")
+    )
     merged_spec = specs["minilm-cardio"].model_copy(
         update={"id": "minilm-cardio-int8", "quantize": "int8"}
     )

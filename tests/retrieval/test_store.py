@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 from qdrant_client import QdrantClient
 
-from adapters import ModelSpec, load_encoder
+from adapters import ModelSpec
 from retrieval import (
     CollectionMismatchError,
     RetrievalError,
@@ -34,8 +34,7 @@ from retrieval.store._server import ServerStore
 from retrieval.store.interface import StoredPoint, VectorStore
 from retrieval.store.query import SearchMode, StoreQuery
 from retrieval.store.sparse import Bm25Encoder
-from tests.support.corpora import search_dense
-from tests.support.paths import MODEL_CACHE
+from tests.support.corpora import load_cached, search_dense
 
 REPO = Path(__file__).resolve().parents[2]
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"
@@ -92,7 +91,7 @@ def corpora(shared_data: Path, specs: dict[str, ModelSpec]) -> Callable[[str], C
 
     def corpus_in(dtype: str) -> Corpus:
         if dtype not in built:
-            built[dtype] = _build_corpus(shared_data, specs)
+            built[dtype] = _build_corpus(shared_data, specs, dtype)
         return built[dtype]
 
     return corpus_in
@@ -105,9 +104,9 @@ def corpus(each_dtype: str, corpora: Callable[[str], Corpus]) -> Corpus:
     return corpora(each_dtype)
 
 
-def _build_corpus(shared_data: Path, specs: dict[str, ModelSpec]) -> Corpus:
-    """Real sections and answers embedded by MiniLM in the dtype in force, with BM25 vectors."""
-    minilm = load_encoder(specs["minilm"], cache_dir=MODEL_CACHE)
+def _build_corpus(shared_data: Path, specs: dict[str, ModelSpec], dtype: str) -> Corpus:
+    """Real sections and answers embedded by MiniLM in `dtype`, with BM25 vectors."""
+    minilm = load_cached(specs["minilm"], dtype)
     sections = {r["id"]: r for r in _read_jsonl(shared_data / TEXTBOOK) if r["id"] in SECTION_IDS}
     assert set(sections) == set(SECTION_IDS)
     answers = list(

@@ -13,6 +13,7 @@ from retrieval import Catalog, QuantizationMismatchError, Retriever, Settings, c
 from retrieval.index import Index
 from retrieval.store._edge import EdgeStore
 from tests.support.corpora import write_textbook_sections
+from tests.support.dtypes import SESSION_DTYPE
 from tests.support.paths import MODEL_CACHE
 
 QUERIES = (
@@ -23,10 +24,18 @@ QUERIES = (
 )
 
 
-def _index(catalog: Catalog, store: EdgeStore, tmp_path: Path, quantization: str | None) -> Index:
+def _index(
+    catalog: Catalog,
+    store: EdgeStore,
+    tmp_path: Path,
+    quantization: str | None,
+    dtype: str = SESSION_DTYPE,
+) -> Index:
+    """An index whose models compute in `dtype` (a numerics test's: its `settings.dtype`)."""
     settings = Settings(
-        data_dir=tmp_path / "data", model_cache_dir=MODEL_CACHE, quantization=quantization
-    )
+        data_dir=tmp_path / "data", model_cache_dir=MODEL_CACHE, quantization=quantization,
+        dtype=dtype,
+    )  # fmt: skip
     return Index(catalog, store, settings)
 
 
@@ -40,8 +49,10 @@ def test_an_int8_corpus_finds_what_the_float_corpus_finds(
     tmp_path: Path, shared_data: Path, store: EdgeStore, catalog: Catalog, specs, settings
 ) -> None:
     source = write_textbook_sections(shared_data, tmp_path)
-    _ingest(_index(catalog, store, tmp_path, None), "plain", source, specs["minilm"])
-    _ingest(_index(catalog, store, tmp_path, "int8"), "small", source, specs["minilm"])
+    plain = _index(catalog, store, tmp_path, None, settings.dtype)
+    small = _index(catalog, store, tmp_path, "int8", settings.dtype)
+    _ingest(plain, "plain", source, specs["minilm"])
+    _ingest(small, "small", source, specs["minilm"])
     assert store.collection_info(collection_name("plain", "minilm")).quantization == "none"
     assert store.collection_info(collection_name("small", "minilm")).quantization == "int8"
     found = {}
@@ -94,7 +105,9 @@ def test_an_int8_corpus_reopened_from_disk_answers_as_before(
             ]
 
     first = EdgeStore(folder)
-    _ingest(_index(catalog, first, tmp_path, "int8"), "small", source, specs["minilm"])
+    _ingest(
+        _index(catalog, first, tmp_path, "int8", settings.dtype), "small", source, specs["minilm"]
+    )
     before = search_all(first)
     first.close()
     reopened = EdgeStore(folder)

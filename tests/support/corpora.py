@@ -3,6 +3,7 @@ real MiniLM, and kept as templates that each test gets a copy of."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -13,7 +14,6 @@ from pathlib import Path
 import pytest
 
 from adapters import Encoder, ModelSpec, load_encoder
-from adapters.placement import requested_dtype
 from ingest import IngestOptions, IngestReport, ingest_paths
 from retrieval import Catalog, Settings
 from retrieval.index import Index
@@ -21,6 +21,7 @@ from retrieval.store._edge import EdgeStore
 from retrieval.store.interface import ScoredChunk, VectorStore
 from retrieval.store.query import FieldMatch, SearchMode, StoreQuery
 from tests.support.databases import throwaway_sql_url
+from tests.support.dtypes import SESSION_DTYPE, computing_in, in_dtype
 from tests.support.paths import MODEL_CACHE, TEXTBOOK
 
 # Fifteen short real OpenStax sections from the three cardiovascular chapters (31 chunks
@@ -47,9 +48,15 @@ TINY_BEIR_QUERIES = 10
 TINY_BEIR_DOCUMENTS = 15
 
 
-def load_cached(spec: ModelSpec) -> Encoder:
-    """What `ingest_paths` calls to get an encoder: each spec loads once per process."""
-    return load_encoder(spec, cache_dir=MODEL_CACHE)
+def load_cached(spec: ModelSpec, dtype: str = SESSION_DTYPE) -> Encoder:
+    """What `ingest_paths` calls to get an encoder: each spec loads once per process and dtype,
+    checked to compute in `dtype`."""
+    return computing_in(load_encoder(spec, cache_dir=MODEL_CACHE, placement=in_dtype(dtype)), dtype)
+
+
+def loader_in(dtype: str) -> Callable[[ModelSpec], Encoder]:
+    """`load_cached` in `dtype`, for `ingest_paths(load_encoder=...)`."""
+    return functools.partial(load_cached, dtype=dtype)
 
 
 def ingest_with_minilm(
@@ -113,45 +120,48 @@ def copy_sparse(source: str, target: str) -> None:
 class CorpusTemplate:
     """A corpus ingested once per catalog backend and dtype; tests get copies of it.
 
+    `build` ingests it into an index in a dtype (its models computing in that dtype).
+
     Each build is a data dir as `Settings` lays one out (`catalog.db` or a PostgreSQL template
     database, and `qdrant/`). A copy costs a file copy (or PostgreSQL's CREATE DATABASE ...
     TEMPLATE) instead of an ingest with the real model.
     """
 
-    def __init__(self, root: Path, build: Callable[[Index], IngestReport]) -> None:
+    def __init__(self, root: Path, build: Callable[[Index, str], IngestReport]) -> None:
         self._root = root
         self._build = build
         self._catalogs: dict[tuple[str, str], str] = {}
         self._databases = ExitStack()
 
-    def _data_dir(self, backend: str) -> Path:
-        return self._root / f"{backend}-{requested_dtype()}"
+    def _data_dir(self, backend: str, dtype: str) -> Path:
+        return self._root / f"{backend}-{dtype}"
 
-    def catalog_url(self, backend: str) -> str:
-        """The template's catalog for `backend`, built now if this is the first ask."""
-        key = (backend, requested_dtype())
+    def catalog_url(self, backend: str, dtype: str) -> str:
+        """The template's catalog for `backend` and `dtype`, built now if this is the first ask."""
+        key = (backend, dtype)
         if key not in self._catalogs:
-            data_dir = self._data_dir(backend)
+            data_dir = self._data_dir(backend, dtype)
             data_dir.mkdir(parents=True)
             url = self._databases.enter_context(throwaway_sql_url(data_dir / "catalog.db", backend))
             catalog = Catalog(url)
             catalog.create_schema()
             with EdgeStore(data_dir / "qdrant") as store:
-                report = self._build(Index(catalog, store))
+                report = self._build(Index(catalog, store), dtype)
             catalog.close()  # PostgreSQL copies a template only while no one is connected
             assert report.ok, report.failed
             self._catalogs[key] = url
         return self._catalogs[key]
 
-    def copy_store(self, backend: str, target: Path) -> None:
-        """The template's store folder, copied to `target` (its catalog must be built first)."""
-        self.catalog_url(backend)
-        shutil.copytree(self._data_dir(backend) / "qdrant", target, copy_function=copy_sparse)
+    def copy_store(self, backend: str, dtype: str, target: Path) -> None:
+        """The template's store folder in `dtype`, copied to `target`."""
+        self.catalog_url(backend, dtype)
+        source = self._data_dir(backend, dtype) / "qdrant"
+        shutil.copytree(source, target, copy_function=copy_sparse)
 
-    def copy_data_dir(self, target: Path) -> Path:
+    def copy_data_dir(self, target: Path, dtype: str = SESSION_DTYPE) -> Path:
         """A SQLite build copied whole to `target`: a data dir for Settings, the app or the API."""
-        self.catalog_url("sqlite")
-        shutil.copytree(self._data_dir("sqlite"), target, copy_function=copy_sparse)
+        self.catalog_url("sqlite", dtype)
+        shutil.copytree(self._data_dir("sqlite", dtype), target, copy_function=copy_sparse)
         return target
 
     def close(self) -> None:

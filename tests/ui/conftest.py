@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from adapters import ModelSpec
 from ingest import IngestOptions, ingest_paths
-from tests.support.corpora import CorpusTemplate, load_cached, write_textbook_sections
+from tests.support.corpora import CorpusTemplate, loader_in, write_textbook_sections
 from tests.support.paths import APP, MODEL_CACHE
 
 DEMO_MODELS = ("minilm", "minilm-cardio")
@@ -38,11 +38,11 @@ def demo_template(
     shutil.copyfile(shared_data / DEMO_PDF, pdf)
     template = CorpusTemplate(
         root / "builds",
-        lambda index: ingest_paths(
+        lambda index, dtype: ingest_paths(
             [textbook, pdf],
             IngestOptions(corpus="cardiology", models=[specs[m] for m in DEMO_MODELS]),
             index=index,
-            load_encoder=load_cached,
+            load_encoder=loader_in(dtype),
         ),
     )
     yield template

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from streamlit.testing.v1 import AppTest
 
 from adapters import ModelSpec, placement_for
+from tests.support.dtypes import in_dtype
 
 
 def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
@@ -17,7 +18,8 @@ def test_every_spec_is_listed_with_its_base_adapter_and_dimension(
     assert table.loc["minilm", "LoRA adapter"] == ""
     assert table.loc["minilm-cardio", "LoRA adapter"] == "minilm-cardio ×0.5"  # half its update
     assert table.loc["cardioembed-mpnet", "LoRA adapter"].startswith("richardyoung/")
-    assert table.loc["minilm", "runs on"] == f"cpu {placement_for(specs['minilm']).dtype}"
+    runs_on = f"cpu {placement_for(specs['minilm'], in_dtype()).dtype}"  # the session's dtype
+    assert table.loc["minilm", "runs on"] == runs_on
     assert table.loc["minilm-int8", "runs on"] == "cpu int8"
     assert table.loc["minilm", "dim"] == 384  # from the catalog: the demo corpus has it
     assert 0 < table.loc["minilm-cardio", "adapter (MB)"] < 5

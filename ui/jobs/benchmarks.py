@@ -42,18 +42,13 @@ def start_quality_run(folder: Path, models: list[str], modes: list[SearchMode]) 
         BeirFormatError: When the folder is not a usable BEIR set.
     """
     beir = read_beir(folder)
-    settings, index, runs = resources.settings(), resources.index(), resources.runs()
+    runtime = resources.runtime()
 
     def work(progress: Progress) -> int:
-        with recorded_run(runs, "quality", beir.name, settings.data_dir / "runs") as run:
+        runs_dir = runtime.settings.data_dir / "runs"
+        with recorded_run(runtime.runs, "quality", beir.name, runs_dir) as run:
             run.output = run_quality(
-                beir,
-                models,
-                modes,
-                settings,
-                options=QualityOptions(),
-                on_step=progress,
-                index=index,
+                beir, models, modes, runtime, options=QualityOptions(), on_step=progress
             )
         return run.run_id
 

@@ -48,7 +48,7 @@ def _row(spec: ModelSpec, measured: Measured | None, dimension: int | None) -> d
     return {
         "model": spec.id,
         "LoRA adapter": _adapter(spec),
-        "runs on": describe_placement(spec),
+        "runs on": describe_placement(spec, resources.settings().placement),
         "dim": measured.dimension if measured else dimension,
         "max tokens": spec.max_seq_length,
         "params (M)": round(measured.parameters / 1e6, 1) if measured else None,

@@ -18,7 +18,7 @@ import numpy as np
 from adapters.adapter_files import publish_adapter, record_base
 from adapters.cross_encoder import CrossEncoder
 from adapters.encoder import Encoder
-from adapters.placement import placement_for
+from adapters.placement import AUTO_PLACEMENT, PlacementRequest, placement_for
 from adapters.specs import ModelSpec
 from adapters.training.reranker.data import NEIGHBOUR_POOL, RerankData, build_rerank_data
 from adapters.training.reranker.group import RerankGroup
@@ -170,8 +170,13 @@ def run_recipe(
     machine: str,
     reranker_id: str,
     on_step: ProgressCallback | None = None,
+    placement: PlacementRequest = AUTO_PLACEMENT,
 ) -> dict[str, Any]:
-    """Mine, train, check and publish; returns the record written next to the adapter."""
+    """Mine, train, check and publish; returns the record written next to the adapter.
+
+    The held-out check loads the trained reranker as it will be served: in the dtype that
+    `placement` (`Settings.placement`) gives the base spec.
+    """
     data: RerankData = build_rerank_data(
         medquad,
         textbook,
@@ -188,7 +193,7 @@ def run_recipe(
     shutil.rmtree(staged, ignore_errors=True)
     training = train_reranker(base_path, data.train, staged, options, on_step=on_step)
     record_base(staged, base_spec.base)
-    dtype = placement_for(base_spec).torch_dtype
+    dtype = placement_for(base_spec, placement).torch_dtype
     trained = CrossEncoder.load(
         base_path, staged, dtype=dtype, max_length=options.max_length, name=reranker_id
     )
