@@ -1,6 +1,6 @@
 """The index: the SQL catalog and the vector store together, and the order their writes keep.
 
-Catalog-last (ARCHITECTURE.md): a chunk is marked embedded only after the store accepted its
+Catalog-last (docs/architecture.md): a chunk is marked embedded only after the store accepted its
 points, and unmarked before its points go. A crash between the two leaves work that the next
 run redoes, never a row that claims points which are not there. Every write that touches the
 catalog or the store goes through an `Index`; readers use `index.catalog` and `index.store`.
@@ -29,10 +29,6 @@ EmbedWindow = Callable[[Sequence[PendingChunk]], list[StoredPoint]]
 WindowDone = Callable[[int, int], None]
 # Windows of pending chunks read from the catalog at once (sorted by length within the page).
 PAGE_WINDOWS = 32
-
-
-def _nothing(_done: int, _total: int) -> None:
-    """The default window callback: nobody is listening."""
 
 
 class Index:
@@ -148,7 +144,7 @@ class Index:
         embed: EmbedWindow,
         *,
         window: int,
-        done: WindowDone = _nothing,
+        done: WindowDone,
     ) -> int:
         """Embed the chunks `model` has not embedded yet, `window` at a time; how many.
 

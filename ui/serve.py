@@ -2,12 +2,13 @@
 
 Streamlit runs a page's script only when a browser connects, so a warm-up started there makes
 the first search wait for most of the model load (importing torch, transformers and
-sentence-transformers takes 10 s or more on a small CPU). This launcher loads the default model
+sentence-transformers is slow on a small CPU). This launcher loads the default model
 in the server's own process first (a loaded model stays for the process, and the app's
 runtime finds it there), then starts Streamlit on ui/app.py with the flags it was given.
 
 Streamlit runs a full garbage collection after every script run; over the heap of torch,
-transformers and a loaded model that took 0.3-0.6 s a search here, longer than the search.
+transformers and a loaded model that took longer than the search itself
+(docs/benchmarks.md#web-app-latency).
 `gc.freeze()` after the preload moves that long-lived heap out of the collector's sight, so
 each run's own garbage is still collected, in milliseconds.
 """

@@ -17,7 +17,7 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,12 +29,11 @@ from adapters.context_template import DEFAULT_TEMPLATE
 from benchmarks.quality.beir import BeirSet
 from benchmarks.quality.scores import K, doc_run, means, per_query_scores
 from ingest import ChunkingSpec, IngestOptions, ingest_paths
+from ingest.options import ProgressCallback, no_progress
 from retrieval import Retriever, Runtime, SearchMode, collection_name
 from retrieval.search import RERANKED
 
 logger = logging.getLogger(__name__)
-
-StepCallback = Callable[[str, int, int], None]
 
 
 def corpus_for(dataset: str, context_template: str = DEFAULT_TEMPLATE) -> str:
@@ -134,7 +133,7 @@ def evaluate_dataset(
     depth: int = 100,
     hybrid_options: dict[str, Any] | None = None,
     show_progress: bool = False,
-    on_step: StepCallback | None = None,
+    on_step: ProgressCallback = no_progress,
     context_template: str = DEFAULT_TEMPLATE,
     rerank: bool = False,
 ) -> DatasetRun:
@@ -153,9 +152,8 @@ def evaluate_dataset(
     requested = list(dict.fromkeys(model_ids))
     for model_id in requested:
         get_spec(runtime.specs, model_id)  # an unknown id fails before any work
-    step = on_step or (lambda label, done, total: None)
     total = 1 + len(requested) * len(modes)
-    step(f"ingesting {beir.name}", 0, total)
+    on_step(f"ingesting {beir.name}", 0, total)
     corpus, ingest_seconds = ingest_beir_corpus(
         beir, requested, runtime, show_progress, context_template
     )
@@ -164,7 +162,7 @@ def evaluate_dataset(
         retriever = runtime.retriever(corpus, model_id)
         results[model_id] = {}
         for position, mode in enumerate(modes):
-            step(f"{model_id} {mode}", 1 + number * len(modes) + position, total)
+            on_step(f"{model_id} {mode}", 1 + number * len(modes) + position, total)
             mode_options = (hybrid_options or {}) if mode is SearchMode.HYBRID else {}
             for reranked in (False, True) if rerank else (False,):
                 label = f"{mode}{RERANKED}" if reranked else str(mode)
@@ -176,7 +174,7 @@ def evaluate_dataset(
                     options={**mode_options, "rerank": reranked},
                     show_progress=show_progress,
                 )
-    step("scoring", total, total)
+    on_step("scoring", total, total)
     chunks = runtime.store.collection_info(collection_name(corpus, requested[0])).points
     return DatasetRun(beir, corpus, chunks, ingest_seconds, results)
 

@@ -22,7 +22,7 @@ from adapters.placement import placement_for
 from adapters.training.bootstrap import mean_ci
 from adapters.weights import resolve_base
 from benchmarks.quality.beir import BeirSet
-from benchmarks.quality.evaluation import DatasetRun, ModeResult, StepCallback, evaluate_dataset
+from benchmarks.quality.evaluation import DatasetRun, ModeResult, evaluate_dataset
 from benchmarks.quality.scores import METRICS, means, per_query_scores, ranked_documents
 from benchmarks.report import (
     RunOutput,
@@ -33,6 +33,7 @@ from benchmarks.report import (
     provenance,
 )
 from benchmarks.speed.langchain_reference import ReferenceOptions, reference_quality
+from ingest.options import ProgressCallback, no_progress
 from retrieval import DEFAULT_FUSION, FusionMethod, Runtime, SearchMode, Settings
 from retrieval.search import RERANKED
 
@@ -327,7 +328,7 @@ def run_quality(
     *,
     options: QualityOptions,
     show_progress: bool = False,
-    on_step: StepCallback | None = None,
+    on_step: ProgressCallback = no_progress,
 ) -> RunOutput:
     """Ingest (once), search, score and compare: the run's JSON, Markdown and figures.
 

@@ -4,7 +4,7 @@ Both work on the dense vectors the store returns with the hits (Qdrant keeps the
 for cosine collections), never re-embedding a chunk, and both are bounded: a candidate is
 compared with the hits kept so far (at most `capacity`, i.e. offset + k) in matrix products,
 so a request costs O(candidates * kept * d) multiply-adds in BLAS, not a Python loop per
-pair (issue 18: k=1000 took 4.5 s, k=100000 took 349 s).
+pair (timings at deep k: docs/limits.md).
 """
 
 from __future__ import annotations
@@ -121,9 +121,9 @@ def mmr_order(query: Sequence[float], vectors: np.ndarray, lambda_mult: float, k
 
     Each step picks the row maximising `lambda * cos(query, row) - (1 - lambda) * max cos(row,
     chosen)` (the first: the most relevant), as langchain_core's `maximal_marginal_relevance`
-    does. All pairwise cosines come from one matrix product (0.15 s for 3,000 x 384 on one
-    core), so a step is a row lookup; LangChain recomputes the similarities at every step in a
-    Python loop, which at k=1000 takes hours.
+    does. All pairwise cosines come from one matrix product, so a step is a row lookup;
+    LangChain recomputes the similarities at every step in a Python loop, which does not
+    scale to deep k (docs/limits.md).
     """
     count = min(k, len(vectors))
     if count <= 0:

@@ -15,12 +15,17 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 
 from retrieval.errors import EmptyQueryError, InvalidRequestError
 from retrieval.parts import DEFAULT_PARTS, DOCUMENT_PARTS
-from retrieval.store.query import DEFAULT_FUSION, DEFAULT_RRF_K, FusionMethod, SearchMode
+from retrieval.store.query import (
+    DEFAULT_CANDIDATES,
+    DEFAULT_FUSION,
+    DEFAULT_RRF_K,
+    FusionMethod,
+    SearchMode,
+)
 
-# Measured on MedQuAD (27.6k chunks): Qdrant's default beam lost 0.013 nDCG@10 to exact
-# search; ef=256 recovers most of it for well under a millisecond more per query.
+# Qdrant's default beam loses some nDCG@10 to exact search; a wider one recovers most of it
+# for well under a millisecond more per query (docs/benchmarks.md#figures-behind-the-codes-choices).
 DEFAULT_HNSW_EF = 256
-DEFAULT_CANDIDATES = 100
 
 _MODES = ", ".join(m.value for m in SearchMode)
 _FUSIONS = ", ".join(f.value for f in FusionMethod)
