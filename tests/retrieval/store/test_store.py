@@ -36,7 +36,7 @@ from retrieval.store.query import SearchMode, StoreQuery
 from retrieval.store.sparse import Bm25Encoder
 from tests.support.corpora import load_cached, search_dense
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 TEXTBOOK = Path("textbook") / "openstax_ap2e_cardiovascular_sections.jsonl"
 MEDQUAD = Path("medquad") / "medquad_visible.jsonl"
 GLOSSARY = Path("eval") / "openstax_glossary"

@@ -19,7 +19,7 @@ from adapters.training.reranker.training import (
     train_reranker,
 )
 from adapters.weights import resolve_base
-from tests.adapters.test_reranker_data import word_overlap_neighbours
+from tests.adapters.training.test_reranker_data import word_overlap_neighbours
 from tests.support.paths import MODEL_CACHE
 
 pytestmark = pytest.mark.numerics
