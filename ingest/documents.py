@@ -57,8 +57,8 @@ class Document:
     """One document: a file, or one record of a JSONL or CSV file.
 
     `doc_id` is the record's own id, else the file's absolute path; `sha256` is the hash of
-    the file's bytes (one-document files) or of the record (records), so re-ingest can tell
-    which documents changed.
+    the file's bytes (one-document files) or of the record (records; a note's also names how
+    notes are parsed, `ingest.notes`), so re-ingest can tell which documents changed.
     """
 
     doc_id: str

@@ -18,7 +18,7 @@ from ingest.errors import IngestError
 from ingest.loaders import RECORD_SUFFIXES, LoadOptions, file_sha256, load_file
 from ingest.options import ProgressCallback
 from ingest.prepared import PreparedCorpus
-from ingest.record_files import RecordFile, streamed_sha256
+from ingest.record_files import RecordFile, record_file_version
 from ingest.report import FileFailure, IngestReport
 from retrieval.index import Index
 
@@ -120,7 +120,7 @@ class FileIngestor:
     def _ingest_records(self, path: Path, options: LoadOptions) -> None:
         """A JSONL or CSV file, checked whole, then written a part at a time (record_files)."""
         try:
-            sha256 = streamed_sha256(path)
+            sha256 = record_file_version(path)
         except OSError as err:
             self.fail(path, "", err)
             return
@@ -142,6 +142,10 @@ class FileIngestor:
         if diff.changes or state.status != "ok":
             with self._part_bar(f"write {path.name}") as on_part:
                 self.report.chunks += records.write(sha256, self.prepared, diff.removed, on_part)
+        elif state.sha256 != sha256:
+            # The same documents in a new version of the file (records moved, a new note
+            # parse that changed none of them): recorded, so the next run skips it unread.
+            self.index.replace_source(self.corpus, str(path), sha256, [], [])
 
     @contextmanager
     def _part_bar(self, stage: str) -> Iterator[Callable[[int], None]]:

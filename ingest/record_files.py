@@ -27,6 +27,7 @@ from ingest.diff import FileDiff
 from ingest.documents import Document
 from ingest.errors import IngestError, UnreadableFileError
 from ingest.loaders import LoadOptions, path_doc_type
+from ingest.notes import NOTE_PARSE_TAG
 from ingest.records import record_documents
 from retrieval.catalog.records import DocumentRecord
 from retrieval.index import Index
@@ -47,12 +48,19 @@ class Chunking(Protocol):
         """The document's catalog record with its chunks."""
 
 
-def streamed_sha256(path: Path) -> str:
-    """The file's SHA-256, read a block at a time."""
+def record_file_version(path: Path) -> str:
+    """The file's version: the SHA-256 of its bytes (read a block at a time) and of the parse.
+
+    `NOTE_PARSE_VERSION` is folded in because any record file may hold notes: when the note
+    rules change, the same bytes are a new version, so the next ingest reads the file again
+    instead of skipping it. Only the notes count as changed there (their own hashes fold it
+    in too); other records keep their hashes and are left as they are.
+    """
     digest = hashlib.sha256()
     with path.open("rb") as raw:
         while block := raw.read(_HASH_BLOCK):
             digest.update(block)
+    digest.update(NOTE_PARSE_TAG)
     return digest.hexdigest()
 
 

@@ -19,6 +19,7 @@ from typing import Any, BinaryIO, TextIO
 
 from ingest.documents import DocType, Document, Section
 from ingest.errors import MissingFieldError, UnreadableFileError
+from ingest.notes import NOTE_PARSE_TAG, note_sections, restore_lines
 from retrieval.store import RESERVED_FIELDS
 
 # Tried in order when no flag names the field; the defaults fit ../shared/data (textbook,
@@ -102,15 +103,38 @@ def _record_document(
     }
     section = str(record[section_name]) if section_name and record[section_name] else None
     title = str(record[title_name]).strip() if title_name and record[title_name] else doc_id
+    kind = doc_type or infer_record_type(record) or default_type
+    sections = _sections(text, section, kind)
+    if not sections:
+        return None
     return Document(
         doc_id=doc_id,
         source=str(path),
         title=title,
-        doc_type=doc_type or infer_record_type(record) or default_type,
-        sha256=hashlib.sha256(raw).hexdigest(),
-        sections=(Section(text=text, title=section),),
+        doc_type=kind,
+        sha256=_record_sha256(raw, kind),
+        sections=sections,
         metadata=metadata,
     )
+
+
+def _sections(text: str, section: str | None, kind: DocType) -> tuple[Section, ...]:
+    """A note's restored lines cut at its labels (`ingest.notes`); other records: one section."""
+    if kind is not DocType.NOTE:
+        return (Section(text=text, title=section),)
+    return note_sections(restore_lines(text), section)
+
+
+def _record_sha256(raw: bytes, kind: DocType) -> str:
+    """A record's version: the SHA-256 of its bytes, and a note's of how notes are parsed.
+
+    So a new `NOTE_PARSE_VERSION` makes every note a changed document on the next ingest: its
+    old chunks are replaced, with no rebuild flag asked for.
+    """
+    digest = hashlib.sha256(raw)
+    if kind is DocType.NOTE:
+        digest.update(NOTE_PARSE_TAG)
+    return digest.hexdigest()
 
 
 RecordRows = Iterator[tuple[int, Mapping[str, Any], bytes]]

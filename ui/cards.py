@@ -8,6 +8,7 @@ from pathlib import Path, PurePath
 
 import streamlit as st
 
+from ingest import DocType
 from retrieval import Hit
 from ui.corpus import shown_paths
 from ui.highlight import escape_markdown, highlight_chunk
@@ -67,7 +68,7 @@ def hit_card(hit: Hit, *, query: str, mode: str, corpus: str) -> None:
             else ""
         )
         st.caption(f"{_where(hit)} · {mode} score {hit.score:.3f}{reranked}")
-        st.markdown(highlight_chunk(hit.text, query))
+        st.markdown(highlight_chunk(hit.text, query, keep_lines=hit.doc_type == DocType.NOTE))
         if is_local_pdf(hit):
             st.page_link(
                 SOURCE_PAGE,

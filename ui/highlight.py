@@ -20,6 +20,8 @@ _CELL_BORDER = re.compile(r"(?<!\\)\|")
 _RULE_CELL = re.compile(r"^\s*:?-{3,}:?\s*$")
 # Characters Streamlit's Markdown would read as syntax (emphasis, links, directives, HTML, math).
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>$~:])")
+# A line that Markdown would start a list with ("1.  Normal LV size.", "- aspirin").
+_LIST_MARKER = re.compile(r"^(\d+)\.(?=\s)|^-(?=\s)")
 
 
 @functools.cache
@@ -66,8 +68,21 @@ def _table_row(line: str, query: str) -> str:
     return "| " + " | ".join(highlight(cell.replace("\\|", "|"), query) for cell in cells) + " |"
 
 
-def highlight_chunk(text: str, query: str) -> str:
-    """A chunk as Markdown: prose as one highlighted paragraph, table rows as a table."""
+def _kept_line(line: str, query: str) -> str:
+    """One line of a note, highlighted, its item number shown as typed rather than as a list."""
+    marker = _LIST_MARKER.match(line)
+    if marker is None:
+        return highlight(line, query)
+    number = marker.group(0).replace(".", "\\.").replace("-", "\\-")
+    return f"{number} {highlight(line[marker.end() :], query)}"
+
+
+def highlight_chunk(text: str, query: str, *, keep_lines: bool = False) -> str:
+    """A chunk as Markdown: prose as one highlighted paragraph, table rows as a table.
+
+    With `keep_lines` (notes, whose lines and numbered items are how they were written) each
+    line of prose stays a line; otherwise lines are folded, as a PDF's are wrapped mid-sentence.
+    """
     blocks: list[list[str]] = []  # runs of prose lines, and runs of table rows
     for line in (raw.strip() for raw in text.splitlines()):
         if not line:
@@ -76,11 +91,13 @@ def highlight_chunk(text: str, query: str) -> str:
         if not blocks or bool(_TABLE_ROW.match(blocks[-1][0])) != is_row:
             blocks.append([])
         blocks[-1].append(line)
-    if len(blocks) <= 1 and not (blocks and _TABLE_ROW.match(blocks[0][0])):
+    if not keep_lines and len(blocks) <= 1 and not (blocks and _TABLE_ROW.match(blocks[0][0])):
         return highlight(text, query)
     return "\n\n".join(
         "\n".join(_table_row(row, query) for row in block)
         if _TABLE_ROW.match(block[0])
+        else "  \n".join(_kept_line(line, query) for line in block)
+        if keep_lines
         else highlight(" ".join(block), query)
         for block in blocks
     )

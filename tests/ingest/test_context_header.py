@@ -1,5 +1,5 @@
 """Dense vectors embed each chunk behind its context header (title, section); what a user reads
-stays the chunk alone. Real MiniLM, real Qdrant Edge, real textbook sections."""
+stays the chunk alone. Real MiniLM, real Qdrant Edge, real textbook sections and notes."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from retrieval import Catalog, CorpusConfigError, Retriever, Settings, collectio
 from retrieval.index import Index
 from retrieval.store._edge import EdgeStore
 from tests.support.corpora import write_textbook_sections
+from tests.support.notes import ECHO, SOME_NOTES, write_notes
 from tests.support.paths import TEXTBOOK
 
 CORPUS = "cardiology"
@@ -181,3 +182,39 @@ def test_a_header_longer_than_its_share_is_cut_with_a_warning_never_an_empty_chu
     for _, text, _ in _vectors(store).values():
         assert text.strip()
         assert minilm.count_tokens(text) + header_tokens + 1 <= budget
+
+
+def test_a_note_chunk_is_headed_by_the_note_and_its_section(
+    tmp_path: Path,
+    shared_data: Path,
+    store: EdgeStore,
+    catalog: Catalog,
+    specs: dict[str, ModelSpec],
+    encoder_loader,
+    minilm: Encoder,
+    settings: Settings,
+) -> None:
+    source = write_notes(shared_data, _folder(tmp_path, "in") / "mtsamples.csv")
+    assert _ingest([source], store, catalog, specs, encoder_loader).ok
+    points = _vectors(store)
+    [(vector, text, _)] = [
+        point
+        for point in points.values()
+        if point[2]["doc_id"] == ECHO and point[2]["section"] == "Impression"
+    ]
+    assert text == "1.  Normal LV systolic function.\n2.  Ejection fraction estimated around 60%."
+    headed = f"2-D Echocardiogram - 4\nImpression\n{text}"
+    assert _cosine(vector, minilm.encode_documents([headed])[0]) > 0.999
+
+    impressions = {
+        chunk_id for chunk_id, (_, _, meta) in points.items() if meta["section"] == "Impression"
+    }
+    assert len({points[i][2]["doc_id"] for i in impressions}) == 3  # of the six notes
+    query = "normal left ventricular systolic function and ejection fraction"
+    with Retriever(CORPUS, "minilm", settings=settings, store=store, catalog=catalog) as retriever:
+        unfiltered = retriever.search(query, k=10)
+        found = retriever.search(query, k=len(points), filters={"section": "Impression"})
+    assert {hit.section for hit in unfiltered} > {"Impression"}  # others match too
+    assert {hit.chunk_id for hit in found} == impressions  # every impression, and only them
+    assert found[0].doc_id == ECHO
+    assert {hit.doc_id for hit in found} < set(SOME_NOTES)

@@ -19,6 +19,7 @@ from ingest.loaders import (
     LoadedFile,
     LoadOptions,
 )
+from ingest.notes import NOTE_PARSE_TAG, note_sections, restore_lines
 from ingest.records import FieldMap
 
 # Test names below avoid the words that `path_doc_type` reads in a path (note, guideline,
@@ -251,13 +252,41 @@ def test_csv_mtsamples(shared_data: Path) -> None:
         assert doc.doc_id == row["note_id"]
         assert doc.doc_type is DocType.NOTE
         assert doc.title == row["sample_name"].strip()
-        assert doc.sections[0].text == row["transcription"]
+        # The note's lines restored and cut at its labels; its version names the parse.
+        assert doc.sections == note_sections(restore_lines(row["transcription"]))
+        raw = json.dumps(row, sort_keys=True).encode()
+        assert doc.sha256 == hashlib.sha256(raw + NOTE_PARSE_TAG).hexdigest()
         assert doc.metadata == {
             "description": row["description"],
             "medical_specialty": row["medical_specialty"],
             "keywords": row["keywords"],
         }
     assert blank[0] not in {doc.doc_id for doc in loaded.documents}
+
+
+def test_only_clinical_records_have_their_lines_restored(tmp_path: Path) -> None:
+    text = "IMPRESSION:,1.  Normal LV function.,2.  No effusion, no mass."
+    csv_path = write(tmp_path / "echo.csv", f'id,text\ne1,"{text}"\n')
+    (echo,) = load(csv_path).documents
+    assert echo.doc_type is DocType.NOTE
+    assert [(s.title, s.text) for s in echo.sections] == [
+        ("Impression", "1.  Normal LV function.\n2.  No effusion, no mass.")
+    ]
+    path = write(
+        tmp_path / "mixed.jsonl",
+        jsonl(
+            {"id": "t1", "chapter": "Heart", "text": text},
+            {"id": "q1", "question": "Echo?", "answer": text},
+            {"id": "a1", "text": text},
+        ),
+    )
+    docs = load(path).documents
+    assert [d.doc_type for d in docs] == [DocType.TEXTBOOK, DocType.QA, DocType.ARTICLE]
+    assert [d.sections[0].text for d in docs] == [text] * 3
+    lines = path.read_text("utf-8").splitlines()
+    assert [d.sha256 for d in docs] == [hashlib.sha256(x.encode()).hexdigest() for x in lines]
+    forced = load(path, LoadOptions(doc_type=DocType.NOTE)).documents
+    assert [d.sections[0].title for d in forced] == ["Impression"] * 3
 
 
 def test_csv_defaults_to_the_clinical_type(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """A JSONL file read and written in parts (ingest.record_files): the same outcome as one piece,
-a bad record anywhere fails the file before any write, and a run cut off between parts is
-completed by the next one."""
+a bad record anywhere fails the file before any write, a run cut off between parts is
+completed by the next one, and a new note parse re-chunks the notes and nothing else."""
 
 from __future__ import annotations
 
@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 
 import ingest.record_files
+import ingest.records
+from ingest.documents import DocType, Section
 from retrieval import Catalog
 from retrieval.index import Index
 from retrieval.store._edge import EdgeStore
+from tests.support.notes import ECHO, SOME_NOTES, write_notes
 from tests.support.pipeline import (
     CORPUS,
     SECTIONS_A,
@@ -153,3 +156,74 @@ def test_a_run_cut_off_between_parts_is_completed_by_the_next_one(
     assert _source(catalog, path) == ("ok", len(records))
     assert _stored_ids(catalog) == {r["id"] for r in records}
     assert_consistent(store, catalog)
+
+
+def _parse_of_before_notes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parse records as before notes were read as notes: the raw text, one section, and no
+    parse version in any hash."""
+
+    def one_section(text: str, section: str | None, kind: DocType) -> tuple[Section, ...]:
+        return (Section(text=text, title=section),)
+
+    monkeypatch.setattr(ingest.records, "_sections", one_section)
+    monkeypatch.setattr(ingest.records, "NOTE_PARSE_TAG", b"")
+    monkeypatch.setattr(ingest.record_files, "NOTE_PARSE_TAG", b"")
+
+
+def test_notes_ingested_before_the_note_parse_are_replaced_by_the_next_run(
+    workdir: Path,
+    shared_data: Path,
+    run: Callable,
+    store: EdgeStore,
+    catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = write_notes(shared_data, workdir / "mtsamples.csv")
+    with monkeypatch.context() as before:
+        _parse_of_before_notes(before)
+        assert run([path]).added == len(SOME_NOTES)
+    old_ids = assert_consistent(store, catalog)
+    old = catalog.pending_chunks(CORPUS, "nobody")
+    assert {c.metadata.get("section") for c in old} == {None}
+    assert any(",1.  Normal LV systolic function.," in c.text for c in old)
+
+    report = run([path])  # the same bytes, read with today's parse
+    assert report.updated == len(SOME_NOTES)
+    assert (report.added, report.skipped, report.deleted) == (0, 0, 0)
+    new_ids = assert_consistent(store, catalog)
+    assert not old_ids & new_ids  # every old chunk is gone from the catalog and the store
+    assert _stored_ids(catalog) == set(SOME_NOTES)  # and no note with them
+    chunks = catalog.pending_chunks(CORPUS, "nobody")
+    impression = [
+        c for c in chunks if c.metadata["doc_id"] == ECHO and c.metadata["section"] == "Impression"
+    ]
+    assert [c.text for c in impression] == [
+        "1.  Normal LV systolic function.\n2.  Ejection fraction estimated around 60%."
+    ]
+    assert not any(",1.  " in c.text for c in chunks)
+    again = run([path])
+    assert (again.updated, again.skipped, again.chunks) == (0, len(SOME_NOTES), 0)
+    assert assert_consistent(store, catalog) == new_ids
+
+
+def test_a_new_note_parse_reads_other_records_once_and_leaves_them(
+    workdir: Path,
+    records: list[dict[str, Any]],
+    run: Callable,
+    store: EdgeStore,
+    catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    path = write_jsonl(workdir / "sections.jsonl", records)
+    run([path])
+    chunk_ids = assert_consistent(store, catalog)
+    for module in (ingest.records, ingest.record_files):
+        monkeypatch.setattr(module, "NOTE_PARSE_TAG", b"\x1fnote-parse-next")
+    report = run([path])
+    assert (report.updated, report.skipped, report.chunks) == (0, len(records), 0)
+    assert assert_consistent(store, catalog) == chunk_ids
+    # The file's new version is recorded: the next run skips it without reading a record.
+    state, _ = catalog.source_status(CORPUS, str(path))
+    assert state.sha256 == ingest.record_files.record_file_version(path)
+    monkeypatch.setattr(ingest.record_files.RecordFile, "check", None)
+    assert run([path]).skipped == len(records)

@@ -31,3 +31,15 @@ def test_a_table_chunk_is_shown_as_a_table_with_its_caption_above() -> None:
 def test_prose_is_one_highlighted_paragraph_as_before() -> None:
     text = "SGLT2 inhibitors reduce heart failure\nhospitalisation in the elderly."
     assert highlight_chunk(text, QUERY) == highlight(text, QUERY)
+
+
+def test_a_note_keeps_its_lines_and_item_numbers_as_typed() -> None:
+    note = (
+        "IMPRESSION:\n1.  Normal LV systolic function.\n2.  Ejection fraction estimated around 60%."
+    )
+    shown = highlight_chunk(note, "ejection fraction", keep_lines=True)
+    lines = shown.split("  \n")
+    assert lines[0] == "IMPRESSION\\:"
+    assert lines[1] == "1\\. Normal LV systolic function."  # an item, not a Markdown list
+    assert lines[2].startswith("2\\. :orange-background[Ejection] :orange-background[fraction]")
+    assert highlight_chunk(note, "ejection fraction").count("\n") == 0  # prose folds, as before
