@@ -91,6 +91,13 @@ class CrossEncoder:
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         return cls(model, AutoTokenizer.from_pretrained(base), max_length, name)
 
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Tokens of each text, special tokens left out (what a passage takes of `max_length`)."""
+        if not texts:
+            return []
+        encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in encoded]
+
     def score(self, query: str, passages: Sequence[str]) -> np.ndarray:
         """One logit per passage (higher: more likely to answer the query)."""
         import torch

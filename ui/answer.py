@@ -7,6 +7,7 @@ No chat model is never an error: the box says which mode it is in. A chat model 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import streamlit as st
 
@@ -23,7 +24,15 @@ def _chat_label() -> str:
     return f"{provider}{settings.chat_model}{where}"
 
 
-def show_answer(query: str, hits: Sequence[Hit], *, corpus: str, mode: str, model: str) -> None:
+def show_answer(
+    query: str,
+    hits: Sequence[Hit],
+    *,
+    corpus: str,
+    mode: str,
+    model: str,
+    filters: dict[str, Any] | None = None,
+) -> None:
     """Draw the answer box; its [n] markers link to the cards of the hits.
 
     When the best hit is weak, neither the chat model nor the extraction answers from it: the
@@ -31,7 +40,9 @@ def show_answer(query: str, hits: Sequence[Hit], *, corpus: str, mode: str, mode
     """
     top = list(hits[:ANSWER_HITS])
     retriever = resources.retriever(corpus, model)
-    given = resources.answerer().answer_hits(retriever, query, top, mode=mode, model=model)
+    given = resources.answerer().answer_hits(
+        retriever, query, top, mode=mode, model=model, filters=filters
+    )
     with st.container(border=True, key="search.answer"):
         if given.kind == "weak":
             st.markdown("**Answer**")

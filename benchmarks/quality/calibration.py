@@ -5,7 +5,7 @@ per query: its best hit's dense cosine to the query (`Retriever.best_cosine`), a
 that hit is relevant by the set's judgments. Off-topic questions are added as well:
 non-cardiology MedQuAD questions searched in the cardiovascular textbook set, where nothing
 answers them, so their best hit counts as not relevant. A logistic curve from cosine to
-P(relevant) is fitted on all of it. `retrieval/answer/calibration.json` keeps the curve for that
+P(relevant) is fitted on all of it. `retrieval/calibration.json` keeps the curve for that
 spec hash and mode.
 
 A result is weak below the cosine under which FALSE_ALARM_SHARE of the relevant best hits of
@@ -37,10 +37,11 @@ from benchmarks.quality.beir import BeirSet
 from benchmarks.quality.evaluation import ingest_beir_corpus
 from benchmarks.report import RunOutput, markdown_table, model_provenance, provenance
 from retrieval import Retriever, Runtime, SearchMode, Settings
-from retrieval.answer.confidence import (
-    ASSESSED_HITS,
+from retrieval.answer.confidence import ASSESSED_HITS
+from retrieval.calibration import (
     CALIBRATION_FILE,
     FALSE_ALARM_SHARE,
+    RERANK_COSINE_MODE,
     RERANK_MODE,
     Calibration,
 )
@@ -59,9 +60,10 @@ class Observation:
     """One query's best hit: its cosine to the query, and whether it answers."""
 
     dataset: str
-    cosine: float
+    cosine: float  # the score the curve reads: a cosine, or the reranker's best score
     relevant: bool
     off_topic: bool = False
+    top_cosine: float = 0.0  # reranked: the query's best dense cosine in the corpus
 
 
 def off_topic_questions(medquad_file: Path, count: int, seed: int) -> list[str]:
@@ -75,28 +77,40 @@ def off_topic_questions(medquad_file: Path, count: int, seed: int) -> list[str]:
     return random.Random(seed).sample(sorted(set(questions)), min(count, len(questions)))
 
 
-def fit_logistic(cosines: Sequence[float], relevant: Sequence[bool]) -> Calibration:
-    """Maximum-likelihood intercept and slope of P(relevant | cosine), by Newton's method.
+def fit_logistic(
+    cosines: Sequence[float],
+    relevant: Sequence[bool],
+    top_cosines: Sequence[float] | None = None,
+) -> Calibration:
+    """Maximum-likelihood weights of P(relevant | score[, top cosine]), by Newton's method.
 
     A tiny ridge term keeps the fit finite when the two classes barely overlap. `weak_below` is
-    the FALSE_ALARM_SHARE quantile of the relevant best hits' cosines.
+    the FALSE_ALARM_SHARE quantile of the relevant best hits' evidence (the score, plus the
+    cosine's part in the score's units where `top_cosines` are given).
     """
-    x = np.column_stack([np.ones(len(cosines)), np.asarray(cosines, dtype=np.float64)])
+    columns = [np.ones(len(cosines)), np.asarray(cosines, dtype=np.float64)]
+    if top_cosines is not None:
+        columns.append(np.asarray(top_cosines, dtype=np.float64))
+    x = np.column_stack(columns)
     y = np.asarray(relevant, dtype=np.float64)
-    weights = np.zeros(2)
+    weights = np.zeros(x.shape[1])
     for _ in range(100):
         p = 1.0 / (1.0 + np.exp(-(x @ weights)))
         gradient = x.T @ (y - p) - 1e-6 * weights
-        hessian = -(x.T * (p * (1 - p))) @ x - 1e-6 * np.eye(2)
+        hessian = -(x.T * (p * (1 - p))) @ x - 1e-6 * np.eye(x.shape[1])
         step = np.linalg.solve(hessian, gradient)
         weights -= step
         if np.abs(step).max() < 1e-9:
             break
-    good = [cosine for cosine, ok in zip(cosines, relevant, strict=True) if ok]
-    weak_below = float(np.quantile(good, FALSE_ALARM_SHARE)) if good else 0.0
-    return Calibration(
-        round(float(weights[0]), 4), round(float(weights[1]), 4), round(weak_below, 4)
-    )
+    rounded = [round(float(w), 4) for w in weights]
+    curve = Calibration(rounded[0], rounded[1], 0.0, rounded[2] if top_cosines else 0.0)
+    evidence = [
+        curve.evidence(score, top_cosines[i] if top_cosines else 0.0)
+        for i, score in enumerate(cosines)
+    ]
+    good = [value for value, ok in zip(evidence, relevant, strict=True) if ok]
+    weak_below = round(float(np.quantile(good, FALSE_ALARM_SHARE)), 4) if good else 0.0
+    return Calibration(curve.intercept, curve.slope, weak_below, curve.cosine_slope)
 
 
 def _observe(
@@ -129,12 +143,15 @@ def _observe(
             continue
         judged = qrels.get(query_id)
         relevant = judged is not None and judged.get(hits[0].doc_id, 0) > 0
-        observations.append(Observation(dataset, cosine, relevant, off_topic=judged is None))
+        top = retriever.top_cosine(text) if rerank else 0.0
+        observations.append(
+            Observation(dataset, cosine, relevant, off_topic=judged is None, top_cosine=top)
+        )
     return observations
 
 
 def _rates(observations: Sequence[Observation], curve: Calibration) -> dict[str, Any]:
-    weak = [o.cosine < curve.weak_below for o in observations]
+    weak = [curve.evidence(o.cosine, o.top_cosine) < curve.weak_below for o in observations]
     judged = [(o, w) for o, w in zip(observations, weak, strict=True) if not o.off_topic]
     off = [w for o, w in zip(observations, weak, strict=True) if o.off_topic]
     good = [w for o, w in judged if o.relevant]
@@ -225,7 +242,10 @@ def run_calibration(
                 }
             )
     if rerank:
-        curves.append(_reranker_curve(runtime.settings, pooled, sets))
+        curves += [
+            _reranker_curve(runtime.settings, pooled, sets, with_cosine=False),
+            _reranker_curve(runtime.settings, pooled, sets, with_cosine=True),
+        ]
     payload = {
         **started,
         "models": model_provenance(specs, list(model_ids)),
@@ -238,16 +258,26 @@ def run_calibration(
 
 
 def _reranker_curve(
-    settings: Settings, observed: Sequence[Observation], sets: Sequence[BeirSet]
+    settings: Settings,
+    observed: Sequence[Observation],
+    sets: Sequence[BeirSet],
+    *,
+    with_cosine: bool,
 ) -> dict[str, Any]:
+    """The reranker's curve on its best score alone (the blend's trust), or with the cosine."""
     spec = get_reranker_spec(settings.reranker_specs(), settings.reranker)
-    curve = fit_logistic([o.cosine for o in observed], [o.relevant for o in observed])
+    curve = fit_logistic(
+        [o.cosine for o in observed],
+        [o.relevant for o in observed],
+        [o.top_cosine for o in observed] if with_cosine else None,
+    )
     return {
         "model": spec.id,
         "spec_hash": spec.spec_hash,
-        "mode": RERANK_MODE,
+        "mode": RERANK_COSINE_MODE if with_cosine else RERANK_MODE,
         "intercept": curve.intercept,
         "slope": curve.slope,
+        "cosine_slope": curve.cosine_slope,
         "weak_below": curve.weak_below,
         "observations": len(observed),
         "per_set": {
@@ -290,12 +320,22 @@ def write_calibrations(curves: Sequence[dict[str, Any]], path: Path = CALIBRATIO
     fitted = [
         {
             key: curve[key]
-            for key in ("model", "spec_hash", "mode", "intercept", "slope", "weak_below")
+            for key in (
+                "model",
+                "spec_hash",
+                "mode",
+                "intercept",
+                "slope",
+                "cosine_slope",
+                "weak_below",
+            )
+            if key in curve
         }
         for curve in curves
     ]
     document = {
-        "about": "P(best hit relevant) = 1 / (1 + exp(-(intercept + slope x cosine))); "
+        "about": "P(best hit relevant) = 1 / (1 + exp(-(intercept + slope x score "
+        "+ cosine_slope x top cosine))); "
         "written by `benchmarks calibrate`, see docs/calibration.md",
         "calibrations": sorted([*kept, *fitted], key=lambda e: (e["model"], e["mode"])),
     }

@@ -1,8 +1,10 @@
 """`benchmarks rerank-latency`: what reranking adds to a search, per candidate count and dtype.
 
 The reranker scores N (question, passage) pairs in one batch per search. Passages are real
-chunk-sized windows of the textbook (about 150 words, behind their title and section, as the
-reranker reads a chunk); questions are real MedQuAD cardiology questions. Each dtype is forced
+chunk-sized windows of the textbook (about 150 words, behind their title and section), read as
+a search reads a chunk: the window of it nearest the question that fits the reranker's budget
+(retrieval/search/passage_window.py), whose choosing is timed too; questions are real MedQuAD
+cardiology questions. Each dtype is forced
 in turn (bf16 where the CPU computes it natively or emulates it, and fp32), so one run shows
 both, with the CPU's bf16 support recorded beside them.
 """
@@ -25,7 +27,9 @@ from adapters.specs import RerankerSpec
 from adapters.training.reranker.data import textbook_windows
 from benchmarks.report import RunOutput, line_plot, markdown_table, provenance
 from retrieval import Runtime, open_runtime
-from retrieval.search.rerank import passage_text
+from retrieval.search.passage_window import Passage
+from retrieval.search.rerank import score_passages
+from retrieval.store.sparse import Bm25Encoder
 
 COUNTS = (10, 30, 100)
 TEXTBOOK_FILE = "openstax_ap2e_cardiovascular_sections.jsonl"
@@ -42,9 +46,9 @@ def _questions(medquad: Path, count: int, seed: int) -> list[str]:
     return random.Random(seed).sample(sorted(set(questions)), count)
 
 
-def _passages(textbook: Path) -> list[str]:
+def _passages(textbook: Path) -> list[Passage]:
     return [
-        passage_text(*header.split("\n", 1), window)
+        Passage(header, window)
         for windows in textbook_windows(textbook).values()
         for header, window in windows
         if len(window.split()) > 100
@@ -54,21 +58,22 @@ def _passages(textbook: Path) -> list[str]:
 def measure(
     reranker: CrossEncoder,
     questions: Sequence[str],
-    passages: Sequence[str],
+    passages: Sequence[Passage],
     *,
     counts: Sequence[int],
     seed: int,
 ) -> dict[str, dict[str, float]]:
     """p50/p95 ms of scoring N passages per question with `reranker`, for each N."""
     rng = random.Random(seed)
-    reranker.score(questions[0], list(passages[: max(counts)]))  # warm-up, untimed
+    bm25 = Bm25Encoder()
+    score_passages(questions[0], list(passages[: max(counts)]), reranker, bm25)  # warm-up
     timings: dict[str, dict[str, float]] = {}
     for count in counts:
         spent = []
         for question in questions:
             chosen = rng.sample(list(passages), count)
             started = time.perf_counter()
-            reranker.score(question, chosen)
+            score_passages(question, chosen, reranker, bm25)
             spent.append((time.perf_counter() - started) * 1000)
         timings[str(count)] = {
             "p50_ms": round(float(np.percentile(spent, 50)), 1),

@@ -234,7 +234,7 @@ def calibrate(
         int, typer.Option(min=0, help="Off-topic MedQuAD questions searched in the textbook.")
     ] = 200,
     write: Annotated[
-        bool, typer.Option(help="Merge the curves into retrieval/answer/calibration.json.")
+        bool, typer.Option(help="Merge the curves into retrieval/calibration.json.")
     ] = True,
     rerank: Annotated[
         bool,

@@ -12,7 +12,7 @@ sentences came to disagree. The policy, in order:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -109,6 +109,7 @@ class Answerer:
             mode=str(request.mode),
             model=request.model,
             max_sentences=max_sentences,
+            filters=request.filters,
         )
 
     def answer_hits(
@@ -120,11 +121,17 @@ class Answerer:
         mode: str,
         model: str | None = None,
         max_sentences: int = 3,
+        filters: Mapping[str, Any] | None = None,
     ) -> Answer:
-        """The answer from hits already found (the app shows the same hits below it)."""
+        """The answer from hits already found (the app shows the same hits below it).
+
+        `filters` are the search's, so that "nothing answers" looks where the search looked.
+        """
         sources = list(hits)
         model_id = model or retriever.model
-        assessment = assess_hits(retriever, query, sources, mode=mode, model=model_id)
+        assessment = assess_hits(
+            retriever, query, sources, mode=mode, model=model_id, filters=filters
+        )
         if assessment.weak:
             return Answer(query, assessment.message or "", "weak", sources, assessment)
         chat_error = None

@@ -171,7 +171,9 @@ class CardioRetriever(BaseRetriever):
         mode, model = request.mode.value, request.model or self.retriever.model
         hits = self.retriever.run(request)
         logger.debug("CardioRetriever: %d documents (%s, %s)", len(hits), mode, model)
-        assessment = assess_hits(self.retriever, query, hits, mode=mode, model=model)
+        assessment = assess_hits(
+            self.retriever, query, hits, mode=mode, model=model, filters=request.filters
+        )
         documents = [hit_to_document(hit, mode=mode, model=model) for hit in hits]
         for document in documents:
             document.metadata.update(

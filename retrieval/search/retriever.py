@@ -21,6 +21,7 @@ from adapters import Encoder, ModelSpec, get_spec
 from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate, header_budget
 from adapters.cross_encoder import CrossEncoder
 from adapters.specs import get_reranker_spec
+from retrieval.calibration import RERANK_MODE, calibration_for
 from retrieval.catalog.documents import Catalog
 from retrieval.errors import (
     CorpusNotEmbeddedError,
@@ -256,7 +257,17 @@ class Retriever:
         candidates = request.rerank_candidates or self.settings.rerank_candidates
         wide = request.model_copy(update={"k": max(request.depth, candidates), "offset": 0})
         found = self._first_stage(wide)
-        reranked = rerank(request.query, found[:candidates], reranker) + found[candidates:]
+        spec = get_reranker_spec(self.settings.reranker_specs(), self.settings.reranker)
+        reranked = (
+            rerank(
+                request.query,
+                found[:candidates],
+                reranker,
+                self._bm25,
+                curve=calibration_for(spec.spec_hash, RERANK_MODE),
+            )
+            + found[candidates:]
+        )
         return reranked[request.offset : request.depth]
 
     def reranker_for(self, wanted: bool | None) -> CrossEncoder | None:  # noqa: FBT001
@@ -324,6 +335,18 @@ class Retriever:
             deadline.elapsed_s() * 1000,
         )  # fmt: skip
         return hits
+
+    def top_cosine(
+        self, query: str, *, model: str | None = None, filters: Mapping[str, Any] | None = None
+    ) -> float:
+        """The query's best dense cosine among the chunks `filters` allow (0.0 where none).
+
+        Beside a reranker's score it tells an off-topic question: nothing in the corpus is near.
+        """
+        found = self.search(
+            query, 1, mode=SearchMode.DENSE, model=model, filters=filters, rerank=False
+        )
+        return found[0].score if found else 0.0
 
     def best_cosine(
         self,

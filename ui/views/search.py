@@ -157,7 +157,7 @@ def _hits(form: SearchForm) -> tuple[list[Hit], float, Assessment]:
         rerank=form.rerank,
     )
     elapsed = (time.perf_counter() - started) * 1000
-    assessment = assess_hits(retriever, form.query, hits, mode=form.mode)
+    assessment = assess_hits(retriever, form.query, hits, mode=form.mode, filters=form.filters())
     st.session_state[LAST_KEY] = (form, hits, elapsed, assessment)
     return hits, elapsed, assessment
 
@@ -195,6 +195,7 @@ def main() -> None:
                 corpus=corpus,
                 mode=form.mode,
                 model=form.model,
+                filters=form.filters(),
             )
 
 

@@ -11,13 +11,12 @@ import pytest
 from adapters.specs import load_reranker_specs
 from benchmarks.quality.calibration import fit_logistic, write_calibrations
 from retrieval import Answerer, Retriever, SearchMode
-from retrieval.answer.confidence import (
+from retrieval.answer.confidence import WEAK_MESSAGE, assess, assess_hits
+from retrieval.calibration import (
     CALIBRATION_FILE,
+    RERANK_COSINE_MODE,
     RERANK_MODE,
-    WEAK_MESSAGE,
     Calibration,
-    assess,
-    assess_hits,
     calibration_for,
 )
 
@@ -50,6 +49,20 @@ def test_the_fit_recovers_a_known_curve() -> None:
     assert np.mean(cosines[relevant] < fitted.weak_below) == pytest.approx(0.02, abs=0.005)
 
 
+def test_a_two_feature_fit_weighs_the_cosine_and_cuts_in_the_score_units() -> None:
+    rng = np.random.default_rng(1)
+    scores, cosines = rng.uniform(-15, 10, 4000), rng.uniform(0.0, 1.0, 4000)
+    relevant = rng.uniform(size=4000) < 1 / (1 + np.exp(-(-6.0 + 0.3 * scores + 8.0 * cosines)))
+    fitted = fit_logistic(scores.tolist(), relevant.tolist(), cosines.tolist())
+    assert fitted.slope == pytest.approx(0.3, abs=0.06)
+    assert fitted.cosine_slope == pytest.approx(8.0, abs=1.2)
+    evidence = np.array([fitted.evidence(s, c) for s, c in zip(scores, cosines, strict=True)])
+    assert np.mean(evidence[relevant] < fitted.weak_below) == pytest.approx(0.02, abs=0.005)
+    # The same score is stronger evidence beside a closer passage.
+    assert fitted.probability(0.0, 0.8) > fitted.probability(0.0, 0.2)
+    assert assess(fitted, -2.0, 0.9).weak is False and assess(fitted, -12.0, 0.1).weak is True
+
+
 def test_written_curves_replace_those_of_the_same_spec_and_mode(tmp_path: Path) -> None:
     path = tmp_path / "calibration.json"
     first = {"model": "m", "spec_hash": "h", "mode": "dense", "intercept": -1.0, "slope": 2.0}
@@ -73,7 +86,9 @@ def test_the_shipped_file_calibrates_every_shipped_spec_in_every_mode(specs, mod
 
 def test_the_shipped_file_calibrates_the_shipped_reranker() -> None:
     spec = load_reranker_specs()["cardio-rerank"]
-    assert calibration_for(spec.spec_hash, RERANK_MODE, CALIBRATION_FILE)
+    assert calibration_for(spec.spec_hash, RERANK_MODE, CALIBRATION_FILE)  # the blend's trust
+    with_cosine = calibration_for(spec.spec_hash, RERANK_COSINE_MODE, CALIBRATION_FILE)
+    assert with_cosine is not None and with_cosine.cosine_slope > 0
 
 
 @pytest.mark.parametrize("rerank", [False, True], ids=["cosine", "reranker"])

@@ -12,9 +12,12 @@ from adapters import Encoder
 from retrieval import Hit, Retriever
 from retrieval.answer import Answerer
 from retrieval.answer.sentences import extract_answer
+from retrieval.calibration import Calibration
 from retrieval.errors import InvalidRequestError
 from retrieval.search import RERANKED
-from retrieval.search.rerank import blend, passage_text
+from retrieval.search.passage_window import Passage, question_windows
+from retrieval.search.rerank import blend, passage_text, rerank
+from retrieval.store.sparse import Bm25Encoder
 
 pytestmark = pytest.mark.numerics  # a cross-encoder's order must hold in bf16 and in fp32
 
@@ -31,6 +34,43 @@ def test_the_blend_standardises_both_scores_and_weighs_the_first_stage() -> None
     assert np.argmax(blend(reranker, first, 0.0)) == 0
     assert np.argmax(blend(reranker, first, 10.0)) == 1
     assert np.allclose(blend(reranker, np.ones(3), 0.5), blend(reranker, np.zeros(3), 0.5))
+
+
+def test_the_blend_trusts_the_reranker_as_far_as_it_sees_an_answer() -> None:
+    reranker = np.array([4.0, -4.0, 0.0])
+    first = np.array([0.5, 0.6, 0.1])  # the first stage slightly prefers the second
+    assert np.argmax(blend(reranker, first, 1.0, trust=1.0)) == 0
+    assert np.argmax(blend(reranker, first, 1.0, trust=0.05)) == 1  # the first stage stands
+
+
+def _words(texts: list[str]) -> list[int]:
+    return [len(text.split()) for text in texts]
+
+
+def test_the_reranker_reads_the_window_that_holds_the_question_terms() -> None:
+    opening = "Cardiac output is the volume of blood pumped per minute. " * 4
+    answer = "Ejection fractions range from approximately 55 to 70 percent."
+    long_text = f"{opening}Stroke volume depends on preload. {answer}"
+    short = "The heart has four chambers."
+    read = question_windows(
+        "what is a normal ejection fraction",
+        [Passage("Cardiac Physiology", long_text), Passage("", short)],
+        max_length=40,
+        count_tokens=_words,
+        bm25=Bm25Encoder(),
+    )
+    assert read[0].startswith("Cardiac Physiology\n") and read[0].endswith(answer)
+    assert len(read[0].split()) <= 40  # within the budget: question, header and window
+    assert read[1] == short  # a passage that fits is read whole
+
+
+def test_without_a_matching_term_the_window_is_the_start() -> None:
+    text = " ".join(f"Sentence number {n} says nothing." for n in range(20))
+    [read] = question_windows(
+        "ejection fraction", [Passage("", text)], max_length=30, count_tokens=_words,
+        bm25=Bm25Encoder(),
+    )  # fmt: skip
+    assert read.startswith("Sentence number 0 says nothing.") and "number 19" not in read
 
 
 def test_the_reranker_reads_title_and_section_once() -> None:
@@ -52,6 +92,20 @@ def test_reranked_hits_keep_their_first_stage_rank_and_score(
         assert hit.rerank_score is not None
     assert reranked[0].title == "Blood Typing"
     assert reranked[0].record()["first_rank"] == reranked[0].first_rank
+
+
+def test_a_reranker_that_sees_no_answer_leaves_the_first_stage_order(
+    textbook_retriever: Retriever,
+) -> None:
+    statement = "the volume of blood pumped by each ventricle in one minute"
+    first = textbook_retriever.search(statement, 10, mode="hybrid", rerank=False)
+    reranker = textbook_retriever.reranker_for(wanted=True)
+    bm25 = Bm25Encoder()
+    doubtful = Calibration(intercept=-40.0, slope=0.1, weak_below=0.0)  # trust ~0
+    kept = rerank(statement, first, reranker, bm25, curve=doubtful)
+    assert [h.chunk_id for h in kept] == [h.chunk_id for h in first]
+    trusted = rerank(statement, first, reranker, bm25, curve=None)
+    assert [h.chunk_id for h in trusted] != [h.chunk_id for h in first]
 
 
 def test_pages_follow_one_reranked_order(textbook_retriever: Retriever) -> None:
