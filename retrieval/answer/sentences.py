@@ -33,6 +33,9 @@ _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
 # A paper's reference numbers follow the period ("... in trials. 12,13 However, ..."), so a
 # split leaves them at the start of the next sentence; a capital letter after them tells.
 _LEADING_REFERENCES = re.compile(r"^\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s+(?=[A-Z])")
+# A sentence whose figure or table reference was lost in conversion ("A normal ECG tracing is
+# presented in .", "These factors are summarized in and .") points at nothing: never quoted.
+_LOST_REFERENCE = re.compile(r"\b(?:in|and|on|of|see|at|to|by)\s*\.$")
 _MIN_WORDS = 5
 _MAX_CHARS = 600
 _SAME_SENTENCE_COSINE = 0.95
@@ -67,12 +70,16 @@ class ExtractiveAnswer:
 
 
 def split_sentences(text: str) -> list[str]:
-    """Sentences of a chunk, whitespace folded, too short or too long ones and tables dropped."""
+    """Sentences of a chunk, folded; short, long, table and lost-figure ones dropped."""
     prose = _TABLE_ROW.sub("", text)
     sentences = (
         _LEADING_REFERENCES.sub("", " ".join(part.split())) for part in _SENTENCE_END.split(prose)
     )
-    return [s for s in sentences if len(s.split()) >= _MIN_WORDS and len(s) <= _MAX_CHARS]
+    return [
+        s
+        for s in sentences
+        if len(s.split()) >= _MIN_WORDS and len(s) <= _MAX_CHARS and not _LOST_REFERENCE.search(s)
+    ]
 
 
 def _candidates(hits: Sequence[Hit]) -> list[tuple[int, Hit, str]]:

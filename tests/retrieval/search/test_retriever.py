@@ -340,6 +340,19 @@ def test_split_sentences_keeps_whole_clinical_sentences() -> None:
     ]
 
 
+def test_a_sentence_whose_figure_reference_was_lost_is_not_quoted() -> None:
+    from retrieval.answer.sentences import split_sentences
+
+    text = (
+        "A normal ECG tracing is presented in . The small P wave represents the depolarization "
+        "of the atria. These factors are summarized in and . Stroke volume is set by preload."
+    )
+    assert split_sentences(text) == [
+        "The small P wave represents the depolarization of the atria.",
+        "Stroke volume is set by preload.",
+    ]
+
+
 def test_split_sentences_quotes_a_papers_key_points_and_captions_not_keywords_or_tables(
     shared_data: Path,
 ) -> None:
