@@ -33,9 +33,12 @@ _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
 # A paper's reference numbers follow the period ("... in trials. 12,13 However, ..."), so a
 # split leaves them at the start of the next sentence; a capital letter after them tells.
 _LEADING_REFERENCES = re.compile(r"^\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s+(?=[A-Z])")
-# A sentence whose figure or table reference was lost in conversion ("A normal ECG tracing is
-# presented in .", "These factors are summarized in and .") points at nothing: never quoted.
-_LOST_REFERENCE = re.compile(r"\b(?:in|and|on|of|see|at|to|by)\s*\.$")
+# A sentence whose figure, table or link was lost in conversion ("A normal ECG tracing is
+# presented in .", "These factors are summarized in and .", "Visit this site for ...") points
+# at nothing: never quoted.
+_LOST_REFERENCE = re.compile(
+    r"\b(?:in|and|on|of|see|at|to|by)\s*\.$|^(?:Visit|Watch|View) this (?:site|video|animation)"
+)
 _MIN_WORDS = 5
 _MAX_CHARS = 600
 _SAME_SENTENCE_COSINE = 0.95

@@ -345,7 +345,8 @@ def test_a_sentence_whose_figure_reference_was_lost_is_not_quoted() -> None:
 
     text = (
         "A normal ECG tracing is presented in . The small P wave represents the depolarization "
-        "of the atria. These factors are summarized in and . Stroke volume is set by preload."
+        "of the atria. These factors are summarized in and . Stroke volume is set by preload. "
+        "Visit this site for a more detailed analysis of ECGs."
     )
     assert split_sentences(text) == [
         "The small P wave represents the depolarization of the atria.",
