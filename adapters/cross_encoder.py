@@ -92,10 +92,15 @@ class CrossEncoder:
         return cls(model, AutoTokenizer.from_pretrained(base), max_length, name)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Tokens of each text, special tokens left out (what a passage takes of `max_length`)."""
+        """Tokens of each text, special tokens left out (what a passage takes of `max_length`).
+
+        Under the scoring lock: a fast tokenizer's padding and truncation are state that a
+        scoring call in another thread sets and resets.
+        """
         if not texts:
             return []
-        encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        with self._lock:
+            encoded = self.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in encoded]
 
     def score(self, query: str, passages: Sequence[str]) -> np.ndarray:

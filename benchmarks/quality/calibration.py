@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -266,11 +266,27 @@ def _reranker_curve(
 ) -> dict[str, Any]:
     """The reranker's curve on its best score alone (the blend's trust), or with the cosine."""
     spec = get_reranker_spec(settings.reranker_specs(), settings.reranker)
-    curve = fit_logistic(
+    fitted = fit_logistic(
         [o.cosine for o in observed],
         [o.relevant for o in observed],
         [o.top_cosine for o in observed] if with_cosine else None,
     )
+    # The sets' relevant best hits score differently (glossary statements read as weaker
+    # evidence than questions): the cut keeps every set's false alarms within the share, not
+    # only the pooled ones.
+    per_set = [
+        float(np.quantile(evidence, FALSE_ALARM_SHARE))
+        for evidence in (
+            [
+                fitted.evidence(o.cosine, o.top_cosine)
+                for o in observed
+                if o.dataset == b.name and o.relevant
+            ]
+            for b in sets
+        )
+        if evidence
+    ]
+    curve = replace(fitted, weak_below=round(min([fitted.weak_below, *per_set]), 4))
     return {
         "model": spec.id,
         "spec_hash": spec.spec_hash,

@@ -258,17 +258,9 @@ class Retriever:
         wide = request.model_copy(update={"k": max(request.depth, candidates), "offset": 0})
         found = self._first_stage(wide)
         spec = get_reranker_spec(self.settings.reranker_specs(), self.settings.reranker)
-        reranked = (
-            rerank(
-                request.query,
-                found[:candidates],
-                reranker,
-                self._bm25,
-                curve=calibration_for(spec.spec_hash, RERANK_MODE),
-            )
-            + found[candidates:]
-        )
-        return reranked[request.offset : request.depth]
+        trust = calibration_for(spec.spec_hash, RERANK_MODE)
+        top = rerank(request.query, found[:candidates], reranker, self._bm25, curve=trust)
+        return (top + found[candidates:])[request.offset : request.depth]
 
     def reranker_for(self, wanted: bool | None) -> CrossEncoder | None:  # noqa: FBT001
         """The reranker a request gets: None where it asks for none (or the settings do).
