@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "model": search_request.model or retriever.model,
             "mode": str(search_request.mode),
             "took_ms": round((time.perf_counter() - started) * 1000, 2),
+            "reading": retriever.read_query(search_request.query, search_request.expand).record(),
             "hits": [hit.record() for hit in hits],
         }
 

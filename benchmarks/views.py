@@ -13,6 +13,7 @@ from benchmarks.quality.calibration import calibration_markdown
 from benchmarks.quality.pdf_questions import pdf_questions_markdown
 from benchmarks.quality.retrieval_quality import quality_figures, quality_markdown
 from benchmarks.quality.separation import separation_figures, separation_markdown
+from benchmarks.quality.shorthand_questions import shorthand_markdown
 from benchmarks.speed.ingest_and_search import speed_figures, speed_markdown
 from benchmarks.speed.ingest_memory import memory_figures, memory_markdown
 from benchmarks.speed.load import load_figures, load_markdown
@@ -35,6 +36,7 @@ RENDERERS: dict[str, Renderer] = {
     "ingest_memory": (memory_markdown, memory_figures),
     "rerank_latency": (rerank_latency_markdown, rerank_latency_figures),
     "pdf_questions": (pdf_questions_markdown, _no_figures),
+    "shorthand": (shorthand_markdown, _no_figures),
 }
 
 

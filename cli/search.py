@@ -48,6 +48,14 @@ RerankOpt = Annotated[
         "setting, on].",
     ),
 ]
+ExpandOpt = Annotated[
+    bool | None,
+    typer.Option(
+        "--expand/--no-expand",
+        help="Read abbreviations with their long forms and long forms with their "
+        "abbreviations [default: the `expand_abbreviations` setting, on].",
+    ),
+]
 _SNIPPET_CHARS = 300
 
 
@@ -98,11 +106,12 @@ def search(
     filters: FilterOpt = None,
     all_parts: AllPartsOpt = False,
     rerank: RerankOpt = None,
+    expand: ExpandOpt = None,
     as_json: JsonFlagOpt = False,
     *,
     common: Common,
 ) -> None:
-    """Search a corpus and print the ranked hits with their citations."""
+    """Search a corpus and print how the query was read, then the hits with their citations."""
     settings = common.settings()
     with open_runtime(settings) as runtime:
         retriever = runtime.retriever(corpus, model)
@@ -113,7 +122,9 @@ def search(
             filters=parse_filters(filters or []),
             parts=DOCUMENT_PARTS if all_parts else DEFAULT_PARTS,
             rerank=rerank,
+            expand=expand,
         )
+        reading = retriever.read_query(query, expand)
         used = {
             "corpus": retriever.corpus,
             "model": retriever.model,
@@ -121,7 +132,12 @@ def search(
             "reranker": settings.reranker if hits and hits[0].first_rank is not None else None,
         }
     if as_json:
-        record = {"query": query, **used, "hits": [hit.record() for hit in hits]}
+        record = {
+            "query": query,
+            **used,
+            "reading": reading.record(),
+            "hits": [hit.record() for hit in hits],
+        }
         typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
     console = Console()
@@ -129,6 +145,8 @@ def search(
     console.print(
         f"{len(hits)} hits in {used['corpus']} ({used['model']}, {used['mode']}{reranked})"
     )
+    if reading.expansions:
+        console.print(f"Read: {reading.describe()}", highlight=False, markup=False)
     _print_hits(console, hits)
 
 
@@ -140,6 +158,7 @@ def answer(
     model: SearchModelOpt = None,
     mode: ModeOpt = SearchMode.HYBRID,
     rerank: RerankOpt = None,
+    expand: ExpandOpt = None,
     as_json: JsonFlagOpt = False,
     *,
     common: Common,
@@ -147,7 +166,9 @@ def answer(
     """Answer from the top hits: a chat model's answer when one is set, else quoted sentences."""
     with open_runtime(common.settings()) as runtime:
         retriever = runtime.retriever(corpus, model)
-        given = runtime.answerer.answer(retriever, query, k, mode=mode, rerank=rerank)
+        given = runtime.answerer.answer(
+            retriever, query, k, mode=mode, rerank=rerank, expand=expand
+        )
     if as_json:
         typer.echo(json.dumps(given.record(), ensure_ascii=False, indent=2))
         return

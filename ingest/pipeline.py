@@ -126,6 +126,8 @@ def ingest_paths(
         ingestor.ingest_file(path, options.load)
         progress("parse", done, len(files))
     ingestor.record_deferred_failures()
+    if not dry_run and corpus in index.catalog.corpus_names():
+        index.scan_definitions(corpus)  # documents written before definitions were kept
     if prepared is not None and prepared.has_work():
         for builder in prepared.point_builders():
             report.models.append(

@@ -59,6 +59,10 @@ class Index:
         """Record a file that could not be ingested, with the reason (its rows stay as were)."""
         self.catalog.record_failure(corpus, path, sha256, reason)
 
+    def scan_definitions(self, corpus: str) -> int:
+        """Record the abbreviation definitions of documents written before they were kept."""
+        return self.catalog.scan_definitions(corpus)
+
     def _collections(self, corpus: str) -> list[str]:
         return [model.collection for model in self.catalog.corpus_models(corpus)]
 

@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from adapters import ModelSpec, PlacementRequest, configure_torch, load_model_specs
+from adapters.context_template import DEFAULT_TEMPLATE
 from adapters.specs import DEVICE_PATTERN, DtypeSetting, RerankerSpec, load_reranker_specs
 from retrieval.store.query import Quantization  # not the front door: it imports Settings
 
@@ -177,6 +178,12 @@ class Settings(BaseSettings):
     rerank_candidates: int = Field(
         30, ge=1, le=200, description="First-stage candidates the reranker reads per search."
     )
+    expand_abbreviations: bool = Field(
+        default=True,
+        description="Read a query's abbreviations with their long forms and its long forms "
+        "with their abbreviations, from the corpus's own definitions and the shipped list "
+        "(docs/shorthand.md).",
+    )
     chat_model: str = Field(
         "",
         description="Chat model for generated answers (e.g. `llama3.1`, `gpt-4o-mini`, or "
@@ -258,6 +265,10 @@ class Settings(BaseSettings):
                 "models_file %s does not exist (yet): shipped specs only", self.models_file
             )
         return load_model_specs(self.models_file, required=False)
+
+    def wanted_template(self) -> str:
+        """The context template new corpora get: the setting, else the default."""
+        return DEFAULT_TEMPLATE if self.context_template is None else self.context_template
 
     def reranker_specs(self) -> dict[str, RerankerSpec]:
         """The shipped reranker specs with the user's `models_file` merged over them."""

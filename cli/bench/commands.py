@@ -28,6 +28,7 @@ from benchmarks.views import RENDERERS, render
 from cli.bench.pdf_questions import pdf_questions
 from cli.bench.runs import BenchRun, Models, Seed, bench_options, console
 from cli.bench.scale import ingest_memory, load, rerank_latency, speed
+from cli.bench.shorthand import shorthand
 from cli.console import run_app
 from cli.datasets import app as datasets_app
 from cli.options import Common, DebugOpt, common_options
@@ -321,6 +322,7 @@ app.command("load")(load)
 app.command("ingest-memory")(ingest_memory)
 app.command("rerank-latency")(rerank_latency)
 app.command("pdf-questions")(pdf_questions)
+app.command("shorthand")(shorthand)
 
 
 def main() -> None:

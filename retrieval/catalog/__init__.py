@@ -12,6 +12,7 @@ from retrieval.catalog.documents import Catalog
 from retrieval.catalog.records import (
     BenchmarkRun,
     ChunkRecord,
+    CorpusDefinition,
     CorpusModel,
     DocumentRecord,
     DocumentSummary,
@@ -27,6 +28,7 @@ __all__ = [
     "BenchmarkRun",
     "Catalog",
     "ChunkRecord",
+    "CorpusDefinition",
     "CorpusModel",
     "DocumentRecord",
     "DocumentSummary",

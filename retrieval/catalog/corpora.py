@@ -13,6 +13,7 @@ from retrieval.catalog.tables import (
     ChunkRow,
     CorpusModelRow,
     CorpusRow,
+    DefinitionRow,
     DocumentRow,
     EmbeddingRow,
     SourceRow,
@@ -80,6 +81,9 @@ class CatalogCorpora(CatalogConnection):
             chunk_ids = select(ChunkRow.id).where(ChunkRow.document_pk.in_(document_pks))
             session.execute(delete(EmbeddingRow).where(EmbeddingRow.chunk_id.in_(chunk_ids)))
             session.execute(delete(ChunkRow).where(ChunkRow.document_pk.in_(document_pks)))
+            session.execute(
+                delete(DefinitionRow).where(DefinitionRow.document_pk.in_(document_pks))
+            )
             for table in (DocumentRow, SourceRow, CorpusModelRow):
                 session.execute(delete(table).where(table.corpus_id == row.id))
             session.delete(row)

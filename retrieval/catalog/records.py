@@ -69,6 +69,16 @@ class DocumentRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CorpusDefinition:
+    """An abbreviation's long form as a corpus defines it: how often, in how many documents."""
+
+    short: str
+    long: str
+    count: int
+    documents: int
+
+
+@dataclass(frozen=True, slots=True)
 class PendingChunk:
     """A chunk a model has not embedded yet, with the payload metadata the store needs."""
 

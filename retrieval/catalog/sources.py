@@ -12,12 +12,20 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from retrieval.catalog.connection import batches
-from retrieval.catalog.corpora import CatalogCorpora
+from retrieval.catalog.definitions import CatalogDefinitions
 from retrieval.catalog.records import DocumentRecord, SourceState
-from retrieval.catalog.tables import ChunkRow, CorpusRow, DocumentRow, EmbeddingRow, SourceRow, now
+from retrieval.catalog.tables import (
+    ChunkRow,
+    CorpusRow,
+    DefinitionRow,
+    DocumentRow,
+    EmbeddingRow,
+    SourceRow,
+    now,
+)
 
 
-class CatalogSources(CatalogCorpora):
+class CatalogSources(CatalogDefinitions):
     """Which files a corpus holds, by hash and status, and the documents each brought."""
 
     def source_state(self, corpus: str, path: str) -> SourceState:
@@ -163,6 +171,7 @@ class CatalogSources(CatalogCorpora):
                         "pages": document.pages,
                         "meta": document.metadata,
                         "ocr_pages": len(document.ocr_pages),
+                        "definitions_scanned": True,
                     }
                     for document in documents
                 ],
@@ -186,6 +195,7 @@ class CatalogSources(CatalogCorpora):
             ]
             if chunks:
                 session.execute(insert(ChunkRow), chunks)
+            self._write_definitions(session, document_pks, documents)
 
     def record_failure(self, corpus: str, path: str, sha256: str, error: str) -> None:
         """Mark a source file as failed; documents it had before stay as they were."""
@@ -212,6 +222,9 @@ class CatalogSources(CatalogCorpora):
             chunk_ids = select(ChunkRow.id).where(ChunkRow.document_pk.in_(document_pks))
             session.execute(delete(EmbeddingRow).where(EmbeddingRow.chunk_id.in_(chunk_ids)))
             session.execute(delete(ChunkRow).where(ChunkRow.document_pk.in_(document_pks)))
+            session.execute(
+                delete(DefinitionRow).where(DefinitionRow.document_pk.in_(document_pks))
+            )
             session.execute(
                 delete(DocumentRow).where(
                     DocumentRow.corpus_id == corpus_id, DocumentRow.doc_id.in_(batch)

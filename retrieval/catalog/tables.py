@@ -86,6 +86,10 @@ class DocumentRow(Base):
     meta: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     # Added after the first catalogs were written: create_schema adds it to older ones.
     ocr_pages: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Whether its abbreviation definitions are recorded (false in catalogs older than them).
+    definitions_scanned: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=now)
 
@@ -116,8 +120,24 @@ ADDED_COLUMNS = {
         "part": "VARCHAR(16) NOT NULL DEFAULT 'body'",
         "ocr": "BOOLEAN NOT NULL DEFAULT false",
     },
-    "documents": {"ocr_pages": "INTEGER NOT NULL DEFAULT 0"},
+    "documents": {
+        "ocr_pages": "INTEGER NOT NULL DEFAULT 0",
+        "definitions_scanned": "BOOLEAN NOT NULL DEFAULT false",
+    },
 }
+
+
+class DefinitionRow(Base):
+    """An abbreviation a document defines ("long form (SHORT)"), and how often it does."""
+
+    __tablename__ = "definitions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    document_pk: Mapped[int] = mapped_column(
+        ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    short: Mapped[str] = mapped_column(String(32))
+    long: Mapped[str] = mapped_column(Text)
+    count: Mapped[int] = mapped_column(Integer)
 
 
 class EmbeddingRow(Base):

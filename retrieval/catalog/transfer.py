@@ -13,6 +13,7 @@ from retrieval.catalog.tables import (
     ChunkRow,
     CorpusModelRow,
     CorpusRow,
+    DefinitionRow,
     DocumentRow,
     EmbeddingRow,
     SourceRow,
@@ -81,6 +82,16 @@ def copy_corpus_rows(corpus: str, source: Catalog, target: Catalog) -> None:
         ]
         for batch in batches(chunks):
             writing.execute(insert(ChunkRow), list(batch))
+        definitions = [
+            {**_plain(row, "document_pk"), "document_pk": document_ids[row.document_pk]}
+            for row in reading.scalars(
+                select(DefinitionRow)
+                .join(DocumentRow, DocumentRow.id == DefinitionRow.document_pk)
+                .where(DocumentRow.corpus_id == corpus_row.id)
+            )
+        ]
+        for batch in batches(definitions):
+            writing.execute(insert(DefinitionRow), list(batch))
         embeddings = [
             {"chunk_id": row.chunk_id, "model_id": row.model_id, "embedded_at": row.embedded_at}
             for row in reading.scalars(

@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from retrieval.errors import InvalidRequestError
 from retrieval.search.agreement import jaccard, overlap_at_k, rank_biased_overlap
 from retrieval.search.hits import Hit
 from retrieval.search.request import SearchRequest
@@ -57,6 +58,8 @@ def compare_pipelines(
     A plain model id is not reranked here, so "minilm" and "minilm+rerank" side by side show
     what reranking changes.
     """
+    if isinstance(pipelines, str) or len(pipelines) < 2:
+        raise InvalidRequestError("models", pipelines, "a list of at least two model ids")
     k = request.k
     hits = {
         pipeline: run(request.model_copy(update=pipeline_options(pipeline)))

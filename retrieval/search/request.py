@@ -91,6 +91,10 @@ valid integer; k takes an integer >= 1
         StrictInt | None,
         Field(ge=1, le=200, description="None (the setting) or an integer from 1 to 200"),
     ] = None
+    expand: Annotated[
+        StrictBool | None,
+        Field(description="True, False or None (the `expand_abbreviations` setting)"),
+    ] = None
 
     @classmethod
     def of(cls, query: object, **options: Any) -> SearchRequest:

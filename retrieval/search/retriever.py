@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from adapters import Encoder, ModelSpec, get_spec
-from adapters.context_template import DEFAULT_TEMPLATE, ContextTemplate, header_budget
+from adapters.context_template import ContextTemplate, header_budget
 from adapters.cross_encoder import CrossEncoder
 from adapters.specs import get_reranker_spec
 from retrieval.calibration import RERANK_MODE, calibration_for
@@ -38,9 +38,11 @@ from retrieval.search.fetch import StoreFetch
 from retrieval.search.filters import part_conditions, to_conditions
 from retrieval.search.hits import Hit
 from retrieval.search.limits import check_depth, describe
+from retrieval.search.query_reader import QueryReader
 from retrieval.search.request import DEFAULT_CANDIDATES, DEFAULT_HNSW_EF, SearchRequest
 from retrieval.search.rerank import rerank
 from retrieval.settings import Settings
+from retrieval.shorthand import QueryReading
 from retrieval.store.backends import open_store
 from retrieval.store.interface import VectorStore, collection_name
 from retrieval.store.query import (
@@ -93,6 +95,7 @@ class Retriever:
             logger.warning("%s", notice)
         self._bm25 = Bm25Encoder()
         self._fields = self.catalog.metadata_keys(self.corpus)
+        self.reader = QueryReader(self.catalog, self.corpus)
         self._embed_query = functools.lru_cache(maxsize=1024)(self._embed_query_uncached)
 
     def _check(
@@ -115,11 +118,7 @@ class Retriever:
         the user rebuilds it; searching it works meanwhile, and says so.
         """
         built = self._template
-        wanted = ContextTemplate(
-            DEFAULT_TEMPLATE
-            if self.settings.context_template is None
-            else self.settings.context_template
-        )
+        wanted = ContextTemplate(self.settings.wanted_template())
         if built == wanted:
             return None
         return (
@@ -185,6 +184,7 @@ class Retriever:
         hnsw_ef: int | None = DEFAULT_HNSW_EF,
         rerank: bool | None = None,
         rerank_candidates: int | None = None,
+        expand: bool | None = None,
     ) -> list[Hit]:
         """The best `k` chunks for `query`, after skipping `offset`.
 
@@ -220,6 +220,8 @@ class Retriever:
                 the first stage's order (False), or follow the `rerank` setting (None).
             rerank_candidates: How many first-stage hits the reranker reads (None: the
                 `rerank_candidates` setting, 30 by default).
+            expand: Read abbreviations and long forms both ways (`read_query`; the reranker
+                reads the query as typed); None: the `expand_abbreviations` setting.
 
         Returns:
             Hits ranked from 1 (offset + 1 for a later page), best first.
@@ -234,7 +236,7 @@ class Retriever:
             query, k=k, mode=mode, model=model, filters=filters, parts=parts, offset=offset,
             score_threshold=score_threshold, fusion=fusion, mmr=mmr, mmr_lambda=mmr_lambda,
             dedupe=dedupe, rrf_k=rrf_k, candidates=candidates, hnsw_ef=hnsw_ef, rerank=rerank,
-            rerank_candidates=rerank_candidates,
+            rerank_candidates=rerank_candidates, expand=expand,
         )  # fmt: skip
         return self.run(request)
 
@@ -262,6 +264,11 @@ class Retriever:
         top = rerank(request.query, found[:candidates], reranker, self._bm25, curve=trust)
         return (top + found[candidates:])[request.offset : request.depth]
 
+    def read_query(self, query: str, expand: bool | None = None) -> QueryReading:  # noqa: FBT001
+        """How a search reads `query`: the texts dense and BM25 search with, and why."""
+        wanted = self.settings.expand_abbreviations if expand is None else expand
+        return self.reader.read(query, expand=wanted)
+
     def reranker_for(self, wanted: bool | None) -> CrossEncoder | None:  # noqa: FBT001
         """The reranker a request gets: None where it asks for none (or the settings do).
 
@@ -286,15 +293,15 @@ class Retriever:
         self.encoder(model_id)  # loading a model (once per process) is not the request's time
         deadline = Deadline(self.settings.search_timeout_s, describe(request, model_id))
         wants_dense = request.mode is not SearchMode.SPARSE or request.mmr
-        dense = self._embed_query(model_id, request.query) if wants_dense else None
+        reading = self.read_query(request.query, request.expand)
+        dense = self._embed_query(model_id, reading.dense_text) if wants_dense else None
         deadline.check()
+        wants_sparse = request.mode is not SearchMode.DENSE
         base = StoreQuery(
             mode=request.mode,
             k=request.k,
             dense=dense,
-            sparse=self._bm25.embed_query(request.query)
-            if request.mode is not SearchMode.DENSE
-            else None,
+            sparse=self._bm25.embed_query(reading.sparse_text) if wants_sparse else None,
             conditions=conditions,
             offset=request.offset,
             score_threshold=request.score_threshold,
@@ -316,7 +323,7 @@ class Retriever:
             found = fetch.page()
         deadline.check()
         hits = [
-            Hit.from_scored(rank, chunk, self._bm25.matched_terms(request.query, chunk.text))
+            Hit.from_scored(rank, chunk, self._bm25.matched_terms(reading.sparse_text, chunk.text))
             for rank, chunk in enumerate(found, start=request.offset + 1)
         ]
         # The query stays out of the log (clinical text); the timeout's message, shown to the
@@ -363,7 +370,8 @@ class Retriever:
         text = self._template.dense_text(
             best.text, best.metadata, self._header_tokens, encoder.count_tokens
         )
-        query_vector = np.asarray(self._embed_query(model_id, query), dtype=np.float32)
+        dense_text = self.read_query(query).dense_text  # as dense search embedded it
+        query_vector = np.asarray(self._embed_query(model_id, dense_text), dtype=np.float32)
         return float(encoder.encode_documents([text])[0] @ query_vector)
 
     def compare(self, query: str, models: Sequence[str], k: int = 10, **options: Any) -> Comparison:
@@ -375,8 +383,6 @@ class Retriever:
         Raises:
             InvalidRequestError: Fewer than two pipelines, or a bad search option.
         """
-        if isinstance(models, str) or len(models) < 2:
-            raise InvalidRequestError("models", models, "a list of at least two model ids")
         return compare_pipelines(self.run, SearchRequest.of(query, k=k, **options), models)
 
     def close(self) -> None:

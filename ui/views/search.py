@@ -35,6 +35,7 @@ class SearchForm:
     # None: every part; otherwise the document parts searched (body text by default).
     parts: tuple[str, ...] | None = DEFAULT_PARTS
     rerank: bool = False
+    expand: bool = True  # read shorthand both ways (HFrEF <-> heart failure with ...)
 
     def filters(self) -> dict[str, Any]:
         """The form's filters in `Retriever.search`'s shape."""
@@ -71,7 +72,7 @@ def _form(corpus: str) -> SearchForm | None:
         key="search.query",
         placeholder="e.g. what causes the heart sounds?",
     )
-    left, middle, right, toggle = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
+    left, middle, right, toggles = st.columns([2, 2, 1, 1.3], vertical_alignment="bottom")
     model = left.selectbox(
         "Model",
         models,
@@ -82,7 +83,7 @@ def _form(corpus: str) -> SearchForm | None:
     mode = choose_mode(middle, "search.mode", last.mode if last else DEFAULT_MODE.value)
     k = right.number_input("Results", 1, 50, last.k if last else 10, key="search.k")
     settings = resources.settings()
-    rerank = toggle.toggle(
+    rerank = toggles.toggle(
         "Rerank",
         value=last.rerank if last else bool(settings.rerank and settings.reranker),
         disabled=not settings.reranker,
@@ -90,6 +91,14 @@ def _form(corpus: str) -> SearchForm | None:
         help=f"Reorder the best {settings.rerank_candidates} hits with the reranker "
         f"({settings.reranker or 'none configured'}); it also picks the answer's sentences and "
         "judges whether anything answers.",
+    )
+    expand = toggles.toggle(
+        "Read shorthand",
+        value=last.expand if last else settings.expand_abbreviations,
+        key="search.expand",
+        help="Search abbreviations with their long forms too (HFrEF: heart failure with reduced "
+        "ejection fraction) and long forms with their abbreviations, from the corpus's own "
+        "definitions and a cardiology list.",
     )
     found = facets(corpus)
     with st.expander("Filters"):
@@ -135,6 +144,7 @@ def _form(corpus: str) -> SearchForm | None:
         (int(page_from), int(page_to)) if use_pages else None,
         None if every_part else DEFAULT_PARTS,
         bool(rerank),
+        bool(expand),
     )
 
 
@@ -155,6 +165,7 @@ def _hits(form: SearchForm) -> tuple[list[Hit], float, Assessment]:
         filters=form.filters(),
         parts=form.parts,
         rerank=form.rerank,
+        expand=form.expand,
     )
     elapsed = (time.perf_counter() - started) * 1000
     assessment = assess_hits(retriever, form.query, hits, mode=form.mode, filters=form.filters())
@@ -181,13 +192,16 @@ def main() -> None:
         # The answer box stands above the hits but is filled after them: the cards are on
         # screen while the answer's sentences are still being scored.
         answer_box = st.container()
+        reading = resources.retriever(form.corpus, form.model).read_query(form.query, form.expand)
+        if reading.expansions:
+            st.caption(f"Read: {reading.describe()}")
         st.caption(
             f"{len(hits)} hits for “{form.query}” in {elapsed:.0f} ms · "
             f"{form.model} · {form.mode}"
             + (f" · reranked by {resources.settings().reranker}" if form.rerank else "")
         )
         for hit in hits:
-            hit_card(hit, query=form.query, mode=form.mode, corpus=corpus)
+            hit_card(hit, query=reading.sparse_text, mode=form.mode, corpus=corpus)
         with answer_box:
             show_answer(
                 form.query,

@@ -374,3 +374,18 @@ def test_split_sentences_quotes_a_papers_key_points_and_captions_not_keywords_or
     assert caption in sentences  # the table's rows are left to its card
     key_point = "High-intensity interval training offers the most robust"
     assert any(s.startswith(key_point) for s in sentences)  # a bullet of the lay summary
+
+
+def test_shorthand_finds_the_spelled_out_term_and_can_be_turned_off(retriever: Retriever) -> None:
+    # The textbook never writes "SOB"; it writes "shortness of breath".
+    expanded = retriever.search("SOB", 5, mode="sparse", rerank=False)
+    assert expanded and all("shortness of breath" in hit.text.lower() for hit in expanded[:2])
+    assert "breath" in expanded[0].matched_terms
+    assert retriever.search("SOB", 5, mode="sparse", rerank=False, expand=False) == []
+    reading = retriever.read_query("SOB", expand=False)
+    assert (reading.dense_text, reading.expansions) == ("SOB", ())
+
+
+def test_the_corpus_own_definition_reads_its_abbreviation(retriever: Retriever) -> None:
+    (lad,) = retriever.read_query("LAD occlusion").expansions
+    assert (lad.read_as, lad.source) == ("left anterior descending artery", "corpus")

@@ -1,0 +1,141 @@
+"""How a query is read: its abbreviations spelled out, its long forms abbreviated.
+
+Neither encoder links "HFrEF" to "heart failure with reduced ejection fraction" (cosine
+0.08), and BM25 cannot: a query in one form misses passages written in the other. The
+reading adds the other form where it helps (`Sides`, chosen by measurement: see
+docs/shorthand.md); the reranker and the answer's sentences still read the query as typed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from retrieval.shorthand.lexicon import Lexicon, Sense, long_form_tokens
+
+# A query's words as typed, with their spans; outer punctuation is not part of a word.
+_TYPED = re.compile(r"[^\s()\[\]{},;:?!\"“”]+")
+_TRAILING = ".'’"
+_STOPWORDS = frozenset({"a", "an", "and", "in", "of", "on", "or", "the", "to", "with", "for"})
+
+
+@dataclass(frozen=True, slots=True)
+class Sides:
+    """Where the other form goes: the dense text, the BM25 text (either direction)."""
+
+    dense_long: bool = True  # "HFrEF" -> "heart failure with reduced ... (HFrEF)" for the encoder
+    sparse_long: bool = True  # "HFrEF" -> its long form's words added for BM25
+    sparse_short: bool = True  # "heart failure" -> "HF" added for BM25
+
+
+@dataclass(frozen=True, slots=True)
+class Expansion:
+    """One abbreviation or long form of the query, and the form it was also read as."""
+
+    written: str
+    read_as: str
+    abbreviation: bool  # the query wrote the abbreviation (else the long form)
+    source: str  # "corpus" (its own definition) or "list" (the shipped list)
+
+    def describe(self) -> str:
+        """A line for the person who typed it."""
+        if self.abbreviation:
+            return f"{self.written} read as {self.read_as}"
+        return f"{self.written} also searched as {self.read_as}"
+
+
+@dataclass(frozen=True, slots=True)
+class QueryReading:
+    """The query as typed, the texts each side searches with, and what was expanded."""
+
+    query: str
+    dense_text: str
+    sparse_text: str
+    expansions: tuple[Expansion, ...] = ()
+
+    def describe(self) -> str:
+        """'HFrEF read as heart failure with reduced ejection fraction; ...' ('' if nothing)."""
+        return "; ".join(expansion.describe() for expansion in self.expansions)
+
+    def record(self) -> dict[str, Any]:
+        """The reading as JSON output gives it."""
+        return {
+            "dense_text": self.dense_text,
+            "sparse_text": self.sparse_text,
+            "expansions": [asdict(expansion) for expansion in self.expansions],
+            "description": self.describe(),
+        }
+
+
+def as_typed(query: str) -> QueryReading:
+    """The query read as typed, nothing added (expansion off)."""
+    return QueryReading(query, query, query)
+
+
+def _typed_short(lexicon: Lexicon, word: str) -> tuple[str, bool] | None:
+    """The abbreviation a typed word is, and whether it is its plural ("PVCs", "ICDs")."""
+    word = word.rstrip(_TRAILING)
+    found = lexicon.short_form(word)
+    if found is not None:
+        return found, False
+    plural = lexicon.short_form(word[:-1]) if word.endswith("s") and len(word) > 2 else None
+    return None if plural is None else (plural, True)
+
+
+def _best_sense(senses: tuple[Sense, ...], context: set[str]) -> Sense:
+    """The sense sharing most words with the rest of the query; ties: the first listed."""
+    return max(
+        senses,
+        key=lambda sense: len((set(long_form_tokens(sense.long)) - _STOPWORDS) & context),
+    )
+
+
+def _long_forms(lexicon: Lexicon, query: str, taken: list[tuple[int, int]]) -> list[Expansion]:
+    """The lexicon's long forms written in the query (longest first, not overlapping)."""
+    words = [
+        (m.group().casefold(), m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9]+", query)
+    ]
+    found, i = [], 0
+    while i < len(words):
+        for n in range(min(lexicon.longest, len(words) - i), 0, -1):
+            span = (words[i][1], words[i + n - 1][2])
+            shorts = lexicon.shorts_of.get(tuple(w for w, _, _ in words[i : i + n]))
+            if shorts and not any(s < span[1] and span[0] < e for s, e in taken):
+                written = query[span[0] : span[1]]
+                found += [
+                    Expansion(written, short, abbreviation=False, source=source)
+                    for short, source in shorts
+                ]
+                i += n - 1
+                break
+        i += 1
+    return found
+
+
+def read_query(query: str, lexicon: Lexicon, sides: Sides = Sides()) -> QueryReading:
+    """The query with its abbreviations spelled out and its long forms abbreviated."""
+    words = list(_TYPED.finditer(query))
+    context = {w for m in words for w in long_form_tokens(m.group())}
+    expansions, taken, dense = [], [], query
+    for match in reversed(words):  # right to left, so the dense text's spans stay valid
+        typed = _typed_short(lexicon, match.group())
+        if typed is None:
+            continue
+        sense = _best_sense(lexicon.senses[typed[0]], context)
+        long = f"{sense.long}s" if typed[1] and not sense.long.endswith("s") else sense.long
+        written = match.group().rstrip(_TRAILING)
+        expansions.append(Expansion(written, long, abbreviation=True, source=sense.source))
+        taken.append((match.start(), match.end()))
+        if sides.dense_long:
+            end = match.start() + len(written)
+            dense = f"{dense[: match.start()]}{long} ({written}){dense[end:]}"
+    expansions.reverse()
+    expansions += _long_forms(lexicon, query, taken)
+    added = [
+        e.read_as
+        for e in expansions
+        if (sides.sparse_long if e.abbreviation else sides.sparse_short)
+    ]
+    sparse = " ".join([query, *added])
+    return QueryReading(query, dense, sparse, tuple(expansions))
