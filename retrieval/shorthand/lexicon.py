@@ -118,13 +118,14 @@ class Lexicon:
     def short_form(self, token: str) -> str | None:
         """The abbreviation `token` is, as the lexicon writes it, or None.
 
-        Case counts where it tells words apart: a token matches as typed, or in another case
-        when it has a capital or a digit ("HFREF", "Lvef") or four characters or more
-        ("cabg", "nstemi"), so "as", "ms" or "pe" typed in lower case stay words.
+        A token matches as typed; in another case only when typed all in capitals ("HFREF")
+        or all in lower case and four characters or more ("cabg", "nstemi"). So "as", "ms"
+        or "pe" stay words, and so does a capitalised word opening a sentence ("Does" is not
+        DOE).
         """
         if token in self.senses:
             return token
-        if not (any(c.isupper() or c.isdigit() for c in token) or len(token) >= 4):
+        if not (token.isupper() or (token.islower() and len(token) >= 4)):
             return None
         matches = self._folded.get(token.casefold(), [])
         return matches[0] if len(matches) == 1 else None

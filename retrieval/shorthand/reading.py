@@ -27,6 +27,7 @@ class Sides:
     dense_long: bool = True  # "HFrEF" -> "heart failure with reduced ... (HFrEF)" for the encoder
     sparse_long: bool = True  # "HFrEF" -> its long form's words added for BM25
     sparse_short: bool = True  # "heart failure" -> "HF" added for BM25
+    dense_short: bool = True  # "heart failure" -> "heart failure (HF)" for the encoder
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +92,9 @@ def _best_sense(senses: tuple[Sense, ...], context: set[str]) -> Sense:
     )
 
 
-def _long_forms(lexicon: Lexicon, query: str, taken: list[tuple[int, int]]) -> list[Expansion]:
+def _long_forms(
+    lexicon: Lexicon, query: str, taken: list[tuple[int, int]]
+) -> list[tuple[int, int, list[Expansion]]]:
     """The lexicon's long forms written in the query (longest first, not overlapping)."""
     words = [
         (m.group().casefold(), m.start(), m.end()) for m in re.finditer(r"[A-Za-z0-9]+", query)
@@ -99,14 +102,15 @@ def _long_forms(lexicon: Lexicon, query: str, taken: list[tuple[int, int]]) -> l
     found, i = [], 0
     while i < len(words):
         for n in range(min(lexicon.longest, len(words) - i), 0, -1):
-            span = (words[i][1], words[i + n - 1][2])
+            start, end = words[i][1], words[i + n - 1][2]
             shorts = lexicon.shorts_of.get(tuple(w for w, _, _ in words[i : i + n]))
-            if shorts and not any(s < span[1] and span[0] < e for s, e in taken):
-                written = query[span[0] : span[1]]
-                found += [
+            if shorts and not any(s < end and start < e for s, e in taken):
+                written = query[start:end]
+                expansions = [
                     Expansion(written, short, abbreviation=False, source=source)
                     for short, source in shorts
                 ]
+                found.append((start, end, expansions))
                 i += n - 1
                 break
         i += 1
@@ -117,25 +121,28 @@ def read_query(query: str, lexicon: Lexicon, sides: Sides = Sides()) -> QueryRea
     """The query with its abbreviations spelled out and its long forms abbreviated."""
     words = list(_TYPED.finditer(query))
     context = {w for m in words for w in long_form_tokens(m.group())}
-    expansions, taken, dense = [], [], query
-    for match in reversed(words):  # right to left, so the dense text's spans stay valid
+    # (start, end, expansions, the dense text's words for that span)
+    spans: list[tuple[int, int, list[Expansion], str]] = []
+    for match in words:
         typed = _typed_short(lexicon, match.group())
         if typed is None:
             continue
         sense = _best_sense(lexicon.senses[typed[0]], context)
         long = f"{sense.long}s" if typed[1] and not sense.long.endswith("s") else sense.long
         written = match.group().rstrip(_TRAILING)
-        expansions.append(Expansion(written, long, abbreviation=True, source=sense.source))
-        taken.append((match.start(), match.end()))
-        if sides.dense_long:
-            end = match.start() + len(written)
-            dense = f"{dense[: match.start()]}{long} ({written}){dense[end:]}"
-    expansions.reverse()
-    expansions += _long_forms(lexicon, query, taken)
+        expansion = Expansion(written, long, abbreviation=True, source=sense.source)
+        end = match.start() + len(written)
+        spans.append((match.start(), end, [expansion], f"{long} ({written})"))
+    for start, end, expansions in _long_forms(lexicon, query, [(s, e) for s, e, _, _ in spans]):
+        written = expansions[0].written
+        spans.append((start, end, expansions, f"{written} ({expansions[0].read_as})"))
+    spans.sort(key=lambda span: span[0])
+    dense = query
+    for start, end, expansions, spelled in reversed(spans):  # right to left: spans stay valid
+        if sides.dense_long if expansions[0].abbreviation else sides.dense_short:
+            dense = f"{dense[:start]}{spelled}{dense[end:]}"
+    found = tuple(expansion for *_, expansions, _ in spans for expansion in expansions)
     added = [
-        e.read_as
-        for e in expansions
-        if (sides.sparse_long if e.abbreviation else sides.sparse_short)
+        e.read_as for e in found if (sides.sparse_long if e.abbreviation else sides.sparse_short)
     ]
-    sparse = " ".join([query, *added])
-    return QueryReading(query, dense, sparse, tuple(expansions))
+    return QueryReading(query, dense, " ".join([query, *added]), found)
