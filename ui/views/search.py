@@ -189,12 +189,12 @@ def main() -> None:
             return
         if assessment.weak:
             st.warning(assessment.message)
-        # The answer box stands above the hits but is filled after them: the cards are on
-        # screen while the answer's sentences are still being scored.
-        answer_box = st.container()
         reading = resources.retriever(form.corpus, form.model).read_query(form.query, form.expand)
         if reading.expansions:
             st.caption(f"Read: {reading.describe()}")
+        # The answer box stands above the hits but is filled after them: the cards are on
+        # screen while the answer's sentences are still being scored.
+        answer_box = st.container()
         st.caption(
             f"{len(hits)} hits for “{form.query}” in {elapsed:.0f} ms · "
             f"{form.model} · {form.mode}"
