@@ -28,6 +28,9 @@ from benchmarks.datasets.sources import OPENSTAX, OPENSTAX_MODULES
 
 logger = logging.getLogger(__name__)
 
+# An element id -> the label the book prints for it ("Figure 19.30", "Table 19.1").
+Labels = dict[str, str]
+
 CNXML = "{http://cnx.rice.edu/cnxml}"
 MDML = "{http://cnx.rice.edu/mdml}"
 COLLXML = "{http://cnx.rice.edu/collxml}"
@@ -80,14 +83,20 @@ def _local(element: ET.Element) -> str:
     return element.tag.rsplit("}", 1)[-1]
 
 
-def _collect(element: ET.Element, parts: list[str]) -> None:
-    """Text in document order; a block element ends with a newline (how paragraphs split)."""
+def _collect(element: ET.Element, parts: list[str], labels: Labels) -> None:
+    """Text in document order; a block element ends with a newline (how paragraphs split).
+
+    A link with no text of its own ("... are summarized in <link target-id=.../>.") reads as
+    its target's label ("Figure 19.30"), as the book prints it, where `labels` has one.
+    """
     if _local(element) in DROPPED:
         return
     if element.text:
         parts.append(element.text)
+    elif _local(element) == "link" and len(element) == 0:
+        parts.append(labels.get(element.get("target-id", ""), ""))
     for child in element:
-        _collect(child, parts)
+        _collect(child, parts, labels)
         if child.tail:
             parts.append(child.tail)
     if _local(element) in BLOCKS:
@@ -103,17 +112,17 @@ def _clean(parts: list[str]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
-def _children_text(section: ET.Element) -> str:
+def _children_text(section: ET.Element, labels: Labels) -> str:
     parts = [section.text or ""]
     for child in section:
-        _collect(child, parts)
+        _collect(child, parts, labels)
         parts.append(child.tail or "")
     return _clean(parts)
 
 
-def _block_text(element: ET.Element) -> str:
+def _block_text(element: ET.Element, labels: Labels) -> str:
     parts: list[str] = []
-    _collect(element, parts)
+    _collect(element, parts, labels)
     return _clean(parts)
 
 
@@ -121,22 +130,57 @@ def _terms(element: ET.Element) -> tuple[str, ...]:
     return tuple(" ".join("".join(t.itertext()).split()) for t in element.iter(f"{CNXML}term"))
 
 
-def chapter_modules(collection: ET.Element) -> Iterator[tuple[str, str]]:
-    """(chapter title, module id) of the cardiovascular chapters, in book order."""
-    for chapter in collection.iter(f"{COLLXML}subcollection"):
+def chapter_modules(collection: ET.Element) -> Iterator[tuple[int, str, str]]:
+    """(chapter number, title, module id) of the cardiovascular chapters, in book order.
+
+    Chapters are the subcollections that hold modules (units hold chapters), numbered in order.
+    """
+    chapters = [
+        chapter
+        for chapter in collection.iter(f"{COLLXML}subcollection")
+        if chapter.find(f"{COLLXML}content/{COLLXML}subcollection") is None
+    ]
+    for number, chapter in enumerate(chapters, start=1):
         title = (chapter.findtext(f"{MDML}title") or "").strip()
         if title.startswith(CHAPTER_PREFIX):
             for module in chapter.iter(f"{COLLXML}module"):
-                yield title, module.get("document", "")
+                yield number, title, module.get("document", "")
+
+
+def figure_labels(modules: list[tuple[int, ET.Element]]) -> Labels:
+    """The label of each figure and table by element id, numbered in order per chapter.
+
+    `modules` are (chapter number, parsed module) in book order. Unnumbered figures and
+    tables, the chapter's opening picture ("splash") and figures inside figures (the panels
+    of one) take no number: the CO figure is "Figure 19.30", as the book prints it.
+    """
+    labels: dict[str, str] = {}
+    counts: dict[tuple[int, str], int] = {}
+    for chapter, document in modules:
+        nested = {
+            id(inner)
+            for outer in document.iter(f"{CNXML}figure")
+            for inner in outer.iter(f"{CNXML}figure")
+            if inner is not outer
+        }
+        for element in document.iter():
+            kind = {"figure": "Figure", "table": "Table"}.get(_local(element))
+            unnumbered = bool({"unnumbered", "splash"} & set(element.get("class", "").split()))
+            if kind is None or unnumbered or id(element) in nested or not element.get("id"):
+                continue
+            counts[chapter, kind] = counts.get((chapter, kind), 0) + 1
+            labels[element.get("id", "")] = f"{kind} {chapter}.{counts[chapter, kind]}"
+    return labels
 
 
 def _flat(element: ET.Element | None) -> str:
     return " ".join("".join(element.itertext()).split()) if element is not None else ""
 
 
-def module_sections(path: Path, chapter: str) -> tuple[list[Section], list[GlossaryEntry]]:
-    """The sections and glossary definitions of one CNXML module."""
-    document = parse_xml(path, "CNXML module")
+def module_sections(
+    path: Path, document: ET.Element, chapter: str, labels: Labels
+) -> tuple[list[Section], list[GlossaryEntry]]:
+    """The sections and glossary definitions of one parsed CNXML module (read from `path`)."""
     metadata = document.find(f"{CNXML}metadata")
     content = document.find(f"{CNXML}content")
     if metadata is None or content is None:
@@ -154,7 +198,7 @@ def module_sections(path: Path, chapter: str) -> tuple[list[Section], list[Gloss
     # source line breaks decide (two paragraphs on one source line end up one line apart).
     lead = [child for child in content if _local(child) != "section"]
     sections = []
-    lead_text = "\n\n".join(text for text in map(_block_text, lead) if text)
+    lead_text = "\n\n".join(text for text in (_block_text(c, labels) for c in lead) if text)
     if lead_text:
         sections.append(
             section(0, module_title, lead_text, tuple(t for c in lead for t in _terms(c)))
@@ -166,7 +210,7 @@ def module_sections(path: Path, chapter: str) -> tuple[list[Section], list[Gloss
     ]
     for index, child in enumerate(body, start=1):
         title = (child.findtext(f"{CNXML}title") or "").strip()
-        sections.append(section(index, title, _children_text(child), _terms(child)))
+        sections.append(section(index, title, _children_text(child, labels), _terms(child)))
     glossary = []
     for definition in document.iter(f"{CNXML}definition"):
         term = _flat(definition.find(f"{CNXML}term"))
@@ -180,27 +224,35 @@ def module_sections(path: Path, chapter: str) -> tuple[list[Section], list[Gloss
 
 
 def read_book(
-    raw: Path, *, show_progress_bar: bool | None = None
+    raw: Path, *, references: bool = True, show_progress_bar: bool | None = None
 ) -> tuple[list[Section], list[GlossaryEntry]]:
     """All sections and glossary entries of the cardiovascular chapters under `raw`.
 
     `raw` holds the collection XML and modules/<id>/index.cnxml, as in ../shared/data/raw/openstax.
+    With `references`, a link to a figure or table reads as its label ("Figure 19.30");
+    without, it reads as nothing, as ../shared/data's files have it.
     """
     collection = parse_xml(raw / COLLECTION_FILE, "OpenStax collection XML")
     modules = list(chapter_modules(collection))
-    if [module for _, module in modules] != list(OPENSTAX_MODULES):
+    if [module for _, _, module in modules] != list(OPENSTAX_MODULES):
         # A different book edition would silently give different ids; say so instead.
         raise RawDataError(
             raw / COLLECTION_FILE,
             f"expected the cardiovascular modules {', '.join(OPENSTAX_MODULES)}, found "
-            f"{', '.join(m for _, m in modules) or 'none'}: "
+            f"{', '.join(m for _, _, m in modules) or 'none'}: "
             f"not the pinned commit {OPENSTAX.commit[:7]}",
         )
     sections: list[Section] = []
     glossary: list[GlossaryEntry] = []
     bar = tqdm(modules, desc="OpenStax modules", unit="module", disable=_quiet(show_progress_bar))
-    for chapter, module in bar:
-        found, entries = module_sections(raw / "modules" / module / "index.cnxml", chapter)
+    read = [
+        (number, chapter, path, parse_xml(path, "CNXML module"))
+        for number, chapter, module in bar
+        for path in [raw / "modules" / module / "index.cnxml"]
+    ]
+    labels = figure_labels([(number, document) for number, _, _, document in read])
+    for _, chapter, path, document in read:
+        found, entries = module_sections(path, document, chapter, labels if references else {})
         sections += found
         glossary += entries
     logger.info("OpenStax: %d sections, %d glossary entries", len(sections), len(glossary))
@@ -233,9 +285,17 @@ def glossary_set(
 
 
 def convert(
-    raw: Path, out: Path, *, force: bool = False, show_progress_bar: bool | None = None
+    raw: Path,
+    out: Path,
+    *,
+    force: bool = False,
+    references: bool = True,
+    show_progress_bar: bool | None = None,
 ) -> dict[str, int]:
     """Write textbook/ and eval/openstax_glossary/ under `out` from the raw OpenStax files.
+
+    With `references` off, a figure or table link reads as nothing: ../shared/data's files,
+    byte for byte (made before the converter kept them).
 
     Returns counts: sections, queries.
 
@@ -244,7 +304,7 @@ def convert(
         OutputExistsError: an output folder exists and `force` is off.
     """
     licence = require(raw / "LICENSE", "the book's LICENSE at the pinned commit")
-    sections, glossary = read_book(raw, show_progress_bar=show_progress_bar)
+    sections, glossary = read_book(raw, references=references, show_progress_bar=show_progress_bar)
     queries, qrels = glossary_set(sections, glossary)
     with staged(out, OPENSTAX.outputs, force=force) as stage:
         textbook = stage["textbook"]
@@ -253,7 +313,7 @@ def convert(
             textbook,
             OPENSTAX,
             f"{SECTIONS_FILE}: {len(sections)} sections of the three cardiovascular chapters "
-            "(CNXML -> text; figures and tables dropped)",
+            "(CNXML -> text; figures and tables dropped, the references to them kept)",
             licence.read_text(encoding="utf-8"),
         )
         corpus = (

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,16 @@ def _jsonl(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def openstax_out(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """As ../shared/data was made: references to figures and tables read as nothing."""
     out = tmp_path_factory.mktemp("openstax")
+    openstax.convert(shared_data / "raw" / "openstax", out, references=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def openstax_with_references(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
+    """What `cardiorag datasets convert` and `download` give: the references kept."""
+    out = tmp_path_factory.mktemp("openstax-references")
     openstax.convert(shared_data / "raw" / "openstax", out)
     return out
 
@@ -61,6 +71,22 @@ def test_openstax_reproduces_the_shipped_files_byte_for_byte(
     openstax_out: Path, shared_data: Path, path: str
 ) -> None:
     assert (openstax_out / path).read_bytes() == (shared_data / path).read_bytes()
+
+
+def test_openstax_keeps_the_figure_and_table_references_as_the_book_prints_them(
+    openstax_with_references: Path, shared_data: Path
+) -> None:
+    path = "textbook/openstax_ap2e_cardiovascular_sections.jsonl"
+    kept = {row["id"]: row["text"] for row in _jsonl(openstax_with_references / path)}
+    shipped = {row["id"]: row["text"] for row in _jsonl(shared_data / path)}
+    assert "Factors influencing CO are summarized in Figure 19.30." in kept["m46672-s01"]
+    assert "ECG tracing are indicated in Figure 19.22." in kept["m46664-s03"]
+    assert "summarized in Table 19.1" in kept["m46672-s08"]
+    assert not [i for i, text in kept.items() if re.search(r" in \.", text)]
+    label = re.compile(r"(?:Figure|Table) \d+\.\d+")
+    for section_id, text in kept.items():  # nothing else differs
+        without = [" ".join(line.split()) for line in label.sub("", text).split("\n")]
+        assert without == [" ".join(line.split()) for line in shipped[section_id].split("\n")]
 
 
 def test_openstax_output_has_credits_and_reads_as_beir(openstax_out: Path) -> None:
