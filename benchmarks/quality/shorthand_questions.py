@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,14 +26,13 @@ from retrieval.shorthand import Sides
 QUESTIONS = Path(__file__).parents[1] / "datasets" / "shorthand_questions.json"
 FORMS = ("short", "long")
 # The readings compared: as typed, each side alone, the shipped one.
-READINGS: dict[str, Sides | None] = {
-    "as typed": None,
-    "dense: long form": Sides(dense_long=True, sparse_long=False, sparse_short=False),
-    "bm25: long form": Sides(dense_long=False, sparse_long=True, sparse_short=False),
-    "bm25: abbreviation": Sides(dense_long=False, sparse_long=False, sparse_short=True),
-    "dense: abbreviation": Sides(
-        dense_long=False, sparse_long=False, sparse_short=False, dense_short=True
-    ),
+_OFF = Sides(dense_long=False, sparse_long=False, sparse_short=False, dense_short=False)
+READINGS: dict[str, Sides] = {
+    "as typed": _OFF,
+    "dense: long form": replace(_OFF, dense_long=True),
+    "dense: abbreviation": replace(_OFF, dense_short=True),
+    "bm25: long form": replace(_OFF, sparse_long=True),
+    "bm25: abbreviation": replace(_OFF, sparse_short=True),
     "shipped": Sides(),
 }
 
@@ -106,10 +105,7 @@ def evaluate_reading(
     rerank: bool,
 ) -> ReadingResult:
     """Both forms of every question in `mode` with one reading of the query."""
-    sides = READINGS[reading]
-    retriever.reader.sides = sides or Sides(
-        dense_long=False, sparse_long=False, sparse_short=False, dense_short=False
-    )
+    retriever.reader.sides = READINGS[reading]
     short, missed = _recall(retriever, [q.form("short") for q in questions], mode, k, rerank=rerank)
     long, _ = _recall(retriever, [q.form("long") for q in questions], mode, k, rerank=rerank)
     return ReadingResult(str(mode), reading, rerank, short, long, round(long - short, 3), missed)
