@@ -169,10 +169,14 @@ def answer(
         given = runtime.answerer.answer(
             retriever, query, k, mode=mode, rerank=rerank, expand=expand
         )
+        reading = retriever.read_query(query, expand)
     if as_json:
-        typer.echo(json.dumps(given.record(), ensure_ascii=False, indent=2))
+        record = {**given.record(), "reading": reading.record()}
+        typer.echo(json.dumps(record, ensure_ascii=False, indent=2))
         return
     console = Console()
+    if reading.expansions:
+        console.print(f"Read: {reading.describe()}", highlight=False, markup=False)
     if given.chat_error:
         console.print(f"The chat model gave no answer ({given.chat_error}); quoting instead.")
     console.print(given.text, highlight=False, markup=False)

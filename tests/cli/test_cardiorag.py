@@ -76,6 +76,22 @@ def test_search_json_gives_ranked_hits_with_citations(run) -> None:
     assert plain["reranker"] is None and "first_rank" not in plain["hits"][0]
 
 
+def test_search_says_how_it_read_the_shorthand_and_can_read_it_as_typed(run) -> None:
+    code, out, _ = run("search", "CO at rest", "--json", "--k", "2", "--no-rerank")
+    assert code == 0
+    reading = json.loads(out)["reading"]
+    assert reading["description"] == "CO read as cardiac output"  # the textbook's definition
+    assert reading["dense_text"] == "cardiac output (CO) at rest"
+    assert reading["expansions"][0]["source"] == "corpus"
+    code, out, _ = run("search", "CO at rest", "--k", "1", "--no-rerank")
+    assert "Read: CO read as cardiac output" in out
+    code, out, _ = run("search", "CO at rest", "--json", "--no-expand", "--no-rerank")
+    assert json.loads(out)["reading"] == {
+        "dense_text": "CO at rest", "sparse_text": "CO at rest", "expansions": [],
+        "description": "",
+    }  # fmt: skip
+
+
 def test_search_prints_hits_with_their_citations(run) -> None:
     code, out, _ = run("search", "fibrinolysis dissolves the clot", "--mode", "dense", "--k", "2")
     assert code == 0
