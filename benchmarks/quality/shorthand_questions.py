@@ -72,13 +72,7 @@ def read_questions(path: Path = QUESTIONS) -> list[ShorthandQuestion]:
     rows = json.loads(path.read_text(encoding="utf-8"))["questions"]
     return [
         ShorthandQuestion(
-            row["id"],
-            row["source"],
-            row["short"],
-            row["long"],
-            tuple(tuple(term) for term in row["terms"]),
-            row["document_form"],
-            tuple(row["answers"]),
+            **{**row, "terms": tuple(map(tuple, row["terms"])), "answers": tuple(row["answers"])}
         )
         for row in rows
     ]

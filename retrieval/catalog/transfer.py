@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from retrieval.catalog.connection import batches
 from retrieval.catalog.documents import Catalog
@@ -28,6 +29,32 @@ def _plain(row: Base, *skip: str) -> dict[str, Any]:
         for column in row.__table__.columns
         if column.key not in ("id", *skip)
     }
+
+
+def _copy_document_rows(
+    reading: Session,
+    writing: Session,
+    table: type[ChunkRow] | type[DefinitionRow],
+    corpus_id: int,
+    document_ids: dict[int, int],
+    *,
+    keep_id: bool = False,
+) -> None:
+    """Copy the rows of `table` that belong to the corpus's documents, their keys remapped."""
+    rows = [
+        {
+            **_plain(row, "document_pk"),
+            **({"id": row.id} if keep_id else {}),
+            "document_pk": document_ids[row.document_pk],
+        }
+        for row in reading.scalars(
+            select(table)
+            .join(DocumentRow, DocumentRow.id == table.document_pk)
+            .where(DocumentRow.corpus_id == corpus_id)
+        )
+    ]
+    for batch in batches(rows):
+        writing.execute(insert(table), list(batch))
 
 
 def copy_corpus_rows(corpus: str, source: Catalog, target: Catalog) -> None:
@@ -68,30 +95,9 @@ def copy_corpus_rows(corpus: str, source: Catalog, target: Catalog) -> None:
             writing.add(copy)
             writing.flush()
             document_ids[row.id] = copy.id
-        chunks = [
-            {
-                **_plain(row, "document_pk"),
-                "id": row.id,
-                "document_pk": document_ids[row.document_pk],
-            }
-            for row in reading.scalars(
-                select(ChunkRow)
-                .join(DocumentRow, DocumentRow.id == ChunkRow.document_pk)
-                .where(DocumentRow.corpus_id == corpus_row.id)
-            )
-        ]
-        for batch in batches(chunks):
-            writing.execute(insert(ChunkRow), list(batch))
-        definitions = [
-            {**_plain(row, "document_pk"), "document_pk": document_ids[row.document_pk]}
-            for row in reading.scalars(
-                select(DefinitionRow)
-                .join(DocumentRow, DocumentRow.id == DefinitionRow.document_pk)
-                .where(DocumentRow.corpus_id == corpus_row.id)
-            )
-        ]
-        for batch in batches(definitions):
-            writing.execute(insert(DefinitionRow), list(batch))
+        # Chunks keep their ids (the Qdrant point ids); definitions get new ones.
+        _copy_document_rows(reading, writing, ChunkRow, corpus_row.id, document_ids, keep_id=True)
+        _copy_document_rows(reading, writing, DefinitionRow, corpus_row.id, document_ids)
         embeddings = [
             {"chunk_id": row.chunk_id, "model_id": row.model_id, "embedded_at": row.embedded_at}
             for row in reading.scalars(
