@@ -5,6 +5,7 @@ Examples:
     cardiorag search "first-line treatment for HFrEF" --mode hybrid --k 5
     cardiorag answer "What is the lifetime risk of heart failure after 50?" --json
     cardiorag models
+    cardiorag abbreviations --corpus cardiology --query "HFrEF after CABG"
     cardiorag adapters list
     cardiorag bench quality --dataset openstax_glossary -m minilm
     cardiorag app
@@ -28,6 +29,7 @@ from cli.migrate import migrate
 from cli.models import models
 from cli.search import answer, search
 from cli.serve import serve
+from cli.shorthand import abbreviations
 from ingest.errors import IngestError
 from retrieval import RetrievalError
 
@@ -41,6 +43,7 @@ app.command("models")(models)
 app.command("app")(serve)
 app.command("api")(api)
 app.command("migrate")(migrate)
+app.command("abbreviations")(abbreviations)
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, register and list adapters.")
 app.add_typer(bench_app, name="bench", help="Quality, separation, speed and calibration runs.")
 app.add_typer(datasets_app, name="datasets", help="Download and convert the public data sets.")

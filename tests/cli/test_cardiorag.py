@@ -92,6 +92,17 @@ def test_search_says_how_it_read_the_shorthand_and_can_read_it_as_typed(run) -> 
     }  # fmt: skip
 
 
+def test_abbreviations_lists_the_corpus_definitions_and_reads_a_query(run) -> None:
+    code, out, _ = run("abbreviations", "--json", "--query", "SV and HR")
+    assert code == 0
+    listed = json.loads(out)
+    defined = {(d["short"], d["long"].casefold()) for d in listed["definitions"]}
+    assert {("CO", "cardiac output"), ("SV", "stroke volume"), ("HR", "heart rate")} <= defined
+    assert listed["reading"]["description"] == ("SV read as stroke volume; HR read as heart rate")
+    code, _, err = run("abbreviations", "--corpus", "nope")
+    assert code != 0 and "no corpus named 'nope'" in err
+
+
 def test_search_prints_hits_with_their_citations(run) -> None:
     code, out, _ = run("search", "fibrinolysis dissolves the clot", "--mode", "dense", "--k", "2")
     assert code == 0
