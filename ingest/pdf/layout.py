@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ingest.pdf.words import joins_across_fonts
+
 if TYPE_CHECKING:
     from pdfplumber.page import Page
 
@@ -164,8 +166,28 @@ def band_of(top: float, full_width_tops: Sequence[float]) -> int:
 
 
 def plumber_words(page: Page) -> list[dict[str, Any]]:
-    """The page's words as pdfplumber reads them, with size and font."""
-    return page.extract_words(x_tolerance=X_TOLERANCE, extra_attrs=["size", "fontname"])
+    """The page's words as pdfplumber reads them, with size and font.
+
+    As `ingest.pdf.words` reads them: pieces that touch where a letter meets a letter in
+    another font (a ligature from another font: "classi" "ﬁ" "ed") are one word.
+    """
+    words: list[dict[str, Any]] = []
+    piece_font = ""  # the font of the last piece, which a merged word's own font is not
+    for word in page.extract_words(x_tolerance=X_TOLERANCE, extra_attrs=["size", "fontname"]):
+        last = words[-1] if words else None
+        if (
+            last is not None
+            and piece_font != word["fontname"]
+            and abs(last["top"] - word["top"]) <= _LINE_TOLERANCE
+            and 0 <= word["x0"] - last["x1"] <= X_TOLERANCE
+            and joins_across_fonts(last["text"], word["text"])
+        ):
+            last.update(text=last["text"] + word["text"], x1=word["x1"])
+            last["bottom"] = max(last["bottom"], word["bottom"])
+        else:
+            words.append(dict(word))
+        piece_font = word["fontname"]
+    return words
 
 
 def page_lines(

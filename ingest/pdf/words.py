@@ -194,10 +194,20 @@ def _word(glyphs: list[Word]) -> Word:
     )
 
 
+def joins_across_fonts(left: str, right: str) -> bool:
+    """Whether two runs in different fonts, touching, are one word: a letter meets a letter.
+
+    PDF producers draw ligatures (ﬁ, ﬂ, ﬀ, ﬃ, ﬄ) from another font than the word's; "classi"
+    "ﬁ" "ed" is one word. A font change next to a digit or a mark still parts ("(" "Figure").
+    """
+    return left[-1:].isalpha() and right[:1].isalpha()
+
+
 def _words(chars: list[_Char], x_tolerance: float) -> list[Word]:
     """Runs of characters on a line, parted by spaces, gaps and changes of font or size.
 
-    pdfplumber parts words the same way with `extract_words(extra_attrs=["size", "fontname"])`.
+    pdfplumber parts words the same way with `extract_words(extra_attrs=["size", "fontname"])`,
+    but for a letter meeting a letter in another font (`joins_across_fonts`).
     """
     words: list[Word] = []
     for line in _lines_of(chars):
@@ -207,7 +217,11 @@ def _words(chars: list[_Char], x_tolerance: float) -> list[Word]:
             if previous is not None and (
                 char.after_space
                 or glyph["x0"] > previous["x1"] + x_tolerance
-                or (glyph["size"], glyph["fontname"]) != (previous["size"], previous["fontname"])
+                or glyph["size"] != previous["size"]
+                or (
+                    glyph["fontname"] != previous["fontname"]
+                    and not joins_across_fonts(previous["text"], glyph["text"])
+                )
             ):
                 words.append(_word(current))
                 current = []

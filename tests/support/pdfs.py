@@ -3,6 +3,8 @@ optionally a scanned page; the PDF tests read it as they read real articles."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont
 
@@ -118,4 +120,38 @@ def build_article(*, outline: bool, scanned_page: bool = False) -> bytes:
             "2. Heidenreich PA. 2022 AHA/ACC/HFSA Guideline. Circulation 2022.",
         ],
     )
+    return bytes(pdf.output())
+
+
+# Words with each ligature, as (before, ligature, after): the ligature is drawn from another
+# font, as PDF producers do.
+LIGATURE_WORDS = (
+    ("classi", "ﬁ", "ed"),  # fi
+    ("", "ﬂ", "ow"),  # fl
+    ("e", "ﬀ", "ect"),  # ff
+    ("e", "ﬃ", "cacy"),  # ffi
+    ("ba", "ﬄ", "ing"),  # ffl
+)
+
+
+def build_ligatures() -> bytes:
+    """One line per ligature word, the ligature set in DejaVu Serif inside DejaVu Sans."""
+    import matplotlib  # the eval extra's; its DejaVu fonts have every ligature glyph
+
+    fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.add_font("Sans", fname=str(fonts / "DejaVuSans.ttf"))
+    pdf.add_font("Serif", fname=str(fonts / "DejaVuSerif.ttf"))
+    for line, (before, ligature, after) in enumerate(LIGATURE_WORDS):
+        x = 20.0
+        for piece, font in (
+            ("The ", "Sans"),
+            (before, "Sans"),
+            (ligature, "Serif"),
+            (after + " was seen.", "Sans"),
+        ):
+            pdf.set_font(font, size=BODY_SIZE)
+            pdf.text(x, 30 + LINE_MM * 2 * line, piece)
+            x += pdf.get_string_width(piece)
     return bytes(pdf.output())

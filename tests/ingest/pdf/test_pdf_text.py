@@ -7,6 +7,7 @@ the same words at the same places, and the same tables, cell by cell.
 from __future__ import annotations
 
 import io
+import unicodedata
 from pathlib import Path
 
 import pdfplumber
@@ -15,10 +16,11 @@ import pytest
 from fpdf import FPDF
 
 from ingest.pdf.layout import X_TOLERANCE, inside, plumber_words
+from ingest.pdf.loader import load_pdf
 from ingest.pdf.rules import on_sheet
 from ingest.pdf.tables import PageTable, find_tables
 from ingest.pdf.words import PageText, read_page
-from tests.support.pdfs import build_article
+from tests.support.pdfs import LIGATURE_WORDS, build_article, build_ligatures
 
 # PDFium puts a word's top from its font's size, pdfplumber from the font's box: a point or two.
 _TOP_SLACK = 2.5
@@ -145,3 +147,15 @@ def test_a_scanned_page_has_its_image_and_only_its_running_head() -> None:
     assert (x0, top) == pytest.approx((0, 0), abs=1)
     assert x1 == pytest.approx(scan.width, abs=1)
     assert bottom > scan.height / 2
+
+
+@pytest.mark.parametrize(("before", "ligature", "after"), LIGATURE_WORDS)
+def test_a_ligature_from_another_font_stays_inside_its_word(
+    before: str, ligature: str, after: str
+) -> None:
+    ((fast, slow),) = _both(build_ligatures())
+    whole = before + unicodedata.normalize("NFKC", ligature) + after
+    for words in ([w["text"] for w in fast.words], [w["text"] for w in plumber_words(slow)]):
+        assert any(unicodedata.normalize("NFKC", w) == whole for w in words), words
+    document = load_pdf(Path("ligatures.pdf"), build_ligatures(), "0" * 64, None)
+    assert f"The {whole} was seen." in " ".join(s.text for s in document.sections)
