@@ -31,9 +31,10 @@ _PARENTHESES = re.compile(r"(?<=\s)\(([^()]{1,200})\)")
 # Where a sentence (or a note's line) ends: the long form never reaches across one.
 _SENTENCE_END = re.compile(r"[.!?;:]\s|\n")
 _WORD = re.compile(r"\S+")
-# A long form starting with one of these matched the short form's first letter by chance
-# ("I-PRESERVE" read as "in Heart Failure ...").
-_FUNCTION_WORDS = frozenset(
+# Words that say nothing of a term: a long form starting with one matched the short form's
+# first letter by chance ("I-PRESERVE" read as "in Heart Failure ..."); a query's reading
+# ignores them when it weighs a sense against the query's other words.
+FUNCTION_WORDS = frozenset(
     {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to", "with"}
 )
 
@@ -93,7 +94,7 @@ def match_long_form(short: str, words: str) -> str | None:
         return None
     long_words = {word.lower() for word in re.split(r"[\s\-/]+", long)}
     short_words = {re.sub(r"\W", "", word).lower() for word in short.split()}
-    if long_words & short_words or long.split()[0] in _FUNCTION_WORDS:
+    if long_words & short_words or long.split()[0] in FUNCTION_WORDS:
         return None
     return long
 

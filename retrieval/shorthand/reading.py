@@ -12,12 +12,12 @@ import re
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from retrieval.shorthand.definitions import FUNCTION_WORDS
 from retrieval.shorthand.lexicon import Lexicon, Sense, long_form_tokens
 
 # A query's words as typed, with their spans; outer punctuation is not part of a word.
 _TYPED = re.compile(r"[^\s()\[\]{},;:?!\"“”]+")
 _TRAILING = ".'’"
-_STOPWORDS = frozenset({"a", "an", "and", "in", "of", "on", "or", "the", "to", "with", "for"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +88,7 @@ def _best_sense(senses: tuple[Sense, ...], context: set[str]) -> Sense:
     """The sense sharing most words with the rest of the query; ties: the first listed."""
     return max(
         senses,
-        key=lambda sense: len((set(long_form_tokens(sense.long)) - _STOPWORDS) & context),
+        key=lambda sense: len((set(long_form_tokens(sense.long)) - FUNCTION_WORDS) & context),
     )
 
 
