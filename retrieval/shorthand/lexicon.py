@@ -2,8 +2,8 @@
 
 The list (cardiology_abbreviations.tsv, one row per sense, the most common cardiology sense
 first) covers what papers and notes use without defining; a corpus that defines an
-abbreviation itself ("heart failure with reduced ejection fraction (HFrEF)") overrides the
-list for it, its most frequent long form first.
+abbreviation itself ("heart failure with reduced ejection fraction (HFrEF)") puts its own
+long forms first, most frequent first: they win unless the query's words speak of a listed one.
 """
 
 from __future__ import annotations
@@ -100,8 +100,18 @@ class Lexicon:
         self.senses: dict[str, tuple[Sense, ...]] = {
             short: tuple(Sense(long, "list") for long in longs) for short, longs in listed.items()
         }
-        for short, longs in defined.items():  # the corpus's own definition wins
-            self.senses[short] = tuple(Sense(long, "corpus") for long in longs)
+        for short, longs in defined.items():
+            # The corpus's own senses first: they win unless the query speaks of a listed one
+            # (a corpus of rare diseases defines AS as ankylosing spondylitis; "severe AS
+            # before valve replacement" is still aortic stenosis).
+            own = tuple(Sense(long, "corpus") for long in longs)
+            folded = {long_form_tokens(long) for long in longs}
+            listed_too = tuple(
+                sense
+                for sense in self.senses.get(short, ())
+                if long_form_tokens(sense.long) not in folded
+            )
+            self.senses[short] = own + listed_too
         self._folded: dict[str, list[str]] = defaultdict(list)
         # A long form's words -> the abbreviations it has, each with where it comes from.
         self.shorts_of: dict[tuple[str, ...], list[tuple[str, str]]] = defaultdict(list)

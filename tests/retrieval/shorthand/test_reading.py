@@ -60,6 +60,14 @@ def test_the_corpus_definition_wins_over_the_list() -> None:
     assert (expansion.read_as, expansion.source) == ("usual care", "corpus")
 
 
+def test_a_listed_sense_still_wins_where_the_query_speaks_of_it() -> None:
+    lexicon = corpus_lexicon([CorpusDefinition("AS", "ankylosing spondylitis", 4, 2)])
+    (spine,) = read_query("AS back pain", lexicon).expansions
+    assert (spine.read_as, spine.source) == ("ankylosing spondylitis", "corpus")
+    (valve,) = read_query("severe AS before aortic valve replacement", lexicon).expansions[:1]
+    assert (valve.read_as, valve.source) == ("aortic stenosis", "list")
+
+
 def test_a_tie_between_corpus_long_forms_goes_to_the_one_the_list_knows() -> None:
     defined = [
         CorpusDefinition("LVEF", "leftventricular ejection fraction", 1, 1),
