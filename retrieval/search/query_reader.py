@@ -12,7 +12,7 @@ from retrieval.catalog.documents import Catalog
 from retrieval.shorthand import Lexicon, QueryReading, Sides, as_typed, corpus_lexicon, read_query
 
 # The sides that gained on the shorthand questions (docs/shorthand.md, "Which sides help").
-EXPANDED_SIDES = Sides(dense_long=True, sparse_long=True, sparse_short=True)
+EXPANDED_SIDES = Sides(dense_long=True, sparse_long=True, sparse_short=True, dense_short=False)
 
 
 class QueryReader:

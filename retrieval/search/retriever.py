@@ -301,7 +301,7 @@ class Retriever:
             mode=request.mode,
             k=request.k,
             dense=dense,
-            sparse=self._bm25.embed_query(reading.sparse_text) if wants_sparse else None,
+            sparse=reading.sparse_query(self._bm25) if wants_sparse else None,
             conditions=conditions,
             offset=request.offset,
             score_threshold=request.score_threshold,
@@ -322,8 +322,9 @@ class Retriever:
         else:
             found = fetch.page()
         deadline.check()
+        searched = reading.searched_words
         hits = [
-            Hit.from_scored(rank, chunk, self._bm25.matched_terms(reading.sparse_text, chunk.text))
+            Hit.from_scored(rank, chunk, self._bm25.matched_terms(searched, chunk.text))
             for rank, chunk in enumerate(found, start=request.offset + 1)
         ]
         # The query stays out of the log (clinical text); the timeout's message, shown to the

@@ -14,7 +14,12 @@ from typing import Any
 
 from retrieval.shorthand.definitions import FUNCTION_WORDS
 from retrieval.shorthand.lexicon import Lexicon, Sense, long_form_tokens
+from retrieval.store.sparse import Bm25Encoder, SparseVector
 
+# How much an abbreviation added for a long form counts in BM25, against the query's own
+# words: at full weight it outweighed a question's other words on medquad_cardio_dev (every
+# answer about one condition names its abbreviation; docs/shorthand.md).
+ABBREVIATION_WEIGHT = 0.5
 # A query's words as typed, with their spans; outer punctuation is not part of a word.
 _TYPED = re.compile(r"[^\s()\[\]{},;:?!\"“”]+")
 _TRAILING = ".'’"
@@ -27,7 +32,9 @@ class Sides:
     dense_long: bool = True  # "HFrEF" -> "heart failure with reduced ... (HFrEF)" for the encoder
     sparse_long: bool = True  # "HFrEF" -> its long form's words added for BM25
     sparse_short: bool = True  # "heart failure" -> "HF" added for BM25
-    dense_short: bool = True  # "heart failure" -> "heart failure (HF)" for the encoder
+    # "heart failure" -> "heart failure (HF)" for the encoder: off, it cost medquad_cardio_dev's
+    # dense nDCG@10 0.018 (docs/shorthand.md)
+    dense_short: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,12 +55,27 @@ class Expansion:
 
 @dataclass(frozen=True, slots=True)
 class QueryReading:
-    """The query as typed, the texts each side searches with, and what was expanded."""
+    """The query as typed, the texts each side searches with, and what was expanded.
+
+    BM25 searches `sparse_text` (the query and the long forms of its abbreviations) at full
+    weight and `sparse_abbreviations` (the abbreviations of its long forms) at
+    `ABBREVIATION_WEIGHT`.
+    """
 
     query: str
     dense_text: str
     sparse_text: str
     expansions: tuple[Expansion, ...] = ()
+    sparse_abbreviations: str = ""
+
+    def sparse_query(self, bm25: Bm25Encoder) -> SparseVector:
+        """BM25's query vector: the abbreviations added for long forms count less."""
+        return bm25.embed_query(self.sparse_text, self.sparse_abbreviations, ABBREVIATION_WEIGHT)
+
+    @property
+    def searched_words(self) -> str:
+        """Every word BM25 looks for: what a hit's matched words are drawn from."""
+        return f"{self.sparse_text} {self.sparse_abbreviations}".strip()
 
     def describe(self) -> str:
         """'HFrEF read as heart failure with reduced ejection fraction; ...' ('' if nothing)."""
@@ -64,6 +86,7 @@ class QueryReading:
         return {
             "dense_text": self.dense_text,
             "sparse_text": self.sparse_text,
+            "sparse_abbreviations": self.sparse_abbreviations,
             "expansions": [asdict(expansion) for expansion in self.expansions],
             "description": self.describe(),
         }
@@ -142,7 +165,6 @@ def read_query(query: str, lexicon: Lexicon, sides: Sides = Sides()) -> QueryRea
         if sides.dense_long if expansions[0].abbreviation else sides.dense_short:
             dense = f"{dense[:start]}{spelled}{dense[end:]}"
     found = tuple(expansion for *_, expansions, _ in spans for expansion in expansions)
-    added = [
-        e.read_as for e in found if (sides.sparse_long if e.abbreviation else sides.sparse_short)
-    ]
-    return QueryReading(query, dense, " ".join([query, *added]), found)
+    longs = [e.read_as for e in found if e.abbreviation and sides.sparse_long]
+    shorts = [e.read_as for e in found if not e.abbreviation and sides.sparse_short]
+    return QueryReading(query, dense, " ".join([query, *longs]), found, " ".join(shorts))

@@ -40,10 +40,19 @@ class Bm25Encoder:
             out.append(SparseVector(list(vector.indices), list(vector.values)))
         return out
 
-    def embed_query(self, text: str) -> SparseVector:
-        """Each distinct query term with weight 1 (IDF comes from the collection)."""
+    def embed_query(self, text: str, extra: str = "", extra_weight: float = 1.0) -> SparseVector:
+        """Each distinct query term with weight 1 (IDF comes from the collection).
+
+        Terms of `extra` that the text lacks are added at `extra_weight` (expansions that
+        should count less than the words typed).
+        """
         vector = self._model.embed_query(text)
-        return SparseVector(list(vector.indices), list(vector.values))
+        weights = dict(zip(vector.indices, vector.values, strict=True))
+        if extra:
+            added = self._model.embed_query(extra)
+            for index, value in zip(added.indices, added.values, strict=True):
+                weights.setdefault(index, value * extra_weight)
+        return SparseVector(list(weights), list(weights.values()))
 
     def matched_terms(self, query: str, text: str) -> tuple[str, ...]:
         """The query's words that BM25 matches in `text` (after stemming and stop words)."""

@@ -87,8 +87,8 @@ def test_search_says_how_it_read_the_shorthand_and_can_read_it_as_typed(run) -> 
     assert "Read: CO read as cardiac output" in out
     code, out, _ = run("search", "CO at rest", "--json", "--no-expand", "--no-rerank")
     assert json.loads(out)["reading"] == {
-        "dense_text": "CO at rest", "sparse_text": "CO at rest", "expansions": [],
-        "description": "",
+        "dense_text": "CO at rest", "sparse_text": "CO at rest", "sparse_abbreviations": "",
+        "expansions": [], "description": "",
     }  # fmt: skip
 
 

@@ -201,7 +201,7 @@ def main() -> None:
             + (f" · reranked by {resources.settings().reranker}" if form.rerank else "")
         )
         for hit in hits:
-            hit_card(hit, query=reading.sparse_text, mode=form.mode, corpus=corpus)
+            hit_card(hit, query=reading.searched_words, mode=form.mode, corpus=corpus)
         with answer_box:
             show_answer(
                 form.query,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from retrieval.catalog import CorpusDefinition
 from retrieval.shorthand import Sides, as_typed, corpus_lexicon, read_query
+from retrieval.shorthand.reading import ABBREVIATION_WEIGHT
+from retrieval.store.sparse import Bm25Encoder
 
 LEXICON = corpus_lexicon([])
 
@@ -18,16 +20,20 @@ def test_an_abbreviation_is_spelled_out_for_both_sides() -> None:
     assert reading.expansions[0].source == "list"
 
 
-def test_a_long_form_gets_its_abbreviation_beside_it() -> None:
-    reading = read_query("coronary artery bypass grafting in diabetes", LEXICON)
-    assert reading.dense_text.startswith("coronary artery bypass grafting (CABG) in diabetes")
-    assert "CABG" in reading.sparse_text.split()
+def test_a_long_form_gets_its_abbreviation_for_bm25_and_on_request_for_the_encoder() -> None:
+    query = "coronary artery bypass grafting in diabetes"
+    reading = read_query(query, LEXICON)
+    assert reading.dense_text == query  # the dense side off by default (medquad_cardio_dev)
+    beside = read_query(query, LEXICON, Sides(dense_short=True)).dense_text
+    assert beside.startswith("coronary artery bypass grafting (CABG) in diabetes")
+    assert reading.sparse_abbreviations == "CABG"  # counted at ABBREVIATION_WEIGHT
+    assert "CABG" in reading.searched_words.split()
     assert "coronary artery bypass grafting also searched as CABG" in reading.describe()
 
 
 def test_the_longest_long_form_wins_over_the_ones_inside_it() -> None:
     reading = read_query("heart failure with reduced ejection fraction", LEXICON)
-    added = reading.sparse_text.removeprefix(reading.query).split()
+    added = reading.sparse_abbreviations.split()
     assert "HFrEF" in added
     assert "HF" not in added and "EF" not in added
 
@@ -84,3 +90,14 @@ def test_each_side_can_be_left_as_typed() -> None:
     assert (none.dense_text, none.sparse_text) == (query, query)
     assert len(none.expansions) == 2  # still said how it could be read
     assert as_typed(query).expansions == ()
+
+
+def test_bm25_counts_an_added_abbreviation_at_its_weight() -> None:
+    bm25 = Bm25Encoder()
+    reading = read_query("coronary artery bypass grafting", LEXICON)
+    typed = bm25.embed_query("coronary artery bypass grafting")
+    vector = reading.sparse_query(bm25)
+    (added,) = set(vector.indices) - set(typed.indices)
+    weights = dict(zip(vector.indices, vector.values, strict=True))
+    assert weights[added] == ABBREVIATION_WEIGHT
+    assert all(weights[index] == 1.0 for index in typed.indices)
