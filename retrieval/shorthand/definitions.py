@@ -31,6 +31,8 @@ _PARENTHESES = re.compile(r"(?<=\s)\(([^()]{1,200})\)")
 # Where a sentence (or a note's line) ends: the long form never reaches across one.
 _SENTENCE_END = re.compile(r"[.!?;:]\s|\n")
 _WORD = re.compile(r"\S+")
+# Characters before a parenthesis that can hold its long form (20 words of up to 20 letters).
+_LOOK_BACK = 400
 # Words that say nothing of a term: a long form starting with one matched the short form's
 # first letter by chance ("I-PRESERVE" read as "in Heart Failure ..."); a query's reading
 # ignores them when it weighs a sense against the query's other words.
@@ -100,9 +102,13 @@ def match_long_form(short: str, words: str) -> str | None:
 
 
 def _words_before(text: str, end: int, short: str) -> str:
-    """The words before `end`, back to the sentence's start, at most the paper's limit."""
-    start = 0
-    for boundary in _SENTENCE_END.finditer(text, 0, end):
+    """The words before `end`, back to the sentence's start, at most the paper's limit.
+
+    Only the last `_LOOK_BACK` characters are looked at: a long form is at most 20 words, and
+    a whole document's text is not scanned again for every parenthesis.
+    """
+    start = max(0, end - _LOOK_BACK)
+    for boundary in _SENTENCE_END.finditer(text, start, end):
         start = boundary.end()
     words = [m.group() for m in _WORD.finditer(text, start, end)]
     return " ".join(words[-min(len(short) + 5, 2 * len(short)) :])
