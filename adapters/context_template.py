@@ -124,6 +124,21 @@ class ContextTemplate:
         return "\n".join(lines)
 
 
+def template_notice(corpus: str, built: ContextTemplate, wanted: ContextTemplate) -> str | None:
+    """What to run when a corpus's dense vectors lack the context the settings ask for.
+
+    A corpus keeps the template it was built with (older ones: none, the text alone) until
+    the user rebuilds it; searching it works meanwhile, and says so.
+    """
+    if built == wanted:
+        return None
+    return (
+        f"Corpus {corpus!r} embeds {built.describe()}, not {wanted.describe()}: "
+        f"`ingest PATH... --corpus {corpus} --recreate` re-embeds it "
+        "(with its title and section, a chunk is found for what it is about)."
+    )
+
+
 def _as_text(value: object) -> str:
     return "" if value is None else str(value).strip()
 

@@ -95,6 +95,7 @@ valid integer; k takes an integer >= 1
         StrictBool | None,
         Field(description="True, False or None (the `expand_abbreviations` setting)"),
     ] = None
+    spread_tables: Annotated[StrictBool, Field(description="True or False")] = True
 
     @classmethod
     def of(cls, query: object, **options: Any) -> SearchRequest:

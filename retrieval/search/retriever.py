@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from adapters import Encoder, ModelSpec, get_spec
-from adapters.context_template import ContextTemplate, header_budget
+from adapters.context_template import ContextTemplate, header_budget, template_notice
 from adapters.cross_encoder import CrossEncoder
 from adapters.specs import get_reranker_spec
 from retrieval.calibration import RERANK_MODE, calibration_for
@@ -41,6 +41,7 @@ from retrieval.search.limits import check_depth, describe
 from retrieval.search.query_reader import QueryReader
 from retrieval.search.request import DEFAULT_CANDIDATES, DEFAULT_HNSW_EF, SearchRequest
 from retrieval.search.rerank import rerank
+from retrieval.search.table_spread import SPREAD_REACH, spread_table_pieces
 from retrieval.settings import Settings
 from retrieval.shorthand import QueryReading
 from retrieval.store.backends import open_store
@@ -90,7 +91,8 @@ class Retriever:
         chunking = self.catalog.corpus_chunking(self.corpus) or {}
         self._template = ContextTemplate(chunking.get("context_template", ""))
         self._header_tokens = header_budget(int(chunking.get("chunk_tokens", 0)))
-        self.notices: list[str] = [n for n in [self._template_notice()] if n]
+        wanted = ContextTemplate(self.settings.wanted_template())
+        self.notices = [n for n in [template_notice(self.corpus, self._template, wanted)] if n]
         for notice in self.notices:
             logger.warning("%s", notice)
         self._bm25 = Bm25Encoder()
@@ -110,22 +112,6 @@ class Retriever:
         self.model = model or self._default_model()
         self._encoders: dict[str, Encoder] = {}
         self.encoder(self.model)
-
-    def _template_notice(self) -> str | None:
-        """What to run when the corpus's dense vectors lack the context the settings ask for.
-
-        A corpus keeps the template it was built with (older ones: none, the text alone) until
-        the user rebuilds it; searching it works meanwhile, and says so.
-        """
-        built = self._template
-        wanted = ContextTemplate(self.settings.wanted_template())
-        if built == wanted:
-            return None
-        return (
-            f"Corpus {self.corpus!r} embeds {built.describe()}, not {wanted.describe()}: "
-            f"`ingest PATH... --corpus {self.corpus} --recreate` re-embeds it "
-            "(with its title and section, a chunk is found for what it is about)."
-        )
 
     def _default_model(self) -> str:
         embedded = [m.model_id for m in self.catalog.corpus_models(self.corpus)]
@@ -185,6 +171,7 @@ class Retriever:
         rerank: bool | None = None,
         rerank_candidates: int | None = None,
         expand: bool | None = None,
+        spread_tables: bool = True,
     ) -> list[Hit]:
         """The best `k` chunks for `query`, after skipping `offset`.
 
@@ -222,6 +209,8 @@ class Retriever:
                 `rerank_candidates` setting, 30 by default).
             expand: Read abbreviations and long forms both ways (`read_query`; the reranker
                 reads the query as typed); None: the `expand_abbreviations` setting.
+            spread_tables: At most two pieces of one table among the first five hits (the
+                others move just below them); False: the pieces where they rank.
 
         Returns:
             Hits ranked from 1 (offset + 1 for a later page), best first.
@@ -236,7 +225,7 @@ class Retriever:
             query, k=k, mode=mode, model=model, filters=filters, parts=parts, offset=offset,
             score_threshold=score_threshold, fusion=fusion, mmr=mmr, mmr_lambda=mmr_lambda,
             dedupe=dedupe, rrf_k=rrf_k, candidates=candidates, hnsw_ef=hnsw_ef, rerank=rerank,
-            rerank_candidates=rerank_candidates, expand=expand,
+            rerank_candidates=rerank_candidates, expand=expand, spread_tables=spread_tables,
         )  # fmt: skip
         return self.run(request)
 
@@ -244,7 +233,8 @@ class Retriever:
         """Search with a validated request (`search` builds one from its arguments).
 
         With reranking on, the first stage's best `rerank_candidates` are reordered by the
-        reranker; hits past them keep their first-stage order behind them.
+        reranker; hits past them keep their first-stage order behind them. Tables are spread
+        (`spread_tables`) over the whole ranking, so pages follow one order.
         """
         check_depth(request, self.settings.max_results)
         if request.mmr and request.rerank:
@@ -254,15 +244,18 @@ class Retriever:
                 "False or None with mmr=True (MMR orders the hits for diversity)",
             )
         reranker = None if request.mmr else self.reranker_for(request.rerank)
-        if reranker is None:
+        if reranker is None and not request.spread_tables:
             return self._first_stage(request)
         candidates = request.rerank_candidates or self.settings.rerank_candidates
-        wide = request.model_copy(update={"k": max(request.depth, candidates), "offset": 0})
-        found = self._first_stage(wide)
-        spec = get_reranker_spec(self.settings.reranker_specs(), self.settings.reranker)
-        trust = calibration_for(spec.spec_hash, RERANK_MODE)
-        top = rerank(request.query, found[:candidates], reranker, self._bm25, curve=trust)
-        return (top + found[candidates:])[request.offset : request.depth]
+        reach = max(request.depth, candidates if reranker else 0, SPREAD_REACH)
+        found = self._first_stage(request.model_copy(update={"k": reach, "offset": 0}))
+        if reranker is not None:
+            spec = get_reranker_spec(self.settings.reranker_specs(), self.settings.reranker)
+            trust = calibration_for(spec.spec_hash, RERANK_MODE)
+            top = rerank(request.query, found[:candidates], reranker, self._bm25, curve=trust)
+            found = top + found[candidates:]
+        ranked = spread_table_pieces(found) if request.spread_tables else found
+        return ranked[request.offset : request.depth]
 
     def read_query(self, query: str, expand: bool | None = None) -> QueryReading:  # noqa: FBT001
         """How a search reads `query`: the texts dense and BM25 search with, and why."""
@@ -344,8 +337,9 @@ class Retriever:
         Beside a reranker's score it tells an off-topic question: nothing in the corpus is near.
         """
         found = self.search(
-            query, 1, mode=SearchMode.DENSE, model=model, filters=filters, rerank=False
-        )
+            query, 1, mode=SearchMode.DENSE, model=model, filters=filters, rerank=False,
+            spread_tables=False,
+        )  # fmt: skip
         return found[0].score if found else 0.0
 
     def best_cosine(

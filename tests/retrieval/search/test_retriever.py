@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from retrieval import (
 )
 from retrieval.catalog.records import CorpusModel
 from retrieval.index import Index
+from retrieval.search.table_spread import table_of
 from retrieval.store._edge import EdgeStore
 from tests.support.corpora import load_cached
 from tests.support.databases import SQL_BACKENDS, throwaway_sql_url
@@ -198,6 +200,25 @@ def test_near_identical_chunks_are_shown_once(retriever: Retriever, world: World
     assert len(texts) > len(set(texts))  # the copied section is there twice
     deduped = retriever.search(text, k=6)
     assert len({h.text for h in deduped}) == len(deduped)
+
+
+def test_at_most_two_pieces_of_one_table_come_first_unless_asked(retriever: Retriever) -> None:
+    # ehag110.pdf's Tables 1 and 2 are cut into pieces that each repeat the caption and header.
+    query = "efficacy young vs elderly patients lead trial"
+    asked = retriever.search(query, k=10, mode="sparse", spread_tables=False, rerank=False)
+    spread = retriever.search(query, k=10, mode="sparse", rerank=False)
+
+    def most_pieces(hits: list) -> int:
+        tables = Counter(table_of(hit) for hit in hits[:5])
+        return max(count for table, count in tables.items() if table is not None)
+
+    assert most_pieces(asked) > 2  # the pieces crowd the top where they rank
+    assert most_pieces(spread) == 2
+    assert [hit.rank for hit in spread] == list(range(1, 11))
+    assert {hit.chunk_id for hit in spread[:5]} > {hit.chunk_id for hit in asked[:2]}
+    # Pages follow the spread ranking.
+    second = retriever.search(query, k=5, offset=5, mode="sparse", rerank=False)
+    assert [hit.chunk_id for hit in second] == [hit.chunk_id for hit in spread[5:]]
 
 
 def test_mmr_trades_relevance_for_variety(retriever: Retriever) -> None:
