@@ -26,11 +26,12 @@ from retrieval.shorthand import Sides
 QUESTIONS = Path(__file__).parents[1] / "datasets" / "shorthand_questions.json"
 FORMS = ("short", "long")
 # The readings compared: as typed, each side alone, the shipped one.
-_OFF = Sides(dense_long=False, sparse_long=False, sparse_short=False, dense_short=False)
+_OFF = Sides(dense_long=False, sparse_long=False, sparse_short=False, dense_short="never")
 READINGS: dict[str, Sides] = {
     "as typed": _OFF,
     "dense: long form": replace(_OFF, dense_long=True),
-    "dense: abbreviation": replace(_OFF, dense_short=True),
+    "dense: abbreviation": replace(_OFF, dense_short="always"),
+    "dense: abbreviation the corpus defines": replace(_OFF, dense_short="corpus"),
     "bm25: long form": replace(_OFF, sparse_long=True),
     "bm25: abbreviation": replace(_OFF, sparse_short=True),
     "shipped": Sides(),

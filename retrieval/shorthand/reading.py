@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import Any, Literal
 
 from retrieval.shorthand.definitions import FUNCTION_WORDS
 from retrieval.shorthand.lexicon import Lexicon, Sense, long_form_tokens
@@ -25,6 +25,11 @@ _TYPED = re.compile(r"[^\s()\[\]{},;:?!\"“”]+")
 _TRAILING = ".'’"
 
 
+# Which long forms of a query get their abbreviation in the dense text: none, those whose
+# abbreviation the corpus itself defines (its documents then write it), or every one.
+DenseShort = Literal["never", "corpus", "always"]
+
+
 @dataclass(frozen=True, slots=True)
 class Sides:
     """Where the other form goes: the dense text, the BM25 text (either direction)."""
@@ -32,9 +37,10 @@ class Sides:
     dense_long: bool = True  # "HFrEF" -> "heart failure with reduced ... (HFrEF)" for the encoder
     sparse_long: bool = True  # "HFrEF" -> its long form's words added for BM25
     sparse_short: bool = True  # "heart failure" -> "HF" added for BM25
-    # "heart failure" -> "heart failure (HF)" for the encoder: off, it cost medquad_cardio_dev's
-    # dense nDCG@10 0.018 (docs/shorthand.md)
-    dense_short: bool = False
+    # "usual care" -> "usual care (UC)" for the encoder: off. For every long form the list
+    # knows ("always") it cost medquad_cardio_dev's dense nDCG@10 0.018; only where the corpus
+    # defines the abbreviation ("corpus"), hybrid 0.023 against "never" (docs/shorthand.md)
+    dense_short: DenseShort = "never"
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +146,11 @@ def _long_forms(
     return found
 
 
+def _for_the_encoder(expansion: Expansion, dense_short: DenseShort) -> bool:
+    """Whether a long form's abbreviation goes into the dense text."""
+    return dense_short == "always" or (dense_short == "corpus" and expansion.source == "corpus")
+
+
 def read_query(query: str, lexicon: Lexicon, sides: Sides = Sides()) -> QueryReading:
     """The query with its abbreviations spelled out and its long forms abbreviated."""
     words = list(_TYPED.finditer(query))
@@ -157,12 +168,14 @@ def read_query(query: str, lexicon: Lexicon, sides: Sides = Sides()) -> QueryRea
         end = match.start() + len(written)
         spans.append((match.start(), end, [expansion], f"{long} ({written})"))
     for start, end, expansions in _long_forms(lexicon, query, [(s, e) for s, e, _, _ in spans]):
+        dense_shorts = [e.read_as for e in expansions if _for_the_encoder(e, sides.dense_short)]
         written = expansions[0].written
-        spans.append((start, end, expansions, f"{written} ({expansions[0].read_as})"))
+        spelled = f"{written} ({dense_shorts[0]})" if dense_shorts else written
+        spans.append((start, end, expansions, spelled))
     spans.sort(key=lambda span: span[0])
     dense = query
     for start, end, expansions, spelled in reversed(spans):  # right to left: spans stay valid
-        if sides.dense_long if expansions[0].abbreviation else sides.dense_short:
+        if sides.dense_long or not expansions[0].abbreviation:
             dense = f"{dense[:start]}{spelled}{dense[end:]}"
     found = tuple(expansion for *_, expansions, _ in spans for expansion in expansions)
     longs = [e.read_as for e in found if e.abbreviation and sides.sparse_long]

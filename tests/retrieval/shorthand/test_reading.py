@@ -23,12 +23,22 @@ def test_an_abbreviation_is_spelled_out_for_both_sides() -> None:
 def test_a_long_form_gets_its_abbreviation_for_bm25_and_on_request_for_the_encoder() -> None:
     query = "coronary artery bypass grafting in diabetes"
     reading = read_query(query, LEXICON)
-    assert reading.dense_text == query  # the dense side off by default (medquad_cardio_dev)
-    beside = read_query(query, LEXICON, Sides(dense_short=True)).dense_text
+    assert reading.dense_text == query  # the list's CABG stays out (medquad_cardio_dev)
+    beside = read_query(query, LEXICON, Sides(dense_short="always")).dense_text
     assert beside.startswith("coronary artery bypass grafting (CABG) in diabetes")
     assert reading.sparse_abbreviations == "CABG"  # counted at ABBREVIATION_WEIGHT
     assert "CABG" in reading.searched_words.split()
     assert "coronary artery bypass grafting also searched as CABG" in reading.describe()
+
+
+def test_on_request_the_encoder_gets_an_abbreviation_the_corpus_defines_and_no_other() -> None:
+    lexicon = corpus_lexicon([CorpusDefinition("UC", "usual care", 3, 1)])
+    query = "exercise versus usual care after coronary artery bypass grafting"
+    reading = read_query(query, lexicon, Sides(dense_short="corpus"))
+    assert reading.dense_text == (
+        "exercise versus usual care (UC) after coronary artery bypass grafting"
+    )
+    assert read_query(query, lexicon).dense_text == query
 
 
 def test_the_longest_long_form_wins_over_the_ones_inside_it() -> None:
@@ -85,7 +95,7 @@ def test_a_tie_between_corpus_long_forms_goes_to_the_one_the_list_knows() -> Non
 
 def test_each_side_can_be_left_as_typed() -> None:
     query = "HFrEF and coronary artery bypass grafting"
-    off = Sides(dense_long=False, sparse_long=False, sparse_short=False, dense_short=False)
+    off = Sides(dense_long=False, sparse_long=False, sparse_short=False, dense_short="never")
     none = read_query(query, LEXICON, off)
     assert (none.dense_text, none.sparse_text) == (query, query)
     assert len(none.expansions) == 2  # still said how it could be read
