@@ -15,6 +15,7 @@ from typing import Annotated
 
 import typer
 
+from benchmarks.datasets import wild_pdfs
 from benchmarks.datasets.download import convert_raw, download
 from benchmarks.datasets.errors import DatasetError
 from benchmarks.datasets.sources import SOURCES
@@ -34,10 +35,14 @@ class Name(StrEnum):
     MEDQUAD = "medquad"
     OPENSTAX = "openstax"
     MTSAMPLES = "mtsamples"
+    WILD_PDFS = "wild-pdfs"
     ALL = "all"
 
 
-NamesArg = Annotated[list[Name], typer.Argument(help="medquad, openstax, mtsamples or all.")]
+NamesArg = Annotated[
+    list[Name],
+    typer.Argument(help="medquad, openstax, mtsamples, all (those three) or wild-pdfs."),
+]
 OutOpt = Annotated[Path, typer.Option("--out", help="The data folder to write into.")]
 ForceOpt = Annotated[bool, typer.Option("--force", help="Replace output folders that exist.")]
 
@@ -63,7 +68,8 @@ def _one_line_errors() -> Iterator[None]:
 
 def _report(name: str, counts: dict[str, int], out: Path) -> None:
     figures = ", ".join(f"{value} {key}" for key, value in counts.items())
-    typer.echo(f"{name}: {figures} -> {', '.join(str(out / o) for o in SOURCES[name].outputs)}")
+    outputs = SOURCES[name].outputs if name in SOURCES else (wild_pdfs.OUTPUT,)
+    typer.echo(f"{name}: {figures} -> {', '.join(str(out / o) for o in outputs)}")
 
 
 @app.command("list")
@@ -72,6 +78,9 @@ def list_sources() -> None:
     for source in SOURCES.values():
         typer.echo(f"{source.name:<10} {source.gives}")
         typer.echo(f"{'':<10} {source.licence}; github.com/{source.repo}@{source.commit[:7]}")
+    count = len(wild_pdfs.wild_pdfs()) + 1
+    typer.echo(f"{wild_pdfs.NAME:<10} {count} PDFs of other kinds (labels, a booklet, a scan)")
+    typer.echo(f"{'':<10} {wild_pdfs.MANIFEST.name} names each one's repository and licence")
 
 
 @app.command("download")
@@ -84,7 +93,8 @@ def download_command(
         typer.Option(
             "--from-raw",
             help="Convert raw files already on disk (a folder with medquad/, openstax/ and "
-            "mtsamples/ or mtsamples.csv, like ../shared/data/raw) instead of downloading.",
+            "mtsamples/ or mtsamples.csv, like ../shared/data/raw; wild-pdfs/ holding the "
+            "PDFs) instead of downloading.",
         ),
     ] = None,
     cache: Annotated[
@@ -114,7 +124,7 @@ def download_command(
 
 @app.command("convert")
 def convert_command(
-    name: Annotated[Name, typer.Argument(help="medquad, openstax or mtsamples.")],
+    name: Annotated[Name, typer.Argument(help="medquad, openstax, mtsamples or wild-pdfs.")],
     raw: Annotated[Path, typer.Argument(help="The raw folder (for mtsamples: the CSV).")],
     out: OutOpt = Path(".cardiorag/data"),
     force: ForceOpt = False,

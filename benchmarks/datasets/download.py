@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from benchmarks.datasets import medquad, mtsamples, openstax
+from benchmarks.datasets import medquad, mtsamples, openstax, wild_pdfs
 from benchmarks.datasets._output import check_free
 from benchmarks.datasets.errors import DownloadError
 from benchmarks.datasets.sources import (
@@ -111,10 +111,15 @@ def convert_raw(name: str, raw: Path, out: Path, *, force: bool) -> dict[str, in
     if name == MTSAMPLES.name:
         csv_path = raw / MTSAMPLES.files[0] if raw.is_dir() else raw
         return mtsamples.convert(csv_path, out, force=force)
+    if name == wild_pdfs.NAME:
+        return wild_pdfs.convert(raw, out, force=force)
     raise ValueError(f"unknown dataset {name!r}; choose from {', '.join(SOURCES)}")
 
 
 def download(name: str, out: Path, cache: Path, *, force: bool) -> dict[str, int]:
     """Fetch one source into `cache` and convert it into `out` (refused early if it exists)."""
+    if name == wild_pdfs.NAME:
+        check_free(out, (wild_pdfs.OUTPUT,), force=force)
+        return wild_pdfs.convert(wild_pdfs.fetch_all(cache / name, fetch), out, force=force)
     check_free(out, SOURCES[name].outputs, force=force)
     return convert_raw(name, fetch_raw(name, cache), out, force=force)

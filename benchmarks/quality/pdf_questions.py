@@ -30,6 +30,7 @@ class Question:
     page: int
     query: str
     answers: tuple[str, ...]
+    kind: str = "article"  # the PDF's kind: article, drug_label, booklet, guideline, scanned
 
     def answered_by(self, hit: Hit) -> bool:
         """Whether the hit is a chunk of the source that holds one of the answer phrases."""
@@ -51,6 +52,7 @@ class ModeResult:
     chunk_in_top_k: float
     page_in_top_k: float
     missed: list[str]
+    by_kind: dict[str, float]  # chunk_in_top_k per kind of PDF
 
 
 def read_questions(path: Path = QUESTIONS) -> list[Question]:
@@ -75,9 +77,12 @@ def evaluate(
     """Ask every question in `mode` and count those answered within the top `k` hits."""
     chunk_hits = page_hits = 0
     missed = []
+    answered: dict[str, list[bool]] = {}
     for question in questions:
         hits = retriever.search(question.query, k, mode=mode, rerank=rerank)
-        if any(question.answered_by(hit) for hit in hits):
+        found = any(question.answered_by(hit) for hit in hits)
+        answered.setdefault(question.kind, []).append(found)
+        if found:
             chunk_hits += 1
         else:
             missed.append(question.id)
@@ -89,6 +94,7 @@ def evaluate(
     return ModeResult(
         str(mode), rerank, k, round(chunk_hits / len(questions), 3),
         round(page_hits / len(questions), 3), missed,
+        {kind: round(sum(found) / len(found), 3) for kind, found in sorted(answered.items())},
     )  # fmt: skip
 
 
@@ -111,11 +117,11 @@ def evaluate_answers(
 
 
 def run_pdf_questions(
-    runtime: Runtime, corpus: str, model: str, k: int, *, rerank: bool
+    runtime: Runtime, corpus: str, model: str, k: int, *, rerank: bool, path: Path = QUESTIONS
 ) -> RunOutput:
     """Every mode (and, with `rerank`, each reranked) and the app's answers; JSON and tables."""
     started = provenance()
-    questions = read_questions()
+    questions = read_questions(path)
     variants = (False, True) if rerank else (False,)
     retriever = runtime.retriever(corpus, model)
     modes = [
@@ -129,7 +135,8 @@ def run_pdf_questions(
     payload = {
         **started,
         "questions": len(questions),
-        "dataset_hash": file_hash([QUESTIONS]),
+        "dataset": path.name,
+        "dataset_hash": file_hash([path]),
         "corpus": corpus,
         "model": model,
         "models": model_provenance(runtime.specs, [model]),
@@ -153,6 +160,11 @@ def pdf_questions_markdown(payload: dict[str, Any]) -> str:
         for row in payload["answers"]
     ]
     k = payload["k"]
+    kinds = sorted({kind for row in payload["modes"] for kind in row.get("by_kind", {})})
+    by_kind = [
+        [row["mode"], row["rerank"], *(row["by_kind"].get(kind, "") for kind in kinds)]
+        for row in payload["modes"]
+    ]
     return "\n\n".join(
         [
             f"## PDF questions: {payload['questions']} questions, corpus {payload['corpus']}, "
@@ -160,6 +172,14 @@ def pdf_questions_markdown(payload: dict[str, Any]) -> str:
             f"Share of questions whose answering chunk (and page) is in the top {k}:",
             markdown_table(
                 ["mode", "reranked", f"chunk in top {k}", f"page in top {k}", "missed"], modes
+            ),
+            *(
+                [
+                    f"Chunk in the top {k} per kind of PDF:",
+                    markdown_table(["mode", "reranked", *kinds], by_kind),
+                ]
+                if len(kinds) > 1
+                else []
             ),
             "The app's answer (hybrid, top 3): a quoted sentence holds an answer phrase, or it "
             "wrongly says nothing answers:",
