@@ -8,6 +8,7 @@ than across the gutter.
 
 from __future__ import annotations
 
+import itertools
 import re
 import statistics
 from collections import Counter
@@ -35,6 +36,14 @@ _GUTTER_BAND = (0.35, 0.65)
 _MAX_CROSSING = 0.05
 # ...and each side holds at least this share of them.
 _MIN_SIDE = 0.05
+# A sidebar (affiliations, correspondence, article information, often in smaller print) stands
+# beside a wide main column, so its gutter is looked for across this band of the width...
+_SIDEBAR_BAND = (0.15, 0.85)
+# ...and is one where no word crosses for at least this share of the height the page's text
+# spans, with text on both sides all along it: a one-column page's lines gap at the same x for
+# a few rows at most (a ragged right edge, a tab stop), a sidebar for the whole page.
+_SIDEBAR_RUN = 0.5
+_SIDEBAR_WORDS = 20
 _BOLD = re.compile(r"bold|black|heavy|semibold|demi", re.IGNORECASE)
 # Dot leaders and rules typed as characters: layout, not text.
 _LEADERS = re.compile(r"(\.\s?){4,}|(-\s){4,}-?")
@@ -59,6 +68,7 @@ class Line:
     column: int = 0
     band: int = 0
     new_paragraph: bool = False
+    aside: bool = False  # in a sidebar beside the main column (affiliations, article info)
 
     @property
     def order(self) -> tuple[int, int, float]:
@@ -110,6 +120,61 @@ def find_gutter(words: Sequence[Mapping[str, Any]], width: float) -> float | Non
     if crossed > _MAX_CROSSING * len(words) or min(left, right) < _MIN_SIDE * len(words):
         return None
     return best
+
+
+def find_sidebar_gutter(words: Sequence[Mapping[str, Any]], width: float) -> float | None:
+    """The x (points) between a sidebar and the main column, or None.
+
+    Every word counts here, small print too: a sidebar is set smaller than the text beside it.
+    Each run of candidate x's that few words cross is tried where the fewest do (the middle
+    of those).
+    """
+    if len(words) < 2 * _SIDEBAR_WORDS:
+        return None
+    x0, x1, top, bottom = (
+        np.fromiter((word[key] for word in words), dtype=float, count=len(words))
+        for key in ("x0", "x1", "top", "bottom")
+    )
+    low, high = (int(width * share) for share in _SIDEBAR_BAND)
+    candidates = np.arange(low, high + 1, 2, dtype=float)
+    crossing = (x0[None, :] < candidates[:, None] + _GUTTER_HALF_WIDTH) & (
+        x1[None, :] > candidates[:, None] - _GUTTER_HALF_WIDTH
+    )
+    counts = crossing.sum(axis=1)
+    best, best_run = None, _SIDEBAR_RUN * (bottom.max() - top.min())
+    for start, stop in _runs(counts <= _MAX_CROSSING * len(words)):
+        fewest = start + np.flatnonzero(counts[start:stop] == counts[start:stop].min())
+        middle = int(fewest[len(fewest) // 2])
+        x = float(candidates[middle])
+        run = _side_by_side_run(x, crossing[middle], x0, x1, top, bottom)
+        if run >= best_run:
+            best, best_run = x, run
+    return best
+
+
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """The [start, stop) index ranges where `flags` is True."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], flags.astype(np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist(), strict=True))
+
+
+def _side_by_side_run(
+    x: float, crossing: np.ndarray, x0: np.ndarray, x1: np.ndarray, top: np.ndarray,
+    bottom: np.ndarray,
+) -> float:  # fmt: skip
+    """The tallest stretch between words crossing `x` where text stands on both sides of it."""
+    breaks = np.concatenate([[-np.inf], np.sort(top[crossing]), [np.inf]])
+    left, right = x1 <= x - _GUTTER_HALF_WIDTH, x0 >= x + _GUTTER_HALF_WIDTH
+    tallest = 0.0
+    for upper, lower in itertools.pairwise(breaks):
+        inside = (top > upper) & (top < lower)
+        sides = inside & left, inside & right
+        if min(int(side.sum()) for side in sides) < _SIDEBAR_WORDS:
+            continue
+        shared_top = max(float(top[side].min()) for side in sides)
+        shared_bottom = min(float(bottom[side].max()) for side in sides)
+        tallest = max(tallest, shared_bottom - shared_top)
+    return tallest
 
 
 def _text_size(words: Sequence[Mapping[str, Any]]) -> float:
@@ -215,6 +280,10 @@ def page_lines(
     size = _text_size(words)
     text_words = [word for word in words if word["size"] >= size - 1]
     gutter = find_gutter(text_words, width)
+    aside: int | None = None  # the sidebar's column, where the gutter is a sidebar's
+    if gutter is None:
+        gutter = find_sidebar_gutter(words, width)
+        aside = None if gutter is None else int(gutter > width / 2)
     if gutter is None:
         return _lines(number, words, 0), None, []
 
@@ -235,6 +304,8 @@ def page_lines(
             sides[0 if word["x0"] + word["x1"] <= 2 * gutter else 1].append(word)
     rows = _lines(number, full_width, 0)
     tops = sorted(row.top for row in rows)
-    lines = rows + _lines(number, sides[0], 0) + _lines(number, sides[1], 1)
-    lines = [replace(line, band=band_of(line.top, tops)) for line in lines]
+    columns = [_lines(number, sides[column], column) for column in (0, 1)]
+    if aside is not None:
+        columns[aside] = [replace(line, aside=True) for line in columns[aside]]
+    lines = [replace(line, band=band_of(line.top, tops)) for line in rows + columns[0] + columns[1]]
     return sorted(lines, key=lambda line: line.order), gutter, tops

@@ -82,6 +82,8 @@ def _opens_paragraph(previous: Line | None, line: Line, *, in_caption: bool) -> 
     """
     if previous is None or line.new_paragraph or abs(line.size - previous.size) >= 1:
         return True
+    if line.aside != previous.aside:  # a sidebar's text never flows into the main column's
+        return True
     if _CAPTION.match(line.text):
         return True
     same_column = (previous.page, previous.band, previous.column) == (
@@ -96,18 +98,30 @@ def _opens_paragraph(previous: Line | None, line: Line, *, in_caption: bool) -> 
     return gap > 0.6 * line.size or indented
 
 
-def _paragraphs(lines: Sequence[Line], compounds: frozenset[str]) -> list[list[tuple[str, int]]]:
-    """Paragraphs as (text, page) runs, one run per page the paragraph touches."""
-    paragraphs: list[list[tuple[str, int]]] = []
+@dataclass(slots=True)
+class _Paragraph:
+    """A paragraph as (text, page) runs, one per page it touches; whether it is in a sidebar."""
+
+    runs: list[tuple[str, int]]
+    aside: bool
+
+    @property
+    def text(self) -> str:
+        return " ".join(text for text, _ in self.runs)
+
+
+def _paragraphs(lines: Sequence[Line], compounds: frozenset[str]) -> list[_Paragraph]:
+    """The lines' paragraphs, in order."""
+    paragraphs: list[_Paragraph] = []
     previous: Line | None = None
     in_caption = False
     for line in lines:
         text = line.text.strip()
         if _opens_paragraph(previous, line, in_caption=in_caption) or not paragraphs:
-            paragraphs.append([(text, line.page)])
+            paragraphs.append(_Paragraph([(text, line.page)], line.aside))
             in_caption = bool(_CAPTION.match(text))
         else:
-            runs = paragraphs[-1]
+            runs = paragraphs[-1].runs
             last_text, last_page = runs[-1]
             joined = join_lines(last_text, text, compounds)
             if line.page == last_page:
@@ -157,8 +171,9 @@ def build_sections(
 
     def flush() -> None:
         for paragraph in _paragraphs(run, compounds):
-            text = " ".join(text for text, _ in paragraph)
-            if _FRONT.match(text):
+            text = paragraph.text
+            # Before the first heading a sidebar holds the article's details, not its content.
+            if _FRONT.match(text) or (paragraph.aside and not trail):
                 part = DocPart.FRONT
             elif not trail and len(text) >= _PROSE_CHARS and _PROSE.search(text):
                 part = DocPart.BODY
@@ -166,7 +181,7 @@ def build_sections(
                 part = None
             block = current(part)
             separator = _PARAGRAPH_SEPARATOR
-            for piece, page in paragraph:
+            for piece, page in paragraph.runs:
                 block.add(piece, page, separator)
                 separator = " "
         run.clear()

@@ -155,3 +155,66 @@ def build_ligatures() -> bytes:
             pdf.text(x, 30 + LINE_MM * 2 * line, piece)
             x += pdf.get_string_width(piece)
     return bytes(pdf.output())
+
+
+SIDEBAR = [
+    "OPEN ACCESS",
+    "",
+    "EDITED BY",
+    "Maria Rossi, University of Padua, Italy",
+    "",
+    "*CORRESPONDENCE",
+    "Wei Chen",
+    "chen.wei@example.edu",
+    "",
+    "* These authors have contributed equally",
+    "to this work and share first authorship",
+    "",
+    "RECEIVED 27 December 2024",
+    "ACCEPTED 21 March 2025",
+    "",
+    "CITATION",
+    "Chen W and Rossi M (2025) Inflammation",
+    "predicts mortality. Front. Test. 1:1.",
+    "",
+    "COPYRIGHT",
+    "© 2025 Chen and Rossi. This is an open-",
+    "access article distributed under the terms",
+    "of the Creative Commons Attribution License.",
+]
+ABSTRACT = [
+    "Background: The role of the inflammation ratio in predicting",
+    "the long-term mortality of patients with the cardiometabolic",
+    "syndrome is unclear. This study investigates the correlation",
+    "between the inflammation ratio and the long-term mortality",
+    "risk in these patients.",
+    "Methods: A prospective cohort of 6,719 people was followed",
+    "for ten years, and Cox proportional hazards models related",
+    "the quartiles of the ratio to the risk of death.",
+    "Results: The ten-year incidence of all-cause mortality was",
+    "14.1%. For each quartile increase in the ratio, the hazard",
+    "of death rose by 15 percent.",
+]
+
+
+def build_sidebar_article() -> bytes:
+    """A first page as Frontiers sets it: a narrow sidebar of article details in small print
+    beside a wide main column holding the title and the abstract, their lines interleaved."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=6.5)
+    for number, line in enumerate(SIDEBAR):
+        pdf.text(12, 40 + 3.3 * number, line)
+    pdf.set_font("Helvetica", style="B", size=15)
+    pdf.text(75, 40, "Inflammation predicts mortality in the")
+    pdf.text(75, 47, "cardiometabolic syndrome")
+    pdf.set_font("Helvetica", size=9)
+    pdf.text(75, 56, "Wei Chen and Maria Rossi")
+    for number, line in enumerate(ABSTRACT):
+        pdf.text(75, 66 + 4.4 * number, line)
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=12)
+    pdf.text(20, 30, "Introduction")
+    write_lines(pdf, 20, 40, LEFT)
+    return bytes(pdf.output())

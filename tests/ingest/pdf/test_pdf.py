@@ -17,7 +17,14 @@ from pypdf.generic import ArrayObject, NameObject, NumberObject
 from ingest.documents import DocPart, Document, SectionKind
 from ingest.errors import EmptyDocumentError
 from ingest.pdf.loader import load_pdf
-from tests.support.pdfs import RUNNING_HEAD, Journal, build_article, scan_image, write_lines
+from tests.support.pdfs import (
+    RUNNING_HEAD,
+    Journal,
+    build_article,
+    build_sidebar_article,
+    scan_image,
+    write_lines,
+)
 from tests.support.system_tools import needs_tesseract
 
 
@@ -235,3 +242,18 @@ def test_ehag_tables_sit_under_the_section_that_cites_them(ehag: Document) -> No
     assert tables["2"].title == tables["1"].title
     assert tables["3"].title == "Special considerations in elderly (Table 3)"
     assert [tables[n].page_at(0) for n in "123"] == [8, 8, 9]
+
+
+def test_a_sidebar_beside_the_main_column_is_read_apart_as_front_matter(tmp_path: Path) -> None:
+    document = load(tmp_path, build_sidebar_article())
+    body = body_text(document)
+    front = "\n".join(s.text for s in document.sections if s.part is DocPart.FRONT)
+    # The abstract is read whole, in the main column's order, and is body.
+    assert (
+        "syndrome is unclear. This study investigates the correlation between the inflammation "
+        "ratio and the long-term mortality risk in these patients." in body
+    )
+    # The sidebar's details are front matter, kept whole, never inside the abstract.
+    assert "These authors have contributed equally to this work and share first authorship" in front
+    for detail in ("CORRESPONDENCE", "chen.wei@example.edu", "RECEIVED", "Chen W and Rossi M"):
+        assert detail not in body and detail in front
