@@ -16,6 +16,7 @@ class DocPart(enum.StrEnum):
     REFERENCES = "references"
     FRONT = "front"  # title block, authors' addresses, licence, received/accepted dates
     BACK = "back"  # funding, conflicts of interest, acknowledgements, data availability
+    SUMMARY = "summary"  # repeats the document's own text in brief (a drug label's Highlights)
 
 
 DOCUMENT_PARTS: tuple[str, ...] = tuple(part.value for part in DocPart)

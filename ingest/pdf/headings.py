@@ -26,8 +26,12 @@ logger = logging.getLogger(__name__)
 LARGER = 1.5
 _MAX_HEADING_CHARS = 150
 _CAPTION = re.compile(r"^(table|fig\.?|figure|box)\s+\w", re.IGNORECASE)
-# Headings that journals leave out of their outlines but that open the body.
-_UNLISTED = re.compile(r"^(abstract|summary)$", re.IGNORECASE)
+# Headings that outlines leave out but that open a part: a journal's abstract, a drug label's
+# Medication Guide (`ingest.pdf.label`).
+_UNLISTED = re.compile(
+    r"^(abstract|summary)$|^(medication guide|patient information|instructions for use)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +72,7 @@ def read_outline(reader: PdfReader, path: Path) -> list[OutlineEntry] | None:
     try:
         flat = _flatten(reader.outline)
         entries = [
-            (str(item.title or "").strip(), depth, reader.get_destination_page_number(item))
+            (str(item.title or "").strip(), depth, _page_index(reader, item))
             for item, depth in flat
         ]
     except (PyPdfError, KeyError, ValueError, TypeError, IndexError, AttributeError) as err:
@@ -95,6 +99,19 @@ def read_outline(reader: PdfReader, path: Path) -> list[OutlineEntry] | None:
         if depth >= lift
     ]
     return found or None
+
+
+def _page_index(reader: PdfReader, item: Any) -> int | None:
+    """The page (from 0) an outline entry points to.
+
+    Some producers (wkhtmltopdf, which renders DailyMed's drug labels) write the page's number
+    where a reference to the page belongs; PDFium follows those, and so does this.
+    """
+    number = reader.get_destination_page_number(item)
+    page = item.get("/Page")
+    if number is None and isinstance(page, int):
+        return int(page)
+    return number
 
 
 def _norm(text: str) -> str:

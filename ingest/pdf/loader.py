@@ -25,6 +25,7 @@ from ingest.documents import DocType, Document
 from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
 from ingest.pdf.furniture import drop_furniture
 from ingest.pdf.headings import font_headings, outline_headings, read_outline
+from ingest.pdf.label import label_headings
 from ingest.pdf.layout import X_TOLERANCE, Line, band_of, inside, page_lines, plumber_words
 from ingest.pdf.ocr import ocr_page
 from ingest.pdf.sections import build_sections
@@ -233,7 +234,7 @@ def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> 
     found = _read_pages(path, data, count)
     pages = drop_furniture(found.lines, found.heights)
     lines = [line for page in pages for line in page]
-    headings = outline_headings(lines, outline) if outline else font_headings(lines)
+    headings = label_headings(outline_headings(lines, outline) if outline else font_headings(lines))
     sections = build_sections(lines, headings, found.tables)
     if not sections:
         reasons = "; ".join(reason for _, reason in found.failed[:3])

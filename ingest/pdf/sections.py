@@ -28,9 +28,13 @@ _REFERENCES = re.compile(r"^(\d+\.?\s*)?(references|bibliography|literature cite
 _BACK = re.compile(
     r"acknowledg|funding|conflicts? of interest|competing interests?|disclosure|declarations?|"
     r"data (availability|sharing)|author contributions|ethics (statement|approval)|"
-    r"supplementary (material|data)",
+    r"supplementary (material|data)|principal display panel",
     re.IGNORECASE,
 )
+# A list of the document's own headings.
+_CONTENTS = re.compile(r"^((table of )?contents|full prescribing information: contents)\b", re.I)
+# A summary that repeats the document's own text: a drug label's Highlights.
+_SUMMARY = re.compile(r"^HIGHLIGHTS OF PRESCRIBING INFORMATION\b", re.IGNORECASE)
 # A figure's caption is a paragraph of its own, wherever it interrupts the prose.
 # ("Figure 2 Molecular mechanisms...", not prose that starts a line with "Figure 2 shows").
 _CAPTION = re.compile(r"^(Figure|FIGURE|Fig\.)\s+\d+[A-Za-z]?\s+[A-Z]")
@@ -53,6 +57,10 @@ def part_of(title: str) -> DocPart | None:
     """The part a heading opens, or None when it is body text."""
     if _REFERENCES.match(title.strip()):
         return DocPart.REFERENCES
+    if _SUMMARY.match(title):
+        return DocPart.SUMMARY
+    if _CONTENTS.match(title.strip()):
+        return DocPart.FRONT
     return DocPart.BACK if _BACK.search(title) else None
 
 

@@ -187,8 +187,8 @@ class Retriever:
                 per field (`{"doc_type": ["textbook", "guideline"]}`), `{"gte": .., "lte": ..}`
                 for numbers, and `page: n` or `page: (first, last)` for page ranges.
             parts: The document parts to search: some of body, references, front (title
-                block, licence), back (funding, conflicts); None for all. Chunks stored
-                without a part are body.
+                block, licence), back (funding, conflicts), summary (a drug label's
+                Highlights); None for all. Chunks stored without a part are body.
             offset: Hits to skip (for paging; an integer >= 0). Pages follow one ranking:
                 duplicates are dropped before the page is cut.
             score_threshold: Drop hits scoring below it (its scale depends on the mode; with

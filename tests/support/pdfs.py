@@ -218,3 +218,54 @@ def build_sidebar_article() -> bytes:
     pdf.text(20, 30, "Introduction")
     write_lines(pdf, 20, 40, LEFT)
     return bytes(pdf.output())
+
+
+# A drug label's pages as (text, bold) lines: Highlights, contents, the full information with
+# numbered sections and a boxed warning, a Medication Guide, a package label.
+LABEL_PAGES = [
+    [
+        ("HIGHLIGHTS OF PRESCRIBING INFORMATION", True),
+        ("WARNING: BLEEDING RISK", True),
+        ("Warfarin sodium can cause major or fatal bleeding. (5.1)", False),
+        ("INDICATIONS AND USAGE", True),
+        ("Warfarin is a vitamin K antagonist indicated for venous thrombosis. (1)", False),
+        ("FULL PRESCRIBING INFORMATION: CONTENTS*", True),
+        ("WARNING: BLEEDING RISK", True),
+        ("1 INDICATIONS AND USAGE", True),
+        ("5 WARNINGS AND PRECAUTIONS", True),
+    ],
+    [
+        ("WARNING: BLEEDING RISK", True),
+        ("Perform regular monitoring of INR in all treated patients.", False),
+        ("1 INDICATIONS AND USAGE", True),
+        ("Warfarin is indicated for the prophylaxis of venous thrombosis.", False),
+        ("5 WARNINGS AND PRECAUTIONS", True),
+        ("5.1 Hemorrhage", True),
+        ("Major bleeding occurred in 1.3% of patients in the first year.", False),
+        ("16 HOW SUPPLIED/STORAGE AND HANDLING", True),
+        ("The 5 mg tablets are peach, capsule-shaped and scored.", False),
+    ],
+    [
+        ("MEDICATION GUIDE", True),
+        ("Warfarin Sodium Tablets", True),
+        ("What is the most important information I should know about warfarin?", True),
+        ("Warfarin can cause bleeding which can be serious.", False),
+        ("PRINCIPAL DISPLAY PANEL - 5 mg Tablet Bottle Label", True),
+        ("NDC 12345-678-01 100 Tablets", False),
+    ],
+]
+
+
+def build_drug_label() -> bytes:
+    """A prescription drug label as DailyMed renders one: one column, bold headings."""
+    pdf = FPDF(format="Letter", unit="mm")
+    pdf.set_auto_page_break(auto=False)
+    for page in LABEL_PAGES:
+        pdf.add_page()
+        y = 25.0
+        for text, bold in page:
+            pdf.set_font("Helvetica", style="B" if bold else "", size=BODY_SIZE)
+            y += 3 if bold else 0  # a heading stands off the text above it
+            pdf.text(20, y, text)
+            y += LINE_MM
+    return bytes(pdf.output())

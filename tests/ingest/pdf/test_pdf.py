@@ -21,6 +21,7 @@ from tests.support.pdfs import (
     RUNNING_HEAD,
     Journal,
     build_article,
+    build_drug_label,
     build_sidebar_article,
     scan_image,
     write_lines,
@@ -257,3 +258,49 @@ def test_a_sidebar_beside_the_main_column_is_read_apart_as_front_matter(tmp_path
     assert "These authors have contributed equally to this work and share first authorship" in front
     for detail in ("CORRESPONDENCE", "chen.wei@example.edu", "RECEIVED", "Chen W and Rossi M"):
         assert detail not in body and detail in front
+
+
+def test_a_drug_label_reads_as_one_document_with_its_sections(tmp_path: Path) -> None:
+    document = load(tmp_path, build_drug_label(), "label.pdf")
+    sections = {(s.title, s.part): s.text for s in document.sections}
+
+    def holding(words: str) -> tuple[str | None, DocPart]:
+        return next(key for key, text in sections.items() if words in text)
+
+    # The Highlights repeat the full text: their own part, their headings under them.
+    assert holding("major or fatal bleeding") == (
+        "HIGHLIGHTS OF PRESCRIBING INFORMATION > WARNING: BLEEDING RISK",
+        DocPart.SUMMARY,
+    )
+    # The boxed warning and the numbered sections of the full information, nested by number.
+    assert holding("Perform regular monitoring") == ("WARNING: BLEEDING RISK", DocPart.BODY)
+    assert holding("1.3% of patients") == (
+        "5 WARNINGS AND PRECAUTIONS > 5.1 Hemorrhage",
+        DocPart.BODY,
+    )
+    assert holding("peach, capsule-shaped") == (
+        "16 HOW SUPPLIED/STORAGE AND HANDLING",
+        DocPart.BODY,
+    )
+    # The Medication Guide is a division of its own; the package label is back matter.
+    question = "What is the most important information I should know about warfarin?"
+    assert holding("can be serious") == (f"MEDICATION GUIDE > {question}", DocPart.BODY)
+    assert holding("NDC 12345-678-01")[1] is DocPart.BACK
+
+
+def test_an_outline_that_points_to_page_numbers_is_followed(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    # wkhtmltopdf (DailyMed's labels) writes a page's number where a page reference belongs.
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(build_drug_label())))
+    for title, page in [("HIGHLIGHTS OF PRESCRIBING INFORMATION", 0), ("5.1 Hemorrhage", 1)]:
+        entry = writer.add_outline_item(title=title, page_number=0).get_object()
+        entry.pop(NameObject("/A"), None)
+        entry[NameObject("/Dest")] = ArrayObject([NumberObject(page), NameObject("/Fit")])
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    with caplog.at_level(logging.WARNING):
+        document = load(tmp_path, buffer.getvalue(), "label.pdf")
+    assert not caplog.records
+    hemorrhage = next(s for s in document.sections if "1.3% of patients" in s.text)
+    assert hemorrhage.title == "5.1 Hemorrhage"  # the outline's entry: no "5 ..." in it
