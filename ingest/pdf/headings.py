@@ -26,11 +26,16 @@ logger = logging.getLogger(__name__)
 LARGER = 1.5
 _MAX_HEADING_CHARS = 150
 _CAPTION = re.compile(r"^(table|fig\.?|figure|box)\s+\w", re.IGNORECASE)
+# The heading of a reference list ("References", "7. Bibliography").
+REFERENCES_HEADING = re.compile(
+    r"^(\d+\.?\s*)?(references|bibliography|literature cited|works cited)$", re.IGNORECASE
+)
+# Text before the reference list that is enough to tell the body's size.
+_MIN_BODY_CHARS = 1000
 # Headings that outlines leave out but that open a part: a journal's abstract, a drug label's
 # Medication Guide (`ingest.pdf.label`).
 _UNLISTED = re.compile(
-    r"^(abstract|summary)$|^(medication guide|patient information|instructions for use)\b",
-    re.IGNORECASE,
+    r"(?i:^(abstract|summary)$)|^(MEDICATION GUIDE|PATIENT INFORMATION|INSTRUCTIONS FOR USE)\b"
 )
 
 
@@ -119,9 +124,19 @@ def _norm(text: str) -> str:
 
 
 def body_size(lines: Sequence[Line]) -> float:
-    """The font size (points) most of the text is set in."""
+    """The font size (points) most of the text is set in, before the reference list.
+
+    A short article's references and tables, in small print, can outweigh its text (a 4-page
+    BMC review: 7.5 pt against 10 pt); counted with them, every line of the text would be
+    "larger than the body" and read as a heading.
+    """
+    end = next(
+        (i for i, line in enumerate(lines) if REFERENCES_HEADING.match(line.text.strip())),
+        len(lines),
+    )
+    text = lines[:end] if sum(len(line.text) for line in lines[:end]) >= _MIN_BODY_CHARS else lines
     sizes: Counter[float] = Counter()
-    for line in lines:
+    for line in text:
         sizes[line.size] += len(line.text)
     return sizes.most_common(1)[0][0] if sizes else 0.0
 

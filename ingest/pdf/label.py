@@ -22,11 +22,10 @@ from ingest.pdf.headings import Heading
 HIGHLIGHTS = re.compile(r"^HIGHLIGHTS OF PRESCRIBING INFORMATION\b", re.IGNORECASE)
 _FULL_INFORMATION = re.compile(r"^FULL PRESCRIBING INFORMATION\b", re.IGNORECASE)
 _CONTENTS = re.compile(r"^FULL PRESCRIBING INFORMATION: CONTENTS", re.IGNORECASE)
-# The patients' part: a heading that opens it may have its subtitle and first question
-# joined to it ("MEDICATION GUIDE Warfarin ... What is the most important information ...").
-PATIENT_GUIDE = re.compile(
-    r"^(MEDICATION GUIDE|PATIENT INFORMATION|INSTRUCTIONS FOR USE)\b", re.IGNORECASE
-)
+# The patients' part, headed in capitals (its text says "read the Medication Guide"); the
+# heading may have its subtitle and first question joined to it ("MEDICATION GUIDE Warfarin
+# ... What is the most important information ...").
+PATIENT_GUIDE = re.compile(r"^(MEDICATION GUIDE|PATIENT INFORMATION|INSTRUCTIONS FOR USE)\b")
 # The full information's start, or the package labels: no division goes on past them.
 _ENDS_DIVISION = re.compile(r"^(FULL PRESCRIBING INFORMATION|.*PRINCIPAL DISPLAY PANEL)", re.I)
 # "2.1 Individualized Dosing": a numbered section of the full information.

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from ingest.documents import DocPart, Section, SectionKind
 from ingest.pdf.dehyphenate import hyphenated_words, join_lines
-from ingest.pdf.headings import Heading
+from ingest.pdf.headings import REFERENCES_HEADING, Heading
 from ingest.pdf.layout import Line
 from ingest.pdf.tables import PageTable
 
@@ -23,8 +23,6 @@ _PARAGRAPH_SEPARATOR = "\n\n"
 _INDENT = 4.0
 # ...and by less than this many font sizes.
 _MAX_INDENT = 2.5
-_REFERENCES = re.compile(r"^(\d+\.?\s*)?(references|bibliography|literature cited|works cited)$",
-                         re.IGNORECASE)  # fmt: skip
 _BACK = re.compile(
     r"acknowledg|funding|conflicts? of interest|competing interests?|disclosure|declarations?|"
     r"data (availability|sharing)|author contributions|ethics (statement|approval)|"
@@ -55,7 +53,7 @@ _PROSE_CHARS = 200
 
 def part_of(title: str) -> DocPart | None:
     """The part a heading opens, or None when it is body text."""
-    if _REFERENCES.match(title.strip()):
+    if REFERENCES_HEADING.match(title.strip()):
         return DocPart.REFERENCES
     if _SUMMARY.match(title):
         return DocPart.SUMMARY

@@ -18,6 +18,8 @@ from ingest.documents import DocPart, Document, SectionKind
 from ingest.errors import EmptyDocumentError
 from ingest.pdf.loader import load_pdf
 from tests.support.pdfs import (
+    LEFT,
+    RIGHT,
     RUNNING_HEAD,
     Journal,
     build_article,
@@ -304,3 +306,25 @@ def test_an_outline_that_points_to_page_numbers_is_followed(
     assert not caplog.records
     hemorrhage = next(s for s in document.sections if "1.3% of patients" in s.text)
     assert hemorrhage.title == "5.1 Hemorrhage"  # the outline's entry: no "5 ..." in it
+
+
+def test_a_long_reference_list_in_small_print_does_not_make_the_text_headings(
+    tmp_path: Path,
+) -> None:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=10)
+    pdf.text(20, 30, "Introduction")
+    write_lines(pdf, 20, 40, (LEFT + RIGHT) * 3)  # 10 pt prose, lines not ending sentences
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=10)
+    pdf.text(20, 30, "References")
+    pdf.set_font("Helvetica", size=7)
+    for number in range(1, 50):  # more characters than the text, in 7 pt
+        reference = f"{number}. Author A. A trial in heart failure. J Test Cardiol 2020;1:1-10."
+        pdf.text(20, 38 + 4.5 * number, reference)
+    document = load(tmp_path, bytes(pdf.output()), "short.pdf")
+    text = next(s for s in document.sections if "SGLT2 inhibitors lower the risk" in s.text)
+    assert text.title == "Introduction"
+    assert not any("drug classes" in (s.title or "") for s in document.sections)
