@@ -46,7 +46,8 @@ _FRONT = re.compile(
 )
 
 
-# Before the first heading, prose (an abstract, a lay summary) is body; the rest is front matter.
+# Before the first heading, prose (an abstract, a lay summary) is body, and so is all text past
+# the first page of a document without headings; the rest is front matter.
 _PROSE = re.compile(r"[a-z]{2}[.!?]\s+[A-Z]")
 _PROSE_CHARS = 200
 
@@ -149,6 +150,8 @@ def build_sections(
     that follows them on their page.
     """
     compounds = hyphenated_words(line.text for line in lines)
+    # Without a heading anywhere (a scan, a leaflet), text past the first page is not front.
+    first_page: float = lines[0].page if lines and not headings else float("inf")
     by_start = {heading.start: heading for heading in headings}
     trail: list[tuple[int, str, DocPart | None]] = []
     blocks: list[_Block] = []
@@ -181,7 +184,10 @@ def build_sections(
             # Before the first heading a sidebar holds the article's details, not its content.
             if _FRONT.match(text) or (paragraph.aside and not trail):
                 part = DocPart.FRONT
-            elif not trail and len(text) >= _PROSE_CHARS and _PROSE.search(text):
+            elif not trail and (
+                paragraph.runs[0][1] > first_page
+                or (len(text) >= _PROSE_CHARS and _PROSE.search(text))
+            ):
                 part = DocPart.BODY
             else:
                 part = None

@@ -18,6 +18,7 @@ from ingest.documents import DocPart, Document, SectionKind
 from ingest.errors import EmptyDocumentError
 from ingest.pdf.loader import load_pdf
 from tests.support.pdfs import (
+    BODY_SIZE,
     LEFT,
     RIGHT,
     RUNNING_HEAD,
@@ -328,3 +329,17 @@ def test_a_long_reference_list_in_small_print_does_not_make_the_text_headings(
     text = next(s for s in document.sections if "SGLT2 inhibitors lower the risk" in s.text)
     assert text.title == "Introduction"
     assert not any("drug classes" in (s.title or "") for s in document.sections)
+
+
+def test_a_document_without_headings_is_body_past_its_first_page(tmp_path: Path) -> None:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=BODY_SIZE - 2)  # a cover in smaller print: no heading
+    pdf.text(20, 40, "Your Guide to a Healthy Heart. NIH Publication No. 06-5269")
+    pdf.add_page()
+    write_lines(pdf, 20, 40, LEFT)
+    document = load(tmp_path, bytes(pdf.output()), "leaflet.pdf")
+    parts = {s.part: s.text for s in document.sections}
+    assert "NIH Publication" in parts[DocPart.FRONT]  # the cover
+    assert "reduced ejection fraction" in parts[DocPart.BODY]
