@@ -69,6 +69,7 @@ class Line:
     band: int = 0
     new_paragraph: bool = False
     aside: bool = False  # in a sidebar beside the main column (affiliations, article info)
+    x1: float = 0.0  # where the line ends (0: not known, as OCR gives lines)
 
     @property
     def order(self) -> tuple[int, int, float]:
@@ -214,6 +215,7 @@ def _line(page: int, words: list[Mapping[str, Any]], column: int) -> Line | None
         top=min(word["top"] for word in words),
         bottom=max(word["bottom"] for word in words),
         x0=words[0]["x0"],
+        x1=max(word["x1"] for word in words),
         size=round(statistics.median(sizes) * 2) / 2,
         bold=bold_chars * 2 > sum(len(word["text"]) for word in words),
         column=column,

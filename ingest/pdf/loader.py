@@ -23,6 +23,7 @@ from tqdm.auto import tqdm
 
 from ingest.documents import DocType, Document
 from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
+from ingest.pdf.borderless import table_rows
 from ingest.pdf.furniture import drop_furniture
 from ingest.pdf.headings import font_headings, outline_headings, read_outline
 from ingest.pdf.label import label_headings
@@ -233,7 +234,7 @@ def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> 
     outline = read_outline(reader, path)
     found = _read_pages(path, data, count)
     pages = drop_furniture(found.lines, found.heights)
-    lines = [line for page in pages for line in page]
+    lines = [line for page in pages for line in table_rows(page)]
     headings = label_headings(outline_headings(lines, outline) if outline else font_headings(lines))
     sections = build_sections(lines, headings, found.tables)
     if not sections:

@@ -269,3 +269,29 @@ def build_drug_label() -> bytes:
             pdf.text(20, y, text)
             y += LINE_MM
     return bytes(pdf.output())
+
+
+# A booklet's borderless table: (left cell, right cell lines), set in two unequal columns.
+SWAPS = [
+    ("Instead of", ["Replace With"]),
+    ("Oil-packed tuna", ["Water-packed tuna"]),
+    ("Regular margarine", ["Light-spread, reduced-calorie, or diet", "margarines, trans fat-free"]),
+    ("Regular mayonnaise", ["Light or diet mayonnaise"]),
+    ("Whole eggs", ["Egg whites"]),
+    ("Cookies", ["Graham crackers, ginger snaps"]),
+]
+
+
+def build_booklet_table() -> bytes:
+    """A page that is a table without rules, as patient booklets set them."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.set_auto_page_break(auto=False)
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=BODY_SIZE)
+    y = 45.0
+    for left, right in SWAPS:
+        pdf.text(20, y, left)
+        for line in right:
+            pdf.text(75, y, line)
+            y += LINE_MM
+    return bytes(pdf.output())

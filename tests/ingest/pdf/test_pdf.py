@@ -24,6 +24,7 @@ from tests.support.pdfs import (
     RUNNING_HEAD,
     Journal,
     build_article,
+    build_booklet_table,
     build_drug_label,
     build_sidebar_article,
     scan_image,
@@ -343,3 +344,12 @@ def test_a_document_without_headings_is_body_past_its_first_page(tmp_path: Path)
     parts = {s.part: s.text for s in document.sections}
     assert "NIH Publication" in parts[DocPart.FRONT]  # the cover
     assert "reduced ejection fraction" in parts[DocPart.BODY]
+
+
+def test_a_table_without_rules_is_read_row_by_row(tmp_path: Path) -> None:
+    document = load(tmp_path, build_booklet_table(), "booklet.pdf")
+    text = "\n\n".join(s.text for s in document.sections)
+    assert "Regular mayonnaise | Light or diet mayonnaise" in text
+    assert "Oil-packed tuna | Water-packed tuna" in text
+    # A wrapped cell stays with its row.
+    assert "Regular margarine | Light-spread, reduced-calorie, or diet margarines" in text
