@@ -3,11 +3,12 @@
 A table set without rules (booklets and guidelines set most of theirs so) leaves a blank strip
 between its columns, so the column finder (`ingest.pdf.layout`) reads it as two columns of
 prose, left column first, and its rows are lost. What tells a two-column table from two
-columns of prose: its cells sit on the same rows across the strip, and either its columns
-differ in width (prose columns are set alike) or its left cells stop short of the strip
-(prose fills its column). Such a band of a page is read top to bottom instead, the cells of a
-row joined by " | ", each row opening a paragraph. Ruled tables are found before this, from
-their rules (`ingest.pdf.rules`), and never reach it.
+columns of prose: its cells sit on the same rows across the strip, and its columns differ in
+width (prose columns are set alike; cells that stop short of the strip did not tell: ragged
+prose does too). Such a band of a page is read top to bottom instead, the cells of a row
+joined by " | ", each row opening a paragraph. A table of two equal columns is still read
+column by column. Ruled tables are found before this, from their rules (`ingest.pdf.rules`),
+and never reach it.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ _ROW_TOLERANCE = 2.5
 _MIN_ROWS = 3
 # ...and that share of the shorter column's lines have a cell beside them...
 _PAIRED = 0.8
-# ...and either one column is narrower than this share of the other's width...
+# ...and one column is narrower than this share of the other's width.
 _WIDTH_RATIO = 0.75
-# ...or most left cells leave more than this share of their column empty.
-_CELL_ROOM = 0.25
 
 
 def _width(lines: Sequence[Line]) -> float:
@@ -38,11 +37,7 @@ def _is_table(left: Sequence[Line], right: Sequence[Line], paired: Sequence[Line
     if len(paired) < max(_MIN_ROWS, _PAIRED * min(len(left), len(right))):
         return False
     narrow, wide = sorted((_width(left), _width(right)))
-    if narrow < _WIDTH_RATIO * wide:
-        return True
-    edge = min(line.x0 for line in right)
-    room = edge - min(line.x0 for line in left)
-    return sum(edge - cell.x1 > _CELL_ROOM * room for cell in paired) * 2 > len(paired)
+    return narrow < _WIDTH_RATIO * wide
 
 
 def table_rows(page: Sequence[Line]) -> list[Line]:
