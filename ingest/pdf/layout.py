@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ingest.pdf.words import joins_across_fonts
+from ingest.pdf.words import compose_accents, joins_across_fonts
 
 if TYPE_CHECKING:
     from pdfplumber.page import Page
@@ -249,7 +249,7 @@ def plumber_words(page: Page) -> list[dict[str, Any]]:
             and 0 <= word["x0"] - last["x1"] <= X_TOLERANCE
             and joins_across_fonts(last["text"], word["text"])
         ):
-            last.update(text=last["text"] + word["text"], x1=word["x1"])
+            last.update(text=compose_accents(last["text"] + word["text"]), x1=word["x1"])
             last["bottom"] = max(last["bottom"], word["bottom"])
         else:
             words.append(dict(word))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import math
+import unicodedata
 from dataclasses import dataclass
 from typing import NamedTuple, TypedDict
 
@@ -184,7 +185,7 @@ def _lines_of(chars: list[_Char]) -> list[list[_Char]]:
 def _word(glyphs: list[Word]) -> Word:
     first = glyphs[0]
     return Word(
-        text="".join(glyph["text"] for glyph in glyphs),
+        text=compose_accents("".join(glyph["text"] for glyph in glyphs)),
         x0=first["x0"],
         x1=max(glyph["x1"] for glyph in glyphs),
         top=min(glyph["top"] for glyph in glyphs),
@@ -194,13 +195,39 @@ def _word(glyphs: list[Word]) -> Word:
     )
 
 
+# Marks that producers set from another font inside a word: an apostrophe ("President" "’" "s"),
+# a spacing accent over the letter before it ("Inandikliog" "˘" "lu" is "Inandiklioğlu"), with
+# the combining accent each stands for.
+_APOSTROPHES = frozenset("'’")
+_SPACING_ACCENTS = {
+    "˘": "\u0306", "¨": "\u0308", "´": "\u0301", "ˆ": "\u0302", "˜": "\u0303", "ˇ": "\u030c",
+    "˚": "\u030a", "¸": "\u0327", "˛": "\u0328", "˙": "\u0307",
+}  # fmt: skip
+_IN_WORD_MARKS = _APOSTROPHES | frozenset(_SPACING_ACCENTS)
+
+
 def joins_across_fonts(left: str, right: str) -> bool:
-    """Whether two runs in different fonts, touching, are one word: a letter meets a letter.
+    """Whether two runs in different fonts, touching, are one word.
 
     PDF producers draw ligatures (ﬁ, ﬂ, ﬀ, ﬃ, ﬄ) from another font than the word's; "classi"
-    "ﬁ" "ed" is one word. A font change next to a digit or a mark still parts ("(" "Figure").
+    "ﬁ" "ed" is one word, and so is a word with an apostrophe or an accent set from another
+    font. A font change next to a digit or another mark still parts ("(" "Figure").
     """
-    return left[-1:].isalpha() and right[:1].isalpha()
+    end, start = left[-1:], right[:1]
+    return (end.isalpha() or end in _IN_WORD_MARKS) and (
+        start.isalpha() or (end.isalpha() and start in _IN_WORD_MARKS)
+    )
+
+
+def compose_accents(text: str) -> str:
+    """A word's spacing accents joined to their letters: "Inandiklio˘glu" reads "...oğlu"."""
+    if not any(char in _SPACING_ACCENTS for char in text):
+        return text
+    combined = "".join(
+        _SPACING_ACCENTS[char] if char in _SPACING_ACCENTS and before.isalpha() else char
+        for before, char in zip(" " + text, text, strict=False)
+    )
+    return unicodedata.normalize("NFC", combined)
 
 
 def _words(chars: list[_Char], x_tolerance: float) -> list[Word]:

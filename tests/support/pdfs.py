@@ -3,6 +3,7 @@ optionally a scanned page; the PDF tests read it as they read real articles."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from fpdf import FPDF
@@ -134,8 +135,15 @@ LIGATURE_WORDS = (
 )
 
 
-def build_ligatures() -> bytes:
-    """One line per ligature word, the ligature set in DejaVu Serif inside DejaVu Sans."""
+# Words with a mark set from another font, as (before, mark, after, the word as read).
+IN_WORD_MARKS = (
+    ("President", "’", "s", "President’s"),
+    ("Inandikliog", "˘", "lu", "Inandiklioğlu"),  # a spacing breve over the g
+)
+
+
+def build_ligatures(words: Sequence[tuple[str, ...]] = LIGATURE_WORDS) -> bytes:
+    """One line per word, its middle piece set in DejaVu Serif inside DejaVu Sans."""
     import matplotlib  # the eval extra's; its DejaVu fonts have every ligature glyph
 
     fonts = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -143,7 +151,7 @@ def build_ligatures() -> bytes:
     pdf.add_page()
     pdf.add_font("Sans", fname=str(fonts / "DejaVuSans.ttf"))
     pdf.add_font("Serif", fname=str(fonts / "DejaVuSerif.ttf"))
-    for line, (before, ligature, after) in enumerate(LIGATURE_WORDS):
+    for line, (before, ligature, after, *_) in enumerate(words):
         x = 20.0
         for piece, font in (
             ("The ", "Sans"),

@@ -20,7 +20,7 @@ from ingest.pdf.loader import load_pdf
 from ingest.pdf.rules import on_sheet
 from ingest.pdf.tables import PageTable, find_tables
 from ingest.pdf.words import PageText, read_page
-from tests.support.pdfs import LIGATURE_WORDS, build_article, build_ligatures
+from tests.support.pdfs import IN_WORD_MARKS, LIGATURE_WORDS, build_article, build_ligatures
 
 # PDFium puts a word's top from its font's size, pdfplumber from the font's box: a point or two.
 _TOP_SLACK = 2.5
@@ -159,3 +159,15 @@ def test_a_ligature_from_another_font_stays_inside_its_word(
         assert any(unicodedata.normalize("NFKC", w) == whole for w in words), words
     document = load_pdf(Path("ligatures.pdf"), build_ligatures(), "0" * 64, None)
     assert f"The {whole} was seen." in " ".join(s.text for s in document.sections)
+
+
+@pytest.mark.parametrize(("before", "mark", "after", "word"), IN_WORD_MARKS)
+def test_an_apostrophe_or_accent_from_another_font_stays_inside_its_word(
+    before: str, mark: str, after: str, word: str
+) -> None:
+    data = build_ligatures(IN_WORD_MARKS)
+    ((fast, slow),) = _both(data)
+    for words in ([w["text"] for w in fast.words], [w["text"] for w in plumber_words(slow)]):
+        assert word in words, words
+    document = load_pdf(Path("marks.pdf"), data, "0" * 64, None)
+    assert f"The {word} was seen." in " ".join(s.text for s in document.sections)
