@@ -28,8 +28,26 @@ _CONTENTS = re.compile(r"^FULL PRESCRIBING INFORMATION: CONTENTS", re.IGNORECASE
 PATIENT_GUIDE = re.compile(r"^(MEDICATION GUIDE|PATIENT INFORMATION|INSTRUCTIONS FOR USE)\b")
 # The full information's start, or the package labels: no division goes on past them.
 _ENDS_DIVISION = re.compile(r"^(FULL PRESCRIBING INFORMATION|.*PRINCIPAL DISPLAY PANEL)", re.I)
+# The Highlights' opening words, which DailyMed's PDFs carry as their title.
+_HIGHLIGHTS_OPENING = re.compile(
+    r"These highlights do not include all the information needed to use (.+?) safely", re.I
+)
 # "2.1 Individualized Dosing": a numbered section of the full information.
 _NUMBERED = re.compile(r"^(\d+(?:\.\d+)*)\s+\S")
+
+
+def label_name(title: str) -> str | None:
+    """The drug a label names ("WARFARIN SODIUM TABLETS"), or None.
+
+    Where the title is the Highlights' opening paragraph, as DailyMed's PDFs have it.
+
+    Example:
+        >>> label_name("These highlights do not include all the information needed to use "
+        ...            "LISINOPRIL TABLETS safely and effectively. See full prescribing ...")
+        'LISINOPRIL TABLETS'
+    """
+    found = _HIGHLIGHTS_OPENING.search(title)
+    return found.group(1).strip() if found else None
 
 
 def is_label(headings: Sequence[Heading]) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -26,7 +27,7 @@ from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
 from ingest.pdf.borderless import table_rows
 from ingest.pdf.furniture import drop_furniture
 from ingest.pdf.headings import font_headings, outline_headings, read_outline
-from ingest.pdf.label import label_headings
+from ingest.pdf.label import label_headings, label_name
 from ingest.pdf.layout import X_TOLERANCE, Line, band_of, inside, page_lines, plumber_words
 from ingest.pdf.ocr import ocr_page
 from ingest.pdf.sections import build_sections
@@ -46,6 +47,9 @@ _MIN_TEXT_CHARS_PER_PAGE = 20
 # a fax header) on top of it.
 _SCAN_AREA_SHARE = 0.5
 _MAX_CHARS_ON_SCAN = 200
+# A metadata title longer than this is a paragraph: its first sentence is the title.
+_LONGEST_TITLE = 200
+_SENTENCE_END = re.compile(r"(?<=\w)\.\s+(?=[A-Z])")
 # Files with at least this many pages show a progress bar, page by page.
 _PROGRESS_PAGES = 50
 
@@ -113,7 +117,10 @@ def _title(reader: PdfReader, path: Path) -> str:
         title = (reader.metadata or {}).get("/Title")
     except (PdfReadError, PyPdfError):
         title = None
-    title = str(title).strip() if title else ""
+    title = " ".join(str(title).split()) if title else ""
+    title = label_name(title) or title
+    if len(title) > _LONGEST_TITLE:
+        title = _SENTENCE_END.split(title, maxsplit=1)[0]
     return title if len(title) > 3 else path.name
 
 

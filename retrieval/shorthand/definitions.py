@@ -59,13 +59,18 @@ class DefinitionCount:
 
 
 def is_short_form(candidate: str) -> bool:
-    """Whether `candidate` can be an abbreviation (the paper's rules, plus an upper-case letter)."""
+    """Whether `candidate` can be an abbreviation (the paper's rules, plus an upper-case letter).
+
+    A capitalised word is not one: "Warfarin (war' far in)" is a pronunciation guide, not a
+    definition; two-letter ones ("Hb") still are.
+    """
     return (
         2 <= len(candidate) <= 10
         and len(candidate.split()) <= 2
         and candidate[0].isalnum()
         and any(c.isalpha() for c in candidate)
         and any(c.isupper() for c in candidate)
+        and not (len(candidate) > 3 and candidate.isalpha() and candidate == candidate.capitalize())
     )
 
 

@@ -48,6 +48,7 @@ def test_finds_the_definitions_a_text_makes(text: str, expected: list[Definition
         "treated in Heart Failure with Preserved Ejection Fraction (I-PRESERVE)",  # 'in'
         "the mean was 12 (IQR",  # no closing parenthesis
         "the score. Then (EF) was",  # a sentence ends between them
+        "MEDICATION GUIDE Warfarin (war' far in) Sodium Tablets",  # a pronunciation guide
     ],
 )
 def test_reads_no_definition_into_other_parentheses(text: str) -> None:
