@@ -170,6 +170,16 @@ def ingest(
             "(a built corpus keeps its own; changing it needs --recreate).",
         ),
     ] = None,
+    parse_workers: Annotated[
+        int | None,
+        typer.Option(
+            "--parse-workers",
+            min=1,
+            max=64,
+            help="Processes parsing files ahead of the writes [default: the `parse_workers` "
+            "setting, 1]; more pay off for batches of PDFs.",
+        ),
+    ] = None,
     json_path: JsonOpt = None,
     *,
     common: Common,
@@ -187,6 +197,7 @@ def ingest(
         raise typer.BadParameter("--recreate and --dry-run exclude each other")
     settings = common.settings(
         quantization=quantization,
+        parse_workers=parse_workers,
         context_template=None
         if context_template is None
         else context_template.replace("\\n", "\n"),

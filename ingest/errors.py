@@ -15,6 +15,10 @@ class IngestError(Exception):
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {reason}")
 
+    def __reduce__(self) -> tuple[type[IngestError], tuple[str, str, int | None]]:
+        """Pickled by its own arguments, so a parse worker's error reaches the run whole."""
+        return (type(self), (self.path, self.reason, self.line))
+
 
 class UnsupportedFormatError(IngestError, ValueError):
     """A file type CardioRAG has no loader for."""

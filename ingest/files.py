@@ -1,7 +1,8 @@
 """One file of an ingest run: read, diffed against the catalog, chunked and written, or failed.
 
-A failing file is recorded with its reason and never stops the run; a dry run counts what
-would change and writes nothing.
+A file is planned (read, hashed, skipped when unchanged), parsed (`ingest.parse_pool`, maybe in
+another process) and written. A failing file is recorded with its reason and never stops the
+run; a dry run counts what would change and writes nothing.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from tqdm.auto import tqdm
 
 from ingest.diff import document_diff, unchanged_file
 from ingest.errors import IngestError
-from ingest.loaders import RECORD_SUFFIXES, LoadOptions, file_sha256, load_file
+from ingest.loaders import RECORD_SUFFIXES, LoadedFile, LoadOptions, file_sha256
 from ingest.options import ProgressCallback
+from ingest.parse_pool import ParseJob
 from ingest.prepared import PreparedCorpus
 from ingest.record_files import RecordFile, record_file_version
 from ingest.report import FileFailure, IngestReport
@@ -64,29 +66,36 @@ class FileIngestor:
                 self.index.record_failure(self.corpus, path, sha256, reason)
         self.unrecorded.clear()
 
-    def ingest_file(self, path: Path, options: LoadOptions) -> None:
-        """A PDF or text file (one document), or a record file (one document per record)."""
+    def plan(self, path: Path, options: LoadOptions) -> ParseJob | None:
+        """The file as a job to parse, or None where it needs no parsing.
+
+        A record file (one document per record) is ingested here, part by part; a file whose
+        bytes are the version already stored is counted as unchanged; an unreadable one fails.
+        """
         if path.suffix.lower() in RECORD_SUFFIXES:
             self._ingest_records(path, options)
-            return
+            return None
         try:
             data = path.read_bytes()
         except OSError as err:
             self.fail(path, "", err)
-            return
+            return None
         sha256 = file_sha256(data)
-        catalog = self.index.catalog
-        state = catalog.source_state(self.corpus, str(path))
+        state = self.index.catalog.source_state(self.corpus, str(path))
         same = unchanged_file(state, sha256, len(state.documents))
         if same is not None:
             self.report.count(same)
+            return None
+        return ParseJob(path, data, sha256)
+
+    def write(self, job: ParseJob, parsed: LoadedFile | IngestError) -> None:
+        """A parsed PDF or text file (one document): checked, counted, chunked and written."""
+        path, sha256 = job.path, job.sha256
+        if isinstance(parsed, IngestError):
+            self.fail(path, sha256, parsed)
             return
-        try:
-            loaded = load_file(path, data, options)
-        except IngestError as err:
-            self.fail(path, sha256, err)
-            return
-        (document,) = loaded.documents  # a PDF or text file is one document
+        catalog = self.index.catalog
+        (document,) = parsed.documents  # a PDF or text file is one document
         owner = catalog.doc_id_owners(self.corpus, [document.doc_id]).get(document.doc_id)
         if owner is not None and owner != str(path):
             self.fail(
@@ -99,7 +108,7 @@ class FileIngestor:
                 ),
             )
             return
-        diff = document_diff(state.documents, document)
+        diff = document_diff(catalog.source_state(self.corpus, str(path)).documents, document)
         if self.prepared is not None and not diff.unchanged:
             try:
                 self.prepared.check_fields(path, [document])

@@ -44,6 +44,7 @@ class IngestOptions:
     context_template: str | None = None
     batch_size: int = 32
     show_progress: bool = False
+    parse_workers: int = 1  # processes parsing files ahead of the writes (`ingest.parse_pool`)
 
     @classmethod
     def from_settings(
@@ -54,5 +55,6 @@ class IngestOptions:
             "overlap_tokens": settings.chunk_overlap_tokens,
             "context_template": settings.context_template,
             "batch_size": settings.embed_batch_size,
+            "parse_workers": settings.parse_workers,
         }
         return cls(corpus=corpus, models=models, **(chosen | fields))

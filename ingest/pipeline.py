@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -18,6 +18,7 @@ from ingest.chunking import requested_chunking
 from ingest.files import FileIngestor
 from ingest.loaders import discover_files
 from ingest.options import EncoderLoader, IngestOptions, ProgressCallback, no_progress
+from ingest.parse_pool import ParseJob, parse_ahead
 from ingest.points import PointBuilder
 from ingest.prepared import PreparedCorpus, corpus_model
 from ingest.report import FileFailure, IngestReport, ModelRun
@@ -120,11 +121,18 @@ def ingest_paths(
     ingestor = FileIngestor(
         index, report, prepared, show_progress=options.show_progress, progress=progress
     )
-    for done, path in enumerate(
-        tqdm(files, desc="parse", unit="file", disable=not options.show_progress), start=1
-    ):
-        ingestor.ingest_file(path, options.load)
-        progress("parse", done, len(files))
+
+    def planned() -> Iterator[ParseJob]:
+        """The files that need parsing; the others are counted (or written, records) here."""
+        bar = tqdm(files, desc="parse", unit="file", disable=not options.show_progress)
+        for done, path in enumerate(bar, start=1):
+            job = ingestor.plan(path, options.load)
+            progress("parse", done, len(files))
+            if job is not None:
+                yield job
+
+    for job, parsed in parse_ahead(planned(), options.load, options.parse_workers):
+        ingestor.write(job, parsed)
     ingestor.record_deferred_failures()
     if not dry_run and corpus in index.catalog.corpus_names():
         index.scan_definitions(corpus)  # documents written before definitions were kept

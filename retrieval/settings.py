@@ -143,6 +143,14 @@ class Settings(BaseSettings):
         "`cardiorag ingest --recreate`.",
     )
     embed_batch_size: int = Field(32, ge=1)
+    parse_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description="Processes that parse files (PDFs above all) ahead of the writes; 1 parses "
+        "in the ingest's own process. More pay off for batches of PDFs, most on a GPU machine, "
+        "where embedding waits for parsing (docs/pdf.md, Speed).",
+    )
     disk_reserve_mb: int = Field(
         512,
         ge=0,
