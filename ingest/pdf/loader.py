@@ -24,7 +24,7 @@ from tqdm.auto import tqdm
 
 from ingest.documents import DocType, Document
 from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
-from ingest.pdf.borderless import table_rows
+from ingest.pdf.borderless import borderless_tables
 from ingest.pdf.furniture import drop_furniture
 from ingest.pdf.headings import font_headings, outline_headings, read_outline
 from ingest.pdf.label import label_headings, label_name
@@ -240,8 +240,11 @@ def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> 
         raise EmptyDocumentError(path, "the PDF has no pages")
     outline = read_outline(reader, path)
     found = _read_pages(path, data, count)
-    pages = drop_furniture(found.lines, found.heights)
-    lines = [line for page in pages for line in table_rows(page)]
+    lines: list[Line] = []
+    for page in drop_furniture(found.lines, found.heights):
+        text, tables = borderless_tables(page)
+        lines.extend(text)
+        found.tables.extend(tables)
     headings = label_headings(outline_headings(lines, outline) if outline else font_headings(lines))
     sections = build_sections(lines, headings, found.tables)
     if not sections:
