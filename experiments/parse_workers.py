@@ -1,6 +1,6 @@
 """Pages per second of parsing a folder of PDFs with 1, 2 and 4 parse workers.
 
-Each count parses every PDF once through `ingest.parse_pool.parse_ahead`, as `cardiorag ingest
+Each count parses every PDF once through `ingest.loaders.parse_ahead`, as `cardiorag ingest
 --parse-workers N` does, pool start-up (spawned processes importing the reader) included.
 
     .venv/bin/python -m experiments.parse_workers DIR --json benchmarks/results/parse_workers.json
@@ -17,8 +17,7 @@ from typing import Annotated
 
 import typer
 
-from ingest.loaders import LoadedFile, LoadOptions, file_sha256
-from ingest.parse_pool import ParseJob, parse_ahead
+from ingest.loaders import LoadedFile, LoadOptions, ParseJob, file_sha256, parse_ahead
 
 
 def pages_per_second(folder: Path, workers: int) -> tuple[int, float]:

@@ -1,8 +1,8 @@
 """One file of an ingest run: read, diffed against the catalog, chunked and written, or failed.
 
-A file is planned (read, hashed, skipped when unchanged), parsed (`ingest.parse_pool`, maybe in
-another process) and written. A failing file is recorded with its reason and never stops the
-run; a dry run counts what would change and writes nothing.
+A file is planned (read, hashed, skipped when unchanged), parsed (`ingest.loaders.parse_ahead`,
+maybe in another process) and written. A failing file is recorded with its reason and never
+stops the run; a dry run counts what would change and writes nothing.
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from tqdm.auto import tqdm
 
 from ingest.diff import document_diff, unchanged_file
 from ingest.errors import IngestError
-from ingest.loaders import RECORD_SUFFIXES, LoadedFile, LoadOptions, file_sha256
+from ingest.loaders import RECORD_SUFFIXES, LoadedFile, LoadOptions, ParseJob, file_sha256
 from ingest.options import ProgressCallback
-from ingest.parse_pool import ParseJob
 from ingest.prepared import PreparedCorpus
 from ingest.record_files import RecordFile, record_file_version
 from ingest.report import FileFailure, IngestReport

@@ -44,7 +44,8 @@ class IngestOptions:
     context_template: str | None = None
     batch_size: int = 32
     show_progress: bool = False
-    parse_workers: int = 1  # processes parsing files ahead of the writes (`ingest.parse_pool`)
+    # Processes parsing files ahead of the writes (`ingest.loaders.parse_ahead`).
+    parse_workers: int = 1
 
     @classmethod
     def from_settings(

@@ -16,9 +16,8 @@ from tqdm.auto import tqdm
 from adapters.context_template import ContextTemplate
 from ingest.chunking import requested_chunking
 from ingest.files import FileIngestor
-from ingest.loaders import discover_files
+from ingest.loaders import ParseJob, discover_files, parse_ahead
 from ingest.options import EncoderLoader, IngestOptions, ProgressCallback, no_progress
-from ingest.parse_pool import ParseJob, parse_ahead
 from ingest.points import PointBuilder
 from ingest.prepared import PreparedCorpus, corpus_model
 from ingest.report import FileFailure, IngestReport, ModelRun

@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ingest.errors import IngestError, UnreadableFileError
-from ingest.loaders import LoadedFile, LoadOptions, file_sha256
-from ingest.parse_pool import ParseJob, parse_ahead
+from ingest.loaders import LoadedFile, LoadOptions, ParseJob, file_sha256, parse_ahead
 from tests.support.pdfs import build_article, build_drug_label
 
 
