@@ -96,6 +96,7 @@ def borderless_tables(page: Sequence[Line]) -> tuple[list[Line], list[PageTable]
             read.extend(band)
             continue
         table_lines = [*left, *right]
-        read.extend(line for line in band if all(line is not cell for cell in table_lines))
+        cells = {id(line) for line in table_lines}
+        read.extend(line for line in band if id(line) not in cells)
         tables.append(_table(table_lines, beside, number))
     return read, tables

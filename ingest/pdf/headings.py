@@ -32,11 +32,13 @@ REFERENCES_HEADING = re.compile(
 )
 # Text before the reference list that is enough to tell the body's size.
 _MIN_BODY_CHARS = 1000
+# A drug label's part for patients, headed in capitals (its text says "read the Medication
+# Guide"); the heading may have its subtitle and first question joined to it ("MEDICATION GUIDE
+# Warfarin ... What is the most important information ...").
+PATIENT_GUIDE = re.compile(r"^(MEDICATION GUIDE|PATIENT INFORMATION|INSTRUCTIONS FOR USE)\b")
 # Headings that outlines leave out but that open a part: a journal's abstract, a drug label's
 # Medication Guide (`ingest.pdf.label`).
-_UNLISTED = re.compile(
-    r"(?i:^(abstract|summary)$)|^(MEDICATION GUIDE|PATIENT INFORMATION|INSTRUCTIONS FOR USE)\b"
-)
+_UNLISTED = re.compile(rf"(?i:^(abstract|summary)$)|{PATIENT_GUIDE.pattern}")
 
 
 @dataclass(frozen=True, slots=True)

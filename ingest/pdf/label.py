@@ -17,15 +17,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
-from ingest.pdf.headings import Heading
+from ingest.pdf.headings import PATIENT_GUIDE, Heading
 
 HIGHLIGHTS = re.compile(r"^HIGHLIGHTS OF PRESCRIBING INFORMATION\b", re.IGNORECASE)
 _FULL_INFORMATION = re.compile(r"^FULL PRESCRIBING INFORMATION\b", re.IGNORECASE)
 _CONTENTS = re.compile(r"^FULL PRESCRIBING INFORMATION: CONTENTS", re.IGNORECASE)
-# The patients' part, headed in capitals (its text says "read the Medication Guide"); the
-# heading may have its subtitle and first question joined to it ("MEDICATION GUIDE Warfarin
-# ... What is the most important information ...").
-PATIENT_GUIDE = re.compile(r"^(MEDICATION GUIDE|PATIENT INFORMATION|INSTRUCTIONS FOR USE)\b")
 # The full information's start, or the package labels: no division goes on past them.
 _ENDS_DIVISION = re.compile(r"^(FULL PRESCRIBING INFORMATION|.*PRINCIPAL DISPLAY PANEL)", re.I)
 # The Highlights' opening words, which DailyMed's PDFs carry as their title.

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from ingest.documents import DocPart, Section, SectionKind
 from ingest.pdf.dehyphenate import hyphenated_words, join_lines
 from ingest.pdf.headings import REFERENCES_HEADING, Heading
+from ingest.pdf.label import HIGHLIGHTS
 from ingest.pdf.layout import Line
 from ingest.pdf.tables import PageTable
 
@@ -31,8 +32,6 @@ _BACK = re.compile(
 )
 # A list of the document's own headings.
 _CONTENTS = re.compile(r"^((table of )?contents|full prescribing information: contents)\b", re.I)
-# A summary that repeats the document's own text: a drug label's Highlights.
-_SUMMARY = re.compile(r"^HIGHLIGHTS OF PRESCRIBING INFORMATION\b", re.IGNORECASE)
 # A figure's caption is a paragraph of its own, wherever it interrupts the prose.
 # ("Figure 2 Molecular mechanisms...", not prose that starts a line with "Figure 2 shows").
 _CAPTION = re.compile(r"^(Figure|FIGURE|Fig\.)\s+\d+[A-Za-z]?\s+[A-Z]")
@@ -56,7 +55,7 @@ def part_of(title: str) -> DocPart | None:
     """The part a heading opens, or None when it is body text."""
     if REFERENCES_HEADING.match(title.strip()):
         return DocPart.REFERENCES
-    if _SUMMARY.match(title):
+    if HIGHLIGHTS.match(title):  # a summary that repeats the label's own text
         return DocPart.SUMMARY
     if _CONTENTS.match(title.strip()):
         return DocPart.FRONT

@@ -3,7 +3,6 @@ hit answers only from its own PDF; `bench pdf-questions` records its run."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ from cli.bench.commands import app
 from ingest.documents import DocPart
 from ingest.pdf.loader import load_pdf
 from retrieval import Hit, SearchMode
+from tests.support.bench import run_question_bench
 from tests.support.corpora import CorpusTemplate
 
 
@@ -50,16 +50,7 @@ def test_a_hit_answers_only_from_its_own_pdf() -> None:
 def test_the_bench_command_records_the_run_and_shows_it_again(
     textbook_template: CorpusTemplate, tmp_path: Path
 ) -> None:
-    # The small textbook corpus holds none of the PDFs: this checks the run, not the scores.
-    data_dir = textbook_template.copy_data_dir(tmp_path / "data")
-    out = tmp_path / "pdf_questions.json"
-    result = CliRunner().invoke(
-        app,
-        ["pdf-questions", "--data-dir", str(data_dir), "--no-rerank", "--k", "3",
-         "--json", str(out), "--threads", "1", "--quiet"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    payload = json.loads(out.read_text(encoding="utf-8"))
+    data_dir, out, payload = run_question_bench("pdf-questions", textbook_template, tmp_path)
     assert payload["kind"] == "pdf_questions"
     assert payload["questions"] == len(read_questions())
     assert [(row["mode"], row["rerank"], row["k"]) for row in payload["modes"]] == [

@@ -3,13 +3,13 @@ catalog's own text; `bench shorthand` records its run with every reading."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
 from benchmarks.quality.shorthand_questions import READINGS, read_questions
 from cli.bench.commands import app
+from tests.support.bench import run_question_bench
 from tests.support.corpora import CorpusTemplate
 
 SOURCES = {
@@ -37,16 +37,7 @@ def test_both_forms_differ_only_in_their_terms() -> None:
 def test_the_bench_command_records_every_reading(
     textbook_template: CorpusTemplate, tmp_path: Path
 ) -> None:
-    # The small textbook corpus answers few of the questions: this checks the run, not scores.
-    data_dir = textbook_template.copy_data_dir(tmp_path / "data")
-    out = tmp_path / "shorthand.json"
-    result = CliRunner().invoke(
-        app,
-        ["shorthand", "--data-dir", str(data_dir), "--no-rerank", "--k", "3",
-         "--json", str(out), "--threads", "1", "--quiet"],
-    )  # fmt: skip
-    assert result.exit_code == 0, result.output
-    payload = json.loads(out.read_text(encoding="utf-8"))
+    _, out, payload = run_question_bench("shorthand", textbook_template, tmp_path)
     assert payload["kind"] == "shorthand"
     assert payload["questions"] == len(read_questions())
     assert [(row["mode"], row["reading"]) for row in payload["results"]] == [
