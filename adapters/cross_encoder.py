@@ -10,6 +10,7 @@ one-number scoring head, both in a small peft folder.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from adapters.errors import ModelNotFoundError
+from adapters.errors import AdapterBaseMismatchError, ModelNotFoundError
 from adapters.placement import AUTO_PLACEMENT, PlacementRequest, placement_for
 from adapters.specs import RerankerSpec
 from adapters.weights import resolve_base
@@ -27,10 +28,19 @@ if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
 
 SCORE_BATCH = 32
+ADAPTER_WEIGHTS = "adapter_model.safetensors"
+LAYER_KEY = re.compile(r"\.layer\.(\d+)\.")  # a transformer layer's index in a weight's name
 
 
-def load_sequence_classifier(base: str, dtype: torch.dtype, *, num_labels: int = 1) -> Any:
-    """The base's weights with a fresh (or saved) sequence-classification head on top."""
+def load_sequence_classifier(
+    base: str, dtype: torch.dtype, *, num_labels: int = 1, layers: int | None = None
+) -> Any:
+    """The base's weights with a fresh (or saved) sequence-classification head on top.
+
+    `layers` keeps only the base's first transformer layers: a shallower reranker does a
+    fraction of the work per candidate (docs/reranker.md, latency) and loads from the same
+    weights as the embedding model.
+    """
     from transformers import AutoModelForSequenceClassification
     from transformers.utils import logging as transformers_logging
 
@@ -39,11 +49,23 @@ def load_sequence_classifier(base: str, dtype: torch.dtype, *, num_labels: int =
     level = transformers_logging.get_verbosity()
     transformers_logging.set_verbosity_error()
     try:
-        return AutoModelForSequenceClassification.from_pretrained(
+        model = AutoModelForSequenceClassification.from_pretrained(
             base, num_labels=num_labels, dtype=dtype
         )
     finally:
         transformers_logging.set_verbosity(level)
+    if layers is not None:
+        _keep_first_layers(model, layers)
+    return model
+
+
+def _keep_first_layers(model: Any, layers: int) -> None:
+    """Drop the encoder's layers past the first `layers` (BERT- and MPNet-style encoders)."""
+    stack = model.base_model.encoder.layer
+    if not 1 <= layers <= len(stack):
+        raise ValueError(f"layers must be between 1 and {len(stack)}, got {layers}")
+    model.base_model.encoder.layer = stack[:layers]
+    model.config.num_hidden_layers = layers
 
 
 def tokenize_pairs(
@@ -63,6 +85,30 @@ def tokenize_pairs(
     )
 
 
+def _check_depth(adapter: Path, kept_layers: int, name: str) -> None:
+    """Refuse an adapter trained on another number of layers than the base keeps.
+
+    peft would load it anyway: LoRA weights for layers the model lacks are dropped, and layers
+    the adapter lacks run untrained, so the scores would be wrong without a word.
+    """
+    from safetensors import safe_open
+
+    weights = adapter / ADAPTER_WEIGHTS
+    if not weights.is_file():
+        return
+    with safe_open(str(weights), "pt") as saved:
+        names = list(saved.keys())  # a safetensors handle is not iterable
+    indices = {int(m.group(1)) for key in names if (m := LAYER_KEY.search(key))}
+    if indices and max(indices) + 1 != kept_layers:
+        depth = max(indices) + 1
+        raise AdapterBaseMismatchError(
+            name,
+            str(adapter),
+            f"its LoRA weights cover {depth} layers and the base keeps {kept_layers}; "
+            f"set layers = {depth} in its spec.",
+        )
+
+
 class CrossEncoder:
     """Scores (question, passage) pairs; thread-safe (one scoring at a time per model)."""
 
@@ -77,17 +123,25 @@ class CrossEncoder:
 
     @classmethod
     def load(
-        cls, base: str, adapter: Path | None, *, dtype: torch.dtype, max_length: int, name: str
+        cls,
+        base: str,
+        adapter: Path | None,
+        *,
+        dtype: torch.dtype,
+        max_length: int,
+        name: str,
+        layers: int | None = None,
     ) -> CrossEncoder:
-        """The base with the adapter folder's LoRA weights and scoring head.
+        """The base (its first `layers` only, if given) with the adapter's LoRA weights and head.
 
         Without an adapter (None) the base is a ready cross-encoder, its head included.
         """
         from peft import PeftModel
         from transformers import AutoTokenizer
 
-        model = load_sequence_classifier(base, dtype)
+        model = load_sequence_classifier(base, dtype, layers=layers)
         if adapter is not None:
+            _check_depth(adapter, model.config.num_hidden_layers, name)
             model = PeftModel.from_pretrained(model, str(adapter)).merge_and_unload()
         return cls(model, AutoTokenizer.from_pretrained(base), max_length, name)
 
@@ -151,6 +205,6 @@ def load_reranker(
                 )
             _loaded[key] = CrossEncoder.load(
                 base, adapter, dtype=resolved.torch_dtype, max_length=spec.max_length,
-                name=spec.id,
+                name=spec.id, layers=spec.layers,
             )  # fmt: skip
         return _loaded[key]

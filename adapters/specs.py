@@ -119,6 +119,12 @@ class RerankerSpec(BaseModel):
         "base is a cross-encoder already (its head included).",
     )
     max_length: int = Field(192, ge=16, description="Tokens of question and passage together.")
+    layers: int | None = Field(
+        None,
+        ge=1,
+        description="Keep the base's first N transformer layers (as the adapter was trained); "
+        "unset: all of them.",
+    )
     dtype: DtypeSetting = "auto"
     description: str = ""
     install_hint: str = ""
@@ -138,6 +144,8 @@ class RerankerSpec(BaseModel):
     def spec_hash(self) -> str:
         """A short hash of what changes the scores: a calibration holds for this hash only."""
         relevant = self.model_dump(exclude={"description", "install_hint"})
+        if relevant["layers"] is None:
+            del relevant["layers"]  # specs that keep every layer keep their hash
         if self.adapter is not None:
             relevant["adapter"] = adapter_fingerprint(self.adapter)
         return hashlib.sha256(repr(sorted(relevant.items())).encode()).hexdigest()[:16]

@@ -64,6 +64,10 @@ def train_reranker(
     body_lr: Annotated[float, typer.Option()] = DEFAULTS.body_learning_rate,
     head_lr: Annotated[float, typer.Option()] = DEFAULTS.head_learning_rate,
     lora_r: Annotated[int, typer.Option(min=1)] = DEFAULTS.lora_r,
+    layers: Annotated[
+        int | None,
+        typer.Option(min=1, help="Keep the base's first N layers (faster); default: all."),
+    ] = DEFAULTS.layers,
     full_fine_tune: Annotated[
         bool, typer.Option(help="Train every weight instead of LoRA (a 90 MB folder).")
     ] = False,
@@ -90,7 +94,8 @@ def train_reranker(
     options = RerankerOptions(
         steps=steps, groups_per_step=groups_per_step, negatives=negatives,
         max_length=max_length, body_learning_rate=body_lr, head_learning_rate=head_lr,
-        lora_r=lora_r, lora_alpha=2 * lora_r, full_fine_tune=full_fine_tune, seed=seed,
+        lora_r=lora_r, lora_alpha=2 * lora_r, layers=layers, full_fine_tune=full_fine_tune,
+        seed=seed,
     )  # fmt: skip
     console = Console(stderr=True)
     with Progress(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -194,13 +195,13 @@ def run_recipe(
     training = train_reranker(base_path, data.train, staged, options, on_step=on_step)
     record_base(staged, base_spec.base)
     dtype = placement_for(base_spec, placement).torch_dtype
-    trained = CrossEncoder.load(
-        base_path, staged, dtype=dtype, max_length=options.max_length, name=reranker_id
-    )
+    load_staged = partial(
+        CrossEncoder.load, base_path, staged, dtype=dtype, max_length=options.max_length,
+        name=reranker_id, layers=options.layers,
+    )  # fmt: skip
+    trained = load_staged()
     scores = score_groups(trained, data.heldout)
-    reloaded = CrossEncoder.load(
-        base_path, staged, dtype=dtype, max_length=options.max_length, name=reranker_id
-    )
+    reloaded = load_staged()
     again = score_groups(reloaded, data.heldout[:20])
     difference = max(float(np.abs(a - b).max()) for a, b in zip(scores, again, strict=False))
     record = {

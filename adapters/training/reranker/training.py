@@ -45,6 +45,7 @@ class RerankerOptions:
     lora_alpha: int = 32
     lora_dropout: float = 0.05
     target_modules: tuple[str, ...] = ("query", "key", "value", "dense")
+    layers: int | None = None  # the base's first N layers only; None: all
     full_fine_tune: bool = False
     seed: int = 42
     bf16: bool = True
@@ -57,7 +58,8 @@ def _model(base: str, options: RerankerOptions) -> Any:
     import torch
     from peft import LoraConfig, TaskType, get_peft_model
 
-    model = load_sequence_classifier(base, torch.float32)  # master weights; bf16 is autocast
+    # fp32 master weights; bf16 is autocast
+    model = load_sequence_classifier(base, torch.float32, layers=options.layers)
     if options.full_fine_tune:
         return model
     config = LoraConfig(

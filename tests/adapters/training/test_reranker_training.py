@@ -10,7 +10,8 @@ import torch
 from safetensors import safe_open
 
 from adapters import ModelSpec
-from adapters.cross_encoder import CrossEncoder
+from adapters.cross_encoder import LAYER_KEY, CrossEncoder
+from adapters.errors import AdapterBaseMismatchError
 from adapters.training.reranker.data import medquad_groups, read_medquad
 from adapters.training.reranker.training import (
     RerankerOptions,
@@ -52,3 +53,28 @@ def test_a_short_run_learns_its_groups_and_reloads_to_the_same_scores(
     with safe_open(str(weights), "pt") as saved:
         names = list(saved.keys())
     assert any("classifier" in name for name in names)  # the head is saved with the adapter
+
+
+def test_a_shallow_reranker_keeps_its_first_layers_and_refuses_a_base_of_another_depth(
+    tmp_path: Path, shared_data: Path, specs: dict[str, ModelSpec]
+) -> None:
+    records = read_medquad(shared_data / "medquad" / "medquad_visible.jsonl")
+    heart = [r for r in records if "heart" in r.focus.casefold()][:100]
+    groups = medquad_groups(heart, word_overlap_neighbours, negatives=3, count=4, seed=0)
+    base = resolve_base(specs["minilm"], cache_dir=MODEL_CACHE, allow_downloads=False)
+    options = RerankerOptions(
+        steps=4, groups_per_step=2, negatives=3, max_length=64, layers=2, bf16=False
+    )
+    train_reranker(base, groups, tmp_path / "shallow", options)
+    with safe_open(str(tmp_path / "shallow" / "adapter_model.safetensors"), "pt") as saved:
+        names = list(saved.keys())
+    assert {m.group(1) for name in names if (m := LAYER_KEY.search(name))} == {"0", "1"}
+    shallow = CrossEncoder.load(
+        base, tmp_path / "shallow", dtype=torch.float32, max_length=64, name="shallow", layers=2
+    )
+    assert len(shallow.model.base_model.encoder.layer) == 2
+    assert shallow.score(groups[0].query, [groups[0].positive]).shape == (1,)
+    with pytest.raises(AdapterBaseMismatchError, match="cover 2 layers and the base keeps 6"):
+        CrossEncoder.load(
+            base, tmp_path / "shallow", dtype=torch.float32, max_length=64, name="deep"
+        )
