@@ -26,6 +26,8 @@ _COLUMN_GAP = 5.0
 _LINE_TOLERANCE = 3.0
 # A caption ends at most this far (points) above its table.
 _CAPTION_REACH = 30.0
+# A cell of more words than this is a paragraph: a frame around prose, not a table's cell.
+_PROSE_WORDS = 60
 _CAPTION = re.compile(r"^(table|tab\.)\s+\w+", re.IGNORECASE)
 _LEADER_DOTS = re.compile(r"\.{4,}")
 # Markdown table rows start with this; the chunker cuts a table between rows.
@@ -126,6 +128,25 @@ def _full_grid(words: Sequence[Word], rows: list[list[Box | None]], box: Box) ->
     ]
 
 
+def _loses_words(rows: list[list[Box | None]], words: Sequence[Word]) -> bool:
+    """Whether some word of the table lies in no ruled cell (a rule not drawn)."""
+    cells = [cell for row in rows for cell in row if cell is not None]
+    return any(not any(_middle_in(word, cell) for cell in cells) for word in words)
+
+
+def _holds_prose(texts: list[list[str | None]]) -> bool:
+    """Whether a cell holds a paragraph rather than a value (a box drawn around prose)."""
+    return any(len((text or "").split()) > _PROSE_WORDS for row in texts for text in row)
+
+
+def _without_empty_columns(rows: tuple[tuple[str, ...], ...]) -> tuple[tuple[str, ...], ...]:
+    """The rows without the columns that hold no text in any row (a frame's blank margin)."""
+    if not rows:
+        return rows
+    used = [index for index in range(len(rows[0])) if any(row[index] for row in rows)]
+    return tuple(tuple(row[index] for index in used) for row in rows)
+
+
 def _box(cells: Sequence[Box]) -> Box:
     return (
         min(cell[0] for cell in cells),
@@ -151,9 +172,18 @@ def find_tables(
         rows = _rows(cells)
         texts = _fill(rows, inside)
         if any(text is None for row in texts for text in row) and len(rows) > 1:
-            texts = _fill(_full_grid(inside, rows, box), inside)
-        kept = tuple(tuple(_clean(text) for text in row) for row in texts)
-        kept = tuple(row for row in kept if any(row))
+            # Gaps come from rules not drawn or from spanning cells. The blank strips mend the
+            # first. A spanning header's words cross the strips between the columns it spans,
+            # so where the strips find fewer columns than the rules and no word falls outside
+            # a ruled cell, the ruled cells stand, unless one holds prose (a framed box).
+            full = _full_grid(inside, rows, box)
+            if len(full[0]) >= len(rows[0]) or _loses_words(rows, inside):
+                texts = _fill(full, inside)
+            elif _holds_prose(texts):
+                continue
+        kept = _without_empty_columns(
+            tuple(row for row in (tuple(_clean(text) for text in row) for row in texts) if any(row))
+        )
         if len(kept) >= 2 and len(kept[0]) >= 2:
             found.append(PageTable(number, box, kept))
     return sorted(found, key=lambda table: table.bbox[1])

@@ -171,3 +171,51 @@ def test_an_apostrophe_or_accent_from_another_font_stays_inside_its_word(
         assert word in words, words
     document = load_pdf(Path("marks.pdf"), data, "0" * 64, None)
     assert f"The {word} was seen." in " ".join(s.text for s in document.sections)
+
+
+def _ruled_table(
+    pdf: FPDF, top: float, header: list[tuple[str, int]], body: list[list[str]]
+) -> None:
+    """A ruled table at `top` (mm): header cells spanning `n` columns, narrow body columns."""
+    width, height, left = 16.0, 7.0, 20.0
+    columns = len(body[0])
+    x = left
+    for text, span in header:
+        pdf.rect(x, top, width * span, height)
+        pdf.text(x + 0.5, top + 5, text)
+        x += width * span
+    for row, cells in enumerate(body, start=1):
+        for column, text in enumerate(cells):
+            pdf.rect(left + width * column, top + height * row, width, height)
+            pdf.text(left + width * column + 0.3, top + height * row + 5, text)
+    assert x == left + width * columns
+
+
+def test_a_spanning_header_over_columns_whose_words_nearly_touch_keeps_every_column() -> None:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    body = [["Study", "Treated", "Control", "PT ratio"], ["AFASAK", "1.5-2.0", "2.8-4.2", "0.027"]]
+    _ruled_table(pdf, 30, [("", 1), ("INR in patients", 2), ("p", 1)], body)
+    ((fast, _),) = _both(bytes(pdf.output()))
+    (table,) = _tables(fast)
+    assert [list(row) for row in table.rows] == [["", "INR in patients", "", "p"], *body]
+
+
+def test_a_ruled_frame_around_prose_is_read_as_text_not_as_a_table(tmp_path: Path) -> None:
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=10)
+    pdf.rect(20, 30, 160, 60)  # a box: a paragraph above, two short cells below
+    pdf.set_xy(22, 32)
+    box = "What is blood pressure? " + "It is the force of the blood against the artery walls. " * 8
+    pdf.multi_cell(150, 5, box)
+    pdf.rect(20, 90, 80, 10)
+    pdf.rect(100, 90, 80, 10)
+    pdf.text(22, 96, "Normal")
+    pdf.text(102, 96, "Less than 120/80 mmHg")
+    path = tmp_path / "box.pdf"
+    path.write_bytes(bytes(pdf.output()))
+    document = load_pdf(path, path.read_bytes(), "box", None)
+    assert all("|" not in section.text for section in document.sections)
+    assert "It is the force of the blood against the artery walls." in document.sections[0].text
