@@ -195,9 +195,14 @@ def run_recipe(
     training = train_reranker(base_path, data.train, staged, options, on_step=on_step)
     record_base(staged, base_spec.base)
     dtype = placement_for(base_spec, placement).torch_dtype
+    # A whole model (full fine-tuning) is its own base, its depth in its config.
+    base, adapter, layers = (
+        (str(staged), None, None) if options.full_fine_tune
+        else (base_path, staged, options.layers)
+    )  # fmt: skip
     load_staged = partial(
-        CrossEncoder.load, base_path, staged, dtype=dtype, max_length=options.max_length,
-        name=reranker_id, layers=options.layers,
+        CrossEncoder.load, base, adapter, dtype=dtype, max_length=options.max_length,
+        name=reranker_id, layers=layers,
     )  # fmt: skip
     trained = load_staged()
     scores = score_groups(trained, data.heldout)
