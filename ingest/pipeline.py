@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -28,6 +29,7 @@ from retrieval.store import StoredPoint, collection_name
 logger = logging.getLogger(__name__)
 
 EMBED_WINDOW = 256  # chunks encoded, upserted and recorded together
+EMBED_BESIDE_PARSE = 4 * EMBED_WINDOW  # chunks written between embeddings while parsing goes on
 
 
 def _embed_pending(
@@ -64,6 +66,48 @@ def _embed_pending(
         run.chunks_per_second,
     )
     return run
+
+
+class _EmbedBesideParse:
+    """Embeds the chunks written so far, each model's runs summed into one `ModelRun`.
+
+    Called every `EMBED_BESIDE_PARSE` chunks while parse workers read the next files, so a
+    batch of PDFs is not parsed first and embedded after (on a GPU, parsing is the slow part).
+    """
+
+    def __init__(
+        self,
+        index: Index,
+        corpus: str,
+        prepared: PreparedCorpus | None,
+        *,
+        show_progress: bool,
+        progress: ProgressCallback,
+    ) -> None:
+        self._index, self._corpus, self._prepared = index, corpus, prepared
+        self._show_progress, self._progress = show_progress, progress
+        self._builders: list[PointBuilder] | None = None
+        self.chunks_seen = 0
+        self.runs: dict[str, ModelRun] = {}
+
+    def embed(self, chunks_written: int) -> None:
+        """Embed every pending chunk with every model of the run."""
+        self.chunks_seen = chunks_written
+        if self._prepared is None or not self._prepared.has_work():
+            return
+        if self._builders is None:
+            self._builders = self._prepared.point_builders()
+        for builder in self._builders:
+            run = _embed_pending(
+                self._index, self._corpus, builder,
+                show_progress=self._show_progress, progress=self._progress,
+            )  # fmt: skip
+            earlier = self.runs.get(run.model_id)
+            if earlier is not None:
+                run = replace(
+                    run, chunks=earlier.chunks + run.chunks, seconds=earlier.seconds + run.seconds
+                )
+            self.runs[run.model_id] = run
 
 
 def run_model_ids(
@@ -130,18 +174,18 @@ def ingest_paths(
             if job is not None:
                 yield job
 
+    embedding = _EmbedBesideParse(
+        index, corpus, prepared, show_progress=options.show_progress, progress=progress
+    )
     for job, parsed in parse_ahead(planned(), options.load, options.parse_workers):
         ingestor.write(job, parsed)
+        if report.chunks - embedding.chunks_seen >= EMBED_BESIDE_PARSE:
+            embedding.embed(report.chunks)  # the workers parse the next files meanwhile
     ingestor.record_deferred_failures()
     if not dry_run and corpus in index.catalog.corpus_names():
         index.scan_definitions(corpus)  # documents written before definitions were kept
-    if prepared is not None and prepared.has_work():
-        for builder in prepared.point_builders():
-            report.models.append(
-                _embed_pending(
-                    index, corpus, builder, show_progress=options.show_progress, progress=progress
-                )
-            )
+    embedding.embed(report.chunks)
+    report.models.extend(embedding.runs.values())
     report.seconds = time.perf_counter() - started
     return report
 

@@ -1,12 +1,21 @@
-"""Files parsed in worker processes come back as the in-process parse gives them, in order."""
+"""Files parsed in worker processes come back as in one process, in order, embedded as they come."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import pytest
+
+import ingest.pipeline
+from adapters import ModelSpec
+from ingest import IngestReport
 from ingest.errors import IngestError, UnreadableFileError
 from ingest.loaders import LoadedFile, LoadOptions, ParseJob, file_sha256, parse_ahead
+from retrieval import Catalog
 from tests.support.pdfs import build_article, build_drug_label
+from tests.support.pipeline import CORPUS, SECTIONS_MD, pick, write_markdown
 
 
 def _jobs(folder: Path) -> list[ParseJob]:
@@ -39,3 +48,32 @@ def test_workers_give_what_one_process_gives_in_the_files_order(tmp_path: Path) 
     broken = dict((job.path.name, parsed) for job, parsed in pooled)["broken.pdf"]
     assert isinstance(broken, UnreadableFileError)
     assert broken.path == str(tmp_path / "broken.pdf") and broken.reason
+
+
+def test_chunks_are_embedded_while_later_files_still_wait_to_be_parsed(
+    run: Callable[..., IngestReport],
+    workdir: Path,
+    sections: dict[str, dict[str, Any]],
+    two_specs: dict[str, ModelSpec],
+    catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(ingest.pipeline, "EMBED_BESIDE_PARSE", 1)
+    files = [
+        write_markdown(workdir / f"part{index}.md", pick(sections, [name]))
+        for index, name in enumerate(SECTIONS_MD)
+    ]
+    told: list[tuple[str, int, int]] = []
+    report = run(
+        files,
+        models=list(two_specs.values()),
+        progress=lambda stage, done, total: told.append((stage, done, total)),
+    )
+    stages = [stage for stage, _, _ in told]
+    assert stages.index("embed minilm") < stages.index("parse", stages.index("parse") + 1)
+    # Each model's runs add up to one line of the report, every chunk embedded once.
+    assert [(run.model_id, run.chunks) for run in report.models] == [
+        ("minilm", report.chunks),
+        ("minilm-b", report.chunks),
+    ]
+    assert all(catalog.pending_count(CORPUS, model_id) == 0 for model_id in two_specs)
