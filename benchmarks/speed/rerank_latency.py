@@ -1,5 +1,7 @@
 """`benchmarks rerank-latency`: what reranking adds to a search, per candidate count and dtype.
 
+Counts: 10, 30, 100 and the `rerank_candidates` setting.
+
 The reranker scores N (question, passage) pairs in one batch per search. Passages are real
 chunk-sized windows of the textbook (about 150 words, behind their title and section), read as
 a search reads a chunk: the window of it nearest the question that fits the reranker's budget
@@ -96,12 +98,13 @@ def run_rerank_latency(
     questions = _questions(medquad, queries, seed)
     passages = _passages(textbook)
     results: dict[str, dict[str, dict[str, float]]] = {}
+    counts = sorted({*COUNTS, runtime.settings.rerank_candidates})  # the setting's N too
     for dtype in DTYPES:
         # The dtype is a setting: each forced one gets the runtime of its own settings.
         forced = runtime.settings.model_copy(update={"dtype": dtype})
         with open_runtime(forced) as in_dtype:
             reranker = in_dtype.models.reranker(spec)
-            results[dtype] = measure(reranker, questions, passages, counts=COUNTS, seed=seed)
+            results[dtype] = measure(reranker, questions, passages, counts=counts, seed=seed)
     payload = {
         **started,
         "reranker": spec.id,

@@ -76,8 +76,11 @@ def test_adapter_scale_without_an_adapter_is_refused(tmp_path: Path) -> None:
 
 def test_rerankers_are_their_own_table_and_a_user_file_adds_one(tmp_path: Path) -> None:
     shipped = load_reranker_specs()
-    assert set(shipped) == {"cardio-rerank"}
+    assert set(shipped) == {"cardio-rerank", "cardio-rerank-fast"}
     assert Path(shipped["cardio-rerank"].adapter or "").is_dir()  # ships in the repository
+    # One adapter read through two windows: the fast one's is the shorter.
+    assert shipped["cardio-rerank"].adapter == shipped["cardio-rerank-fast"].adapter
+    assert shipped["cardio-rerank-fast"].max_length < shipped["cardio-rerank"].max_length
     assert "cardio-rerank" not in load_model_specs()  # never offered as an embedding model
     user = tmp_path / "models.toml"
     user.write_text('[rerankers.medcpt]\nbase = "ncbi/MedCPT-Cross-Encoder"\nmax_length = 512\n')

@@ -84,8 +84,9 @@ def test_the_shipped_file_calibrates_every_shipped_spec_in_every_mode(specs, mod
         assert calibration_for(specs[model].spec_hash, str(mode), CALIBRATION_FILE)
 
 
-def test_the_shipped_file_calibrates_the_shipped_reranker() -> None:
-    spec = load_reranker_specs()["cardio-rerank"]
+@pytest.mark.parametrize("reranker", ["cardio-rerank", "cardio-rerank-fast"])
+def test_the_shipped_file_calibrates_the_shipped_rerankers(reranker: str) -> None:
+    spec = load_reranker_specs()[reranker]
     assert calibration_for(spec.spec_hash, RERANK_MODE, CALIBRATION_FILE)  # the blend's trust
     with_cosine = calibration_for(spec.spec_hash, RERANK_COSINE_MODE, CALIBRATION_FILE)
     assert with_cosine is not None and with_cosine.cosine_slope > 0
