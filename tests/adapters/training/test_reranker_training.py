@@ -13,6 +13,7 @@ from adapters import ModelSpec
 from adapters.cross_encoder import LAYER_KEY, CrossEncoder
 from adapters.errors import AdapterBaseMismatchError
 from adapters.training.reranker.data import medquad_groups, read_medquad
+from adapters.training.reranker.group import RerankGroup
 from adapters.training.reranker.training import (
     RerankerOptions,
     group_metrics,
@@ -26,13 +27,20 @@ from tests.support.paths import MODEL_CACHE
 pytestmark = pytest.mark.numerics
 
 
+def _heart_groups(
+    shared_data: Path, specs: dict[str, ModelSpec], count: int
+) -> tuple[list[RerankGroup], str]:
+    """`count` MedQuAD groups about the heart (3 negatives each) and MiniLM's base folder."""
+    records = read_medquad(shared_data / "medquad" / "medquad_visible.jsonl")
+    heart = [r for r in records if "heart" in r.focus.casefold()][: 25 * count]
+    groups = medquad_groups(heart, word_overlap_neighbours, negatives=3, count=count, seed=0)
+    return groups, resolve_base(specs["minilm"], cache_dir=MODEL_CACHE, allow_downloads=False)
+
+
 def test_a_short_run_learns_its_groups_and_reloads_to_the_same_scores(
     tmp_path: Path, shared_data: Path, specs: dict[str, ModelSpec], each_dtype: str
 ) -> None:
-    records = read_medquad(shared_data / "medquad" / "medquad_visible.jsonl")
-    heart = [r for r in records if "heart" in r.focus.casefold()][:200]
-    groups = medquad_groups(heart, word_overlap_neighbours, negatives=3, count=8, seed=0)
-    base = resolve_base(specs["minilm"], cache_dir=MODEL_CACHE, allow_downloads=False)
+    groups, base = _heart_groups(shared_data, specs, 8)
     options = RerankerOptions(
         steps=40, groups_per_step=2, negatives=3, max_length=96, bf16=each_dtype == "bfloat16"
     )
@@ -58,10 +66,7 @@ def test_a_short_run_learns_its_groups_and_reloads_to_the_same_scores(
 def test_a_shallow_reranker_keeps_its_first_layers_and_refuses_a_base_of_another_depth(
     tmp_path: Path, shared_data: Path, specs: dict[str, ModelSpec]
 ) -> None:
-    records = read_medquad(shared_data / "medquad" / "medquad_visible.jsonl")
-    heart = [r for r in records if "heart" in r.focus.casefold()][:100]
-    groups = medquad_groups(heart, word_overlap_neighbours, negatives=3, count=4, seed=0)
-    base = resolve_base(specs["minilm"], cache_dir=MODEL_CACHE, allow_downloads=False)
+    groups, base = _heart_groups(shared_data, specs, 4)
     options = RerankerOptions(
         steps=4, groups_per_step=2, negatives=3, max_length=64, layers=2, bf16=False
     )
