@@ -14,14 +14,9 @@ import statistics
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
-
-from ingest.pdf.words import compose_accents, joins_across_fonts
-
-if TYPE_CHECKING:
-    from pdfplumber.page import Page
 
 # Words closer than this (points) belong together; pdfplumber's default (3) glues words in
 # small fonts.
@@ -75,26 +70,6 @@ class Line:
     def order(self) -> tuple[int, int, float]:
         """Where the line comes when the page is read."""
         return (self.band, self.column, self.top)
-
-
-def inside(page: Page) -> Page:
-    """The page without characters off the sheet or set sideways.
-
-    Printers park notes off the sheet, and publishers run a "downloaded from" strip up the
-    margin; neither is the page's text.
-    """
-    width, height = page.width, page.height
-
-    def on_page(obj: dict[str, Any]) -> bool:
-        return obj.get("object_type") != "char" or (
-            obj.get("upright", True)
-            and obj.get("x0", 0) >= 0
-            and obj.get("x1", 0) <= width
-            and obj.get("top", 0) >= 0
-            and obj.get("bottom", 0) <= height
-        )
-
-    return page.filter(on_page)
 
 
 def find_gutter(words: Sequence[Mapping[str, Any]], width: float) -> float | None:
@@ -230,31 +205,6 @@ def _lines(page: int, words: list[Mapping[str, Any]], column: int) -> list[Line]
 def band_of(top: float, full_width_tops: Sequence[float]) -> int:
     """How many full-width rows start at or above `top`."""
     return sum(1 for row in full_width_tops if row <= top + 0.01)
-
-
-def plumber_words(page: Page) -> list[dict[str, Any]]:
-    """The page's words as pdfplumber reads them, with size and font.
-
-    As `ingest.pdf.words` reads them: pieces that touch where a letter meets a letter in
-    another font (a ligature from another font: "classi" "ﬁ" "ed") are one word.
-    """
-    words: list[dict[str, Any]] = []
-    piece_font = ""  # the font of the last piece, which a merged word's own font is not
-    for word in page.extract_words(x_tolerance=X_TOLERANCE, extra_attrs=["size", "fontname"]):
-        last = words[-1] if words else None
-        if (
-            last is not None
-            and piece_font != word["fontname"]
-            and abs(last["top"] - word["top"]) <= _LINE_TOLERANCE
-            and 0 <= word["x0"] - last["x1"] <= X_TOLERANCE
-            and joins_across_fonts(last["text"], word["text"])
-        ):
-            last.update(text=compose_accents(last["text"] + word["text"]), x1=word["x1"])
-            last["bottom"] = max(last["bottom"], word["bottom"])
-        else:
-            words.append(dict(word))
-        piece_font = word["fontname"]
-    return words
 
 
 def page_lines(

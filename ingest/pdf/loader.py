@@ -2,7 +2,7 @@
 
 PDFium (pypdfium2) reads each page's words with their fonts and the grids of its ruled
 tables, page by page, so memory stays bounded however long the file; pdfplumber (MIT) reads
-only a page with characters PDFium cannot map to Unicode (`ingest.pdf.words` says why); pages
+only the characters PDFium cannot map to Unicode (`ingest.pdf.unmapped`); pages
 without a text layer go through OCR (`ingest.pdf.ocr`). pypdf opens the file first: it names
 encrypted and corrupt files, and reads the outline and the title. See docs/pdf.md.
 """
@@ -12,11 +12,9 @@ from __future__ import annotations
 import io
 import logging
 import re
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
@@ -28,16 +26,15 @@ from ingest.pdf.borderless import borderless_tables
 from ingest.pdf.furniture import drop_furniture
 from ingest.pdf.headings import font_headings, outline_headings, read_outline
 from ingest.pdf.label import label_headings, label_name
-from ingest.pdf.layout import X_TOLERANCE, Line, band_of, inside, page_lines, plumber_words
+from ingest.pdf.layout import X_TOLERANCE, Line, band_of, page_lines
 from ingest.pdf.ocr import ocr_page
 from ingest.pdf.sections import build_sections
 from ingest.pdf.tables import PageTable, find_tables, take_captions
+from ingest.pdf.unmapped import LazyPlumber, pdfminer_texts
 from ingest.pdf.words import PageText, read_page
 
 if TYPE_CHECKING:
-    import pdfplumber
     import pypdfium2
-    from pdfplumber.page import Page
 
 logger = logging.getLogger(__name__)
 
@@ -52,34 +49,6 @@ _LONGEST_TITLE = 200
 _SENTENCE_END = re.compile(r"(?<=\w)\.\s+(?=[A-Z])")
 # Files with at least this many pages show a progress bar, page by page.
 _PROGRESS_PAGES = 50
-
-
-class _LazyPlumber:
-    """pdfplumber's view of the file, opened on the first page that needs it."""
-
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._pdf: pdfplumber.PDF | None = None
-
-    def __enter__(self) -> _LazyPlumber:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        if self._pdf is not None:
-            self._pdf.close()
-
-    @contextmanager
-    def page(self, number: int) -> Iterator[Page]:
-        """Page `number` (from 1), closed (its parsed objects freed) on leaving."""
-        import pdfplumber
-
-        if self._pdf is None:
-            self._pdf = pdfplumber.open(io.BytesIO(self._data))
-        page = self._pdf.pages[number - 1]
-        try:
-            yield page
-        finally:
-            page.close()
 
 
 @dataclass(slots=True)
@@ -138,19 +107,10 @@ def _is_scan(text: PageText) -> bool:
     )
 
 
-def _text_page(
-    text: PageText, plumbed: Page | None, number: int
-) -> tuple[list[Line], list[PageTable]]:
-    """A page with a text layer: its tables (captioned) and the lines outside them.
-
-    `plumbed` is the page as pdfplumber reads it, given only where PDFium's words will not do:
-    the page has characters PDFium cannot map to Unicode.
-    """
-    words: Sequence[Mapping[str, Any]] = (
-        text.words if plumbed is None else plumber_words(inside(plumbed))
-    )
-    tables = find_tables(words, text.grids, number, (text.width, text.height))
-    lines, gutter, rows = page_lines(words, text.width, number, [table.bbox for table in tables])
+def _text_page(text: PageText, number: int) -> tuple[list[Line], list[PageTable]]:
+    """A page with a text layer: its tables (captioned) and the lines outside them."""
+    tables = find_tables(text.words, text.grids, number, (text.width, text.height))
+    lines, gutter, rows = page_lines(text.words, text.width, number, [t.bbox for t in tables])
     tables, lines = take_captions(tables, lines)
     placed = [
         replace(
@@ -164,12 +124,12 @@ def _text_page(
 
 
 def _read_page(
-    document: pypdfium2.PdfDocument, plumber: _LazyPlumber, number: int, path: Path, found: _Pages
+    document: pypdfium2.PdfDocument, plumber: LazyPlumber, number: int, path: Path, found: _Pages
 ) -> list[Line]:
     """One page's lines (its tables go to `found`); PDFium's page is closed before the next."""
     page = document[number - 1]
     try:
-        text = read_page(page, X_TOLERANCE)
+        text = read_page(page, X_TOLERANCE, pdfminer_texts(plumber, number))
     finally:
         page.close()
     found.heights.append(text.height)
@@ -179,11 +139,7 @@ def _read_page(
         return lines
     if not text.chars:
         return []
-    if not text.unmapped:
-        lines, tables = _text_page(text, None, number)
-    else:
-        with plumber.page(number) as plumbed:
-            lines, tables = _text_page(text, plumbed, number)
+    lines, tables = _text_page(text, number)
     found.tables.extend(tables)
     return lines
 
@@ -196,7 +152,7 @@ def _read_pages(path: Path, data: bytes, count: int) -> _Pages:
     found = _Pages()
     with (
         pypdfium2.PdfDocument(data) as document,
-        _LazyPlumber(data) as plumber,
+        LazyPlumber(data) as plumber,
         tqdm(total=count, desc=path.name, unit="page", disable=count < _PROGRESS_PAGES) as bar,
     ):
         for number in range(1, count + 1):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import math
 import unicodedata
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple, TypedDict
 
@@ -22,10 +23,13 @@ from ingest.pdf.rules import Box, read_drawing
 
 # Characters whose tops differ by at most this (points) are on one line (pdfplumber's default).
 _Y_TOLERANCE = 3.0
+_SPACE = 32
 # PDFium's code for a hyphen that a line break put in (it is shown, and ends the line's word).
 _LINE_END_HYPHEN = 2
 # Skewed characters (a "downloaded from" strip up the margin) are not the page's text.
 _MAX_ANGLE = 0.01
+# The text of a character PDFium cannot map, until `read_page`'s `map_glyphs` gives it.
+UNMAPPED = "\ufffd"
 
 
 class Word(TypedDict):
@@ -40,13 +44,16 @@ class Word(TypedDict):
     fontname: str
 
 
+# Gives the text of each character PDFium could not map, in order ("" drops it).
+MapGlyphs = Callable[[Sequence[Word]], Sequence[str]]
+
+
 @dataclass(frozen=True, slots=True)
 class PageText:
     """What the layout needs of a page: words, character count, images, table grids.
 
     `unmapped` counts characters PDFium could not map to Unicode (a ligature whose ToUnicode
-    entry it rejects, read as its raw code): pdfminer reads those right, so such a page is read
-    by pdfplumber instead.
+    entry it rejects, read as its raw code); their text came from `read_page`'s `map_glyphs`.
 
     Boxes are (x0, top, x1, bottom) in points from the top-left corner, as pdfplumber's.
     """
@@ -125,8 +132,10 @@ class _Settings:
         return name
 
 
-def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tuple[list[_Char], int]:
-    """The page's characters in PDFium's order, and how many PDFium could not map to Unicode.
+def _chars(
+    textpage: pypdfium2.PdfTextPage, width: float, height: float
+) -> tuple[list[_Char], list[int]]:
+    """The page's characters in PDFium's order, and which of them PDFium could not map.
 
     Spaces and the breaks PDFium generates are not characters; they mark the next one.
     """
@@ -135,20 +144,25 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
     box = pdfium_c.FS_RECTF()
     found: list[_Char] = []
     last: _Char | None = None
-    unmapped = 0
+    unmapped: list[int] = []
     after_space = False
     for index in range(pdfium_c.FPDFText_CountChars(raw)):
         code = pdfium_c.FPDFText_GetUnicode(raw, index)
-        hyphen = code == _LINE_END_HYPHEN
-        text = "-" if hyphen else chr(code)
+        if code == _SPACE:  # most common, and never unmapped: no further call
+            after_space = True
+            continue
+        # An unmapped character comes as its raw code, which can look like a line-end hyphen
+        # (2) or a control character; it is kept, in its place, for the caller to map.
+        missing = pdfium_c.FPDFText_HasUnicodeMapError(raw, index) == 1
+        hyphen = code == _LINE_END_HYPHEN and not missing
+        text = UNMAPPED if missing else "-" if hyphen else chr(code)
         # PDFium generates only spaces and line breaks (no FPDFText_IsGenerated call needed).
-        if text.isspace() or (code < 32 and not hyphen):
+        if not missing and (text.isspace() or (code < 32 and not hyphen)):
             after_space = True
             continue
         setting = settings.of(index)
         if setting.skewed or not pdfium_c.FPDFText_GetLooseCharBox(raw, index, box):
             continue
-        unmapped += pdfium_c.FPDFText_HasUnicodeMapError(raw, index) == 1
         size = setting.size
         # Its box is set off the line, so a line-end hyphen takes its word's baseline.
         bottom = last.glyph["bottom"] if hyphen and last is not None else height - box.bottom
@@ -165,6 +179,8 @@ def _chars(textpage: pypdfium2.PdfTextPage, width: float, height: float) -> tupl
             fontname=setting.fontname,
         )
         last = _Char(glyph, after_space)
+        if missing:
+            unmapped.append(len(found))
         found.append(last)
         after_space = False
     return found, unmapped
@@ -258,14 +274,33 @@ def _words(chars: list[_Char], x_tolerance: float) -> list[Word]:
     return words
 
 
-def read_page(page: pypdfium2.PdfPage, x_tolerance: float) -> PageText:
-    """The page's words, character count, image boxes and table grids."""
+def _mapped(chars: list[_Char], unmapped: list[int], map_glyphs: MapGlyphs | None) -> list[_Char]:
+    """The characters with each unmapped one's text from `map_glyphs`; "" (or none) drops it."""
+    texts = map_glyphs([chars[i].glyph for i in unmapped]) if map_glyphs else [""] * len(unmapped)
+    mapped = dict(zip(unmapped, texts, strict=True))
+    return [
+        char if index not in mapped else char._replace(glyph=Word(char.glyph, text=mapped[index]))
+        for index, char in enumerate(chars)
+        if mapped.get(index, "x")
+    ]
+
+
+def read_page(
+    page: pypdfium2.PdfPage, x_tolerance: float, map_glyphs: MapGlyphs | None = None
+) -> PageText:
+    """The page's words, character count, image boxes and table grids.
+
+    `map_glyphs` gives the text of the characters PDFium cannot map (`ingest.pdf.unmapped`):
+    only they are read elsewhere, the rest of the page stays PDFium's.
+    """
     width, height = page.get_size()
     textpage = page.get_textpage()
     try:
         chars, unmapped = _chars(textpage, width, height)
     finally:
         textpage.close()
+    if unmapped:
+        chars = _mapped(chars, unmapped, map_glyphs)
     drawing = read_drawing(page)
     return PageText(
         width=width,
@@ -274,5 +309,5 @@ def read_page(page: pypdfium2.PdfPage, x_tolerance: float) -> PageText:
         chars=len(chars),
         images=drawing.images,
         grids=drawing.grids(),
-        unmapped=unmapped,
+        unmapped=len(unmapped),
     )
