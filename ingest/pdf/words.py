@@ -24,6 +24,10 @@ from ingest.pdf.rules import Box, read_drawing
 # Characters whose tops differ by at most this (points) are on one line (pdfplumber's default).
 _Y_TOLERANCE = 3.0
 _SPACE = 32
+# A character box taller than this many font sizes is a math font's (its descent is not the
+# line's); its descent line is then put this many font sizes below its baseline, as a text font's.
+_TALLEST_BOX = 1.3
+_DESCENT = 0.2
 # PDFium's code for a hyphen that a line break put in (it is shown, and ends the line's word).
 _LINE_END_HYPHEN = 2
 # Skewed characters (a "downloaded from" strip up the margin) are not the page's text.
@@ -132,6 +136,18 @@ class _Settings:
         return name
 
 
+def _descent_line(
+    raw: object, index: int, height: float, size: float, origin: tuple[ctypes.c_double, ...]
+) -> float:
+    """Where a glyph's descent line lies, from its baseline, for a font whose box misleads.
+
+    A math font's (MTSY's "=", "±", "∼") box spans far below its baseline, so its top came out
+    a line too low and the glyph was read into the next line ("sel e = ctivity").
+    """
+    pdfium_c.FPDFText_GetCharOrigin(raw, index, *origin)
+    return height - origin[1].value + _DESCENT * size
+
+
 def _chars(
     textpage: pypdfium2.PdfTextPage, width: float, height: float
 ) -> tuple[list[_Char], list[int]]:
@@ -142,6 +158,7 @@ def _chars(
     raw = textpage.raw
     settings = _Settings(raw)
     box = pdfium_c.FS_RECTF()
+    origin = (ctypes.c_double(), ctypes.c_double())
     found: list[_Char] = []
     last: _Char | None = None
     unmapped: list[int] = []
@@ -166,6 +183,8 @@ def _chars(
         size = setting.size
         # Its box is set off the line, so a line-end hyphen takes its word's baseline.
         bottom = last.glyph["bottom"] if hyphen and last is not None else height - box.bottom
+        if box.top - box.bottom > _TALLEST_BOX * size:
+            bottom = min(bottom, _descent_line(raw, index, height, size, origin))
         top = bottom - size  # pdfplumber's top: a font size above the descent line
         if box.left < 0 or box.right > width or top < 0 or bottom > height:
             continue

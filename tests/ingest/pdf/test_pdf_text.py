@@ -21,6 +21,7 @@ from ingest.pdf.rules import on_sheet
 from ingest.pdf.tables import PageTable, find_tables
 from ingest.pdf.unmapped import LazyPlumber, pdfminer_texts
 from ingest.pdf.words import UNMAPPED, PageText, read_page
+from tests.support.math_pdf import MATH_LINE, NEXT_LINE, build_math_line
 from tests.support.pdfs import IN_WORD_MARKS, LIGATURE_WORDS, build_article, build_ligatures
 from tests.support.plumber import inside, plumber_words
 
@@ -239,3 +240,14 @@ def test_a_ruled_frame_around_prose_is_read_as_text_not_as_a_table(tmp_path: Pat
     document = load_pdf(path, path.read_bytes(), "box", None)
     assert all("|" not in section.text for section in document.sections)
     assert "It is the force of the blood against the artery walls." in document.sections[0].text
+
+
+def test_a_math_fonts_glyph_stays_in_its_line() -> None:
+    """MTSY's box drops a line below its baseline; its "=" was read into a line of its own."""
+    data = build_math_line()
+    ((fast, _),) = _both(data)
+    tops = {word["text"]: word["top"] for word in fast.words}
+    assert tops["="] == pytest.approx(tops["(Ki"], abs=1.0)
+    document = load_pdf(Path("math.pdf"), data, "0" * 64, None)
+    text = " ".join(" ".join(section.text.split()) for section in document.sections)
+    assert f"{MATH_LINE} {NEXT_LINE}" in text
