@@ -166,10 +166,16 @@ def _group_lines(words: list[Mapping[str, Any]]) -> list[list[Mapping[str, Any]]
     lines: list[list[Mapping[str, Any]]] = []
     for word in sorted(words, key=lambda w: (w["top"], w["x0"])):
         first = lines[-1][0] if lines else None
-        # Same top, or (a sub- or superscript) its middle within the line's first word.
-        if first is not None and (
-            abs(word["top"] - first["top"]) <= _LINE_TOLERANCE
-            or first["top"] < (word["top"] + word["bottom"]) / 2 < first["bottom"]
+        # The line's longest word is its text, not a superscript ("Tyr" "369") or a drop cap.
+        text = max(lines[-1], key=lambda w: len(w["text"])) if lines else None
+        # Same top, or (a sub- or superscript) its middle within the line's text.
+        if (
+            first is not None
+            and text is not None
+            and (
+                abs(word["top"] - first["top"]) <= _LINE_TOLERANCE
+                or text["top"] < (word["top"] + word["bottom"]) / 2 < text["bottom"]
+            )
         ):
             lines[-1].append(word)
         else:

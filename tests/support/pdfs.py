@@ -303,3 +303,35 @@ def build_booklet_table() -> bytes:
             pdf.text(75, y, line)
             y += LINE_MM
     return bytes(pdf.output())
+
+
+SCRIPTS_LINE = "bonds to the P 2 tetrazole. Thus, Tyr 369 appears to be the major residue."
+
+
+def build_scripts_and_pull_quote() -> bytes:
+    """A line with a subscript and a superscript (Tyr's is its highest word), and a pull quote
+    whose opening mark, set large, spans the two lines beside it."""
+    pdf = FPDF(unit="pt")
+    pdf.add_page()
+    x, y = 72.0, 200.0
+    for piece, size, rise in (
+        ("bonds to the P", 9, 0.0),
+        ("2", 6, -2.0),
+        (" tetrazole. Thus, Tyr", 9, 0.0),
+        ("369", 6, 3.5),
+        (" appears", 9, 0.0),
+    ):
+        pdf.set_font("Helvetica", size=size)
+        pdf.text(x, y - rise, piece)
+        x += pdf.get_string_width(piece)
+    pdf.set_font("Helvetica", size=9)
+    pdf.text(72, y + 11, "to be the major residue.")
+    pdf.set_font("Helvetica", size=40)
+    pdf.text(72, 330, "\"")
+    pdf.set_font("Helvetica", size=12)
+    for line, text in enumerate(PULL_QUOTE):
+        pdf.text(92, 318 + 15 * line, text)
+    return bytes(pdf.output())
+
+
+PULL_QUOTE = ("I just didn't think I could be having a", "heart attack. I didn't expect it.")

@@ -22,7 +22,15 @@ from ingest.pdf.tables import PageTable, find_tables
 from ingest.pdf.unmapped import LazyPlumber, pdfminer_texts
 from ingest.pdf.words import UNMAPPED, PageText, read_page
 from tests.support.math_pdf import MATH_LINE, NEXT_LINE, build_math_line
-from tests.support.pdfs import IN_WORD_MARKS, LIGATURE_WORDS, build_article, build_ligatures
+from tests.support.pdfs import (
+    IN_WORD_MARKS,
+    LIGATURE_WORDS,
+    PULL_QUOTE,
+    SCRIPTS_LINE,
+    build_article,
+    build_ligatures,
+    build_scripts_and_pull_quote,
+)
 from tests.support.plumber import inside, plumber_words
 
 # PDFium puts a word's top from its font's size, pdfplumber from the font's box: a point or two.
@@ -251,3 +259,12 @@ def test_a_math_fonts_glyph_stays_in_its_line() -> None:
     document = load_pdf(Path("math.pdf"), data, "0" * 64, None)
     text = " ".join(" ".join(section.text.split()) for section in document.sections)
     assert f"{MATH_LINE} {NEXT_LINE}" in text
+
+
+def test_sub_and_superscripts_stay_in_their_line_and_a_pull_quotes_mark_joins_no_lines() -> None:
+    """A subscript below a line led by its superscript broke the paragraph ("appears 2 to");
+    a large opening quote mark merged the two lines beside it word by word."""
+    document = load_pdf(Path("scripts.pdf"), build_scripts_and_pull_quote(), "0" * 64, None)
+    text = " ".join(" ".join(section.text.split()) for section in document.sections)
+    assert SCRIPTS_LINE in text
+    assert " ".join(PULL_QUOTE) in text
