@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from benchmarks.quality.pdf_questions import read_questions
+from benchmarks.quality.pdf_questions import Passage, Question, read_questions
 from cli.bench.commands import app
 from ingest.documents import DocPart
 from ingest.pdf.loader import load_pdf
@@ -63,4 +63,22 @@ def test_the_bench_command_records_the_run_and_shows_it_again(
     assert {path.name for path in run.iterdir()} == {"results.json", "report.md"}
     shown = CliRunner().invoke(app, ["show", str(out)])
     assert shown.exit_code == 0, shown.output
-    assert "| mode | reranked | chunk in top 3 | page in top 3 | missed |" in shown.output
+    header = "| mode | reranked | chunk in top 3 | cited passage only | page in top 3 | missed |"
+    assert header in shown.output
+
+
+def test_another_passage_that_answers_counts_and_spaces_do_not() -> None:
+    """An abstract's figure restated in the results answers too; "Arg 381" is "Arg381"."""
+    question = Question(
+        "q", "a.pdf", 1, "Which salt bridge is lost?", ("the salt bridge with Arg381",),
+        also=(Passage("a.pdf", 7, ("loss of a salt bridge with Arg381",)),),
+    )  # fmt: skip
+
+    def hit(text: str, page: int) -> Hit:
+        return Hit("c", "d", 1, 1.0, text, "t", "/data/a.pdf", None, page, page, "article")
+
+    restated = hit("The main difference was the loss of a salt bridge with Arg 381 .", 7)
+    assert question.answered_by(restated) and question.on_answering_page(restated)
+    assert not question.answered_by(restated, named_only=True)
+    assert question.answered_by(hit("It caused the loss of THE SALT bridge with Arg 381.", 1))
+    assert not question.answered_by(hit("A salt bridge with Arg 381 stays.", 1))

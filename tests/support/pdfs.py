@@ -327,7 +327,7 @@ def build_scripts_and_pull_quote() -> bytes:
     pdf.set_font("Helvetica", size=9)
     pdf.text(72, y + 11, "to be the major residue.")
     pdf.set_font("Helvetica", size=40)
-    pdf.text(72, 330, "\"")
+    pdf.text(72, 330, '"')
     pdf.set_font("Helvetica", size=12)
     for line, text in enumerate(PULL_QUOTE):
         pdf.text(92, 318 + 15 * line, text)
