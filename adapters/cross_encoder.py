@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from adapters.errors import AdapterBaseMismatchError, ModelNotFoundError
+from adapters.errors import AdapterBaseMismatchError, LayerCountError, ModelNotFoundError
 from adapters.placement import AUTO_PLACEMENT, PlacementRequest, placement_for
 from adapters.specs import RerankerSpec
 from adapters.weights import resolve_base
@@ -55,15 +55,19 @@ def load_sequence_classifier(
     finally:
         transformers_logging.set_verbosity(level)
     if layers is not None:
-        _keep_first_layers(model, layers)
+        _keep_first_layers(model, layers, base)
     return model
 
 
-def _keep_first_layers(model: Any, layers: int) -> None:
-    """Drop the encoder's layers past the first `layers` (BERT- and MPNet-style encoders)."""
+def _keep_first_layers(model: Any, layers: int, base: str) -> None:
+    """Drop the encoder's layers past the first `layers` (BERT- and MPNet-style encoders).
+
+    Raises:
+        LayerCountError: The base has fewer layers (or `layers` is below 1).
+    """
     stack = model.base_model.encoder.layer
     if not 1 <= layers <= len(stack):
-        raise ValueError(f"layers must be between 1 and {len(stack)}, got {layers}")
+        raise LayerCountError(base, layers, len(stack))
     model.base_model.encoder.layer = stack[:layers]
     model.config.num_hidden_layers = layers
 

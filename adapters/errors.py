@@ -72,3 +72,16 @@ class AdapterBaseMismatchError(AdapterError, ValueError):
 
 class PlacementError(AdapterError, ValueError):
     """A device this machine does not have, or a dtype the chosen device cannot run."""
+
+
+class LayerCountError(AdapterError, ValueError):
+    """A spec's `layers` (or `train-reranker --layers`) that its base does not have."""
+
+    def __init__(self, base: str, asked: int, available: int) -> None:
+        self.base = base
+        self.asked = asked
+        self.available = available
+        super().__init__(
+            f"base {base!r} has {available} transformer layers; `layers` must be between 1 and "
+            f"{available}, got {asked}"
+        )

@@ -11,7 +11,7 @@ from safetensors import safe_open
 
 from adapters import ModelSpec
 from adapters.cross_encoder import LAYER_KEY, CrossEncoder
-from adapters.errors import AdapterBaseMismatchError
+from adapters.errors import AdapterBaseMismatchError, LayerCountError
 from adapters.training.reranker.data import medquad_groups, read_medquad
 from adapters.training.reranker.group import RerankGroup
 from adapters.training.reranker.training import (
@@ -82,4 +82,8 @@ def test_a_shallow_reranker_keeps_its_first_layers_and_refuses_a_base_of_another
     with pytest.raises(AdapterBaseMismatchError, match="cover 2 layers and the base keeps 6"):
         CrossEncoder.load(
             base, tmp_path / "shallow", dtype=torch.float32, max_length=64, name="deep"
+        )
+    with pytest.raises(LayerCountError, match=r"has 6 transformer layers; .* got 9"):
+        CrossEncoder.load(
+            base, tmp_path / "shallow", dtype=torch.float32, max_length=64, name="x", layers=9
         )
