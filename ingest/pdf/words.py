@@ -28,6 +28,9 @@ _SPACE = 32
 # line's); its descent line is then put this many font sizes below its baseline, as a text font's.
 _TALLEST_BOX = 1.3
 _DESCENT = 0.2
+# A "+" and a minus whose left edges are this close (points) are stacked: "±".
+_SAME_X = 0.5
+_MINUS = frozenset("−-")
 # PDFium's code for a hyphen that a line break put in (it is shown, and ends the line's word).
 _LINE_END_HYPHEN = 2
 # Skewed characters (a "downloaded from" strip up the margin) are not the page's text.
@@ -304,6 +307,28 @@ def _mapped(chars: list[_Char], unmapped: list[int], map_glyphs: MapGlyphs | Non
     ]
 
 
+def _stack_plus_minus(chars: list[_Char]) -> list[_Char]:
+    """A "+" drawn over a minus at the same x is one "±" (math fonts without the glyph do so).
+
+    Left as two, the minus sat a line lower: a table cell lost it ("404.4 + 17.3").
+    """
+    stacked: list[_Char] = []
+    for char in chars:
+        above = stacked[-1].glyph if stacked else None
+        glyph = char.glyph
+        if (
+            above is not None
+            and above["text"] == "+"
+            and glyph["text"] in _MINUS
+            and abs(glyph["x0"] - above["x0"]) <= _SAME_X
+            and above["top"] < glyph["top"] <= above["bottom"]
+        ):
+            stacked[-1] = stacked[-1]._replace(glyph=Word(above, text="±"))
+            continue
+        stacked.append(char)
+    return stacked
+
+
 def read_page(
     page: pypdfium2.PdfPage, x_tolerance: float, map_glyphs: MapGlyphs | None = None
 ) -> PageText:
@@ -320,6 +345,7 @@ def read_page(
         textpage.close()
     if unmapped:
         chars = _mapped(chars, unmapped, map_glyphs)
+    chars = _stack_plus_minus(chars)
     drawing = read_drawing(page)
     return PageText(
         width=width,

@@ -21,7 +21,12 @@ from ingest.pdf.rules import on_sheet
 from ingest.pdf.tables import PageTable, find_tables
 from ingest.pdf.unmapped import LazyPlumber, pdfminer_texts
 from ingest.pdf.words import UNMAPPED, PageText, read_page
-from tests.support.math_pdf import MATH_LINE, NEXT_LINE, build_math_line
+from tests.support.math_pdf import (
+    MATH_LINE,
+    NEXT_LINE,
+    build_math_line,
+    build_stacked_plus_minus,
+)
 from tests.support.pdfs import (
     IN_WORD_MARKS,
     LIGATURE_WORDS,
@@ -268,3 +273,10 @@ def test_sub_and_superscripts_stay_in_their_line_and_a_pull_quotes_mark_joins_no
     text = " ".join(" ".join(section.text.split()) for section in document.sections)
     assert SCRIPTS_LINE in text
     assert " ".join(PULL_QUOTE) in text
+
+
+def test_a_plus_drawn_over_a_minus_is_one_plus_minus_sign() -> None:
+    """A math font without "±" stacks "+" over "−"; the minus fell a line lower, or out."""
+    data = build_stacked_plus_minus()
+    ((fast, _),) = _both(data)
+    assert [word["text"] for word in fast.words] == ["Ki", "=", "11.21", "±", "0.74", "nM"]
