@@ -22,6 +22,7 @@ from tqdm.auto import tqdm
 
 from ingest.documents import DocType, Document
 from ingest.errors import EmptyDocumentError, OcrError, UnreadableFileError
+from ingest.pdf.aligned import aligned_tables
 from ingest.pdf.borderless import borderless_tables
 from ingest.pdf.furniture import drop_furniture
 from ingest.pdf.headings import font_headings, outline_headings, read_outline
@@ -29,7 +30,7 @@ from ingest.pdf.label import label_headings, label_name
 from ingest.pdf.layout import X_TOLERANCE, Line, band_of, page_lines
 from ingest.pdf.ocr import ocr_page
 from ingest.pdf.sections import build_sections
-from ingest.pdf.tables import PageTable, find_tables, take_captions
+from ingest.pdf.tables import PageTable, find_tables, middle_in, take_captions
 from ingest.pdf.unmapped import LazyPlumber, pdfminer_texts
 from ingest.pdf.words import PageText, read_page
 
@@ -110,6 +111,9 @@ def _is_scan(text: PageText) -> bool:
 def _text_page(text: PageText, number: int) -> tuple[list[Line], list[PageTable]]:
     """A page with a text layer: its tables (captioned) and the lines outside them."""
     tables = find_tables(text.words, text.grids, number, (text.width, text.height))
+    ruled = [table.bbox for table in tables]
+    free = [word for word in text.words if not any(middle_in(word, box) for box in ruled)]
+    tables += aligned_tables(free, number)
     lines, gutter, rows = page_lines(text.words, text.width, number, [t.bbox for t in tables])
     tables, lines = take_captions(tables, lines)
     placed = [

@@ -65,7 +65,7 @@ def _clean(cell: str | None) -> str:
     return " ".join(_LEADER_DOTS.sub(" ", cell or "").split())
 
 
-def _middle_in(word: Word, box: Box) -> bool:
+def middle_in(word: Word, box: Box) -> bool:
     """Whether the word's middle lies in the box (pdfplumber's test for a character)."""
     x0, top, x1, bottom = box
     x, y = (word["x0"] + word["x1"]) / 2, (word["top"] + word["bottom"]) / 2
@@ -97,7 +97,7 @@ def _fill(rows: list[list[Box | None]], words: Sequence[Word]) -> list[list[str 
     """Each cell's text (None where a row has no cell in that column)."""
     return [
         [
-            None if cell is None else _cell_text([w for w in words if _middle_in(w, cell)])
+            None if cell is None else _cell_text([w for w in words if middle_in(w, cell)])
             for cell in row
         ]
         for row in rows
@@ -131,7 +131,7 @@ def _full_grid(words: Sequence[Word], rows: list[list[Box | None]], box: Box) ->
 def _loses_words(rows: list[list[Box | None]], words: Sequence[Word]) -> bool:
     """Whether some word of the table lies in no ruled cell (a rule not drawn)."""
     cells = [cell for row in rows for cell in row if cell is not None]
-    return any(not any(_middle_in(word, cell) for cell in cells) for word in words)
+    return any(not any(middle_in(word, cell) for cell in cells) for word in words)
 
 
 def _holds_prose(texts: list[list[str | None]]) -> bool:
@@ -168,7 +168,7 @@ def find_tables(
         box = _box(cells)
         if not on_sheet(box, *size):
             continue
-        inside = [word for word in words if _middle_in(word, box)]
+        inside = [word for word in words if middle_in(word, box)]
         rows = _rows(cells)
         texts = _fill(rows, inside)
         if any(text is None for row in texts for text in row) and len(rows) > 1:

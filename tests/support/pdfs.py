@@ -335,3 +335,46 @@ def build_scripts_and_pull_quote() -> bytes:
 
 
 PULL_QUOTE = ("I just didn't think I could be having a", "heart attack. I didn't expect it.")
+
+
+# A borderless table of four columns, cells wrapping, rows set a little apart (a review's
+# summary table), under its caption; then the paragraph after it.
+DRUG_TABLE_CAPTION = "Table 1 Emerging drugs by mechanism"
+DRUG_TABLE = (
+    ("Agent", "Mechanism", "Weight loss", "Notes"),
+    (
+        "Nimacimab",
+        "CB1 negative allosteric modulator",
+        "about 13% with semaglutide",
+        "Peripherally restricted",
+    ),
+    ("Bremelanotide", "MC4R agonist", "1 to 5%", "May increase blood pressure and heart rate"),
+    (
+        "Resmetirom",
+        "Selective thyroid receptor agonist",
+        "None meaningful",
+        "Liver and lipid targeted",
+    ),
+)
+AFTER_TABLE = "The agents above act on appetite, energy use and body composition."
+
+
+def build_borderless_table() -> bytes:
+    """The table at 9 points, its cells wrapped to their column's width, and prose after."""
+    pdf = FPDF(unit="pt")
+    pdf.add_page()
+    pdf.set_font("Helvetica", style="B", size=9)
+    pdf.text(56, 100, DRUG_TABLE_CAPTION)
+    lefts, width, pitch = (56, 176, 316, 436), 104, 11.0
+    y = 120.0
+    for row in DRUG_TABLE:
+        pdf.set_font("Helvetica", size=9)
+        tallest = 0
+        for left, cell in zip(lefts, row, strict=True):
+            lines = pdf.multi_cell(width, pitch, cell, dry_run=True, output="LINES")
+            for line, text in enumerate(lines):
+                pdf.text(left, y + line * pitch, text)
+            tallest = max(tallest, len(lines))
+        y += tallest * pitch + 6
+    pdf.text(56, y + 14, AFTER_TABLE)
+    return bytes(pdf.output())
