@@ -48,7 +48,10 @@ lock-check: $(UV)  ## fails when uv.lock and pyproject.toml disagree, naming the
 	@$(CHECK_LOCK)
 
 # Without CARDIORAG_DATA or ../shared/data, the public sources are downloaded into
-# $(DOWNLOADED_DATA) (textbook/ and notes/; the PDFs exist only in the shared folder).
+# $(DOWNLOADED_DATA) (textbook/ and notes/; the PDFs exist only in the shared folder). Where the
+# data folder has the raw OpenStax pages, the textbook is converted from them into
+# $(DOWNLOADED_DATA): its figure references stay ("summarized in Figure 18.2"; the folder's
+# ready-made JSONL lost them), and a demo corpus built from that JSONL has it removed first.
 demo-ingest: system-packages $(STAMP)
 	@data="$(DEMO_DATA)"; \
 	if [ -z "$$data" ]; then \
@@ -59,7 +62,15 @@ demo-ingest: system-packages $(STAMP)
 	      || exit 1; \
 	  fi; \
 	fi; \
-	dirs=(); for d in textbook notes pdfs; do [ -d "$$data/$$d" ] && dirs+=("$$data/$$d"); done; \
+	textbook="$$data/textbook"; \
+	if [ -d "$$data/raw/openstax" ]; then \
+	  $(VENV)/bin/cardiorag datasets convert openstax "$$data/raw/openstax" \
+	    --out "$(DOWNLOADED_DATA)" --force >/dev/null || exit 1; \
+	  $(OFFLINE) $(VENV)/bin/cardiorag ingest --remove "$$textbook" --corpus $(DEMO_CORPUS) \
+	    >/dev/null || exit 1; \
+	  textbook="$(DOWNLOADED_DATA)/textbook"; \
+	fi; \
+	dirs=(); for d in "$$textbook" "$$data/notes" "$$data/pdfs"; do [ -d "$$d" ] && dirs+=("$$d"); done; \
 	$(OFFLINE) $(VENV)/bin/cardiorag ingest "$${dirs[@]}" --exclude SOURCES.txt --corpus $(DEMO_CORPUS)
 
 app: $(STAMP)
