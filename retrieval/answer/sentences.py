@@ -35,9 +35,12 @@ _TABLE_ROW = re.compile(r"^[ \t]*\|.*$", re.MULTILINE)
 _LEADING_REFERENCES = re.compile(r"^\d{1,3}(?:\s*[,–-]\s*\d{1,3})*\s+(?=[A-Z])")
 # A sentence whose figure, table or link was lost in conversion ("A normal ECG tracing is
 # presented in .", "These factors are summarized in and .", "Visit this site for ...") points
-# at nothing: never quoted.
+# at nothing, and one that only says where a figure shows something ("A normal ECG tracing is
+# presented in Figure 19.22.") points at what an answer cannot show: neither is quoted.
 _LOST_REFERENCE = re.compile(
     r"\b(?:in|and|on|of|see|at|to|by)\s*\.$|^(?:Visit|Watch|View) this (?:site|video|animation)"
+    r"|\b(?:is|are)\s+(?:presented|shown|illustrated|depicted|summari[sz]ed|indicated|listed)"
+    r"\s+in\s+(?:Figures?|Fig\.|Tables?)\s+[\w.]+?\.?$"
 )
 _MIN_WORDS = 5
 _MAX_CHARS = 600

@@ -361,13 +361,14 @@ def test_split_sentences_keeps_whole_clinical_sentences() -> None:
     ]
 
 
-def test_a_sentence_whose_figure_reference_was_lost_is_not_quoted() -> None:
+def test_a_sentence_that_only_points_at_a_figure_lost_or_not_is_not_quoted() -> None:
     from retrieval.answer.sentences import split_sentences
 
     text = (
         "A normal ECG tracing is presented in . The small P wave represents the depolarization "
         "of the atria. These factors are summarized in and . Stroke volume is set by preload. "
-        "Visit this site for a more detailed analysis of ECGs."
+        "Visit this site for a more detailed analysis of ECGs. The major segments of an ECG "
+        "tracing are indicated in Figure 19.22. CO factors are summarized in Table 19.1."
     )
     assert split_sentences(text) == [
         "The small P wave represents the depolarization of the atria.",
