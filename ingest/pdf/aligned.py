@@ -109,7 +109,7 @@ def _rows(lines: Sequence[Sequence[Word]], gutters: list[tuple[float, float]]) -
     The header runs to its first line with a word in the first column ("Domain contribution"
     under "Biological action"). Below it, a gap wider than a cell's line pitch opens a row where
     the table leaves such gaps between rows; where it does not, a line with a word in the first
-    column does.
+    column does, unless it is a bracketed code under the name above (`_opens_row`).
     """
     columns = [[_column_of(word, gutters) for word in line] for line in lines]
     header = next((i for i, found in enumerate(columns) if 0 in found), 0)
@@ -121,12 +121,27 @@ def _rows(lines: Sequence[Sequence[Word]], gutters: list[tuple[float, float]]) -
     for index, line in enumerate(lines):
         if index == 0 or (
             index > header
-            and (steps[index - 1] > _ROW_GAP * pitch if spaced else 0 in columns[index])
+            and (
+                steps[index - 1] > _ROW_GAP * pitch if spaced else _opens_row(line, columns[index])
+            )
         ):
             rows.append([""] * (len(gutters) + 1))
         for word, column in zip(line, columns[index], strict=True):
             rows[-1][column] = f"{rows[-1][column]} {word['text']}".strip()
     return rows
+
+
+def _opens_row(line: Sequence[Word], columns: Sequence[int]) -> bool:
+    """Whether a line of a table without row gaps opens a row.
+
+    It does with a word in its first column, unless that word is in brackets, a name's code
+    under it ("(MGL-3196)" under "Resmetirom"). A lower-case word does open one: a first cell
+    spanning two rows wraps beside the second ("Both domains" / "approximately equally").
+    """
+    first = next(
+        (word["text"] for word, column in zip(line, columns, strict=True) if column == 0), ""
+    )
+    return bool(first) and first[0] not in "(["
 
 
 def _without_prose(

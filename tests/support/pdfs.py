@@ -337,8 +337,8 @@ def build_scripts_and_pull_quote() -> bytes:
 PULL_QUOTE = ("I just didn't think I could be having a", "heart attack. I didn't expect it.")
 
 
-# A borderless table of four columns, cells wrapping, rows set a little apart (a review's
-# summary table), under its caption; then the paragraph after it.
+# A borderless table of four columns, cells wrapping (a review's summary table), under its
+# caption; then the paragraph after it.
 DRUG_TABLE_CAPTION = "Table 1 Emerging drugs by mechanism"
 DRUG_TABLE = (
     ("Agent", "Mechanism", "Weight loss", "Notes"),
@@ -348,9 +348,14 @@ DRUG_TABLE = (
         "about 13% with semaglutide",
         "Peripherally restricted",
     ),
-    ("Bremelanotide", "MC4R agonist", "1 to 5%", "May increase blood pressure and heart rate"),
     (
-        "Resmetirom",
+        "Bremelanotide",
+        "MC4R agonist",
+        "1 to 5%",
+        "Adjunct to incretins in trials; may increase blood pressure and heart rate",
+    ),
+    (
+        "Resmetirom\n(MGL-3196)",
         "Selective thyroid receptor agonist",
         "None meaningful",
         "Liver and lipid targeted",
@@ -359,8 +364,9 @@ DRUG_TABLE = (
 AFTER_TABLE = "The agents above act on appetite, energy use and body composition."
 
 
-def build_borderless_table() -> bytes:
-    """The table at 9 points, its cells wrapped to their column's width, and prose after."""
+def build_borderless_table(row_gap: float = 6.0) -> bytes:
+    """The table at 9 points, its cells wrapped to their column's width (a code under its
+    drug's name), rows `row_gap` points further apart than lines, and prose after."""
     pdf = FPDF(unit="pt")
     pdf.add_page()
     pdf.set_font("Helvetica", style="B", size=9)
@@ -375,6 +381,6 @@ def build_borderless_table() -> bytes:
             for line, text in enumerate(lines):
                 pdf.text(left, y + line * pitch, text)
             tallest = max(tallest, len(lines))
-        y += tallest * pitch + 6
+        y += tallest * pitch + row_gap
     pdf.text(56, y + 14, AFTER_TABLE)
     return bytes(pdf.output())
