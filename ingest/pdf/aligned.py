@@ -15,6 +15,7 @@ edges and made every wrapped line a row on that table. Two-column tables are
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 import statistics
@@ -51,16 +52,24 @@ def _lines(words: Sequence[Word]) -> list[list[Word]]:
     return [sorted(line, key=lambda w: w["x0"]) for line in lines]
 
 
-def _gutters(lines: Sequence[Sequence[Word]]) -> list[tuple[float, float]]:
-    """The blank strips, at least `_MIN_GUTTER` wide, between the lines' words."""
-    spans = sorted((w["x0"], w["x1"]) for line in lines for w in line)
-    gutters = []
-    right = spans[0][1]
-    for x0, x1 in spans[1:]:
-        if x0 - right >= _MIN_GUTTER:
-            gutters.append((right, x0))
-        right = max(right, x1)
-    return gutters
+def _gutters(covered: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The blank strips, at least `_MIN_GUTTER` wide, between the covered spans."""
+    return [
+        (left[1], right[0])
+        for left, right in itertools.pairwise(covered)
+        if right[0] - left[1] >= _MIN_GUTTER
+    ]
+
+
+def _cover(covered: list[tuple[float, float]], line: Sequence[Word]) -> list[tuple[float, float]]:
+    """The x spans the lines cover, merged, with this line's words added."""
+    merged: list[tuple[float, float]] = []
+    for x0, x1 in sorted([*covered, *((w["x0"], w["x1"]) for w in line)]):
+        if merged and x0 - merged[-1][1] < _MIN_GUTTER:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], x1))
+        else:
+            merged.append((x0, x1))
+    return merged
 
 
 def _column_of(word: Word, gutters: Sequence[tuple[float, float]]) -> int:
@@ -87,12 +96,16 @@ def _table_lines(block: Sequence[Sequence[Word]]) -> tuple[int, list[tuple[float
     below the one above.
     """
     taken, gutters = 0, []
-    tops = [_top(line) for line in block]
-    for count in range(1, len(block) + 1):
-        steps = [below - above for above, below in itertools.pairwise(tops[:count])]
-        if steps and steps[-1] > _END_GAP * statistics.median(steps):
-            break
-        found = _gutters(block[:count])
+    covered: list[tuple[float, float]] = []
+    steps: list[float] = []  # kept sorted, for the median
+    for count, line in enumerate(block, start=1):
+        if count > 1:
+            step = _top(line) - _top(block[count - 2])
+            bisect.insort(steps, step)
+            if step > _END_GAP * statistics.median(steps):
+                break
+        covered = _cover(covered, line)
+        found = _gutters(covered)
         if len(found) < _MIN_COLUMNS - 1:
             break
         taken, gutters = count, found
