@@ -303,7 +303,7 @@ def _mapped(chars: list[_Char], unmapped: list[int], map_glyphs: MapGlyphs | Non
     return [
         char if index not in mapped else char._replace(glyph=Word(char.glyph, text=mapped[index]))
         for index, char in enumerate(chars)
-        if mapped.get(index, "x")
+        if mapped.get(index) != ""  # mapped to nothing: dropped
     ]
 
 
