@@ -17,14 +17,16 @@ from typing import Annotated
 
 import typer
 
-from ingest.loaders import LoadedFile, LoadOptions, ParseJob, file_sha256, parse_ahead
+from ingest.loaders import LoadedFile, LoadOptions, ParseJob, file_version, parse_ahead
 
 
 def pages_per_second(folder: Path, workers: int) -> tuple[int, float]:
     """The pages parsed and the seconds it took with `workers` processes."""
     paths = sorted(folder.glob("*.pdf"))
     jobs = [
-        ParseJob(path, data, file_sha256(data)) for path in paths if (data := path.read_bytes())
+        ParseJob(path, data, file_version(path, data))
+        for path in paths
+        if (data := path.read_bytes())
     ]
     started = time.perf_counter()
     pages = sum(

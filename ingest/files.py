@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from ingest.diff import document_diff, unchanged_file
 from ingest.errors import IngestError
-from ingest.loaders import RECORD_SUFFIXES, LoadedFile, LoadOptions, ParseJob, file_sha256
+from ingest.loaders import RECORD_SUFFIXES, LoadedFile, LoadOptions, ParseJob, file_version
 from ingest.options import ProgressCallback
 from ingest.prepared import PreparedCorpus
 from ingest.record_files import RecordFile, record_file_version
@@ -79,7 +79,7 @@ class FileIngestor:
         except OSError as err:
             self.fail(path, "", err)
             return None
-        sha256 = file_sha256(data)
+        sha256 = file_version(path, data)
         state = self.index.catalog.source_state(self.corpus, str(path))
         same = unchanged_file(state, sha256, len(state.documents))
         if same is not None:

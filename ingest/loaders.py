@@ -20,7 +20,7 @@ from pathlib import Path
 
 from ingest.documents import DocType, Document
 from ingest.errors import IngestError, UnsupportedFormatError
-from ingest.pdf import load_pdf
+from ingest.pdf import READER_TAG, load_pdf
 from ingest.records import FieldMap, load_records
 from ingest.text import load_text
 
@@ -113,14 +113,21 @@ def path_doc_type(path: Path) -> DocType | None:
     return next((kind for hint, kind in _PATH_TYPE_HINTS if hint in lowered), None)
 
 
-def file_sha256(data: bytes) -> str:
-    """The version of a file: the SHA-256 of its bytes."""
-    return hashlib.sha256(data).hexdigest()
+def file_version(path: Path, data: bytes) -> str:
+    """The version of a file: the SHA-256 of its bytes, and for a PDF of the reader's version.
+
+    So a PDF whose bytes were ingested whole is skipped unread until the reader changes what
+    it reads from PDFs (`READER_VERSION`); then it is read again and its chunks replaced.
+    """
+    digest = hashlib.sha256(data)
+    if path.suffix.lower() == ".pdf":
+        digest.update(READER_TAG)
+    return digest.hexdigest()
 
 
 def load_file(path: Path, data: bytes, options: LoadOptions) -> LoadedFile:
     """Parse one file; raises an IngestError subclass that names the file (and line)."""
-    sha256 = file_sha256(data)
+    sha256 = file_version(path, data)
     doc_type = options.doc_type or path_doc_type(path)
     suffix = path.suffix.lower()
     if suffix == ".pdf":

@@ -6,7 +6,7 @@ text layer are read by Tesseract through `ocr_page`. How it reads a page: docs/p
 
 from __future__ import annotations
 
-from ingest.pdf.loader import load_pdf
+from ingest.pdf.loader import READER_TAG, load_pdf
 from ingest.pdf.ocr import INSTALL_HINT, OCR_DPI, OCR_LANGUAGE, ocr_page
 
-__all__ = ["INSTALL_HINT", "OCR_DPI", "OCR_LANGUAGE", "load_pdf", "ocr_page"]
+__all__ = ["INSTALL_HINT", "OCR_DPI", "OCR_LANGUAGE", "READER_TAG", "load_pdf", "ocr_page"]

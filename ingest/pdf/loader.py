@@ -39,6 +39,13 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
+# Bump when a change to the reader changes what it reads from a PDF (its text, sections,
+# tables, parts or pages): it is folded into each PDF's version, so the next ingest reads
+# PDFs again whose bytes have not changed and replaces their chunks, without a rebuild flag.
+# tests/ingest/pdf/test_pdf.py pins the reader's output on the shared PDFs to this number.
+READER_VERSION = 1
+READER_TAG = f"\x1fpdf-reader-{READER_VERSION}".encode()
+
 # A page with an image and fewer characters than this has no text layer: a scan.
 _MIN_TEXT_CHARS_PER_PAGE = 20
 # So is a page mostly covered by an image with only a few characters (a stamped page number,

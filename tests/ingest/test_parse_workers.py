@@ -12,7 +12,7 @@ import ingest.pipeline
 from adapters import ModelSpec
 from ingest import IngestReport
 from ingest.errors import IngestError, UnreadableFileError
-from ingest.loaders import LoadedFile, LoadOptions, ParseJob, file_sha256, parse_ahead
+from ingest.loaders import LoadedFile, LoadOptions, ParseJob, file_version, parse_ahead
 from retrieval import Catalog
 from tests.support.pdfs import build_article, build_drug_label
 from tests.support.pipeline import CORPUS, SECTIONS_MD, pick, write_markdown
@@ -28,7 +28,7 @@ def _jobs(folder: Path) -> list[ParseJob]:
     jobs = []
     for name, data in files.items():
         (folder / name).write_bytes(data)
-        jobs.append(ParseJob(folder / name, data, file_sha256(data)))
+        jobs.append(ParseJob(folder / name, data, file_version(folder / name, data)))
     return jobs
 
 

@@ -9,12 +9,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+import ingest.loaders
 import ingest.pipeline
 from adapters import Encoder, ModelSpec
 from ingest import IngestOptions
+from ingest.documents import Document
+from ingest.pdf import load_pdf
 from retrieval import (
     Catalog,
     collection_name,
@@ -23,6 +29,7 @@ from retrieval.index import Index
 from retrieval.store._edge import EdgeStore
 from tests.support.bad_inputs import write_broken_pdf
 from tests.support.corpora import search_dense
+from tests.support.pdfs import build_article
 from tests.support.pipeline import (
     CARDIAC_CYCLE,
     CORPUS,
@@ -211,6 +218,40 @@ def test_changed_markdown_file_is_replaced(
     after = assert_consistent(store, catalog)
     assert old_ids.isdisjoint(after)
     assert before - old_ids < after
+
+
+def test_a_new_pdf_reader_reads_unchanged_pdfs_again_and_replaces_their_chunks(
+    run: Callable[..., Any],
+    workdir: Path,
+    store: EdgeStore,
+    catalog: Catalog,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pdf = workdir / "article.pdf"
+    pdf.write_bytes(build_article(outline=True))
+    with monkeypatch.context() as before:  # a reader that lost the last section, one version back
+        real = ingest.loaders.load_pdf
+
+        def lossy_reader(*args: Any) -> Document:
+            document = real(*args)
+            return replace(document, sections=document.sections[:-1])
+
+        before.setattr(ingest.loaders, "load_pdf", lossy_reader)
+        before.setattr(ingest.loaders, "READER_TAG", b"\x1fpdf-reader-0")
+        run([pdf])
+        assert run([pdf]).skipped == 1  # the same bytes and the same reader: not read again
+    old_ids = assert_consistent(store, catalog)
+    last_section = load_pdf(pdf, pdf.read_bytes(), "0" * 64, None).sections[-1].text
+
+    report = run([pdf])  # the same bytes, today's reader
+
+    assert (report.updated, report.added, report.skipped) == (1, 0, 0)
+    new_ids = assert_consistent(store, catalog)
+    assert old_ids.isdisjoint(new_ids)
+    texts = [c.text for c in catalog.pending_chunks(CORPUS, "nobody")]
+    assert any(last_section[:60] in text for text in texts)
+    assert run([pdf]).skipped == 1
+    assert assert_consistent(store, catalog) == new_ids
 
 
 # -- 4. a removed record --------------------------------------------------------------------

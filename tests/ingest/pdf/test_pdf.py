@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import logging
 import os
@@ -16,7 +17,7 @@ from pypdf.generic import ArrayObject, NameObject, NumberObject
 
 from ingest.documents import DocPart, Document, SectionKind
 from ingest.errors import EmptyDocumentError
-from ingest.pdf.loader import load_pdf
+from ingest.pdf.loader import READER_VERSION, load_pdf
 from tests.support.pdfs import (
     BODY_SIZE,
     LEFT,
@@ -199,6 +200,24 @@ def test_a_pdf_of_scans_only_without_tesseract_is_empty_with_the_hint(
 def ehag(shared_data: Path) -> Document:
     path = (shared_data / "pdfs" / "ehag110.pdf").resolve()
     return load_pdf(path, path.read_bytes(), "0" * 64, None)
+
+
+# What the reader reads from the shared PDFs at `READER_VERSION`: a digest of each document's
+# title, pages and sections. When a change to the reader changes one, bump READER_VERSION (so
+# stores ingested before read their PDFs again) and write the new digests here.
+READ_AT_VERSION = (1, {"ehag110.pdf": "4444650a00a73cbb", "zwag118.pdf": "c0ed0c4f064757ff"})
+
+
+@pytest.mark.parametrize("name", sorted(READ_AT_VERSION[1]))
+def test_what_the_reader_reads_changes_only_with_its_version(shared_data: Path, name: str) -> None:
+    path = (shared_data / "pdfs" / name).resolve()
+    document = load_pdf(path, path.read_bytes(), "0" * 64, None)
+    read = hashlib.sha256(repr((document.title, document.pages, document.sections)).encode())
+    version, digests = READ_AT_VERSION
+    assert (READER_VERSION, read.hexdigest()[:16]) == (version, digests[name]), (
+        f"the reader reads {name} differently: bump READER_VERSION in ingest/pdf/loader.py "
+        "and write the new digests in READ_AT_VERSION"
+    )
 
 
 def test_ehag_sections_follow_its_headings(ehag: Document) -> None:
