@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 # tables, parts or pages): it is folded into each PDF's version, so the next ingest reads
 # PDFs again whose bytes have not changed and replaces their chunks, without a rebuild flag.
 # tests/ingest/pdf/test_pdf.py pins the reader's output on the shared PDFs to this number.
-READER_VERSION = 1
+READER_VERSION = 2
 READER_TAG = f"\x1fpdf-reader-{READER_VERSION}".encode()
 
 # A page with an image and fewer characters than this has no text layer: a scan.

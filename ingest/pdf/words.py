@@ -183,9 +183,17 @@ def _chars(
         setting = settings.of(index)
         if setting.skewed or not pdfium_c.FPDFText_GetLooseCharBox(raw, index, box):
             continue
-        size = setting.size
-        # Its box is set off the line, so a line-end hyphen takes its word's baseline.
-        bottom = last.glyph["bottom"] if hyphen and last is not None else height - box.bottom
+        size, fontname = setting.size, setting.fontname
+        # Its box is set off the line, so a line-end hyphen takes its word's baseline; and it
+        # ends that word, so it takes the word's font too: some producers set it from another
+        # font object ("demon" + "-" read as "demon -strated").
+        bottom = height - box.bottom
+        if hyphen and last is not None:
+            size, fontname, bottom = (
+                last.glyph["size"],
+                last.glyph["fontname"],
+                last.glyph["bottom"],
+            )
         if box.top - box.bottom > _TALLEST_BOX * size:
             bottom = min(bottom, _descent_line(raw, index, height, size, origin))
         top = bottom - size  # pdfplumber's top: a font size above the descent line
@@ -198,7 +206,7 @@ def _chars(
             top=top,
             bottom=bottom,
             size=size,
-            fontname=setting.fontname,
+            fontname=fontname,
         )
         last = _Char(glyph, after_space)
         if missing:

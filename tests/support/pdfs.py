@@ -165,6 +165,27 @@ def build_ligatures(words: Sequence[tuple[str, ...]] = LIGATURE_WORDS) -> bytes:
     return bytes(pdf.output())
 
 
+HYPHEN_FROM_ANOTHER_FONT = (
+    "Inhibition of the receptor has historically demon",
+    "strated weight loss.",
+)
+
+
+def build_hyphen_from_another_font() -> bytes:
+    """A word broken at a line end whose hyphen is set in another font, as Springer does."""
+    first, second = HYPHEN_FROM_ANOTHER_FONT
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=BODY_SIZE)
+    pdf.text(20, 30, first)
+    hyphen_at = 20 + pdf.get_string_width(first)
+    pdf.set_font("Times", size=BODY_SIZE)
+    pdf.text(hyphen_at, 30, "-")
+    pdf.set_font("Helvetica", size=BODY_SIZE)
+    pdf.text(20, 30 + LINE_MM, second)
+    return bytes(pdf.output())
+
+
 SIDEBAR = [
     "OPEN ACCESS",
     "",

@@ -28,11 +28,13 @@ from tests.support.math_pdf import (
     build_stacked_plus_minus,
 )
 from tests.support.pdfs import (
+    HYPHEN_FROM_ANOTHER_FONT,
     IN_WORD_MARKS,
     LIGATURE_WORDS,
     PULL_QUOTE,
     SCRIPTS_LINE,
     build_article,
+    build_hyphen_from_another_font,
     build_ligatures,
     build_scripts_and_pull_quote,
 )
@@ -205,6 +207,13 @@ def test_an_apostrophe_or_accent_from_another_font_stays_inside_its_word(
         assert word in words, words
     document = load_pdf(Path("marks.pdf"), data, "0" * 64, None)
     assert f"The {word} was seen." in " ".join(s.text for s in document.sections)
+
+
+def test_a_line_end_hyphen_from_another_font_still_ends_its_word() -> None:
+    first, second = HYPHEN_FROM_ANOTHER_FONT
+    document = load_pdf(Path("hyphen.pdf"), build_hyphen_from_another_font(), "0" * 64, None)
+    (section,) = document.sections
+    assert section.text == first + second  # "... demonstrated weight loss.", not "demon -strated"
 
 
 def _ruled_table(
