@@ -30,7 +30,7 @@ from ingest.pdf.label import label_headings, label_name
 from ingest.pdf.layout import X_TOLERANCE, Line, band_of, page_lines
 from ingest.pdf.ocr import ocr_page
 from ingest.pdf.sections import build_sections
-from ingest.pdf.tables import PageTable, find_tables, middle_in, take_captions
+from ingest.pdf.tables import PageTable, continue_tables, find_tables, middle_in, take_captions
 from ingest.pdf.unmapped import LazyPlumber, pdfminer_texts
 from ingest.pdf.words import PageText, read_page
 
@@ -43,7 +43,7 @@ logger = logging.getLogger(__name__)
 # tables, parts or pages): it is folded into each PDF's version, so the next ingest reads
 # PDFs again whose bytes have not changed and replaces their chunks, without a rebuild flag.
 # tests/ingest/pdf/test_pdf.py pins the reader's output on the shared PDFs to this number.
-READER_VERSION = 2
+READER_VERSION = 3
 READER_TAG = f"\x1fpdf-reader-{READER_VERSION}".encode()
 
 # A page with an image and fewer characters than this has no text layer: a scan.
@@ -213,7 +213,7 @@ def load_pdf(path: Path, data: bytes, sha256: str, doc_type: DocType | None) -> 
         lines.extend(text)
         found.tables.extend(tables)
     headings = label_headings(outline_headings(lines, outline) if outline else font_headings(lines))
-    sections = build_sections(lines, headings, found.tables)
+    sections = build_sections(lines, headings, continue_tables(found.tables))
     if not sections:
         reasons = "; ".join(reason for _, reason in found.failed[:3])
         raise EmptyDocumentError(path, f"no extractable text{': ' + reasons if reasons else ''}")

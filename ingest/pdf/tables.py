@@ -203,3 +203,60 @@ def take_captions(tables: list[PageTable], lines: list[Line]) -> tuple[list[Page
                 used.add(index)
         captioned.append(replace(table, caption=caption))
     return captioned, [line for index, line in enumerate(lines) if index not in used]
+
+
+# "Table 1 (Continued)", "TABLE 2 Continued", "Table 3 cont'd": a table's part on a later page.
+_CONTINUED_CAPTION = re.compile(
+    r"^(?:table|tab\.)\s+(\w+)\.?\s*\(?(?:continued|cont'?d\.?)\)?$", re.IGNORECASE
+)
+_CONTINUED_MARK = re.compile(r"^\(?(?:continued|cont'?d\.?)\)?$", re.IGNORECASE)
+_TABLE_NUMBER = re.compile(r"^(?:table|tab\.)\s+(\w+)", re.IGNORECASE)
+# A cell that holds only a value: digits and the marks around them ("105.19 (57.88)", "<0.001").
+_VALUE_CELL = re.compile(r"^[\d\s.,:;%()±+\-−–<>=/≤≥*]*\d[\d\s.,:;%()±+\-−–<>=/≤≥*]*$")
+
+
+def _filled(row: tuple[str, ...]) -> list[str]:
+    return [cell for cell in row if cell]
+
+
+def _is_values(row: tuple[str, ...]) -> bool:
+    """Whether a row (past its label) holds values, as a body row does, not column names."""
+    cells = _filled(row[1:])
+    return bool(cells) and sum(bool(_VALUE_CELL.match(cell)) for cell in cells) * 2 >= len(cells)
+
+
+def continue_tables(tables: Sequence[PageTable]) -> list[PageTable]:
+    """Each part of a table continued on a later page, read with its table's caption and header.
+
+    A journal sets the part as "TABLE 1 (Continued)" (as its caption or its first row) over rows
+    without the column names, and ends the part before it with a "(Continued)" row. Read so, the
+    part's rows had neither ("| TABLE 1 Continued | | |" over "| hs-CRP,mg/L | | 0.47 ..."); now
+    they come under "TABLE 1 Baseline characteristics ... (continued)" and its header row.
+    """
+    numbered: dict[str, PageTable] = {}
+    out: list[PageTable] = []
+    for table in sorted(tables, key=lambda t: t.position):
+        rows = tuple(row for row in table.rows if not _continued_mark(row))
+        caption = table.caption
+        first = _filled(rows[0]) if rows else []
+        if len(first) == 1 and _CONTINUED_CAPTION.match(first[0]) and not caption:
+            caption, rows = first[0], rows[1:]
+        if not rows:
+            continue
+        continued = _CONTINUED_CAPTION.match(caption)
+        table_number = _TABLE_NUMBER.match(caption)
+        earlier = numbered.get(table_number.group(1).lower()) if table_number else None
+        if continued and earlier is not None:
+            caption = f"{earlier.caption} (continued)"
+            header = earlier.rows[0]
+            if len(header) == len(rows[0]) and rows[0] != header and _is_values(rows[0]):
+                rows = (header, *rows)
+        elif table_number and not continued:
+            numbered[table_number.group(1).lower()] = table
+        out.append(replace(table, rows=rows, caption=caption))
+    return out
+
+
+def _continued_mark(row: tuple[str, ...]) -> bool:
+    cells = _filled(row)
+    return len(cells) == 1 and bool(_CONTINUED_MARK.match(cells[0]))
