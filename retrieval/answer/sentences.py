@@ -14,7 +14,7 @@ import numpy as np
 from adapters import Encoder
 from adapters.cross_encoder import CrossEncoder
 from retrieval.search.hits import Hit
-from retrieval.search.rerank import blend, passage_text
+from retrieval.search.rerank import blend, passage_text, standardised
 
 # Sentence ends: ., ! or ? followed by space and an upper-case letter or digit. Hand-written:
 # NLTK's punkt and spaCy need model downloads, which these machines cannot make; clinical
@@ -48,6 +48,10 @@ _SAME_SENTENCE_COSINE = 0.95
 # Weight of a sentence's standardised cosine beside the reranker's standardised score
 # (chosen on the PDF questions and held-out textbook definitions: docs/reranker.md).
 SENTENCE_COSINE_WEIGHT = 0.5
+# Weight of its passage's standardised search score (reranked): the reranker reads a sentence
+# without the sentences around it, and its passage's rank is what it judged with them (chosen
+# on the PDF questions and the wider PDF set: docs/reranker.md).
+SENTENCE_PASSAGE_WEIGHT = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +131,8 @@ def extract_answer(
     Without a reranker, by their cosine to the query. With one, each sentence is also read
     with its chunk's title and section, and its score is blended with the cosine as passages
     are (retrieval.search.rerank.blend): the reranker tells a sentence that says what is asked from
-    one that mentions it; the cosine keeps one misread sentence from winning alone.
+    one that mentions it; the cosine keeps one misread sentence from winning alone; and its
+    passage's score, judged with the sentences around it, favours the passage ranked best.
     """
     candidates = _candidates(hits)
     if not candidates:
@@ -139,6 +144,8 @@ def extract_answer(
             query, [passage_text(hit.title, hit.section, text) for _, hit, text in candidates]
         )
         scores = blend(judged.astype(np.float64), scores.astype(np.float64), SENTENCE_COSINE_WEIGHT)
+        passages = np.asarray([hit.score for _, hit, _ in candidates], dtype=np.float64)
+        scores += SENTENCE_PASSAGE_WEIGHT * standardised(passages)
     chosen: list[int] = []
     for index in np.argsort(-scores, kind="stable"):
         if len(chosen) == max_sentences:

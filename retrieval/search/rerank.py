@@ -63,7 +63,8 @@ def score_hits(
     return score_passages(query, passages, reranker, bm25)
 
 
-def _standardised(values: np.ndarray) -> np.ndarray:
+def standardised(values: np.ndarray) -> np.ndarray:
+    """Scores on one scale: minus their mean, over their spread (all zero when they are equal)."""
     spread = float(values.std())
     return (values - values.mean()) / spread if spread > 1e-9 else np.zeros_like(values)
 
@@ -75,7 +76,7 @@ def blend(
 
     `trust` (0-1) weighs the reranker's part: how far its order is to be believed.
     """
-    return trust * _standardised(reranker_scores) + weight * _standardised(first_stage)
+    return trust * standardised(reranker_scores) + weight * standardised(first_stage)
 
 
 def rerank(

@@ -179,3 +179,28 @@ def test_reranked_hits_have_their_sentences_judged_by_the_reranker(
     judged = extract_answer(P_WAVE, [hit], minilm, reranker=reranker)
     assert says_it not in [sentence.text for sentence in by_cosine.sentences]
     assert says_it in [sentence.text for sentence in judged.sentences]
+
+
+def test_of_two_sentences_that_say_the_same_the_one_in_the_better_judged_passage_is_quoted(
+    textbook_retriever: Retriever, minilm: Encoder
+) -> None:
+    """A sentence is judged alone; its passage was judged with the sentences around it."""
+    says = {
+        "a": "Ejection fractions range from approximately 55 to 70 percent.",
+        "b": "Ejection fraction normally ranges from about 55 to 70 percent.",
+    }
+    around = "The heart has four chambers and four valves. Veins return blood to the atria."
+    query = "What is a normal ejection fraction?"
+    reranker = textbook_retriever.reranker_for(wanted=True)
+
+    def quoted(scores: dict[str, float]) -> str:
+        hits = [
+            Hit(key, key, rank, scores[key], f"{around} {text}", "Cardiac Output",
+                "textbook.jsonl", None, None, None, "textbook", rerank_score=0.0)
+            for rank, (key, text) in enumerate(says.items(), 1)
+        ]  # fmt: skip
+        (sentence,) = extract_answer(query, hits, minilm, 1, reranker=reranker).sentences
+        return sentence.text
+
+    assert quoted({"a": 2.0, "b": -2.0}) == says["a"]
+    assert quoted({"a": -2.0, "b": 2.0}) == says["b"]
