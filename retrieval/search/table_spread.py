@@ -11,6 +11,7 @@ hits: they are still there for whoever reads on, in the order they came.
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Sequence
 
@@ -24,12 +25,15 @@ PIECES_PER_TABLE = 2
 SPREAD_REACH = 20
 # The rule (the Markdown header row) that closes a table piece's caption and header.
 _HEADER_RULE = "\n| ---"
+# How a table's part continued on a later page ends its caption (`ingest.pdf.tables`): its
+# pieces are pieces of the same table.
+_CONTINUED = re.compile(r" \(continued\)$", re.MULTILINE)
 
 
 def table_of(hit: Hit) -> tuple[str, str] | None:
     """The table a hit is a piece of (its document, caption and header), or None for prose."""
     head, rule, _ = hit.text.partition(_HEADER_RULE)
-    return (hit.doc_id, head) if rule else None
+    return (hit.doc_id, _CONTINUED.sub("", head, count=1)) if rule else None
 
 
 def spread_table_pieces(
