@@ -17,6 +17,7 @@ from typing import Any
 
 from ingest.pdf.layout import Line
 from ingest.pdf.rules import Box, on_sheet
+from retrieval.search.table_spread import CONTINUED_CAPTION_END
 
 Word = Mapping[str, Any]
 
@@ -28,7 +29,7 @@ _LINE_TOLERANCE = 3.0
 _CAPTION_REACH = 30.0
 # A cell of more words than this is a paragraph: a frame around prose, not a table's cell.
 _PROSE_WORDS = 60
-_CAPTION = re.compile(r"^(table|tab\.)\s+\w+", re.IGNORECASE)
+_CAPTION = re.compile(r"^(?:table|tab\.)\s+(\w+)", re.IGNORECASE)  # group 1: its number
 _LEADER_DOTS = re.compile(r"\.{4,}")
 # Markdown table rows start with this; the chunker cuts a table between rows.
 ROW_START = "| "
@@ -210,7 +211,6 @@ _CONTINUED_CAPTION = re.compile(
     r"^(?:table|tab\.)\s+(\w+)\.?\s*\(?(?:continued|cont'?d\.?)\)?$", re.IGNORECASE
 )
 _CONTINUED_MARK = re.compile(r"^\(?(?:continued|cont'?d\.?)\)?$", re.IGNORECASE)
-_TABLE_NUMBER = re.compile(r"^(?:table|tab\.)\s+(\w+)", re.IGNORECASE)
 # A cell that holds only a value: digits and the marks around them ("105.19 (57.88)", "<0.001").
 _VALUE_CELL = re.compile(r"^[\d\s.,:;%()±+\-−–<>=/≤≥*]*\d[\d\s.,:;%()±+\-−–<>=/≤≥*]*$")
 
@@ -244,10 +244,10 @@ def continue_tables(tables: Sequence[PageTable]) -> list[PageTable]:
         if not rows:
             continue
         continued = _CONTINUED_CAPTION.match(caption)
-        table_number = _TABLE_NUMBER.match(caption)
+        table_number = _CAPTION.match(caption)
         earlier = numbered.get(table_number.group(1).lower()) if table_number else None
         if continued and earlier is not None:
-            caption = f"{earlier.caption} (continued)"
+            caption = earlier.caption + CONTINUED_CAPTION_END
             header = earlier.rows[0]
             if len(header) == len(rows[0]) and rows[0] != header and _is_values(rows[0]):
                 rows = (header, *rows)

@@ -25,9 +25,10 @@ PIECES_PER_TABLE = 2
 SPREAD_REACH = 20
 # The rule (the Markdown header row) that closes a table piece's caption and header.
 _HEADER_RULE = "\n| ---"
-# How a table's part continued on a later page ends its caption (`ingest.pdf.tables`): its
-# pieces are pieces of the same table.
-_CONTINUED = re.compile(r" \(continued\)$", re.MULTILINE)
+# How the PDF reader ends the caption of a table's part continued on a later page
+# (`ingest.pdf.tables.continue_tables`): its pieces are pieces of the same table.
+CONTINUED_CAPTION_END = " (continued)"
+_CONTINUED = re.compile(re.escape(CONTINUED_CAPTION_END) + "$", re.MULTILINE)
 
 
 def table_of(hit: Hit) -> tuple[str, str] | None:
